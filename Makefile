@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: GPL-2.0
+# tdx-mig: out-of-tree build of tdx_mig.ko, tdx_mig_emu.ko and (against
+# kernels with KUnit) tdx_mig_kunit.ko.
+#
+#   make              build against KDIR (default: installed Debian headers)
+#   make check        the whole test suite (installs what it needs; root)
+#   make demo         boot the test VM and show the emulated TDX Module
+#   make checkpatch   checkpatch.pl --strict over every source
+
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+		    $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+
+all: modules
+
+modules clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $@
+
+check:
+	bash scripts/check.sh
+
+demo:
+	bash scripts/demo.sh
+
+checkpatch:
+	bash scripts/checkpatch.sh
+
+.PHONY: all modules clean check demo checkpatch

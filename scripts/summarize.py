@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Read the serial log of a tdx-mig test VM and judge it.
+
+Prints one line per KUnit suite and selftest program, every splat found in
+the kernel log (KASAN, lockdep, UBSAN, kmemleak, WARN, BUG, oops) that the
+allowlist does not cover, and last exactly "N passed, N failed". Exits 1 on
+any failed case, any splat, a VM that did not finish, or no cases at all.
+"""
+import re
+import sys
+
+MARK = re.compile(r"=== TDXMIG (\S+)(?: (.*))?$")
+# KTAP/TAP result lines: "ok 3 name", "not ok 3 name # SKIP why".
+RESULT = re.compile(r"^(\s*)(not ok|ok) \d+ (?:- )?(.*?)(?:\s+#\s*(SKIP|skip)\b.*)?$")
+# A line that starts a kernel splat.
+SPLAT = re.compile(
+    r"(BUG: |WARNING: |UBSAN: |KASAN: |Oops: |kernel BUG at|"
+    r"general protection fault|possible circular locking|"
+    r"possible recursive locking|inconsistent lock state|"
+    r"suspicious RCU usage|INFO: task .* blocked|"
+    r"Kernel panic|unreferenced object|stack-protector|"
+    r"sleeping function called from invalid context)")
+PRINTK_TIME = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+
+
+def load_allowlist(path):
+    """Each non-comment line is a regex; a splat whose first 40 lines match
+    one is expected (a test that warns on purpose)."""
+    pats = []
+    try:
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    pats.append(re.compile(line))
+    except FileNotFoundError:
+        pass
+    return pats
+
+
+def sections(lines):
+    """Yield (kind, name, extra, body lines) for each marked block."""
+    cur = None
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        idx = line.find("=== TDXMIG ")
+        if idx >= 0:
+            m = MARK.match(line[idx:])
+            if not m:
+                continue
+            word, rest = m.group(1), (m.group(2) or "")
+            if word in ("SELFTEST", "KUNIT", "KMEMLEAK", "DMESG", "DEMO"):
+                parts = rest.split(" ", 2)
+                if parts[0] == "BEGIN":
+                    cur = (word, parts[1] if len(parts) > 1 else "",
+                           parts[2] if len(parts) > 2 else "", [])
+                elif parts[0] == "END" and cur:
+                    yield cur
+                    cur = None
+            else:
+                yield ("MARK", word, rest, [])
+            continue
+        if cur is not None:
+            cur[3].append(line)
+
+
+def count_tap(body, kunit):
+    """Count the case-level results of one TAP/KTAP block."""
+    passed = failed = skipped = 0
+    failures = []
+    levels = []
+    results = []
+    for line in body:
+        m = RESULT.match(line)
+        if m:
+            results.append((len(m.group(1)), m.group(2), m.group(3), m.group(4)))
+            levels.append(len(m.group(1)))
+    if not results:
+        return 0, 0, 0, []
+    # KUnit: the suite's own line is the least indented; its cases are the
+    # next level; parameters are deeper and are not counted separately.
+    lv = sorted(set(levels))
+    case_level = lv[1] if kunit and len(lv) > 1 else lv[0]
+    for indent, verdict, name, skip in results:
+        if indent != case_level:
+            continue
+        if skip:
+            skipped += 1
+        elif verdict == "ok":
+            passed += 1
+        else:
+            failed += 1
+            failures.append(name)
+    return passed, failed, skipped, failures
+
+
+def find_splats(dmesg, allow):
+    splats = []
+    for i, line in enumerate(dmesg):
+        text = PRINTK_TIME.sub("", line)
+        if not SPLAT.search(text):
+            continue
+        block = [PRINTK_TIME.sub("", l) for l in dmesg[i:i + 40]]
+        if any(p.search("\n".join(block)) for p in allow):
+            continue
+        splats.append(block)
+    return splats
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    log_path = sys.argv[1]
+    allow = load_allowlist(sys.argv[2]) if len(sys.argv) > 2 else []
+    with open(log_path, errors="replace") as f:
+        lines = f.readlines()
+
+    total_pass = total_fail = 0
+    done = False
+    problems = []
+    dmesg = []
+    kmemleak = []
+    rows = []
+    for kind, name, extra, body in sections(lines):
+        if kind == "MARK":
+            if name == "DONE":
+                done = True
+            elif name.endswith("-FAILED"):
+                problems.append(f"{name} {extra}")
+        elif kind in ("KUNIT", "SELFTEST"):
+            p, fl, s, failures = count_tap(body, kind == "KUNIT")
+            if kind == "SELFTEST" and extra not in ("rc=0", "rc=4"):
+                if fl == 0:
+                    problems.append(f"selftest {name} exited {extra} with no failed case")
+            if p + fl + s == 0:
+                problems.append(f"{kind.lower()} {name} reported no results")
+            rows.append(f"  {kind.lower():8s} {name:32s} {p:4d} passed {fl:3d} failed {s:3d} skipped"
+                        + (f"   FAILED: {', '.join(failures)}" if failures else ""))
+            total_pass += p
+            total_fail += fl
+        elif kind == "DMESG":
+            dmesg = body
+        elif kind == "KMEMLEAK":
+            kmemleak = [l for l in body if l.strip()]
+
+    print("--- per-suite summary")
+    for r in rows:
+        print(r)
+    if not dmesg:
+        # The VM died before dumping dmesg: judge what the console showed.
+        dmesg = [l.rstrip("\r\n") for l in lines]
+    splats = find_splats(dmesg, allow)
+    if kmemleak:
+        splats.append(kmemleak[:40])
+    for block in splats:
+        print("--- kernel splat")
+        print("\n".join(block))
+    if splats:
+        problems.append(f"{len(splats)} kernel splat(s)")
+    if not done:
+        problems.append("the VM did not finish (no DONE marker): see " + log_path)
+    if total_pass + total_fail == 0:
+        problems.append("no test cases ran")
+    for p in problems:
+        print("--- problem: " + p)
+    print(f"{total_pass} passed, {total_fail} failed")
+    return 1 if total_fail or problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tdx_mig_emu.ko: the emulated TDX Module and the emulated host platform.
+ * Registers the "emu" SEAMCALL backend with tdx_mig.ko.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+
+#include "emu.h"
+
+static ushort update_version = 1;
+module_param(update_version, ushort, 0444);
+MODULE_PARM_DESC(update_version, "modelled TDX Module update version (1.5.x)");
+
+static ulong features0;
+module_param(features0, ulong, 0444);
+MODULE_PARM_DESC(features0, "modelled TDX_FEATURES0 (0: the 1.5.01 default)");
+
+/*
+ * §1.1: leaf in RAX 15:0, version in 23:16, the rest zero. Only a few
+ * non-migration leaves accept a version above 0.
+ */
+static bool leaf_accepts_version(u16 leaf)
+{
+	switch (leaf) {
+	case SEAMCALL_TDH_MEM_PAGE_PROMOTE:
+	case SEAMCALL_TDH_MEM_SEPT_ADD:
+	case SEAMCALL_TDH_MEM_SEPT_REMOVE:
+	case SEAMCALL_TDH_MNG_RD:
+	case SEAMCALL_TDH_VP_RD:
+		return true;
+	}
+	return false;
+}
+
+u64 tdx_emu_seamcall(u64 rax, struct tdx_mig_args *args)
+{
+	u16 leaf = FIELD_GET(TDX_LEAF_MASK, rax);
+	u8 version = FIELD_GET(TDX_LEAF_VERSION_MASK, rax);
+	u64 invalid = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RAX);
+
+	if (rax & TDX_LEAF_RESERVED_MASK)
+		return invalid;
+	if (version && !leaf_accepts_version(leaf))
+		return invalid;
+
+	switch (leaf) {
+	case SEAMCALL_TDH_SYS_RD:
+		return tdx_emu_sys_rd(args);
+	default:
+		return invalid;
+	}
+}
+
+static const struct tdx_mig_backend emu_backend = {
+	.name = "emu",
+	.owner = THIS_MODULE,
+	.seamcall = tdx_emu_seamcall,
+};
+
+static int __init tdx_emu_init(void)
+{
+	tdx_emu_info.update_version = update_version;
+	if (features0)
+		tdx_emu_info.features0 = features0;
+	return tdx_mig_backend_register(&emu_backend);
+}
+
+static void __exit tdx_emu_exit(void)
+{
+	tdx_mig_backend_unregister(&emu_backend);
+}
+
+module_init(tdx_emu_init);
+module_exit(tdx_emu_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Emulated TDX Module and host platform for tdx_mig");

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The global (SYS) metadata of the emulated TDX Module and TDH.SYS.RD.
+ * Values are those of TDX Module 1.5.01 (§5); the version and TDX_FEATURES0
+ * come from tdx_emu_info so later 1.5.x behaviour can be modelled.
+ */
+#include <linux/errno.h>
+#include <linux/kernel.h>
+
+#include "emu.h"
+
+struct tdx_emu_module_info tdx_emu_info = {
+	.major_version = 1,
+	.minor_version = 5,
+	.update_version = 1,
+	.features0 = TDX_FEATURES0_TD_MIGRATION | TDX_FEATURES0_TD_PRESERVING |
+		     TDX_FEATURES0_SERVICE_TD | TDX_FEATURES0_HOST_PRIORITY_LOCKS,
+};
+
+static const struct {
+	u64 field_id;
+	u64 value;
+} sys_fields[] = {
+	{ TDX_MD_SYS_MIG_ATTRIBUTES,		0 },
+	{ TDX_MD_SYS_MIN_EXPORT_VERSION,	0 },
+	{ TDX_MD_SYS_MAX_EXPORT_VERSION,	0 },
+	{ TDX_MD_SYS_MIN_IMPORT_VERSION,	0 },
+	{ TDX_MD_SYS_MAX_IMPORT_VERSION,	0 },
+	{ TDX_MD_SYS_MAX_MIGS,			TDX_MAX_MIGS },
+	{ TDX_MD_SYS_NUM_IMMUTABLE_STATE_PAGES,	TDX_MIN_IMMUTABLE_EXPORT_PAGES },
+	{ TDX_MD_SYS_NUM_TD_STATE_PAGES,	TDX_MIN_TD_STATE_EXPORT_PAGES },
+	{ TDX_MD_SYS_NUM_VP_STATE_PAGES,	TDX_MIN_VP_STATE_EXPORT_PAGES },
+	{ TDX_MD_SYS_MAX_SERV_TDS,		TDX_MAX_SERVTDS },
+	{ TDX_MD_SYS_SERVTD_ATTR_FIXED0,	TDX_SERVTD_ATTR_FIXED0 },
+	{ TDX_MD_SYS_SERVTD_ATTR_FIXED1,	TDX_SERVTD_ATTR_FIXED1 },
+};
+
+/**
+ * tdx_emu_sys_field - the value of one global field
+ * @field_id: the field
+ * @value: its value
+ *
+ * Return: 0, or -ENOENT for a field the model does not have.
+ */
+int tdx_emu_sys_field(u64 field_id, u64 *value)
+{
+	int i;
+
+	switch (field_id) {
+	case TDX_MD_SYS_MAJOR_VERSION:
+		*value = tdx_emu_info.major_version;
+		return 0;
+	case TDX_MD_SYS_MINOR_VERSION:
+		*value = tdx_emu_info.minor_version;
+		return 0;
+	case TDX_MD_SYS_UPDATE_VERSION:
+		*value = tdx_emu_info.update_version;
+		return 0;
+	case TDX_MD_SYS_TDX_FEATURES0:
+		*value = tdx_emu_info.features0;
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(sys_fields); i++) {
+		if (sys_fields[i].field_id == field_id) {
+			*value = sys_fields[i].value;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* TDH.SYS.RD: RDX = field ID in; R8 = value and RDX = next field ID out. */
+u64 tdx_emu_sys_rd(struct tdx_mig_args *args)
+{
+	u64 value;
+
+	if (tdx_emu_sys_field(args->rdx, &value)) {
+		args->r8 = 0;
+		return tdx_status_with_operand(TDX_STATUS_METADATA_FIELD_ID_INCORRECT,
+					       TDX_OPID_RDX);
+	}
+	args->r8 = value;
+	return TDX_STATUS_SUCCESS;
+}

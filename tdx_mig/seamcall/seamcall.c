@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The single SEAMCALL entry point and its backend hook. The migration code
+ * above is identical on hardware and on the emulator: only the backend that
+ * tdx_mig_seamcall() reaches differs.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/errno.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+
+#include "seamcall.h"
+
+static const struct tdx_mig_backend __rcu *backend;
+/* Serializes backend changes; calls themselves run under RCU only. */
+static DEFINE_MUTEX(backend_lock);
+
+/**
+ * tdx_mig_backend_register - make @b the backend of every SEAMCALL
+ * @b: the backend; must stay valid until tdx_mig_backend_unregister()
+ *
+ * Context: process context. Returns -EBUSY if a backend is registered.
+ */
+int tdx_mig_backend_register(const struct tdx_mig_backend *b)
+{
+	int ret = 0;
+
+	mutex_lock(&backend_lock);
+	if (rcu_dereference_protected(backend, lockdep_is_held(&backend_lock)))
+		ret = -EBUSY;
+	else
+		rcu_assign_pointer(backend, b);
+	mutex_unlock(&backend_lock);
+	if (!ret)
+		pr_info("SEAMCALL backend: %s\n", b->name);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdx_mig_backend_register);
+
+/**
+ * tdx_mig_backend_unregister - detach @b; waits for calls in flight
+ * @b: the backend passed to tdx_mig_backend_register()
+ *
+ * Context: process context, may sleep.
+ */
+void tdx_mig_backend_unregister(const struct tdx_mig_backend *b)
+{
+	mutex_lock(&backend_lock);
+	if (rcu_dereference_protected(backend, lockdep_is_held(&backend_lock)) == b)
+		RCU_INIT_POINTER(backend, NULL);
+	mutex_unlock(&backend_lock);
+	/* A SEAMCALL never sleeps, so a grace period covers every caller. */
+	synchronize_rcu();
+}
+EXPORT_SYMBOL_GPL(tdx_mig_backend_unregister);
+
+const char *tdx_mig_backend_name(void)
+{
+	const struct tdx_mig_backend *b;
+	const char *name = "none";
+
+	rcu_read_lock();
+	b = rcu_dereference(backend);
+	if (b)
+		name = b->name;
+	rcu_read_unlock();
+	return name;
+}
+EXPORT_SYMBOL_GPL(tdx_mig_backend_name);
+
+/**
+ * tdx_mig_seamcall - issue one SEAMCALL through the registered backend
+ * @rax: leaf and version
+ * @args: input registers, replaced by the output registers
+ *
+ * Without a backend this answers as the instruction does when no TDX Module
+ * is loaded (VMfailInvalid).
+ *
+ * Context: any; never sleeps.
+ * Return: the status (RAX).
+ */
+u64 tdx_mig_seamcall(u64 rax, struct tdx_mig_args *args)
+{
+	const struct tdx_mig_backend *b;
+	u64 ret = TDX_STATUS_SW_VMFAILINVALID;
+
+	rcu_read_lock();
+	b = rcu_dereference(backend);
+	if (b)
+		ret = b->seamcall(rax, args);
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdx_mig_seamcall);
+
+/**
+ * tdx_mig_status_to_errno - the one place a TDX status becomes an errno
+ * @status: RAX of a SEAMCALL
+ *
+ * Callers that must act on a specific status (INTERRUPTED_RESUMABLE, a
+ * failed-entry count) test the status itself before calling this.
+ */
+int tdx_mig_status_to_errno(u64 status)
+{
+	switch (tdx_status_code(status)) {
+	case TDX_STATUS_SUCCESS:
+		return 0;
+	case TDX_STATUS_OPERAND_BUSY:
+	case TDX_STATUS_OPERAND_BUSY_HOST_PRIORITY:
+	case TDX_STATUS_PREVIOUS_TLB_EPOCH_BUSY:
+		return -EBUSY;
+	case TDX_STATUS_RND_NO_ENTROPY:
+		return -EAGAIN;
+	case TDX_STATUS_INTERRUPTED_RESUMABLE:
+		return -EINTR;
+	case TDX_STATUS_OPERAND_INVALID:
+	case TDX_STATUS_OPERAND_ADDR_RANGE_ERROR:
+	case TDX_STATUS_METADATA_FIELD_ID_INCORRECT:
+	case TDX_STATUS_METADATA_FIELD_NOT_READABLE:
+	case TDX_STATUS_METADATA_FIELD_NOT_WRITABLE:
+	case TDX_STATUS_METADATA_FIELD_VALUE_NOT_VALID:
+		return -EINVAL;
+	case TDX_STATUS_SW_VMFAILINVALID:
+		return -ENODEV;
+	case TDX_STATUS_SW_FAULT:
+		return -EOPNOTSUPP;
+	default:
+		return -EIO;
+	}
+}
+EXPORT_SYMBOL_GPL(tdx_mig_status_to_errno);
+
+/**
+ * tdx_mig_tdh_sys_rd - TDH.SYS.RD: read one global metadata field
+ * @field_id: the field (§5)
+ * @value: the value, on success
+ *
+ * Return: the TDX status.
+ */
+u64 tdx_mig_tdh_sys_rd(u64 field_id, u64 *value)
+{
+	struct tdx_mig_args args = {
+		.rdx = field_id,
+	};
+	u64 ret;
+
+	ret = tdx_mig_seamcall(SEAMCALL_TDH_SYS_RD, &args);
+	*value = ret ? 0 : args.r8;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdx_mig_tdh_sys_rd);
+
+/**
+ * tdx_mig_tdh_mng_rd - TDH.MNG.RD: read one TD-scope metadata field
+ * @tdr_pa: the TD's TDR
+ * @field_id: the field (§5)
+ * @value: the value, on success
+ *
+ * Return: the TDX status.
+ */
+u64 tdx_mig_tdh_mng_rd(u64 tdr_pa, u64 field_id, u64 *value)
+{
+	struct tdx_mig_args args = {
+		.rcx = tdr_pa,
+		.rdx = field_id,
+	};
+	u64 ret;
+
+	ret = tdx_mig_seamcall(SEAMCALL_TDH_MNG_RD, &args);
+	*value = ret ? 0 : args.r8;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdx_mig_tdh_mng_rd);

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The SEAMCALL layer: one entry point that every leaf goes through, two
+ * backends behind it (the SEAMCALL instruction, or the emulated TDX Module),
+ * and typed wrappers that alone know each leaf's registers.
+ */
+#ifndef TDX_MIG_SEAMCALL_H
+#define TDX_MIG_SEAMCALL_H
+
+#include <linux/types.h>
+
+#include "abi.h"
+
+/*
+ * The registers of a SEAMCALL, in the shape of upstream's struct
+ * tdx_module_args (<asm/shared/tdx.h>), which out-of-tree code may not use:
+ * upstream exports its SEAMCALL helpers to kvm and kvm-intel only.
+ */
+struct tdx_mig_args {
+	u64 rcx;
+	u64 rdx;
+	u64 r8;
+	u64 r9;
+	u64 r10;
+	u64 r11;
+	u64 r12;
+	u64 r13;
+	u64 r14;
+	u64 r15;
+	u64 rbx;
+	u64 rdi;
+	u64 rsi;
+};
+
+/**
+ * struct tdx_mig_backend - what executes a SEAMCALL
+ * @name:	"hw" or "emu", for logs and capabilities
+ * @owner:	the module providing @seamcall
+ * @seamcall:	enter the TDX Module with RAX = @rax and the registers in
+ *		@args; returns RAX and updates @args with the output
+ *		registers. Never sleeps.
+ */
+struct tdx_mig_backend {
+	const char *name;
+	struct module *owner;
+	u64 (*seamcall)(u64 rax, struct tdx_mig_args *args);
+};
+
+int tdx_mig_backend_register(const struct tdx_mig_backend *backend);
+void tdx_mig_backend_unregister(const struct tdx_mig_backend *backend);
+const char *tdx_mig_backend_name(void);
+
+u64 tdx_mig_seamcall(u64 rax, struct tdx_mig_args *args);
+int tdx_mig_status_to_errno(u64 status);
+
+u64 tdx_mig_tdh_sys_rd(u64 field_id, u64 *value);
+u64 tdx_mig_tdh_mng_rd(u64 tdr_pa, u64 field_id, u64 *value);
+
+/* The SEAMCALL instruction (hw.c). */
+extern const struct tdx_mig_backend tdx_mig_hw_backend;
+
+#endif /* TDX_MIG_SEAMCALL_H */
