@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The whole test suite, from a fresh Debian 12 machine: packages, the debug
+# kernel (cached), sparse, checkpatch, W=1/sparse builds against every
+# supported kernel, the selftests, and the test VM. Exits non-zero on any
+# failure; prints how long each stage took.
+
+. "$(dirname "$0")/lib.sh"
+
+failed=0
+run() { stage "$@" || failed=1; }
+must() { stage "$@" || { print_stage_times; exit 1; }; }
+
+kernel_stage() {
+	local vars
+	vars=$("$TOP/scripts/kernel.sh") || return 1
+	eval "$vars"
+	export KSRC KB
+}
+sparse_stage() { SPARSE_NEW=$("$TOP/scripts/sparse.sh"); }
+debian_builds() {
+	local d rc=0 n=0
+	for d in /usr/src/linux-headers-*-amd64; do
+		[ -e "$d/Makefile" ] || continue
+		"$TOP/scripts/build.sh" "debian-${d#/usr/src/linux-headers-}" "$d" || rc=1
+		n=$((n + 1))
+	done
+	[ $n -ge 2 ] || { log "expected Debian 6.1 and 6.12 headers, found $n"; return 1; }
+	return $rc
+}
+debug_build() { "$TOP/scripts/build.sh" debug "$KB" "$SPARSE_NEW"; }
+selftests_build() {
+	make -s -C "$TOP/selftests" KSRC="$KSRC" O="$OUT/tests" > "$OUT/selftests.log" 2>&1 ||
+		{ cat "$OUT/selftests.log"; return 1; }
+}
+vm_check() {
+	VM_TIMEOUT=${VM_TIMEOUT:-900} "$TOP/scripts/vm.sh" check "$KB/arch/x86/boot/bzImage" \
+		"$OUT/build-debug" "$OUT/tests" &&
+	python3 "$TOP/scripts/summarize.py" "$OUT/vm-check.log" "$TOP/scripts/splat-allowlist" |
+		tee "$OUT/summary.txt"
+	return "${PIPESTATUS[0]}"
+}
+
+mkdir -p "$OUT"
+must deps "$TOP/scripts/deps.sh"
+must kernel kernel_stage
+must sparse sparse_stage
+run checkpatch env KSRC="$KSRC" "$TOP/scripts/checkpatch.sh"
+run build-debian debian_builds
+must build-debug debug_build
+must selftests-build selftests_build
+run vm-check vm_check
+
+print_stage_times
+tail -n 1 "$OUT/summary.txt" 2>/dev/null || true
+exit $failed
