@@ -65,7 +65,7 @@ def sections(lines):
             cur[3].append(line)
 
 
-def count_tap(body, kunit):
+def count_tap(body, kunit, name):
     """Count the case-level results of one TAP/KTAP block."""
     passed = failed = skipped = 0
     failures = []
@@ -82,6 +82,13 @@ def count_tap(body, kunit):
     # next level; parameters are deeper and are not counted separately.
     lv = sorted(set(levels))
     case_level = lv[1] if kunit and len(lv) > 1 else lv[0]
+    if kunit:
+        # The suite's cases sit at the indentation of its "# Subtest:" line.
+        for line in body:
+            m = re.match(r"^(\s*)# Subtest: (\S+)$", line)
+            if m and m.group(2) == name:
+                case_level = len(m.group(1))
+                break
     for indent, verdict, name, skip in results:
         if indent != case_level:
             continue
@@ -130,7 +137,7 @@ def main():
             elif name.endswith("-FAILED"):
                 problems.append(f"{name} {extra}")
         elif kind in ("KUNIT", "SELFTEST"):
-            p, fl, s, failures = count_tap(body, kind == "KUNIT")
+            p, fl, s, failures = count_tap(body, kind == "KUNIT", name)
             if kind == "SELFTEST" and extra not in ("rc=0", "rc=4"):
                 if fl == 0:
                     problems.append(f"selftest {name} exited {extra} with no failed case")

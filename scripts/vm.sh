@@ -19,6 +19,7 @@ build_initramfs() {
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules,tests}
 	cp /bin/busybox "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
 	cp "$TOP/scripts/init" "$root/init"
 	gcc -O2 -static -o "$root/bin/qexit" "$TOP/scripts/qexit.c"
 	cp "$moddir"/*.ko "$root/lib/modules/"

@@ -17,7 +17,7 @@ static void mbmd_init_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(m.hdr.mb_counter), 41);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(m.hdr.mig_epoch), 3);
 	KUNIT_EXPECT_EQ(test, le64_to_cpu(m.hdr.iv_counter), 0x1122334455667788ULL);
-	KUNIT_EXPECT_EQ(test, m.mem, 0);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(m.mem), 0);
 	KUNIT_EXPECT_TRUE(test, !memchr_inv(m.mac, 0, sizeof(m.mac)));
 }
 

@@ -214,6 +214,8 @@ static void mbmd_layout_test(struct kunit *test)
 
 static void status_test(struct kunit *test)
 {
+	u64 cls;
+
 	KUNIT_EXPECT_EQ(test, tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_R10),
 			0xC00001000000000AULL);
 	KUNIT_EXPECT_EQ(test, tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_MIGSC),
@@ -227,8 +229,10 @@ static void status_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, tdx_status_is_error(TDX_STATUS_INTERRUPTED_RESUMABLE));
 	KUNIT_EXPECT_FALSE(test,
 			   tdx_status_is_error(TDX_STATUS_METADATA_FIRST_FIELD_ID_IN_CONTEXT));
-	KUNIT_EXPECT_EQ(test, FIELD_GET(TDX_STATUS_CLASS_MASK, TDX_STATUS_SERVTD_BOUND), 0x0d);
-	KUNIT_EXPECT_EQ(test, FIELD_GET(TDX_STATUS_CLASS_MASK, TDX_STATUS_INVALID_MBMD), 0x0e);
+	cls = FIELD_GET(TDX_STATUS_CLASS_MASK, TDX_STATUS_SERVTD_BOUND);
+	KUNIT_EXPECT_EQ(test, cls, 0x0d);
+	cls = FIELD_GET(TDX_STATUS_CLASS_MASK, TDX_STATUS_INVALID_MBMD);
+	KUNIT_EXPECT_EQ(test, cls, 0x0e);
 	KUNIT_EXPECT_EQ(test, TDX_OPID_NEW_PAGE_LIST_ENTRY, 99);
 	KUNIT_EXPECT_EQ(test, TDX_OPID_METADATA_FIELD, 176);
 }

@@ -27,7 +27,7 @@ static const struct {
 	{ TDX_STATUS_SW_VMFAILINVALID, -ENODEV },
 	{ TDX_STATUS_SW_FAULT, -EOPNOTSUPP },
 	{ TDX_STATUS_OP_STATE_INCORRECT, -EIO },
-	{ tdx_status_fatal(TDX_STATUS_INVALID_MBMD), -EIO },
+	{ TDX_STATUS_INVALID_MBMD | TDX_STATUS_FATAL_BIT, -EIO },
 };
 
 static void status_to_errno_test(struct kunit *test)
