@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The emulated TDX Module: a register-level model of TDX Module 1.5's
- * migration ABI, reached through the "emu" SEAMCALL backend.
+ * The emulated TDX Module: a register-level model of TDX Module 1.5,
+ * reached through the "emu" SEAMCALL backend. Internal declarations.
  */
 #ifndef TDX_MIG_EMU_H
 #define TDX_MIG_EMU_H
 
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 #include "seamcall/seamcall.h"
+#include "lock.h"
+#include "pamt.h"
+#include "test_api.h"
 
 /* The modelled TDX Module: its version and TDX_FEATURES0 are settings. */
 struct tdx_emu_module_info {
@@ -20,8 +26,137 @@ struct tdx_emu_module_info {
 
 extern struct tdx_emu_module_info tdx_emu_info;
 
-u64 tdx_emu_seamcall(u64 rax, struct tdx_mig_args *args);
+/* Modelled sizes (reported through TDH.SYS.RD). */
+#define EMU_TDCS_PAGES		6
+#define EMU_TDVPS_PAGES		6	/* the TDVPR plus 5 TDCX pages */
+#define EMU_MAX_VCPUS		64
+/* TDCS page that holds the SEPT root, as in the real module. */
+#define EMU_TDCS_SEPT_ROOT	3
+/* 4-level SEPT: GPAW 48, bit 47 is the shared bit. */
+#define EMU_SEPT_LEVELS		4
+#define EMU_GPAW		48
+#define EMU_SHARED_GPA_BIT	BIT_ULL(EMU_GPAW - 1)
+#define EMU_ATTRIBUTES_FIXED0	(TDX_TD_ATTR_DEBUG | TDX_TD_ATTR_SEPT_VE_DISABLE | \
+				 TDX_TD_ATTR_MIGRATABLE | TDX_TD_ATTR_PKS | \
+				 TDX_TD_ATTR_KL | TDX_TD_ATTR_PERFMON)
+#define EMU_XFAM_FIXED0		0x6ffULL
+#define EMU_XFAM_FIXED1		0x3ULL
+
+/* Key lifecycle of a TD (the KOT state of its HKID). */
+enum emu_lifecycle {
+	EMU_TD_HKID_ASSIGNED,
+	EMU_TD_KEYS_CONFIGURED,
+	EMU_TD_BLOCKED,		/* vCPUs flushed, caches to write back */
+	EMU_TD_TEARDOWN,	/* HKID freed: pages may be reclaimed */
+};
+
+struct emu_td {
+	u64 tdr_pa;
+	u16 hkid;
+	enum emu_lifecycle lifecycle;
+	/* the cache write-back generation this TD's key waits for */
+	u64 wbcache_gen;
+	/* TDCS OP_STATE and its lock (§3.1) */
+	struct emu_sharex op_state_lock;
+	enum tdx_op_state op_state;
+	u64 tdcx_pa[EMU_TDCS_PAGES];
+	unsigned int num_tdcx;
+	u64 attributes;
+	u64 xfam;
+	u16 max_vcpus;
+	u16 num_vcpus;		/* created by TDH.VP.CREATE */
+	atomic_t associated_vcpus;
+	u64 uuid[4];
+	/* pages other than the TDR whose PAMT owner is this TD */
+	atomic_long_t child_pages;
+	/* TLB tracking: TD_EPOCH and the vCPUs in the current/previous one */
+	spinlock_t epoch_lock;
+	u64 td_epoch;
+	unsigned int epoch_refcount[2];
+	/* What private pages are "encrypted" with (a keyed XOR pad). */
+	u64 mem_key[8];
+};
+
+enum emu_vcpu_state {
+	EMU_VCPU_UNINITIALIZED,
+	EMU_VCPU_READY,
+};
+
+struct emu_vcpu {
+	u64 tdvpr_pa;
+	struct emu_td *td;
+	u16 index;
+	enum emu_vcpu_state state;
+	u64 tdcx_pa[EMU_TDVPS_PAGES - 1];
+	unsigned int num_tdcx;
+	/* the logical CPU it is associated with, or -1 */
+	int assoc_cpu;
+	struct tdx_emu_vcpu_regs regs;
+	/* the test-provided guest program, run by TDH.VP.ENTER */
+	spinlock_t ops_lock;
+	struct tdx_emu_guest_op *ops;
+	unsigned int nr_ops;
+	unsigned int next_op;
+};
+
+/* pamt.c also maps TDR and TDVPR pages to their objects. */
+struct emu_td *emu_td_of(struct emu_pamt_entry *e);
+struct emu_vcpu *emu_vcpu_of(struct emu_pamt_entry *e);
+
+/* td.c */
+u64 emu_td_lock(u64 tdr_pa, int opid, enum emu_lock_mode mode, struct emu_td **out);
+u64 emu_td_check_keys(struct emu_td *td);
+void emu_td_unlock(struct emu_td *td, enum emu_lock_mode mode);
+bool emu_op_state_allows(u16 leaf, enum tdx_op_state state);
+u64 emu_mng_create(struct tdx_mig_args *a);
+u64 emu_mng_key_config(struct tdx_mig_args *a);
+u64 emu_mng_addcx(struct tdx_mig_args *a);
+u64 emu_mng_init(struct tdx_mig_args *a);
+u64 emu_mng_rd(struct tdx_mig_args *a);
+u64 emu_mng_wr(struct tdx_mig_args *a);
+u64 emu_mr_finalize(struct tdx_mig_args *a);
+u64 emu_mem_track(struct tdx_mig_args *a);
+u64 emu_mng_vpflushdone(struct tdx_mig_args *a);
+u64 emu_mng_key_freeid(struct tdx_mig_args *a);
+u64 emu_mng_key_reclaimid(struct tdx_mig_args *a);
+void emu_td_destroy(struct emu_td *td);
+
+/* vcpu.c */
+u64 emu_vp_create(struct tdx_mig_args *a);
+u64 emu_vp_addcx(struct tdx_mig_args *a);
+u64 emu_vp_init(struct tdx_mig_args *a);
+u64 emu_vp_flush(struct tdx_mig_args *a);
+u64 emu_vp_enter(struct tdx_mig_args *a);
+void emu_vcpu_destroy(struct emu_vcpu *vcpu);
+
+/* sept.c */
+u64 emu_mem_sept_add(struct tdx_mig_args *a);
+u64 emu_mem_page_add(struct tdx_mig_args *a);
+u64 emu_mem_page_aug(struct tdx_mig_args *a);
+u64 emu_mem_page_remove(struct tdx_mig_args *a);
+u64 *emu_sept_walk(struct emu_td *td, u64 gpa, int level, int *failed_level);
+u64 emu_sept_lock_entry(u64 *entry, u64 *val);
+void emu_sept_unlock_entry(u64 *entry, u64 val);
+enum tdx_sept_state emu_sept_state(u64 entry);
+u64 emu_sept_set_state(u64 entry, enum tdx_sept_state state);
+bool emu_sept_leaf_allowed(u16 leaf, enum tdx_sept_state state);
+void emu_private_copy(struct emu_td *td, u64 hpa, unsigned int off, void *buf,
+		      unsigned int len, bool write);
+void emu_private_clear(struct emu_td *td, u64 hpa);
+
+/* phymem.c */
+u64 emu_phymem_page_reclaim(struct tdx_mig_args *a);
+u64 emu_phymem_cache_wb(struct tdx_mig_args *a);
+void emu_wbcache_request(struct emu_td *td);
+bool emu_wbcache_done(struct emu_td *td);
+
+/* intr.c: the host's pending-interrupt policy */
+bool emu_intr_pending(void);
+
+/* sys.c */
 u64 tdx_emu_sys_rd(struct tdx_mig_args *args);
 int tdx_emu_sys_field(u64 field_id, u64 *value);
+
+u64 tdx_emu_seamcall(u64 rax, struct tdx_mig_args *args);
 
 #endif /* TDX_MIG_EMU_H */

@@ -48,6 +48,50 @@ u64 tdx_emu_seamcall(u64 rax, struct tdx_mig_args *args)
 	switch (leaf) {
 	case SEAMCALL_TDH_SYS_RD:
 		return tdx_emu_sys_rd(args);
+	case SEAMCALL_TDH_MNG_CREATE:
+		return emu_mng_create(args);
+	case SEAMCALL_TDH_MNG_KEY_CONFIG:
+		return emu_mng_key_config(args);
+	case SEAMCALL_TDH_MNG_ADDCX:
+		return emu_mng_addcx(args);
+	case SEAMCALL_TDH_MNG_INIT:
+		return emu_mng_init(args);
+	case SEAMCALL_TDH_MNG_RD:
+		return emu_mng_rd(args);
+	case SEAMCALL_TDH_MNG_WR:
+		return emu_mng_wr(args);
+	case SEAMCALL_TDH_MR_FINALIZE:
+		return emu_mr_finalize(args);
+	case SEAMCALL_TDH_MEM_TRACK:
+		return emu_mem_track(args);
+	case SEAMCALL_TDH_MNG_VPFLUSHDONE:
+		return emu_mng_vpflushdone(args);
+	case SEAMCALL_TDH_MNG_KEY_FREEID:
+		return emu_mng_key_freeid(args);
+	case SEAMCALL_TDH_MNG_KEY_RECLAIMID:
+		return emu_mng_key_reclaimid(args);
+	case SEAMCALL_TDH_VP_CREATE:
+		return emu_vp_create(args);
+	case SEAMCALL_TDH_VP_ADDCX:
+		return emu_vp_addcx(args);
+	case SEAMCALL_TDH_VP_INIT:
+		return emu_vp_init(args);
+	case SEAMCALL_TDH_VP_FLUSH:
+		return emu_vp_flush(args);
+	case SEAMCALL_TDH_VP_ENTER:
+		return emu_vp_enter(args);
+	case SEAMCALL_TDH_MEM_SEPT_ADD:
+		return emu_mem_sept_add(args);
+	case SEAMCALL_TDH_MEM_PAGE_ADD:
+		return emu_mem_page_add(args);
+	case SEAMCALL_TDH_MEM_PAGE_AUG:
+		return emu_mem_page_aug(args);
+	case SEAMCALL_TDH_MEM_PAGE_REMOVE:
+		return emu_mem_page_remove(args);
+	case SEAMCALL_TDH_PHYMEM_PAGE_RECLAIM:
+		return emu_phymem_page_reclaim(args);
+	case SEAMCALL_TDH_PHYMEM_CACHE_WB:
+		return emu_phymem_cache_wb(args);
 	default:
 		return invalid;
 	}
@@ -61,15 +105,25 @@ static const struct tdx_mig_backend emu_backend = {
 
 static int __init tdx_emu_init(void)
 {
+	int ret;
+
 	tdx_emu_info.update_version = update_version;
 	if (features0)
 		tdx_emu_info.features0 = features0;
-	return tdx_mig_backend_register(&emu_backend);
+	ret = emu_pamt_init();
+	if (ret)
+		return ret;
+	ret = tdx_mig_backend_register(&emu_backend);
+	if (ret)
+		emu_pamt_uninit();
+	return ret;
 }
 
 static void __exit tdx_emu_exit(void)
 {
 	tdx_mig_backend_unregister(&emu_backend);
+	/* Reports every page the host never reclaimed. */
+	emu_pamt_uninit();
 }
 
 module_init(tdx_emu_init);

@@ -28,6 +28,8 @@ struct emu_pamt_entry {
 	u64 owner;
 	/* §2.2 (d): the import epoch of an imported page */
 	u64 bepoch;
+	/* the model's object for PT_TDR (struct emu_td) and PT_TDVPR pages */
+	void *obj;
 };
 
 /*
@@ -54,15 +56,14 @@ static inline bool emu_hpa_is_shared(u64 hpa)
 
 int emu_pamt_init(void);
 /* Returns the number of pages still assigned, each reported. */
-unsigned long emu_pamt_uninit(void);
+void emu_pamt_uninit(void);
+unsigned long emu_pamt_report_leaks(bool print);
 struct emu_pamt_entry *emu_pamt_entry(u64 hpa);
-unsigned long emu_pamt_count_owned(u64 owner);
 
 u64 emu_pamt_claim(u64 hpa, int opid, struct emu_pamt_entry **out);
-void emu_pamt_assign(struct emu_pamt_entry *e, enum emu_page_type type, u64 owner);
-
-/* Locks a page of the given type; returns a TDX status. */
-u64 emu_pamt_lock_typed(u64 hpa, int opid, enum emu_page_type type,
+void emu_pamt_assign(struct emu_pamt_entry *e, enum emu_page_type type, u64 owner, void *obj);
+void emu_pamt_release(struct emu_pamt_entry *e);
+u64 emu_pamt_lock_typed(u64 hpa, int opid, int busy_opid, enum emu_page_type type,
 			enum emu_lock_mode mode, struct emu_pamt_entry **out);
 
 #endif /* TDX_MIG_EMU_PAMT_H */

@@ -56,6 +56,29 @@ int tdx_mig_status_to_errno(u64 status);
 u64 tdx_mig_tdh_sys_rd(u64 field_id, u64 *value);
 u64 tdx_mig_tdh_mng_rd(u64 tdr_pa, u64 field_id, u64 *value);
 
+/* TD build, run and teardown (td.c). */
+u64 tdx_mig_tdh_mng_create(u64 tdr_pa, u16 hkid);
+u64 tdx_mig_tdh_mng_key_config(u64 tdr_pa);
+u64 tdx_mig_tdh_mng_addcx(u64 tdr_pa, u64 tdcx_pa);
+u64 tdx_mig_tdh_mng_init(u64 tdr_pa, u64 td_params_pa);
+u64 tdx_mig_tdh_mr_finalize(u64 tdr_pa);
+u64 tdx_mig_tdh_mem_track(u64 tdr_pa);
+u64 tdx_mig_tdh_mem_sept_add(u64 tdr_pa, u64 gpa, int level, u64 page_pa,
+			     u64 *entry, u64 *err_level);
+u64 tdx_mig_tdh_mem_page_add(u64 tdr_pa, u64 gpa, u64 page_pa, u64 src_pa);
+u64 tdx_mig_tdh_mem_page_aug(u64 tdr_pa, u64 gpa, u64 page_pa);
+u64 tdx_mig_tdh_mem_page_remove(u64 tdr_pa, u64 gpa);
+u64 tdx_mig_tdh_vp_create(u64 tdr_pa, u64 tdvpr_pa);
+u64 tdx_mig_tdh_vp_addcx(u64 tdvpr_pa, u64 tdcx_pa);
+u64 tdx_mig_tdh_vp_init(u64 tdvpr_pa, u64 initial_rcx);
+u64 tdx_mig_tdh_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa);
+u64 tdx_mig_tdh_vp_flush(u64 tdvpr_pa);
+u64 tdx_mig_tdh_mng_vpflushdone(u64 tdr_pa);
+u64 tdx_mig_tdh_phymem_cache_wb(bool resume);
+u64 tdx_mig_tdh_mng_key_freeid(u64 tdr_pa);
+u64 tdx_mig_tdh_mng_key_reclaimid(u64 tdr_pa);
+u64 tdx_mig_tdh_phymem_page_reclaim(u64 page_pa, u64 *type, u64 *owner);
+
 /* The SEAMCALL instruction (hw.c). */
 extern const struct tdx_mig_backend tdx_mig_hw_backend;
 

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Secure EPT of the emulated TDX Module and the leaves that add and
+ * remove its pages: MEM.SEPT.ADD, MEM.PAGE.ADD, MEM.PAGE.AUG,
+ * MEM.PAGE.REMOVE. Entries live in the SEPT pages the host handed over and
+ * carry the state bits of §3.4 exactly; an entry is locked by its TDEL bit.
+ * Only 4 KiB private pages are modelled.
+ */
+#include <linux/mm.h>
+#include <linux/string.h>
+
+#include "emu.h"
+
+/* The state bits of an entry, and the leaf states that may be accessed. */
+#define SEPT_STATE_BITS	(TDX_SEPT_D_BIT | TDX_SEPT_TDEX_BIT | TDX_SEPT_TDBW_BIT | \
+			 TDX_SEPT_TDB_BIT | TDX_SEPT_TDP_BIT | TDX_SEPT_IPAT_BIT | \
+			 TDX_SEPT_PS_BIT)
+#define SEPT_RWX	(TDX_SEPT_R_BIT | TDX_SEPT_W_BIT | TDX_SEPT_X_BIT)
+
+#define ST(x)	BIT(TDX_SEPT_##x)
+
+/* §3.4 with §10.1: the leaf states each leaf accepts. */
+static const struct {
+	u16 leaf;
+	u16 states;
+} sept_leaf_table[] = {
+	{ SEAMCALL_TDH_MEM_PAGE_ADD, ST(FREE) },
+	{ SEAMCALL_TDH_MEM_PAGE_AUG, ST(FREE) | ST(REMOVED) },
+	{ SEAMCALL_TDH_MEM_PAGE_REMOVE, ST(MAPPED) | ST(BLOCKED) | ST(BLOCKEDW) |
+					ST(PENDING) | ST(PENDING_BLOCKED) |
+					ST(PENDING_BLOCKEDW) },
+	{ SEAMCALL_TDH_MEM_RANGE_BLOCK, ST(NL_MAPPED) | ST(MAPPED) | ST(BLOCKEDW) |
+					ST(PENDING) | ST(PENDING_BLOCKEDW) },
+	{ SEAMCALL_TDH_MEM_RANGE_UNBLOCK, ST(NL_BLOCKED) | ST(BLOCKED) | ST(PENDING_BLOCKED) },
+	{ SEAMCALL_TDH_MEM_RD, ST(MAPPED) | ST(BLOCKEDW) | ST(EXPORTED_BLOCKEDW) |
+			       ST(EXPORTED_DIRTY) | ST(EXPORTED_DIRTY_BLOCKEDW) },
+	{ SEAMCALL_TDH_MEM_WR, ST(MAPPED) | ST(EXPORTED_DIRTY) },
+};
+
+/* TDG.MEM.PAGE.ACCEPT, the guest's TDCALL (§3.4). */
+#define ACCEPT_STATES	(ST(PENDING) | ST(PENDING_EXPORTED_DIRTY))
+/* What a guest may read, and write (W set), without a TD exit. */
+#define GUEST_READ_STATES	(ST(MAPPED) | ST(BLOCKEDW) | ST(EXPORTED_BLOCKEDW) | \
+				 ST(EXPORTED_DIRTY) | ST(EXPORTED_DIRTY_BLOCKEDW))
+#define GUEST_WRITE_STATES	(ST(MAPPED) | ST(EXPORTED_DIRTY))
+
+bool emu_sept_leaf_allowed(u16 leaf, enum tdx_sept_state state)
+{
+	int i;
+
+	if (leaf == TDCALL_TDG_MEM_PAGE_ACCEPT)
+		return ACCEPT_STATES & BIT(state);
+	for (i = 0; i < ARRAY_SIZE(sept_leaf_table); i++)
+		if (sept_leaf_table[i].leaf == leaf)
+			return sept_leaf_table[i].states & BIT(state);
+	return false;
+}
+
+enum tdx_sept_state emu_sept_state(u64 entry)
+{
+	int state = tdx_sept_state_from_encoding(tdx_sept_entry_encoding(entry));
+
+	/* The model writes only valid encodings; anything else is a bug. */
+	if (WARN_ON_ONCE(state < 0))
+		return TDX_SEPT_FREE;
+	return state;
+}
+
+/* NL_MAPPED and writable states have RWX, readable ones R and X. */
+static u64 state_rwx(enum tdx_sept_state state)
+{
+	if (state == TDX_SEPT_NL_MAPPED || (BIT(state) & GUEST_WRITE_STATES))
+		return SEPT_RWX;
+	if (BIT(state) & GUEST_READ_STATES)
+		return TDX_SEPT_R_BIT | TDX_SEPT_X_BIT;
+	return 0;
+}
+
+/* @entry with its state bits and permissions set to @state. */
+u64 emu_sept_set_state(u64 entry, enum tdx_sept_state state)
+{
+	u8 enc = tdx_sept_state_encoding(state);
+	static const u64 bits[] = {
+		TDX_SEPT_D_BIT, TDX_SEPT_TDEX_BIT, TDX_SEPT_TDBW_BIT, TDX_SEPT_TDB_BIT,
+		TDX_SEPT_TDP_BIT, TDX_SEPT_IPAT_BIT, TDX_SEPT_PS_BIT,
+	};
+	int i;
+
+	entry &= ~(SEPT_STATE_BITS | SEPT_RWX);
+	for (i = 0; i < ARRAY_SIZE(bits); i++)
+		if (enc & BIT(i))
+			entry |= bits[i];
+	return entry | state_rwx(state);
+}
+
+static unsigned int sept_index(u64 gpa, int level)
+{
+	return (gpa >> (PAGE_SHIFT + 9 * level)) & (PTRS_PER_PTE - 1);
+}
+
+/**
+ * emu_sept_walk - find the entry at @level that maps @gpa
+ * @td: the TD
+ * @gpa: a private GPA
+ * @level: 0 (4 KiB) to EMU_SEPT_LEVELS - 1
+ * @failed_level: where the walk stopped, when it fails
+ *
+ * Non-leaf entries are never removed while the TD lives (SEPT.REMOVE is not
+ * modelled), so the walk needs no lock above the entry it returns.
+ *
+ * Return: the entry, or NULL if a level above @level is not NL_MAPPED.
+ */
+u64 *emu_sept_walk(struct emu_td *td, u64 gpa, int level, int *failed_level)
+{
+	u64 *table = phys_to_virt(td->tdcx_pa[EMU_TDCS_SEPT_ROOT]);
+	int l;
+
+	for (l = EMU_SEPT_LEVELS - 1; l > level; l--) {
+		u64 e = READ_ONCE(table[sept_index(gpa, l)]);
+
+		if (emu_sept_state(e) != TDX_SEPT_NL_MAPPED) {
+			*failed_level = l;
+			return NULL;
+		}
+		table = phys_to_virt(e & TDX_SEPT_HPA_MASK);
+	}
+	return &table[sept_index(gpa, level)];
+}
+
+/* Lock an entry by its TDEL bit; returns a TDX status. */
+u64 emu_sept_lock_entry(u64 *entry, u64 *val)
+{
+	u64 old = READ_ONCE(*entry);
+
+	if ((old & TDX_SEPT_TDEL_BIT) || !try_cmpxchg64(entry, &old, old | TDX_SEPT_TDEL_BIT))
+		return tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_SEPT_ENTRY);
+	*val = old;
+	return TDX_STATUS_SUCCESS;
+}
+
+/* Store @val and unlock. */
+void emu_sept_unlock_entry(u64 *entry, u64 val)
+{
+	smp_store_release(entry, val & ~TDX_SEPT_TDEL_BIT);
+}
+
+/*
+ * Private memory is kept from the host's view as real TDX keeps it: the
+ * page holds ciphertext. The model's cipher is an XOR pad derived from the
+ * TD's key and the page frame; only the model and the test-only interface
+ * (test.c) ever see plaintext.
+ */
+void emu_private_copy(struct emu_td *td, u64 hpa, unsigned int off, void *buf,
+		      unsigned int len, bool write)
+{
+	u8 *page = phys_to_virt(hpa & TDX_SEPT_HPA_MASK);
+	const u8 *key = (const u8 *)td->mem_key;
+	u8 tweak = PHYS_PFN(hpa & TDX_SEPT_HPA_MASK) * 0x9d;
+	u8 *b = buf;
+	unsigned int i;
+
+	for (i = 0; i < len; i++) {
+		u8 pad = key[(off + i) % sizeof(td->mem_key)] ^ tweak;
+
+		if (write)
+			page[off + i] = b[i] ^ pad;
+		else
+			b[i] = page[off + i] ^ pad;
+	}
+}
+
+/* Zero a private page as the TD sees it. */
+void emu_private_clear(struct emu_td *td, u64 hpa)
+{
+	static const u8 zeros[256];
+	unsigned int off;
+
+	for (off = 0; off < PAGE_SIZE; off += sizeof(zeros))
+		emu_private_copy(td, hpa, off, (void *)zeros, sizeof(zeros), true);
+}
+
+/*
+ * The RCX operand of the memory leaves: reserved bits clear, a supported
+ * level, aligned to it, below GPAW and private.
+ */
+static bool gpa_operand(u64 raw, u64 *gpa, int *level, int max_level)
+{
+	*gpa = raw & TDX_GPA_LEVEL_GPA_MASK;
+	*level = FIELD_GET(TDX_GPA_LEVEL_MASK, raw);
+	return !(raw & TDX_GPA_LEVEL_RSVD_MASK) && *level <= max_level &&
+	       IS_ALIGNED(*gpa, 1ULL << (PAGE_SHIFT + 9 * *level)) &&
+	       !(*gpa >> EMU_GPAW) && !(*gpa & EMU_SHARED_GPA_BIT);
+}
+
+/* Lock the TD named in RDX and check what every memory leaf needs. */
+static u64 mem_leaf_begin(u16 leaf, struct tdx_mig_args *a, struct emu_td **td)
+{
+	u64 ret;
+
+	ret = emu_td_lock(a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED, td);
+	if (ret)
+		return ret;
+	ret = emu_td_check_keys(*td);
+	if (!ret && !emu_op_state_allows(leaf, (*td)->op_state))
+		ret = TDX_STATUS_OP_STATE_INCORRECT;
+	if (ret)
+		emu_td_unlock(*td, EMU_LOCK_SHARED);
+	return ret;
+}
+
+/* A failed walk or state check reports the entry and level in RCX/RDX. */
+static u64 sept_error(struct tdx_mig_args *a, u64 status, u64 entry, int level)
+{
+	a->rcx = entry & ~TDX_SEPT_TDEL_BIT;
+	a->rdx = level;
+	return status;
+}
+
+/* TDH.MEM.SEPT.ADD: RCX = GPA | level (1..3), RDX = TDR, R8 = new page. */
+u64 emu_mem_sept_add(struct tdx_mig_args *a)
+{
+	struct emu_pamt_entry *pe;
+	int level, failed, i;
+	struct emu_td *td;
+	u64 gpa, old, ret;
+	u64 *entry, *table;
+
+	ret = mem_leaf_begin(SEAMCALL_TDH_MEM_SEPT_ADD, a, &td);
+	if (ret)
+		return ret;
+	if (!gpa_operand(a->rcx, &gpa, &level, EMU_SEPT_LEVELS - 1) || !level) {
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RCX);
+		goto unlock_td;
+	}
+	ret = emu_pamt_claim(a->r8, TDX_OPID_R8, &pe);
+	if (ret)
+		goto unlock_td;
+	entry = emu_sept_walk(td, gpa, level, &failed);
+	if (!entry) {
+		ret = sept_error(a, TDX_STATUS_EPT_WALK_FAILED, 0, failed);
+		goto unlock_page;
+	}
+	ret = emu_sept_lock_entry(entry, &old);
+	if (ret)
+		goto unlock_page;
+	if (emu_sept_state(old) != TDX_SEPT_FREE) {
+		emu_sept_unlock_entry(entry, old);
+		ret = sept_error(a, TDX_STATUS_EPT_ENTRY_NOT_FREE, old, level);
+		goto unlock_page;
+	}
+	table = phys_to_virt(a->r8);
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		table[i] = emu_sept_set_state(0, TDX_SEPT_FREE);
+	emu_pamt_assign(pe, EMU_PT_EPT, td->tdr_pa, NULL);
+	atomic_long_inc(&td->child_pages);
+	emu_sept_unlock_entry(entry, emu_sept_set_state(a->r8, TDX_SEPT_NL_MAPPED));
+unlock_page:
+	emu_sharex_unlock_exclusive(&pe->lock);
+unlock_td:
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+	return ret;
+}
+
+/*
+ * Map a new private page at a 4 KiB GPA: the common part of PAGE.ADD and
+ * PAGE.AUG. @src is the shared source page of PAGE.ADD, or 0.
+ */
+static u64 page_map(u16 leaf, struct tdx_mig_args *a, u64 src)
+{
+	struct emu_pamt_entry *pe;
+	enum tdx_sept_state to;
+	int level, failed;
+	struct emu_td *td;
+	u64 gpa, old, ret;
+	u64 *entry;
+
+	ret = mem_leaf_begin(leaf, a, &td);
+	if (ret)
+		return ret;
+	if (!gpa_operand(a->rcx, &gpa, &level, 0)) {
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RCX);
+		goto unlock_td;
+	}
+	ret = emu_pamt_claim(a->r8, TDX_OPID_R8, &pe);
+	if (ret)
+		goto unlock_td;
+	entry = emu_sept_walk(td, gpa, 0, &failed);
+	if (!entry) {
+		ret = sept_error(a, TDX_STATUS_EPT_WALK_FAILED, 0, failed);
+		goto unlock_page;
+	}
+	ret = emu_sept_lock_entry(entry, &old);
+	if (ret)
+		goto unlock_page;
+	if (!emu_sept_leaf_allowed(leaf, emu_sept_state(old))) {
+		emu_sept_unlock_entry(entry, old);
+		ret = sept_error(a, TDX_STATUS_EPT_ENTRY_NOT_FREE, old, 0);
+		goto unlock_page;
+	}
+	if (src) {
+		emu_private_copy(td, a->r8, 0, phys_to_virt(src), PAGE_SIZE, true);
+		to = TDX_SEPT_MAPPED;
+	} else {
+		emu_private_clear(td, a->r8);
+		to = TDX_SEPT_PENDING;
+	}
+	emu_pamt_assign(pe, EMU_PT_REG, td->tdr_pa, NULL);
+	atomic_long_inc(&td->child_pages);
+	emu_sept_unlock_entry(entry, emu_sept_set_state(a->r8, to));
+unlock_page:
+	emu_sharex_unlock_exclusive(&pe->lock);
+unlock_td:
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+	return ret;
+}
+
+/* TDH.MEM.PAGE.ADD: RCX = GPA, RDX = TDR, R8 = target, R9 = shared source. */
+u64 emu_mem_page_add(struct tdx_mig_args *a)
+{
+	struct emu_pamt_entry *src = emu_pamt_entry(a->r9);
+
+	if (!PAGE_ALIGNED(a->r9) || !emu_hpa_is_shared(a->r9) || !src ||
+	    src->type != EMU_PT_NDA)
+		return tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_R9);
+	return page_map(SEAMCALL_TDH_MEM_PAGE_ADD, a, a->r9 & ~EMU_HKID_MASK);
+}
+
+/* TDH.MEM.PAGE.AUG: RCX = GPA, RDX = TDR, R8 = target; maps it PENDING. */
+u64 emu_mem_page_aug(struct tdx_mig_args *a)
+{
+	return page_map(SEAMCALL_TDH_MEM_PAGE_AUG, a, 0);
+}
+
+/* TDH.MEM.PAGE.REMOVE: RCX = GPA, RDX = TDR; the page returns to the host. */
+u64 emu_mem_page_remove(struct tdx_mig_args *a)
+{
+	struct emu_pamt_entry *pe;
+	int level, failed;
+	struct emu_td *td;
+	u64 gpa, old, ret;
+	u64 *entry;
+
+	ret = mem_leaf_begin(SEAMCALL_TDH_MEM_PAGE_REMOVE, a, &td);
+	if (ret)
+		return ret;
+	if (!gpa_operand(a->rcx, &gpa, &level, 0)) {
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RCX);
+		goto unlock_td;
+	}
+	entry = emu_sept_walk(td, gpa, 0, &failed);
+	if (!entry) {
+		ret = sept_error(a, TDX_STATUS_EPT_WALK_FAILED, 0, failed);
+		goto unlock_td;
+	}
+	ret = emu_sept_lock_entry(entry, &old);
+	if (ret)
+		goto unlock_td;
+	if (!emu_sept_leaf_allowed(SEAMCALL_TDH_MEM_PAGE_REMOVE, emu_sept_state(old))) {
+		emu_sept_unlock_entry(entry, old);
+		ret = sept_error(a, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, old, 0);
+		goto unlock_td;
+	}
+	pe = emu_pamt_entry(old & TDX_SEPT_HPA_MASK);
+	if (!emu_sharex_try_exclusive(&pe->lock)) {
+		emu_sept_unlock_entry(entry, old);
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_REG_PAGE);
+		goto unlock_td;
+	}
+	emu_pamt_release(pe);
+	emu_sharex_unlock_exclusive(&pe->lock);
+	atomic_long_dec(&td->child_pages);
+	emu_sept_unlock_entry(entry, emu_sept_set_state(0, TDX_SEPT_FREE));
+unlock_td:
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+	return ret;
+}

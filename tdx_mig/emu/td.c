@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TD-scope leaves of the emulated TDX Module: creation, keys, TDCS pages,
+ * initialization, finalization, metadata, TLB tracking and the key side of
+ * teardown. The TD's state lives in struct emu_td, found through the PAMT
+ * entry of its TDR page; the TDR lock is that entry's lock.
+ */
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "emu.h"
+
+#define S(x)	BIT(TDX_OP_STATE_##x)
+#define ALL_OP_STATES	(BIT(TDX_NUM_OP_STATES) - 1)
+/* Marks a leaf present in the table (an empty mask is a valid row). */
+#define ROW	BIT(15)
+
+/* §3.1: the states each leaf may be called in. */
+static const u16 op_state_table[128] = {
+	[SEAMCALL_TDH_VP_ENTER]		= ROW | S(RUNNABLE) | S(LIVE_EXPORT) | S(LIVE_IMPORT),
+	[SEAMCALL_TDH_MNG_ADDCX]	= ROW | S(UNINITIALIZED),
+	[SEAMCALL_TDH_MEM_PAGE_ADD]	= ROW | S(INITIALIZED),
+	[SEAMCALL_TDH_MEM_SEPT_ADD]	= ROW | S(INITIALIZED) | S(RUNNABLE) | S(LIVE_EXPORT) |
+					  S(MEMORY_IMPORT) | S(STATE_IMPORT) | S(POST_IMPORT) |
+					  S(LIVE_IMPORT),
+	[SEAMCALL_TDH_VP_ADDCX]		= ROW | S(INITIALIZED) | S(STATE_IMPORT),
+	[SEAMCALL_TDH_MEM_PAGE_AUG]	= ROW | S(INITIALIZED) | S(RUNNABLE) | S(LIVE_EXPORT) |
+					  S(LIVE_IMPORT),
+	[SEAMCALL_TDH_MEM_RANGE_BLOCK]	= ROW | S(INITIALIZED) | S(RUNNABLE) | S(LIVE_EXPORT) |
+					  S(PAUSED_EXPORT) | S(POST_EXPORT) | S(POST_IMPORT) |
+					  S(LIVE_IMPORT),
+	[SEAMCALL_TDH_VP_CREATE]	= ROW | S(INITIALIZED) | S(STATE_IMPORT),
+	[SEAMCALL_TDH_MNG_RD]		= ROW | (ALL_OP_STATES & ~S(UNINITIALIZED)),
+	[SEAMCALL_TDH_MEM_RD]		= ROW | (ALL_OP_STATES & ~S(UNINITIALIZED)),
+	[SEAMCALL_TDH_MNG_WR]		= ROW | (ALL_OP_STATES & ~(S(UNINITIALIZED) |
+					  S(PAUSED_EXPORT) | S(POST_EXPORT))),
+	[SEAMCALL_TDH_MEM_WR]		= ROW | (ALL_OP_STATES & ~(S(UNINITIALIZED) |
+					  S(PAUSED_EXPORT) | S(POST_EXPORT))),
+	[SEAMCALL_TDH_VP_WR]		= ROW | (ALL_OP_STATES & ~(S(UNINITIALIZED) |
+					  S(PAUSED_EXPORT) | S(POST_EXPORT))),
+	/* Not in §3.1's table: finalizing is the end of the build. */
+	[SEAMCALL_TDH_MR_FINALIZE]	= ROW | S(INITIALIZED),
+	[SEAMCALL_TDH_VP_FLUSH]		= ROW | ALL_OP_STATES,
+	[SEAMCALL_TDH_MNG_INIT]		= ROW | S(UNINITIALIZED),
+	[SEAMCALL_TDH_VP_INIT]		= ROW | S(INITIALIZED),
+	[SEAMCALL_TDH_MEM_PAGE_REMOVE]	= ROW | S(INITIALIZED) | S(RUNNABLE) | S(LIVE_EXPORT) |
+					  S(PAUSED_EXPORT) | S(POST_EXPORT) | S(POST_IMPORT) |
+					  S(LIVE_IMPORT) | S(FAILED_IMPORT),
+	[SEAMCALL_TDH_MEM_TRACK]	= ROW | (ALL_OP_STATES & ~(S(UNINITIALIZED) |
+					  S(FAILED_IMPORT))),
+};
+
+/**
+ * emu_op_state_allows - may @leaf run while the TD is in @state?
+ * @leaf: a SEAMCALL leaf
+ * @state: the TD's OP_STATE
+ *
+ * Leaves without a row are not OP_STATE checked (they check the key
+ * lifecycle instead).
+ */
+bool emu_op_state_allows(u16 leaf, enum tdx_op_state state)
+{
+	if (leaf >= ARRAY_SIZE(op_state_table) || !(op_state_table[leaf] & ROW))
+		return true;
+	return op_state_table[leaf] & BIT(state);
+}
+
+/* Lock the TDR named by @tdr_pa (in register @opid) and find its TD. */
+u64 emu_td_lock(u64 tdr_pa, int opid, enum emu_lock_mode mode, struct emu_td **out)
+{
+	struct emu_pamt_entry *e;
+	u64 ret;
+
+	ret = emu_pamt_lock_typed(tdr_pa, opid, TDX_OPID_TDR, EMU_PT_TDR, mode, &e);
+	if (ret)
+		return ret;
+	*out = emu_td_of(e);
+	return TDX_STATUS_SUCCESS;
+}
+
+void emu_td_unlock(struct emu_td *td, enum emu_lock_mode mode)
+{
+	emu_sharex_unlock(&emu_pamt_entry(td->tdr_pa)->lock, mode);
+}
+
+/* Most leaves need the TD's key configured and not yet torn down. */
+u64 emu_td_check_keys(struct emu_td *td)
+{
+	switch (td->lifecycle) {
+	case EMU_TD_KEYS_CONFIGURED:
+		return TDX_STATUS_SUCCESS;
+	case EMU_TD_HKID_ASSIGNED:
+		return TDX_STATUS_TD_KEYS_NOT_CONFIGURED;
+	default:
+		return TDX_STATUS_LIFECYCLE_STATE_INCORRECT;
+	}
+}
+
+/* The HKIDs handed out by TDH.MNG.CREATE and not yet freed. */
+static DECLARE_BITMAP(hkids_in_use, EMU_NUM_PRIVATE_HKIDS);
+
+/* TDH.MNG.CREATE: RCX = TDR page, RDX = HKID. */
+u64 emu_mng_create(struct tdx_mig_args *a)
+{
+	struct emu_pamt_entry *e;
+	struct emu_td *td;
+	u16 hkid = a->rdx;
+	u64 ret;
+
+	if (a->rdx < EMU_PRIVATE_HKID_MIN ||
+	    a->rdx >= EMU_PRIVATE_HKID_MIN + EMU_NUM_PRIVATE_HKIDS)
+		return tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RDX);
+	ret = emu_pamt_claim(a->rcx, TDX_OPID_RCX, &e);
+	if (ret)
+		return ret;
+	if (test_and_set_bit(hkid - EMU_PRIVATE_HKID_MIN, hkids_in_use)) {
+		ret = tdx_status_with_operand(TDX_STATUS_HKID_NOT_FREE, TDX_OPID_RDX);
+		goto unlock;
+	}
+	/* A SEAMCALL never sleeps. */
+	td = kzalloc(sizeof(*td), GFP_ATOMIC);
+	if (!td) {
+		clear_bit(hkid - EMU_PRIVATE_HKID_MIN, hkids_in_use);
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_TDR);
+		goto unlock;
+	}
+	td->tdr_pa = a->rcx;
+	td->hkid = hkid;
+	td->lifecycle = EMU_TD_HKID_ASSIGNED;
+	td->op_state = TDX_OP_STATE_UNINITIALIZED;
+	emu_sharex_init(&td->op_state_lock);
+	spin_lock_init(&td->epoch_lock);
+	get_random_bytes(td->uuid, sizeof(td->uuid));
+	get_random_bytes(td->mem_key, sizeof(td->mem_key));
+	memset(phys_to_virt(a->rcx), 0, PAGE_SIZE);
+	emu_pamt_assign(e, EMU_PT_TDR, a->rcx, td);
+unlock:
+	emu_sharex_unlock_exclusive(&e->lock);
+	return ret;
+}
+
+/* TDH.MNG.KEY.CONFIG: RCX = TDR. One package is modelled. */
+u64 emu_mng_key_config(struct tdx_mig_args *a)
+{
+	struct emu_td *td;
+	u64 ret;
+
+	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
+	if (ret)
+		return ret;
+	if (td->lifecycle == EMU_TD_KEYS_CONFIGURED)
+		ret = TDX_STATUS_KEY_CONFIGURED;
+	else if (td->lifecycle != EMU_TD_HKID_ASSIGNED)
+		ret = TDX_STATUS_LIFECYCLE_STATE_INCORRECT;
+	else
+		td->lifecycle = EMU_TD_KEYS_CONFIGURED;
+	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	return ret;
+}
+
+/* TDH.MNG.ADDCX: RCX = new TDCS page, RDX = TDR. */
+u64 emu_mng_addcx(struct tdx_mig_args *a)
+{
+	struct emu_pamt_entry *e;
+	struct emu_td *td;
+	u64 ret;
+
+	ret = emu_td_lock(a->rdx, TDX_OPID_RDX, EMU_LOCK_EXCLUSIVE, &td);
+	if (ret)
+		return ret;
+	ret = emu_td_check_keys(td);
+	if (ret)
+		goto unlock_td;
+	if (!emu_op_state_allows(SEAMCALL_TDH_MNG_ADDCX, td->op_state)) {
+		ret = TDX_STATUS_OP_STATE_INCORRECT;
+		goto unlock_td;
+	}
+	if (td->num_tdcx >= EMU_TDCS_PAGES) {
+		ret = tdx_status_with_operand(TDX_STATUS_TDCX_NUM_INCORRECT, TDX_OPID_RCX);
+		goto unlock_td;
+	}
+	ret = emu_pamt_claim(a->rcx, TDX_OPID_RCX, &e);
+	if (ret)
+		goto unlock_td;
+	memset(phys_to_virt(a->rcx), 0, PAGE_SIZE);
+	emu_pamt_assign(e, EMU_PT_TDCX, td->tdr_pa, NULL);
+	td->tdcx_pa[td->num_tdcx++] = a->rcx;
+	atomic_long_inc(&td->child_pages);
+	emu_sharex_unlock_exclusive(&e->lock);
+unlock_td:
+	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	return ret;
+}
+
+/* The root SEPT page lives in a TDCS page; every entry starts FREE. */
+static void init_sept_root(struct emu_td *td)
+{
+	u64 *root = phys_to_virt(td->tdcx_pa[EMU_TDCS_SEPT_ROOT]);
+	u64 free = emu_sept_set_state(0, TDX_SEPT_FREE);
+	int i;
+
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		root[i] = free;
+}
+
+/* TDH.MNG.INIT: RCX = TDR, RDX = TD_PARAMS (shared, 1024-byte aligned). */
+u64 emu_mng_init(struct tdx_mig_args *a)
+{
+	const struct tdx_td_params *params;
+	struct emu_pamt_entry *pe;
+	struct emu_td *td;
+	u64 attributes, xfam;
+	u16 max_vcpus;
+	u64 ret;
+
+	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
+	if (ret)
+		return ret;
+	ret = emu_td_check_keys(td);
+	if (ret)
+		goto unlock;
+	if (!emu_op_state_allows(SEAMCALL_TDH_MNG_INIT, td->op_state)) {
+		ret = TDX_STATUS_OP_STATE_INCORRECT;
+		goto unlock;
+	}
+	if (td->num_tdcx != EMU_TDCS_PAGES) {
+		ret = TDX_STATUS_TDCS_NOT_ALLOCATED;
+		goto unlock;
+	}
+	pe = emu_pamt_entry(a->rdx);
+	if (!IS_ALIGNED(a->rdx, TDX_TD_PARAMS_SIZE) || !emu_hpa_is_shared(a->rdx) || !pe ||
+	    pe->type != EMU_PT_NDA) {
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RDX);
+		goto unlock;
+	}
+	params = phys_to_virt(a->rdx & ~EMU_HKID_MASK);
+	attributes = le64_to_cpu(params->attributes);
+	xfam = le64_to_cpu(params->xfam);
+	max_vcpus = le16_to_cpu(params->max_vcpus);
+
+	/* §5: a MIGRATABLE TD can be neither DEBUG nor PERFMON. */
+	if ((attributes & ~EMU_ATTRIBUTES_FIXED0) ||
+	    ((attributes & TDX_TD_ATTR_MIGRATABLE) &&
+	     (attributes & (TDX_TD_ATTR_DEBUG | TDX_TD_ATTR_PERFMON)))) {
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_ATTRIBUTES);
+		goto unlock;
+	}
+	if ((xfam & ~EMU_XFAM_FIXED0) || (xfam & EMU_XFAM_FIXED1) != EMU_XFAM_FIXED1) {
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_XFAM);
+		goto unlock;
+	}
+	if (!max_vcpus || max_vcpus > EMU_MAX_VCPUS) {
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_MAX_VCPUS);
+		goto unlock;
+	}
+	td->attributes = attributes;
+	td->xfam = xfam;
+	td->max_vcpus = max_vcpus;
+	td->td_epoch = 1;
+	init_sept_root(td);
+	td->op_state = TDX_OP_STATE_INITIALIZED;
+unlock:
+	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	return ret;
+}
+
+/* TDH.MR.FINALIZE: RCX = TDR. The measurement itself is not modelled. */
+u64 emu_mr_finalize(struct tdx_mig_args *a)
+{
+	struct emu_td *td;
+	u64 ret;
+
+	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
+	if (ret)
+		return ret;
+	ret = emu_td_check_keys(td);
+	if (!ret && !emu_op_state_allows(SEAMCALL_TDH_MR_FINALIZE, td->op_state))
+		ret = TDX_STATUS_OP_STATE_INCORRECT;
+	if (!ret)
+		td->op_state = TDX_OP_STATE_RUNNABLE;
+	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	return ret;
+}
+
+/* One element of a TD-scope field readable by the host. */
+static bool td_field(struct emu_td *td, u64 field_id, u64 *value)
+{
+	if (field_id >= TDX_MD_TD_UUID && field_id < TDX_MD_TD_UUID + TDX_MD_UUID_ELEMENTS) {
+		*value = td->uuid[field_id - TDX_MD_TD_UUID];
+		return true;
+	}
+	switch (field_id) {
+	case TDX_MD_TD_ATTRIBUTES:
+		*value = td->attributes;
+		return true;
+	case TDX_MD_TD_OP_STATE:
+		*value = td->op_state;
+		return true;
+	}
+	return false;
+}
+
+/* TDH.MNG.RD: RCX = TDR, RDX = field ID; R8 = value, RDX = next field. */
+u64 emu_mng_rd(struct tdx_mig_args *a)
+{
+	struct emu_td *td;
+	u64 field = a->rdx;
+	u64 ret;
+
+	a->r8 = 0;
+	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &td);
+	if (ret)
+		return ret;
+	ret = emu_td_check_keys(td);
+	if (ret)
+		goto unlock;
+	if (!emu_op_state_allows(SEAMCALL_TDH_MNG_RD, td->op_state)) {
+		ret = TDX_STATUS_OP_STATE_INCORRECT;
+		goto unlock;
+	}
+	if (!td_field(td, field, &a->r8))
+		ret = tdx_status_with_operand(TDX_STATUS_METADATA_FIELD_ID_INCORRECT,
+					      TDX_OPID_RDX);
+unlock:
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+	return ret;
+}
+
+/* TDH.MNG.WR: no TD-scope field of part 1 is host-writable. */
+u64 emu_mng_wr(struct tdx_mig_args *a)
+{
+	struct emu_td *td;
+	u64 value, ret;
+
+	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &td);
+	if (ret)
+		return ret;
+	ret = emu_td_check_keys(td);
+	if (!ret && !emu_op_state_allows(SEAMCALL_TDH_MNG_WR, td->op_state))
+		ret = TDX_STATUS_OP_STATE_INCORRECT;
+	if (!ret)
+		ret = tdx_status_with_operand(td_field(td, a->rdx, &value) ?
+					      TDX_STATUS_METADATA_FIELD_NOT_WRITABLE :
+					      TDX_STATUS_METADATA_FIELD_ID_INCORRECT,
+					      TDX_OPID_RDX);
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+	return ret;
+}
+
+/*
+ * TDH.MEM.TRACK: RCX = TDR. Advance TD_EPOCH once no vCPU is still in
+ * the previous epoch (§3.4 TLB tracking).
+ */
+u64 emu_mem_track(struct tdx_mig_args *a)
+{
+	struct emu_td *td;
+	u64 ret;
+
+	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &td);
+	if (ret)
+		return ret;
+	ret = emu_td_check_keys(td);
+	if (!ret && !emu_op_state_allows(SEAMCALL_TDH_MEM_TRACK, td->op_state))
+		ret = TDX_STATUS_OP_STATE_INCORRECT;
+	if (!ret) {
+		spin_lock(&td->epoch_lock);
+		if (td->epoch_refcount[(td->td_epoch - 1) & 1])
+			ret = tdx_status_with_operand(TDX_STATUS_PREVIOUS_TLB_EPOCH_BUSY,
+						      TDX_OPID_TD_EPOCH);
+		else
+			td->td_epoch++;
+		spin_unlock(&td->epoch_lock);
+	}
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+	return ret;
+}
+
+/* TDH.MNG.VPFLUSHDONE: RCX = TDR. All vCPUs must have been flushed. */
+u64 emu_mng_vpflushdone(struct tdx_mig_args *a)
+{
+	struct emu_td *td;
+	u64 ret;
+
+	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
+	if (ret)
+		return ret;
+	ret = emu_td_check_keys(td);
+	if (!ret && atomic_read(&td->associated_vcpus))
+		ret = TDX_STATUS_FLUSHVP_NOT_DONE;
+	if (!ret) {
+		td->lifecycle = EMU_TD_BLOCKED;
+		emu_wbcache_request(td);
+	}
+	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	return ret;
+}
+
+/* TDH.MNG.KEY.FREEID: RCX = TDR. Needs the cache write-back done. */
+u64 emu_mng_key_freeid(struct tdx_mig_args *a)
+{
+	struct emu_td *td;
+	u64 ret;
+
+	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
+	if (ret)
+		return ret;
+	if (td->lifecycle != EMU_TD_BLOCKED)
+		ret = TDX_STATUS_LIFECYCLE_STATE_INCORRECT;
+	else if (!emu_wbcache_done(td))
+		ret = TDX_STATUS_WBCACHE_NOT_COMPLETE;
+	if (!ret) {
+		td->lifecycle = EMU_TD_TEARDOWN;
+		clear_bit(td->hkid - EMU_PRIVATE_HKID_MIN, hkids_in_use);
+	}
+	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	return ret;
+}
+
+/*
+ * TDH.MNG.KEY.RECLAIMID: RCX = TDR. Kept for compatibility by TDX 1.5;
+ * it changes nothing, but still checks its operand and the lifecycle.
+ */
+u64 emu_mng_key_reclaimid(struct tdx_mig_args *a)
+{
+	struct emu_td *td;
+	u64 ret;
+
+	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &td);
+	if (ret)
+		return ret;
+	if (td->lifecycle < EMU_TD_BLOCKED)
+		ret = TDX_STATUS_LIFECYCLE_STATE_INCORRECT;
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+	return ret;
+}
+
+/* Frees the model's TD once its TDR page is reclaimed. */
+void emu_td_destroy(struct emu_td *td)
+{
+	memzero_explicit(td->mem_key, sizeof(td->mem_key));
+	kfree(td);
+}

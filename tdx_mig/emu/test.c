@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The TEST-ONLY interface of the emulated TDX Module (test_api.h): what a
+ * test needs to look inside an emulated TD and to play its guest. Nothing
+ * here is reachable through a SEAMCALL, and product code must not use it.
+ * Every call takes the model's locks like a leaf does, and answers -EBUSY
+ * instead of waiting.
+ */
+#include <linux/export.h>
+#include <linux/slab.h>
+
+#include "emu.h"
+
+static int td_get(u64 tdr_pa, enum emu_lock_mode mode, struct emu_td **td)
+{
+	u64 ret = emu_td_lock(tdr_pa, TDX_OPID_RCX, mode, td);
+
+	if (ret)
+		return tdx_status_code(ret) == TDX_STATUS_OPERAND_BUSY ? -EBUSY : -EINVAL;
+	if ((*td)->op_state == TDX_OP_STATE_UNINITIALIZED ||
+	    (*td)->lifecycle != EMU_TD_KEYS_CONFIGURED) {
+		emu_td_unlock(*td, mode);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int vcpu_get(u64 tdvpr_pa, struct emu_vcpu **vcpu)
+{
+	struct emu_pamt_entry *e;
+	u64 ret;
+
+	ret = emu_pamt_lock_typed(tdvpr_pa, TDX_OPID_RCX, TDX_OPID_TDVPR, EMU_PT_TDVPR,
+				  EMU_LOCK_EXCLUSIVE, &e);
+	if (ret)
+		return tdx_status_code(ret) == TDX_STATUS_OPERAND_BUSY ? -EBUSY : -EINVAL;
+	*vcpu = emu_vcpu_of(e);
+	return 0;
+}
+
+static void vcpu_put(struct emu_vcpu *vcpu)
+{
+	emu_sharex_unlock_exclusive(&emu_pamt_entry(vcpu->tdvpr_pa)->lock);
+}
+
+/**
+ * tdx_emu_guest_program - set what the vCPU's guest does on TDH.VP.ENTER
+ * @tdvpr_pa: the vCPU
+ * @ops: the steps, copied
+ * @n: how many
+ *
+ * Context: process context (allocates).
+ */
+int tdx_emu_guest_program(u64 tdvpr_pa, const struct tdx_emu_guest_op *ops, unsigned int n)
+{
+	struct tdx_emu_guest_op *copy, *old;
+	struct emu_vcpu *vcpu;
+	int ret;
+
+	copy = kmemdup(ops, array_size(n, sizeof(*ops)), GFP_KERNEL);
+	if (n && !copy)
+		return -ENOMEM;
+	ret = vcpu_get(tdvpr_pa, &vcpu);
+	if (ret) {
+		kfree(copy);
+		return ret;
+	}
+	spin_lock(&vcpu->ops_lock);
+	old = vcpu->ops;
+	vcpu->ops = copy;
+	vcpu->nr_ops = n;
+	vcpu->next_op = 0;
+	spin_unlock(&vcpu->ops_lock);
+	vcpu_put(vcpu);
+	kfree(old);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tdx_emu_guest_program);
+
+/** tdx_emu_guest_result - the value of step @i, and whether it ran */
+int tdx_emu_guest_result(u64 tdvpr_pa, unsigned int i, u64 *value, bool *done)
+{
+	struct emu_vcpu *vcpu;
+	int ret;
+
+	ret = vcpu_get(tdvpr_pa, &vcpu);
+	if (ret)
+		return ret;
+	spin_lock(&vcpu->ops_lock);
+	if (i < vcpu->nr_ops) {
+		*value = vcpu->ops[i].value;
+		*done = i < vcpu->next_op;
+	} else {
+		ret = -ERANGE;
+	}
+	spin_unlock(&vcpu->ops_lock);
+	vcpu_put(vcpu);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdx_emu_guest_result);
+
+/** tdx_emu_vcpu_regs - the guest register state of a vCPU */
+int tdx_emu_vcpu_regs(u64 tdvpr_pa, struct tdx_emu_vcpu_regs *regs)
+{
+	struct emu_vcpu *vcpu;
+	int ret;
+
+	ret = vcpu_get(tdvpr_pa, &vcpu);
+	if (ret)
+		return ret;
+	*regs = vcpu->regs;
+	vcpu_put(vcpu);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tdx_emu_vcpu_regs);
+
+/**
+ * tdx_emu_read_private - read a TD's private memory in plaintext
+ * @tdr_pa: the TD
+ * @gpa: where, within one page
+ * @buf: the plaintext
+ * @len: how much
+ *
+ * A page that is not present reads as -ENOENT, a PENDING one as zeros
+ * (the guest sees zeros once it accepts it).
+ */
+int tdx_emu_read_private(u64 tdr_pa, u64 gpa, void *buf, unsigned int len)
+{
+	enum tdx_sept_state state;
+	struct emu_td *td;
+	u64 *entry, old;
+	int ret, failed;
+
+	if ((gpa & ~PAGE_MASK) + len > PAGE_SIZE)
+		return -EINVAL;
+	ret = td_get(tdr_pa, EMU_LOCK_SHARED, &td);
+	if (ret)
+		return ret;
+	entry = emu_sept_walk(td, gpa, 0, &failed);
+	if (!entry) {
+		ret = -ENOENT;
+		goto out;
+	}
+	if (emu_sept_lock_entry(entry, &old)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	state = emu_sept_state(old);
+	if (state == TDX_SEPT_FREE || state == TDX_SEPT_REMOVED)
+		ret = -ENOENT;
+	else if (old & TDX_SEPT_TDP_BIT)
+		memset(buf, 0, len);
+	else
+		emu_private_copy(td, old, gpa & ~PAGE_MASK, buf, len, false);
+	emu_sept_unlock_entry(entry, old);
+out:
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdx_emu_read_private);
+
+/** tdx_emu_sept_state - the SEPT state of @gpa at @level, or -errno */
+int tdx_emu_sept_state(u64 tdr_pa, u64 gpa, int level)
+{
+	struct emu_td *td;
+	int ret, failed;
+	u64 *entry;
+
+	ret = td_get(tdr_pa, EMU_LOCK_SHARED, &td);
+	if (ret)
+		return ret;
+	entry = emu_sept_walk(td, gpa, level, &failed);
+	ret = entry ? emu_sept_state(READ_ONCE(*entry)) : -ENOENT;
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdx_emu_sept_state);
+
+/**
+ * tdx_emu_force_op_state - put a TD in any OP_STATE
+ * @tdr_pa: the TD
+ * @state: the state
+ *
+ * For table-driven tests of every leaf in every state; the states of the
+ * migration flows are otherwise reached only through the migration leaves.
+ */
+int tdx_emu_force_op_state(u64 tdr_pa, enum tdx_op_state state)
+{
+	struct emu_td *td;
+	u64 ret;
+
+	if (state >= TDX_NUM_OP_STATES)
+		return -EINVAL;
+	ret = emu_td_lock(tdr_pa, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
+	if (ret)
+		return tdx_status_code(ret) == TDX_STATUS_OPERAND_BUSY ? -EBUSY : -EINVAL;
+	td->op_state = state;
+	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tdx_emu_force_op_state);
+
+/**
+ * tdx_emu_force_sept_state - put a present 4 KiB leaf in another state
+ * @tdr_pa: the TD
+ * @gpa: the page
+ * @state: a state that keeps the page mapped (no FREE, REMOVED, NL_*)
+ */
+int tdx_emu_force_sept_state(u64 tdr_pa, u64 gpa, enum tdx_sept_state state)
+{
+	struct emu_td *td;
+	u64 *entry, old;
+	int ret, failed;
+
+	if (state >= TDX_NUM_SEPT_STATES || state <= TDX_SEPT_NL_BLOCKED)
+		return -EINVAL;
+	ret = td_get(tdr_pa, EMU_LOCK_SHARED, &td);
+	if (ret)
+		return ret;
+	entry = emu_sept_walk(td, gpa, 0, &failed);
+	if (!entry || emu_sept_lock_entry(entry, &old)) {
+		ret = entry ? -EBUSY : -ENOENT;
+		goto out;
+	}
+	if (emu_sept_state(old) <= TDX_SEPT_NL_BLOCKED)
+		ret = -ENOENT;
+	else
+		old = emu_sept_set_state(old, state);
+	emu_sept_unlock_entry(entry, old);
+out:
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdx_emu_force_sept_state);
+
+/** tdx_emu_hold_tdr - hold a TD's TDR lock, as a concurrent leaf would */
+int tdx_emu_hold_tdr(u64 tdr_pa, bool exclusive)
+{
+	struct emu_td *td;
+	u64 ret;
+
+	ret = emu_td_lock(tdr_pa, TDX_OPID_RCX,
+			  exclusive ? EMU_LOCK_EXCLUSIVE : EMU_LOCK_SHARED, &td);
+	if (ret)
+		return tdx_status_code(ret) == TDX_STATUS_OPERAND_BUSY ? -EBUSY : -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tdx_emu_hold_tdr);
+
+void tdx_emu_release_tdr(u64 tdr_pa, bool exclusive)
+{
+	emu_sharex_unlock(&emu_pamt_entry(tdr_pa)->lock,
+			  exclusive ? EMU_LOCK_EXCLUSIVE : EMU_LOCK_SHARED);
+}
+EXPORT_SYMBOL_GPL(tdx_emu_release_tdr);
+
+/** tdx_emu_leaked_pages - pages given to the model and not yet reclaimed */
+unsigned long tdx_emu_leaked_pages(void)
+{
+	return emu_pamt_report_leaks(false);
+}
+EXPORT_SYMBOL_GPL(tdx_emu_leaked_pages);

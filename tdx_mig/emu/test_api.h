@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * TEST-ONLY interface of the emulated TDX Module.
+ *
+ * Real TDX gives the host no way to see a TD's private memory or to drive
+ * its vCPUs. These calls exist so that tests (KUnit, and the emulated host
+ * platform's test ioctls) can look inside the emulated TD and play the
+ * guest's part. Product code must never depend on them: on hardware the
+ * same checks are done by a guest payload.
+ */
+#ifndef TDX_MIG_EMU_TEST_API_H
+#define TDX_MIG_EMU_TEST_API_H
+
+#include <linux/types.h>
+
+#include "seamcall/abi.h"
+
+/* What the emulated guest does on TDH.VP.ENTER, one step at a time. */
+enum tdx_emu_guest_op_type {
+	TDX_EMU_GUEST_WRITE,	/* store @value at @gpa (8 bytes, aligned) */
+	TDX_EMU_GUEST_READ,	/* load from @gpa into @value */
+	TDX_EMU_GUEST_FILL,	/* store @value in every qword of @gpa's page */
+	TDX_EMU_GUEST_ACCEPT,	/* TDG.MEM.PAGE.ACCEPT @gpa */
+	TDX_EMU_GUEST_HLT,	/* exit to the host with HLT */
+};
+
+struct tdx_emu_guest_op {
+	enum tdx_emu_guest_op_type type;
+	u64 gpa;
+	u64 value;
+};
+
+/* Guest register state the model keeps; enough to prove it migrates. */
+struct tdx_emu_vcpu_regs {
+	u64 gpr[16];
+	u64 rip;
+	u64 rflags;
+};
+
+int tdx_emu_guest_program(u64 tdvpr_pa, const struct tdx_emu_guest_op *ops, unsigned int n);
+int tdx_emu_guest_result(u64 tdvpr_pa, unsigned int i, u64 *value, bool *done);
+int tdx_emu_read_private(u64 tdr_pa, u64 gpa, void *buf, unsigned int len);
+int tdx_emu_vcpu_regs(u64 tdvpr_pa, struct tdx_emu_vcpu_regs *regs);
+int tdx_emu_sept_state(u64 tdr_pa, u64 gpa, int level);
+int tdx_emu_force_op_state(u64 tdr_pa, enum tdx_op_state state);
+int tdx_emu_force_sept_state(u64 tdr_pa, u64 gpa, enum tdx_sept_state state);
+int tdx_emu_hold_tdr(u64 tdr_pa, bool exclusive);
+void tdx_emu_release_tdr(u64 tdr_pa, bool exclusive);
+unsigned long tdx_emu_leaked_pages(void);
+
+/* The host's pending-interrupt policy for interruptible leaves. */
+enum tdx_emu_intr_mode {
+	TDX_EMU_INTR_NEVER,
+	TDX_EMU_INTR_EVERY,	/* pending at every k-th poll */
+	TDX_EMU_INTR_RANDOM,	/* pending with probability 1/k, seeded */
+};
+
+void tdx_emu_set_intr_policy(enum tdx_emu_intr_mode mode, u32 k, u64 seed);
+unsigned long tdx_emu_intr_count(void);
+
+#endif /* TDX_MIG_EMU_TEST_API_H */

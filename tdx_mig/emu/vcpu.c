@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPUs of the emulated TDX Module: VP.CREATE, VP.ADDCX, VP.INIT, VP.FLUSH
+ * and VP.ENTER. A vCPU is associated with the logical CPU it last entered
+ * on until TDH.VP.FLUSH runs there. Entering runs the test-provided guest
+ * program (test_api.h) through the Secure EPT with the guest's rules, until
+ * it needs the host (an EPT violation), halts, or an interrupt is pending.
+ */
+#include <linux/slab.h>
+#include <linux/smp.h>
+
+#include "emu.h"
+
+/* Lock a TDVPR operand and find its vCPU. */
+static u64 vcpu_lock(u64 tdvpr_pa, int opid, struct emu_vcpu **out)
+{
+	struct emu_pamt_entry *e;
+	u64 ret;
+
+	ret = emu_pamt_lock_typed(tdvpr_pa, opid, TDX_OPID_TDVPR, EMU_PT_TDVPR,
+				  EMU_LOCK_EXCLUSIVE, &e);
+	if (!ret)
+		*out = emu_vcpu_of(e);
+	return ret;
+}
+
+static void vcpu_unlock(struct emu_vcpu *vcpu)
+{
+	emu_sharex_unlock_exclusive(&emu_pamt_entry(vcpu->tdvpr_pa)->lock);
+}
+
+/*
+ * Lock a vCPU and its TD (shared) for @leaf and check keys and OP_STATE.
+ * The TD outlives the vCPU: its TDR is reclaimed only without children.
+ */
+static u64 vcpu_leaf_begin(u16 leaf, u64 tdvpr_pa, int opid, struct emu_vcpu **vcpu)
+{
+	struct emu_td *td;
+	u64 ret;
+
+	ret = vcpu_lock(tdvpr_pa, opid, vcpu);
+	if (ret)
+		return ret;
+	ret = emu_td_lock((*vcpu)->td->tdr_pa, TDX_OPID_TDR, EMU_LOCK_SHARED, &td);
+	if (ret)
+		goto unlock_vcpu;
+	ret = emu_td_check_keys(td);
+	if (!ret && !emu_op_state_allows(leaf, td->op_state))
+		ret = TDX_STATUS_OP_STATE_INCORRECT;
+	if (!ret)
+		return TDX_STATUS_SUCCESS;
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+unlock_vcpu:
+	vcpu_unlock(*vcpu);
+	return ret;
+}
+
+static void vcpu_leaf_end(struct emu_vcpu *vcpu)
+{
+	emu_td_unlock(vcpu->td, EMU_LOCK_SHARED);
+	vcpu_unlock(vcpu);
+}
+
+/* TDH.VP.CREATE: RCX = new TDVPR page, RDX = TDR. */
+u64 emu_vp_create(struct tdx_mig_args *a)
+{
+	struct emu_pamt_entry *pe;
+	struct emu_vcpu *vcpu;
+	struct emu_td *td;
+	u64 ret;
+
+	ret = emu_td_lock(a->rdx, TDX_OPID_RDX, EMU_LOCK_EXCLUSIVE, &td);
+	if (ret)
+		return ret;
+	ret = emu_td_check_keys(td);
+	if (!ret && !emu_op_state_allows(SEAMCALL_TDH_VP_CREATE, td->op_state))
+		ret = TDX_STATUS_OP_STATE_INCORRECT;
+	if (!ret && td->num_vcpus >= td->max_vcpus)
+		ret = TDX_STATUS_MAX_VCPUS_EXCEEDED;
+	if (ret)
+		goto unlock_td;
+	ret = emu_pamt_claim(a->rcx, TDX_OPID_RCX, &pe);
+	if (ret)
+		goto unlock_td;
+	vcpu = kzalloc(sizeof(*vcpu), GFP_ATOMIC);
+	if (!vcpu) {
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_TDVPR);
+		goto unlock_page;
+	}
+	vcpu->tdvpr_pa = a->rcx;
+	vcpu->td = td;
+	vcpu->index = td->num_vcpus++;
+	vcpu->assoc_cpu = -1;
+	spin_lock_init(&vcpu->ops_lock);
+	memset(phys_to_virt(a->rcx), 0, PAGE_SIZE);
+	emu_pamt_assign(pe, EMU_PT_TDVPR, td->tdr_pa, vcpu);
+	atomic_long_inc(&td->child_pages);
+unlock_page:
+	emu_sharex_unlock_exclusive(&pe->lock);
+unlock_td:
+	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	return ret;
+}
+
+/* TDH.VP.ADDCX: RCX = new TDCX page, RDX = TDVPR. */
+u64 emu_vp_addcx(struct tdx_mig_args *a)
+{
+	struct emu_pamt_entry *pe;
+	struct emu_vcpu *vcpu;
+	u64 ret;
+
+	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_ADDCX, a->rdx, TDX_OPID_RDX, &vcpu);
+	if (ret)
+		return ret;
+	if (vcpu->state != EMU_VCPU_UNINITIALIZED)
+		ret = TDX_STATUS_VCPU_STATE_INCORRECT;
+	else if (vcpu->num_tdcx >= ARRAY_SIZE(vcpu->tdcx_pa))
+		ret = tdx_status_with_operand(TDX_STATUS_TDCX_NUM_INCORRECT, TDX_OPID_RCX);
+	else
+		ret = emu_pamt_claim(a->rcx, TDX_OPID_RCX, &pe);
+	if (!ret) {
+		memset(phys_to_virt(a->rcx), 0, PAGE_SIZE);
+		emu_pamt_assign(pe, EMU_PT_TDCX, vcpu->td->tdr_pa, NULL);
+		vcpu->tdcx_pa[vcpu->num_tdcx++] = a->rcx;
+		atomic_long_inc(&vcpu->td->child_pages);
+		emu_sharex_unlock_exclusive(&pe->lock);
+	}
+	vcpu_leaf_end(vcpu);
+	return ret;
+}
+
+/* TDH.VP.INIT: RCX = TDVPR, RDX = the guest's initial RCX. */
+u64 emu_vp_init(struct tdx_mig_args *a)
+{
+	struct emu_vcpu *vcpu;
+	u64 ret;
+
+	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_INIT, a->rcx, TDX_OPID_RCX, &vcpu);
+	if (ret)
+		return ret;
+	if (vcpu->state != EMU_VCPU_UNINITIALIZED)
+		ret = TDX_STATUS_VCPU_STATE_INCORRECT;
+	else if (vcpu->num_tdcx != ARRAY_SIZE(vcpu->tdcx_pa))
+		ret = TDX_STATUS_TDCX_NUM_INCORRECT;
+	if (!ret) {
+		memset(&vcpu->regs, 0, sizeof(vcpu->regs));
+		vcpu->regs.gpr[1] = a->rdx;	/* RCX */
+		vcpu->regs.rip = 0xfffffff0;	/* the reset vector */
+		vcpu->regs.rflags = 0x2;
+		vcpu->state = EMU_VCPU_READY;
+	}
+	vcpu_leaf_end(vcpu);
+	return ret;
+}
+
+/* TDH.VP.FLUSH: RCX = TDVPR; must run on the logical CPU it is bound to. */
+u64 emu_vp_flush(struct tdx_mig_args *a)
+{
+	struct emu_vcpu *vcpu;
+	u64 ret;
+
+	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_FLUSH, a->rcx, TDX_OPID_RCX, &vcpu);
+	if (ret)
+		return ret;
+	if (vcpu->assoc_cpu >= 0 && vcpu->assoc_cpu != raw_smp_processor_id()) {
+		ret = TDX_STATUS_VCPU_NOT_ASSOCIATED;
+	} else if (vcpu->assoc_cpu >= 0) {
+		vcpu->assoc_cpu = -1;
+		atomic_dec(&vcpu->td->associated_vcpus);
+	}
+	vcpu_leaf_end(vcpu);
+	return ret;
+}
+
+/* An EPT violation exit: the host must fix the mapping and re-enter. */
+static u64 ept_violation(struct tdx_mig_args *a, u64 gpa, bool write)
+{
+	a->rcx = write ? TDX_EXIT_QUAL_WRITE : TDX_EXIT_QUAL_READ;
+	a->r8 = gpa;
+	return TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION;
+}
+
+/*
+ * One guest access through the SEPT. Returns 0 when done, or the exit to
+ * take. Contention with a leaf holding the entry lock is brief (leaves
+ * never sleep) but is not waited for: the guest exits and is re-entered,
+ * as after any spurious EPT violation.
+ */
+static u64 guest_access(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op,
+			struct tdx_mig_args *a)
+{
+	struct emu_td *td = vcpu->td;
+	bool write = op->type != TDX_EMU_GUEST_READ;
+	u64 gpa = op->gpa & ~7ULL;
+	enum tdx_sept_state state;
+	u64 *entry, old;
+	int failed, i;
+
+	entry = emu_sept_walk(td, gpa, 0, &failed);
+	if (!entry || emu_sept_lock_entry(entry, &old))
+		return ept_violation(a, gpa, write);
+	state = emu_sept_state(old);
+
+	if (op->type == TDX_EMU_GUEST_ACCEPT) {
+		if (emu_sept_leaf_allowed(TDCALL_TDG_MEM_PAGE_ACCEPT, state)) {
+			emu_private_clear(td, old);
+			old = emu_sept_set_state(old, state == TDX_SEPT_PENDING ?
+						 TDX_SEPT_MAPPED : TDX_SEPT_EXPORTED_DIRTY);
+			op->value = TDX_STATUS_SUCCESS;
+		} else if (old & TDX_SEPT_R_BIT) {
+			op->value = TDX_STATUS_PAGE_ALREADY_ACCEPTED;
+		} else {
+			emu_sept_unlock_entry(entry, old);
+			return ept_violation(a, gpa, false);
+		}
+		emu_sept_unlock_entry(entry, old);
+		return 0;
+	}
+
+	if (!(old & (write ? TDX_SEPT_W_BIT : TDX_SEPT_R_BIT))) {
+		emu_sept_unlock_entry(entry, old);
+		return ept_violation(a, gpa, write);
+	}
+	if (op->type == TDX_EMU_GUEST_READ) {
+		emu_private_copy(td, old, gpa & ~PAGE_MASK, &op->value, sizeof(u64), false);
+	} else if (op->type == TDX_EMU_GUEST_WRITE) {
+		emu_private_copy(td, old, gpa & ~PAGE_MASK, &op->value, sizeof(u64), true);
+	} else {
+		for (i = 0; i < PAGE_SIZE / sizeof(u64); i++)
+			emu_private_copy(td, old, i * sizeof(u64), &op->value, sizeof(u64), true);
+	}
+	emu_sept_unlock_entry(entry, old);
+	return 0;
+}
+
+/* Run guest steps until one needs the host. Called with the vCPU locked. */
+static u64 run_guest(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
+{
+	unsigned int ran = 0;
+	u64 exit;
+
+	spin_lock(&vcpu->ops_lock);
+	for (;;) {
+		struct tdx_emu_guest_op *op;
+
+		if (vcpu->next_op >= vcpu->nr_ops) {
+			exit = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT;
+			break;
+		}
+		/* An external interrupt exits between guest steps. */
+		if (ran && emu_intr_pending()) {
+			exit = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EXTERNAL_INTERRUPT;
+			break;
+		}
+		op = &vcpu->ops[vcpu->next_op];
+		if (op->type == TDX_EMU_GUEST_HLT) {
+			vcpu->next_op++;
+			vcpu->regs.rip += 1;
+			exit = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT;
+			break;
+		}
+		exit = guest_access(vcpu, op, a);
+		if (exit)
+			break;
+		/* Each step is one instruction: RIP moves, RAX counts steps. */
+		vcpu->next_op++;
+		vcpu->regs.rip += 4;
+		vcpu->regs.gpr[0]++;
+		ran++;
+	}
+	spin_unlock(&vcpu->ops_lock);
+	return exit;
+}
+
+/*
+ * TDH.VP.ENTER: RCX = TDVPR. Output: RAX = exit reason, RCX = exit
+ * qualification, R8 = GPA of an EPT violation.
+ */
+u64 emu_vp_enter(struct tdx_mig_args *a)
+{
+	int cpu = raw_smp_processor_id();
+	struct emu_vcpu *vcpu;
+	struct emu_td *td;
+	unsigned int slot;
+	u64 ret;
+
+	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_ENTER, a->rcx, TDX_OPID_RCX, &vcpu);
+	if (ret)
+		return ret;
+	td = vcpu->td;
+	if (vcpu->state != EMU_VCPU_READY) {
+		ret = TDX_STATUS_VCPU_STATE_INCORRECT;
+		goto out;
+	}
+	if (vcpu->assoc_cpu >= 0 && vcpu->assoc_cpu != cpu) {
+		ret = TDX_STATUS_VCPU_ASSOCIATED;
+		goto out;
+	}
+	if (vcpu->assoc_cpu < 0) {
+		vcpu->assoc_cpu = cpu;
+		atomic_inc(&td->associated_vcpus);
+	}
+
+	/* The vCPU runs in the current TD epoch until it exits (§3.4). */
+	spin_lock(&td->epoch_lock);
+	slot = td->td_epoch & 1;
+	td->epoch_refcount[slot]++;
+	spin_unlock(&td->epoch_lock);
+
+	a->rcx = 0;
+	a->rdx = 0;
+	a->r8 = 0;
+	ret = run_guest(vcpu, a);
+
+	spin_lock(&td->epoch_lock);
+	td->epoch_refcount[slot]--;
+	spin_unlock(&td->epoch_lock);
+out:
+	vcpu_leaf_end(vcpu);
+	return ret;
+}
+
+/* Frees the model's vCPU once its TDVPR page is reclaimed. */
+void emu_vcpu_destroy(struct emu_vcpu *vcpu)
+{
+	kfree(vcpu->ops);
+	kfree(vcpu);
+}
