@@ -20,7 +20,8 @@ SPLAT = re.compile(
     r"possible recursive locking|inconsistent lock state|"
     r"suspicious RCU usage|INFO: task .* blocked|"
     r"Kernel panic|unreferenced object|stack-protector|"
-    r"sleeping function called from invalid context)")
+    r"sleeping function called from invalid context|"
+    r"tdx_mig_emu: leaked)")
 PRINTK_TIME = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 
 

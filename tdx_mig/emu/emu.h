@@ -140,6 +140,7 @@ void emu_sept_unlock_entry(u64 *entry, u64 val);
 enum tdx_sept_state emu_sept_state(u64 entry);
 u64 emu_sept_set_state(u64 entry, enum tdx_sept_state state);
 bool emu_sept_leaf_allowed(u16 leaf, enum tdx_sept_state state);
+bool emu_sept_accept_allowed(enum tdx_sept_state state);
 void emu_private_copy(struct emu_td *td, u64 hpa, unsigned int off, void *buf,
 		      unsigned int len, bool write);
 void emu_private_clear(struct emu_td *td, u64 hpa);

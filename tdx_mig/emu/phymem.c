@@ -61,14 +61,20 @@ u64 emu_phymem_cache_wb(struct tdx_mig_args *a)
 		wb_next_chunk = 0;
 	}
 	wb_interrupted = false;
-	while (wb_next_chunk < EMU_WBCACHE_CHUNKS) {
-		/* Polled between chunks, never after the last one. */
-		if (wb_next_chunk && emu_intr_pending()) {
+	/*
+	 * Each call writes back at least one chunk, so resuming always makes
+	 * progress; a pending interrupt is polled between chunks, never after
+	 * the last one.
+	 */
+	for (;;) {
+		wb_next_chunk++;
+		if (wb_next_chunk == EMU_WBCACHE_CHUNKS)
+			break;
+		if (emu_intr_pending()) {
 			wb_interrupted = true;
 			ret = TDX_STATUS_INTERRUPTED_RESUMABLE;
 			goto out;
 		}
-		wb_next_chunk++;
 	}
 	wb_done = wb_target;
 out:

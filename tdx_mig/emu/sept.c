@@ -44,12 +44,16 @@ static const struct {
 				 ST(EXPORTED_DIRTY) | ST(EXPORTED_DIRTY_BLOCKEDW))
 #define GUEST_WRITE_STATES	(ST(MAPPED) | ST(EXPORTED_DIRTY))
 
+/* TDCALL leaf numbers overlap SEAMCALL ones, hence a function of its own. */
+bool emu_sept_accept_allowed(enum tdx_sept_state state)
+{
+	return ACCEPT_STATES & BIT(state);
+}
+
 bool emu_sept_leaf_allowed(u16 leaf, enum tdx_sept_state state)
 {
 	int i;
 
-	if (leaf == TDCALL_TDG_MEM_PAGE_ACCEPT)
-		return ACCEPT_STATES & BIT(state);
 	for (i = 0; i < ARRAY_SIZE(sept_leaf_table); i++)
 		if (sept_leaf_table[i].leaf == leaf)
 			return sept_leaf_table[i].states & BIT(state);
@@ -141,6 +145,7 @@ u64 emu_sept_lock_entry(u64 *entry, u64 *val)
 /* Store @val and unlock. */
 void emu_sept_unlock_entry(u64 *entry, u64 val)
 {
+	/* Release: what was done under the entry lock is seen by the next holder. */
 	smp_store_release(entry, val & ~TDX_SEPT_TDEL_BIT);
 }
 
@@ -153,19 +158,38 @@ void emu_sept_unlock_entry(u64 *entry, u64 val)
 void emu_private_copy(struct emu_td *td, u64 hpa, unsigned int off, void *buf,
 		      unsigned int len, bool write)
 {
+	u64 pfn = PHYS_PFN(hpa & TDX_SEPT_HPA_MASK);
 	u8 *page = phys_to_virt(hpa & TDX_SEPT_HPA_MASK);
-	const u8 *key = (const u8 *)td->mem_key;
-	u8 tweak = PHYS_PFN(hpa & TDX_SEPT_HPA_MASK) * 0x9d;
+	u64 tweak = pfn * 0x9e3779b97f4a7c15ULL;
+	unsigned int i = 0;
 	u8 *b = buf;
-	unsigned int i;
 
-	for (i = 0; i < len; i++) {
-		u8 pad = key[(off + i) % sizeof(td->mem_key)] ^ tweak;
+	/* Whole qwords first: the pad is per qword, so this is the same XOR. */
+	if (IS_ALIGNED(off, 8)) {
+		for (; i + 8 <= len; i += 8) {
+			u64 pad = td->mem_key[((off + i) / 8) % ARRAY_SIZE(td->mem_key)] ^ tweak;
+			u64 v;
+
+			if (write) {
+				memcpy(&v, b + i, 8);
+				v ^= pad;
+				memcpy(page + off + i, &v, 8);
+			} else {
+				memcpy(&v, page + off + i, 8);
+				v ^= pad;
+				memcpy(b + i, &v, 8);
+			}
+		}
+	}
+	for (; i < len; i++) {
+		unsigned int pos = off + i;
+		u64 pad = td->mem_key[(pos / 8) % ARRAY_SIZE(td->mem_key)] ^ tweak;
+		u8 p = pad >> (8 * (pos % 8));
 
 		if (write)
-			page[off + i] = b[i] ^ pad;
+			page[pos] = b[i] ^ p;
 		else
-			b[i] = page[off + i] ^ pad;
+			b[i] = page[pos] ^ p;
 	}
 }
 
@@ -261,12 +285,21 @@ unlock_td:
 	return ret;
 }
 
-/*
- * Map a new private page at a 4 KiB GPA: the common part of PAGE.ADD and
- * PAGE.AUG. @src is the shared source page of PAGE.ADD, or 0.
- */
-static u64 page_map(u16 leaf, struct tdx_mig_args *a, u64 src)
+/* PAGE.ADD's source: a shared, 4 KiB aligned page the host owns. */
+static bool page_add_source_ok(u64 src)
 {
+	struct emu_pamt_entry *e = emu_pamt_entry(src);
+
+	return PAGE_ALIGNED(src) && emu_hpa_is_shared(src) && e && e->type == EMU_PT_NDA;
+}
+
+/*
+ * Map a new private page at a 4 KiB GPA: the common part of PAGE.ADD (a
+ * copy of the shared page in R9, mapped) and PAGE.AUG (zeroed, PENDING).
+ */
+static u64 page_map(u16 leaf, struct tdx_mig_args *a)
+{
+	bool add = leaf == SEAMCALL_TDH_MEM_PAGE_ADD;
 	struct emu_pamt_entry *pe;
 	enum tdx_sept_state to;
 	int level, failed;
@@ -279,6 +312,10 @@ static u64 page_map(u16 leaf, struct tdx_mig_args *a, u64 src)
 		return ret;
 	if (!gpa_operand(a->rcx, &gpa, &level, 0)) {
 		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RCX);
+		goto unlock_td;
+	}
+	if (add && !page_add_source_ok(a->r9)) {
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_R9);
 		goto unlock_td;
 	}
 	ret = emu_pamt_claim(a->r8, TDX_OPID_R8, &pe);
@@ -297,8 +334,9 @@ static u64 page_map(u16 leaf, struct tdx_mig_args *a, u64 src)
 		ret = sept_error(a, TDX_STATUS_EPT_ENTRY_NOT_FREE, old, 0);
 		goto unlock_page;
 	}
-	if (src) {
-		emu_private_copy(td, a->r8, 0, phys_to_virt(src), PAGE_SIZE, true);
+	if (add) {
+		emu_private_copy(td, a->r8, 0, phys_to_virt(a->r9 & ~EMU_HKID_MASK), PAGE_SIZE,
+				 true);
 		to = TDX_SEPT_MAPPED;
 	} else {
 		emu_private_clear(td, a->r8);
@@ -317,18 +355,13 @@ unlock_td:
 /* TDH.MEM.PAGE.ADD: RCX = GPA, RDX = TDR, R8 = target, R9 = shared source. */
 u64 emu_mem_page_add(struct tdx_mig_args *a)
 {
-	struct emu_pamt_entry *src = emu_pamt_entry(a->r9);
-
-	if (!PAGE_ALIGNED(a->r9) || !emu_hpa_is_shared(a->r9) || !src ||
-	    src->type != EMU_PT_NDA)
-		return tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_R9);
-	return page_map(SEAMCALL_TDH_MEM_PAGE_ADD, a, a->r9 & ~EMU_HKID_MASK);
+	return page_map(SEAMCALL_TDH_MEM_PAGE_ADD, a);
 }
 
 /* TDH.MEM.PAGE.AUG: RCX = GPA, RDX = TDR, R8 = target; maps it PENDING. */
 u64 emu_mem_page_aug(struct tdx_mig_args *a)
 {
-	return page_map(SEAMCALL_TDH_MEM_PAGE_AUG, a, 0);
+	return page_map(SEAMCALL_TDH_MEM_PAGE_AUG, a);
 }
 
 /* TDH.MEM.PAGE.REMOVE: RCX = GPA, RDX = TDR; the page returns to the host. */

@@ -202,7 +202,7 @@ static u64 guest_access(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op,
 	state = emu_sept_state(old);
 
 	if (op->type == TDX_EMU_GUEST_ACCEPT) {
-		if (emu_sept_leaf_allowed(TDCALL_TDG_MEM_PAGE_ACCEPT, state)) {
+		if (emu_sept_accept_allowed(state)) {
 			emu_private_clear(td, old);
 			old = emu_sept_set_state(old, state == TDX_SEPT_PENDING ?
 						 TDX_SEPT_MAPPED : TDX_SEPT_EXPORTED_DIRTY);
