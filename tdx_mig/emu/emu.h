@@ -42,6 +42,20 @@ extern struct tdx_emu_module_info tdx_emu_info;
 #define EMU_XFAM_FIXED0		0x6ffULL
 #define EMU_XFAM_FIXED1		0x3ULL
 
+/* The most pages a state bundle of this model spans (see crypto.c). */
+#define EMU_MAX_STATE_PAGES	8
+/* TDCS page that holds migsc_links[] (§1.2). */
+#define EMU_TDCS_MIGSC_LINKS	5
+
+/* §5 SERVTD_BINDINGS_TABLE: one slot (MAX_SERVTDS = 1). */
+struct emu_servtd_binding {
+	u8 state;		/* enum tdx_servtd_binding_state */
+	u16 type;
+	u64 attr;
+	u64 uuid[4];		/* the bound service TD's TD_UUID */
+	u8 info_hash[TDX_SERVTD_INFO_HASH_LEN];
+};
+
 /* Key lifecycle of a TD (the KOT state of its HKID). */
 enum emu_lifecycle {
 	EMU_TD_HKID_ASSIGNED,
@@ -75,6 +89,29 @@ struct emu_td {
 	unsigned int epoch_refcount[2];
 	/* What private pages are "encrypted" with (a keyed XOR pad). */
 	u64 mem_key[8];
+
+	/* Migration (§5 class 24); guarded by the TDR lock of each leaf. */
+	bool mig_dec_key_set;
+	u64 mig_dec_key[TDX_MD_KEY_ELEMENTS];
+	u64 mig_enc_key[TDX_MD_KEY_ELEMENTS];
+	u64 mig_dec_working_key[TDX_MD_KEY_ELEMENTS];
+	u64 mig_enc_working_key[TDX_MD_KEY_ELEMENTS];
+	u16 mig_version;
+	u16 mig_working_version;
+	u32 export_count;
+	u32 import_count;
+	u32 mig_epoch;
+	u64 bw_epoch;
+	u64 total_mb_count;
+	u64 dirty_count;
+	u64 mig_count;
+	u16 num_migs;
+	u32 num_migrated_vcpus;
+	u64 pre_import_uuid[4];
+	/* TDCS page EMU_TDCS_MIGSC_LINKS: lock, initialized, MIGSC HPA */
+	u64 *migsc_links;
+	struct emu_servtd_binding servtd[TDX_MAX_SERVTDS];
+	u16 servtd_num;
 };
 
 enum emu_vcpu_state {
@@ -92,6 +129,8 @@ struct emu_vcpu {
 	/* the logical CPU it is associated with, or -1 */
 	int assoc_cpu;
 	struct tdx_emu_vcpu_regs regs;
+	/* the EXPORT_COUNT of the session that exported it, 0 if none */
+	u32 exported_in;
 	/* the test-provided guest program, run by TDH.VP.ENTER */
 	spinlock_t ops_lock;
 	struct tdx_emu_guest_op *ops;
@@ -150,6 +189,17 @@ u64 emu_phymem_page_reclaim(struct tdx_mig_args *a);
 u64 emu_phymem_cache_wb(struct tdx_mig_args *a);
 void emu_wbcache_request(struct emu_td *td);
 bool emu_wbcache_done(struct emu_td *td);
+
+/* crypto.c: AES-256-GCM, per CPU, usable where a SEAMCALL runs */
+struct emu_crypto;
+int emu_crypto_init(void);
+void emu_crypto_uninit(void);
+struct emu_crypto *emu_crypto_get(void);
+void emu_crypto_put(struct emu_crypto *c);
+void *emu_crypto_scratch(struct emu_crypto *c, unsigned int i);
+int emu_gcm(struct emu_crypto *c, const u8 *key, const struct tdx_migs_iv *iv,
+	    const void *aad, unsigned int aad_len, struct page **in, struct page **out,
+	    unsigned int npages, u8 *tag, bool encrypt);
 
 /* intr.c: the host's pending-interrupt policy */
 bool emu_intr_pending(void);

@@ -13,288 +13,7 @@
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
-#include "emu.h"
-
-#define TEST_TDCX	EMU_TDCS_PAGES
-#define TEST_VP_TDCX	(EMU_TDVPS_PAGES - 1)
-#define TEST_MAX_VCPUS	4
-#define INVALID_RAX	(TDX_STATUS_OPERAND_INVALID | TDX_OPID_RAX)
-
-struct test_vcpu {
-	struct page *tdvpr;
-	struct page *tdcx[TEST_VP_TDCX];
-};
-
-struct test_td {
-	struct page *tdr;
-	struct page *tdcx[TEST_TDCX];
-	struct test_vcpu vcpu[TEST_MAX_VCPUS];
-	int nr_vcpus;
-	/* SEPT pages at levels 2, 1 and 0 (the root is in the TDCS) */
-	struct page **sept;
-	unsigned int nr_sept;
-	/* private pages, indexed by GFN; NULL once removed */
-	struct page **mem;
-	unsigned int nr_mem;
-	u64 tdr_pa;
-};
-
-static u64 pa(struct page *p)
-{
-	return page_to_phys(p);
-}
-
-static struct page *test_page(struct kunit *test)
-{
-	struct page *p = alloc_page(GFP_KERNEL | __GFP_ZERO);
-
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	return p;
-}
-
-static void require_emu(struct kunit *test)
-{
-	if (strcmp(tdx_mig_backend_name(), "emu"))
-		kunit_skip(test, "backend is %s, not the emulated TDX Module",
-			   tdx_mig_backend_name());
-}
-
-/* Create a TD up to MNG.INIT, taking the first free HKID. */
-static void td_create(struct kunit *test, struct test_td *td, u64 attributes, u16 max_vcpus)
-{
-	struct tdx_td_params *params;
-	struct page *params_page;
-	u64 ret = TDX_STATUS_HKID_NOT_FREE;
-	int i, hkid;
-
-	td->tdr = test_page(test);
-	td->tdr_pa = pa(td->tdr);
-	for (hkid = EMU_PRIVATE_HKID_MIN; hkid < EMU_PRIVATE_HKID_MIN + EMU_NUM_PRIVATE_HKIDS;
-	     hkid++) {
-		ret = tdx_mig_tdh_mng_create(td->tdr_pa, hkid);
-		if (tdx_status_code(ret) != TDX_STATUS_HKID_NOT_FREE)
-			break;
-	}
-	KUNIT_ASSERT_EQ(test, ret, TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_key_config(td->tdr_pa), TDX_STATUS_SUCCESS);
-	for (i = 0; i < TEST_TDCX; i++) {
-		td->tdcx[i] = test_page(test);
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_addcx(td->tdr_pa, pa(td->tdcx[i])),
-				TDX_STATUS_SUCCESS);
-	}
-	params_page = test_page(test);
-	params = page_address(params_page);
-	params->attributes = cpu_to_le64(attributes);
-	params->xfam = cpu_to_le64(EMU_XFAM_FIXED1);
-	params->max_vcpus = cpu_to_le16(max_vcpus);
-	ret = tdx_mig_tdh_mng_init(td->tdr_pa, pa(params_page));
-	__free_page(params_page);
-	KUNIT_ASSERT_EQ(test, ret, TDX_STATUS_SUCCESS);
-}
-
-static void vcpu_create(struct kunit *test, struct test_td *td)
-{
-	struct test_vcpu *v = &td->vcpu[td->nr_vcpus];
-	int i;
-
-	v->tdvpr = test_page(test);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_vp_create(td->tdr_pa, pa(v->tdvpr)), TDX_STATUS_SUCCESS);
-	td->nr_vcpus++;
-	for (i = 0; i < TEST_VP_TDCX; i++) {
-		v->tdcx[i] = test_page(test);
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_vp_addcx(pa(v->tdvpr), pa(v->tdcx[i])),
-				TDX_STATUS_SUCCESS);
-	}
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_vp_init(pa(v->tdvpr), 0x1234 + td->nr_vcpus),
-			TDX_STATUS_SUCCESS);
-}
-
-static void sept_add(struct kunit *test, struct test_td *td, u64 gpa, int level)
-{
-	struct page *p = test_page(test);
-	u64 entry, err_level;
-
-	KUNIT_ASSERT_LT(test, td->nr_sept, 64U);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, gpa, level, pa(p),
-						       &entry, &err_level),
-			TDX_STATUS_SUCCESS);
-	td->sept[td->nr_sept++] = p;
-}
-
-/* The content PAGE.ADD puts in page @gfn. */
-static u64 add_pattern(u64 gfn)
-{
-	return 0xadd0000000000000ULL | gfn;
-}
-
-/*
- * A TD with @npages of private memory at GPA 0 and @nr_vcpus vCPUs: every
- * page is PAGE.ADDed with add_pattern(), except every @pending_every-th,
- * which is AUGed and left PENDING. Finalized unless @finalize is false.
- */
-static void td_build(struct kunit *test, struct test_td *td, unsigned int npages,
-		     int nr_vcpus, unsigned int pending_every, bool finalize)
-{
-	struct page *src = test_page(test);
-	u64 *src_q = page_address(src);
-	unsigned int gfn, i;
-
-	memset(td, 0, sizeof(*td));
-	td->sept = kunit_kcalloc(test, 64, sizeof(*td->sept), GFP_KERNEL);
-	td->mem = kunit_kcalloc(test, npages, sizeof(*td->mem), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, td->sept);
-	KUNIT_ASSERT_NOT_NULL(test, td->mem);
-	td_create(test, td, TDX_TD_ATTR_MIGRATABLE | TDX_TD_ATTR_SEPT_VE_DISABLE, TEST_MAX_VCPUS);
-	while (td->nr_vcpus < nr_vcpus)
-		vcpu_create(test, td);
-
-	sept_add(test, td, 0, 3);
-	for (gfn = 0; gfn < npages; gfn++) {
-		u64 gpa = (u64)gfn << PAGE_SHIFT;
-
-		if (!(gpa & (SZ_1G - 1)))
-			sept_add(test, td, gpa, 2);
-		if (!(gpa & (SZ_2M - 1)))
-			sept_add(test, td, gpa, 1);
-		td->mem[gfn] = test_page(test);
-		if (pending_every && gfn % pending_every == pending_every - 1) {
-			KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_aug(td->tdr_pa, gpa,
-								       pa(td->mem[gfn])),
-					TDX_STATUS_SUCCESS);
-		} else {
-			for (i = 0; i < PAGE_SIZE / sizeof(u64); i++)
-				src_q[i] = add_pattern(gfn);
-			KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_add(td->tdr_pa, gpa,
-								       pa(td->mem[gfn]), pa(src)),
-					TDX_STATUS_SUCCESS);
-		}
-	}
-	td->nr_mem = npages;
-	__free_page(src);
-	if (finalize)
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(td->tdr_pa), TDX_STATUS_SUCCESS);
-}
-
-/* vCPUs are entered and flushed on CPU 0 only, as KVM would pin them. */
-struct on_cpu0 {
-	u64 tdvpr_pa;
-	u64 exit_qual;
-	u64 gpa;
-	bool flush;
-};
-
-static long cpu0_fn(void *arg)
-{
-	struct on_cpu0 *c = arg;
-
-	if (c->flush)
-		return tdx_mig_tdh_vp_flush(c->tdvpr_pa);
-	return tdx_mig_tdh_vp_enter(c->tdvpr_pa, &c->exit_qual, &c->gpa);
-}
-
-static u64 vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa)
-{
-	struct on_cpu0 c = { .tdvpr_pa = tdvpr_pa };
-	u64 ret = work_on_cpu(0, cpu0_fn, &c);
-
-	*exit_qual = c.exit_qual;
-	*gpa = c.gpa;
-	return ret;
-}
-
-static u64 vp_flush(u64 tdvpr_pa)
-{
-	struct on_cpu0 c = { .tdvpr_pa = tdvpr_pa, .flush = true };
-
-	return work_on_cpu(0, cpu0_fn, &c);
-}
-
-static void reclaim(struct kunit *test, struct page **p, u64 want_type)
-{
-	u64 type, owner;
-
-	if (!*p)
-		return;
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(pa(*p), &type, &owner),
-			TDX_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, type, want_type);
-	__free_page(*p);
-	*p = NULL;
-}
-
-static void cache_wb(struct kunit *test)
-{
-	u64 ret = tdx_mig_tdh_phymem_cache_wb(false);
-	int tries = 0;
-
-	while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && tries++ < 64)
-		ret = tdx_mig_tdh_phymem_cache_wb(true);
-	KUNIT_EXPECT_TRUE(test, ret == TDX_STATUS_SUCCESS ||
-			  ret == TDX_STATUS_NO_HKID_READY_TO_WBCACHE);
-}
-
-/* Teardown, part 1: flush the vCPUs, write back caches, free the key. */
-static void td_release_key(struct kunit *test, struct test_td *td)
-{
-	unsigned int i;
-
-	for (i = 0; i < td->nr_vcpus; i++)
-		KUNIT_EXPECT_EQ(test, vp_flush(pa(td->vcpu[i].tdvpr)), TDX_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(td->tdr_pa), TDX_STATUS_SUCCESS);
-	cache_wb(test);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(td->tdr_pa), TDX_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_reclaimid(td->tdr_pa), TDX_STATUS_SUCCESS);
-}
-
-/* Teardown, part 2: reclaim every page still given, the TDR last. */
-static void td_reclaim_all(struct kunit *test, struct test_td *td, bool tdr)
-{
-	unsigned int i, j;
-
-	for (i = 0; i < td->nr_mem; i++)
-		reclaim(test, &td->mem[i], EMU_PT_REG);
-	for (i = 0; i < td->nr_sept; i++)
-		reclaim(test, &td->sept[i], EMU_PT_EPT);
-	for (i = 0; i < td->nr_vcpus; i++) {
-		for (j = 0; j < TEST_VP_TDCX; j++)
-			reclaim(test, &td->vcpu[i].tdcx[j], EMU_PT_TDCX);
-		reclaim(test, &td->vcpu[i].tdvpr, EMU_PT_TDVPR);
-	}
-	for (i = 0; i < TEST_TDCX; i++)
-		reclaim(test, &td->tdcx[i], EMU_PT_TDCX);
-	if (tdr)
-		reclaim(test, &td->tdr, EMU_PT_TDR);
-}
-
-/* The whole teardown, in the order the TDX Module requires. */
-static void td_teardown(struct kunit *test, struct test_td *td)
-{
-	td_release_key(test, td);
-	td_reclaim_all(test, td, true);
-}
-
-static u64 read_private_u64(struct kunit *test, struct test_td *td, u64 gpa)
-{
-	u64 v = 0;
-
-	KUNIT_EXPECT_EQ(test, tdx_emu_read_private(td->tdr_pa, gpa, &v, sizeof(v)), 0);
-	return v;
-}
-
-/* Run a vCPU's guest program to its end; returns the number of entries. */
-static int run_to_halt(struct kunit *test, u64 tdvpr_pa)
-{
-	u64 ret, qual, gpa;
-	int entries = 0;
-
-	do {
-		ret = vp_enter(tdvpr_pa, &qual, &gpa);
-		entries++;
-	} while (ret == (TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EXTERNAL_INTERRUPT) &&
-		 entries < 100000);
-	KUNIT_EXPECT_EQ(test, ret, TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT);
-	return entries;
-}
+#include "test_td.h"
 
 /*
  * A TD of 64 MiB (every 8th page PENDING) and 4 vCPUs: each vCPU accepts
@@ -311,12 +30,12 @@ static void build_run_teardown_64m_test(struct kunit *test)
 	unsigned int v, k, n;
 	u64 plain;
 
-	require_emu(test);
+	ktd_require_emu(test);
 	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, td);
 	ops = kunit_kcalloc(test, per_vcpu * 3 + 1, sizeof(*ops), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ops);
-	td_build(test, td, npages, 4, 8, true);
+	ktd_td_build(test, td, npages, 4, 8, true);
 	KUNIT_EXPECT_EQ(test, tdx_emu_sept_state(td->tdr_pa, 7 * PAGE_SIZE, 0), TDX_SEPT_PENDING);
 	KUNIT_EXPECT_EQ(test, tdx_emu_sept_state(td->tdr_pa, 0, 0), TDX_SEPT_MAPPED);
 
@@ -333,9 +52,9 @@ static void build_run_teardown_64m_test(struct kunit *test)
 							       pend - PAGE_SIZE + 8, ~pend };
 		}
 		ops[n++] = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_HLT };
-		KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(pa(td->vcpu[v].tdvpr), ops, n), 0);
-		run_to_halt(test, pa(td->vcpu[v].tdvpr));
-		KUNIT_ASSERT_EQ(test, tdx_emu_vcpu_regs(pa(td->vcpu[v].tdvpr), &regs), 0);
+		KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(ktd_pa(td->vcpu[v].tdvpr), ops, n), 0);
+		ktd_run_to_halt(test, ktd_pa(td->vcpu[v].tdvpr));
+		KUNIT_ASSERT_EQ(test, tdx_emu_vcpu_regs(ktd_pa(td->vcpu[v].tdvpr), &regs), 0);
 		KUNIT_EXPECT_EQ(test, regs.gpr[0], (u64)per_vcpu * 3);
 		KUNIT_EXPECT_EQ(test, regs.gpr[1], 0x1234ULL + v + 1);
 		KUNIT_EXPECT_EQ(test, regs.rip, 0xfffffff0ULL + per_vcpu * 3 * 4 + 1);
@@ -344,26 +63,26 @@ static void build_run_teardown_64m_test(struct kunit *test)
 	for (v = 0; v < 4 * per_vcpu; v++) {
 		u64 pend = (8ULL * v + 7) << PAGE_SHIFT;
 
-		KUNIT_EXPECT_EQ(test, read_private_u64(test, td, pend + 4088),
+		KUNIT_EXPECT_EQ(test, ktd_read_private_u64(test, td, pend + 4088),
 				0x5a00000000000000ULL | pend);
-		KUNIT_EXPECT_EQ(test, read_private_u64(test, td, pend - PAGE_SIZE + 8), ~pend);
-		KUNIT_EXPECT_EQ(test, read_private_u64(test, td, pend - PAGE_SIZE),
-				add_pattern((pend >> PAGE_SHIFT) - 1));
+		KUNIT_EXPECT_EQ(test, ktd_read_private_u64(test, td, pend - PAGE_SIZE + 8), ~pend);
+		KUNIT_EXPECT_EQ(test, ktd_read_private_u64(test, td, pend - PAGE_SIZE),
+				ktd_add_pattern((pend >> PAGE_SHIFT) - 1));
 		if (test->status == KUNIT_FAILURE)
 			break;
 	}
 	/* Untouched pages: added ones keep their content, pending read zero. */
-	KUNIT_EXPECT_EQ(test, read_private_u64(test, td, (u64)(npages - 2) << PAGE_SHIFT),
-			add_pattern(npages - 2));
-	KUNIT_EXPECT_EQ(test, read_private_u64(test, td, (u64)(npages - 1) << PAGE_SHIFT), 0);
+	KUNIT_EXPECT_EQ(test, ktd_read_private_u64(test, td, (u64)(npages - 2) << PAGE_SHIFT),
+			ktd_add_pattern(npages - 2));
+	KUNIT_EXPECT_EQ(test, ktd_read_private_u64(test, td, (u64)(npages - 1) << PAGE_SHIFT), 0);
 	KUNIT_EXPECT_EQ(test, tdx_emu_sept_state(td->tdr_pa, (u64)(npages - 1) << PAGE_SHIFT, 0),
 			TDX_SEPT_PENDING);
 
 	/* The host's own view of a private page is not the plaintext. */
 	memcpy(&plain, page_address(td->mem[0]), sizeof(plain));
-	KUNIT_EXPECT_NE(test, plain, add_pattern(0));
+	KUNIT_EXPECT_NE(test, plain, ktd_add_pattern(0));
 
-	td_teardown(test, td);
+	ktd_td_teardown(test, td);
 	KUNIT_EXPECT_EQ(test, tdx_emu_leaked_pages(), 0UL);
 }
 
@@ -404,24 +123,24 @@ static const struct {
 static u64 call_leaf(struct test_td *td, u16 leaf, struct page *busy_page,
 		     struct page *spare)
 {
-	u64 tdvpr = pa(td->vcpu[0].tdvpr), qual, gpa, entry, level;
+	u64 tdvpr = ktd_pa(td->vcpu[0].tdvpr), qual, gpa, entry, level;
 	u64 free_gpa = 64ULL << PAGE_SHIFT;
 
 	switch (leaf) {
 	case SEAMCALL_TDH_VP_ENTER:
-		return vp_enter(tdvpr, &qual, &gpa);
+		return ktd_vp_enter(tdvpr, &qual, &gpa);
 	case SEAMCALL_TDH_MNG_ADDCX:
-		return tdx_mig_tdh_mng_addcx(td->tdr_pa, pa(busy_page));
+		return tdx_mig_tdh_mng_addcx(td->tdr_pa, ktd_pa(busy_page));
 	case SEAMCALL_TDH_MEM_PAGE_ADD:
-		return tdx_mig_tdh_mem_page_add(td->tdr_pa, free_gpa, pa(busy_page), pa(spare));
+		return tdx_mig_tdh_mem_page_add(td->tdr_pa, free_gpa, ktd_pa(busy_page), ktd_pa(spare));
 	case SEAMCALL_TDH_MEM_SEPT_ADD:
-		return tdx_mig_tdh_mem_sept_add(td->tdr_pa, 0, 1, pa(busy_page), &entry, &level);
+		return tdx_mig_tdh_mem_sept_add(td->tdr_pa, 0, 1, ktd_pa(busy_page), &entry, &level);
 	case SEAMCALL_TDH_VP_ADDCX:
-		return tdx_mig_tdh_vp_addcx(tdvpr, pa(busy_page));
+		return tdx_mig_tdh_vp_addcx(tdvpr, ktd_pa(busy_page));
 	case SEAMCALL_TDH_MEM_PAGE_AUG:
-		return tdx_mig_tdh_mem_page_aug(td->tdr_pa, free_gpa, pa(busy_page));
+		return tdx_mig_tdh_mem_page_aug(td->tdr_pa, free_gpa, ktd_pa(busy_page));
 	case SEAMCALL_TDH_VP_CREATE:
-		return tdx_mig_tdh_vp_create(td->tdr_pa, pa(busy_page));
+		return tdx_mig_tdh_vp_create(td->tdr_pa, ktd_pa(busy_page));
 	case SEAMCALL_TDH_MNG_RD:
 		return tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_OP_STATE, &qual);
 	case SEAMCALL_TDH_MNG_WR: {
@@ -430,7 +149,7 @@ static u64 call_leaf(struct test_td *td, u16 leaf, struct page *busy_page,
 		return tdx_mig_seamcall(SEAMCALL_TDH_MNG_WR, &a);
 	}
 	case SEAMCALL_TDH_VP_FLUSH:
-		return vp_flush(tdvpr);
+		return ktd_vp_flush(tdvpr);
 	case SEAMCALL_TDH_MNG_INIT:
 		return tdx_mig_tdh_mng_init(td->tdr_pa, 0x1);
 	case SEAMCALL_TDH_VP_INIT:
@@ -451,11 +170,11 @@ static void op_state_table_test(struct kunit *test)
 	struct page *spare;
 	int i, s;
 
-	require_emu(test);
+	ktd_require_emu(test);
 	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, td);
-	td_build(test, td, 8, 1, 0, true);
-	spare = test_page(test);
+	ktd_td_build(test, td, 8, 1, 0, true);
+	spare = ktd_test_page(test);
 
 	for (i = 0; i < ARRAY_SIZE(op_state_reference); i++) {
 		for (s = 0; s < TDX_NUM_OP_STATES; s++) {
@@ -472,7 +191,7 @@ static void op_state_table_test(struct kunit *test)
 	}
 	KUNIT_ASSERT_EQ(test, tdx_emu_force_op_state(td->tdr_pa, TDX_OP_STATE_RUNNABLE), 0);
 	__free_page(spare);
-	td_teardown(test, td);
+	ktd_td_teardown(test, td);
 }
 
 static void pamt_misuse_test(struct kunit *test)
@@ -481,59 +200,59 @@ static void pamt_misuse_test(struct kunit *test)
 	struct page *p;
 	u64 v, entry, level;
 
-	require_emu(test);
+	ktd_require_emu(test);
 	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
 	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
-	td_build(test, a, 4, 1, 0, false);
-	td_build(test, b, 4, 1, 0, false);
-	p = test_page(test);
+	ktd_td_build(test, a, 4, 1, 0, false);
+	ktd_td_build(test, b, 4, 1, 0, false);
+	p = ktd_test_page(test);
 
 	/* A page already given to the module, of any type or owner. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(b->tdr_pa, 8 * PAGE_SIZE, pa(a->mem[0])),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(b->tdr_pa, 8 * PAGE_SIZE, ktd_pa(a->mem[0])),
 			TDX_STATUS_PAGE_METADATA_INCORRECT | TDX_OPID_R8);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(b->tdr_pa, SZ_2M, 1, pa(a->tdcx[0]),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(b->tdr_pa, SZ_2M, 1, ktd_pa(a->tdcx[0]),
 						       &entry, &level),
 			TDX_STATUS_PAGE_METADATA_INCORRECT | TDX_OPID_R8);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_create(a->tdr_pa, pa(b->tdr)),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_create(a->tdr_pa, ktd_pa(b->tdr)),
 			TDX_STATUS_PAGE_METADATA_INCORRECT | TDX_OPID_RCX);
 	/* The wrong type where a TDR or TDVPR is expected. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(pa(a->tdcx[0]), TDX_MD_TD_OP_STATE, &v),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(ktd_pa(a->tdcx[0]), TDX_MD_TD_OP_STATE, &v),
 			TDX_STATUS_PAGE_METADATA_INCORRECT | TDX_OPID_RCX);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_init(a->tdr_pa, 0),
 			TDX_STATUS_PAGE_METADATA_INCORRECT | TDX_OPID_RCX);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(pa(p), TDX_MD_TD_OP_STATE, &v),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(ktd_pa(p), TDX_MD_TD_OP_STATE, &v),
 			TDX_STATUS_PAGE_METADATA_INCORRECT | TDX_OPID_RCX);
 	/* Misaligned, with a key ID, outside the PAMT. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(b->tdr_pa, 8 * PAGE_SIZE, pa(p) + 64),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(b->tdr_pa, 8 * PAGE_SIZE, ktd_pa(p) + 64),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_R8);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(b->tdr_pa, 8 * PAGE_SIZE,
-						       pa(p) | (33ULL << EMU_HKID_SHIFT)),
+						       ktd_pa(p) | (33ULL << EMU_HKID_SHIFT)),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_R8);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(b->tdr_pa, 8 * PAGE_SIZE, 1ULL << 39),
 			TDX_STATUS_OPERAND_ADDR_RANGE_ERROR | TDX_OPID_R8);
 	/* PAGE.ADD's source must be a shared page. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_add(b->tdr_pa, 8 * PAGE_SIZE, pa(p),
-						       pa(a->mem[1])),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_add(b->tdr_pa, 8 * PAGE_SIZE, ktd_pa(p),
+						       ktd_pa(a->mem[1])),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_R9);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_add(b->tdr_pa, 8 * PAGE_SIZE, pa(p),
-						       pa(p) | (40ULL << EMU_HKID_SHIFT)),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_add(b->tdr_pa, 8 * PAGE_SIZE, ktd_pa(p),
+						       ktd_pa(p) | (40ULL << EMU_HKID_SHIFT)),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_R9);
 	/* HKIDs: out of the private range, or in use. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_create(pa(p), 3),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_create(ktd_pa(p), 3),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_RDX);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_create(pa(p), EMU_PRIVATE_HKID_MIN +
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_create(ktd_pa(p), EMU_PRIVATE_HKID_MIN +
 						     EMU_NUM_PRIVATE_HKIDS),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_RDX);
 	/* The failed calls changed nothing: the page is still the host's. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(b->tdr_pa, 8 * PAGE_SIZE, pa(p)),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(b->tdr_pa, 8 * PAGE_SIZE, ktd_pa(p)),
 			TDX_STATUS_SUCCESS);
 	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_remove(b->tdr_pa, 8 * PAGE_SIZE),
 			TDX_STATUS_SUCCESS);
 	__free_page(p);
-	td_teardown(test, a);
-	td_teardown(test, b);
+	ktd_td_teardown(test, a);
+	ktd_td_teardown(test, b);
 }
 
 /* HKID reuse: one in use is refused until its TD frees it. */
@@ -543,14 +262,14 @@ static void hkid_test(struct kunit *test)
 	struct page *p;
 	u64 v;
 
-	require_emu(test);
+	ktd_require_emu(test);
 	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
-	td_build(test, a, 1, 1, 0, true);
-	p = test_page(test);
+	ktd_td_build(test, a, 1, 1, 0, true);
+	p = ktd_test_page(test);
 	/* Find a's HKID by trying them all: exactly one is refused. */
 	for (v = EMU_PRIVATE_HKID_MIN; v < EMU_PRIVATE_HKID_MIN + EMU_NUM_PRIVATE_HKIDS; v++) {
-		u64 ret = tdx_mig_tdh_mng_create(pa(p), v);
+		u64 ret = tdx_mig_tdh_mng_create(ktd_pa(p), v);
 
 		if (ret == TDX_STATUS_SUCCESS)
 			break;
@@ -558,15 +277,15 @@ static void hkid_test(struct kunit *test)
 	}
 	KUNIT_ASSERT_LT(test, v, (u64)EMU_PRIVATE_HKID_MIN + EMU_NUM_PRIVATE_HKIDS);
 	/* A TD that never configured its key can still be torn down. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(pa(p)),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(ktd_pa(p)),
 			TDX_STATUS_TD_KEYS_NOT_CONFIGURED);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_config(pa(p)), TDX_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_config(pa(p)), TDX_STATUS_KEY_CONFIGURED);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(pa(p)), TDX_STATUS_SUCCESS);
-	cache_wb(test);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(pa(p)), TDX_STATUS_SUCCESS);
-	reclaim(test, &p, EMU_PT_TDR);
-	td_teardown(test, a);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_config(ktd_pa(p)), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_config(ktd_pa(p)), TDX_STATUS_KEY_CONFIGURED);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(ktd_pa(p)), TDX_STATUS_SUCCESS);
+	ktd_cache_wb(test);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(ktd_pa(p)), TDX_STATUS_SUCCESS);
+	ktd_reclaim(test, &p, EMU_PT_TDR);
+	ktd_td_teardown(test, a);
 }
 
 struct holder {
@@ -598,11 +317,11 @@ static void busy_two_threads_test(struct kunit *test)
 	struct page *p;
 	u64 v;
 
-	require_emu(test);
+	ktd_require_emu(test);
 	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, td);
-	td_build(test, td, 4, 1, 0, true);
-	p = test_page(test);
+	ktd_td_build(test, td, 4, 1, 0, true);
+	p = ktd_test_page(test);
 
 	for (h.exclusive = true; ; h.exclusive = false) {
 		h.tdr_pa = td->tdr_pa;
@@ -618,7 +337,7 @@ static void busy_two_threads_test(struct kunit *test)
 		/* Exclusive leaves always collide; shared ones only with exclusive. */
 		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mr_finalize(td->tdr_pa),
 				TDX_STATUS_OPERAND_BUSY | TDX_OPID_TDR);
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_create(td->tdr_pa, pa(p)),
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_create(td->tdr_pa, ktd_pa(p)),
 				TDX_STATUS_OPERAND_BUSY | TDX_OPID_TDR);
 		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_OP_STATE, &v),
 				h.exclusive ? TDX_STATUS_OPERAND_BUSY | TDX_OPID_TDR :
@@ -633,7 +352,7 @@ static void busy_two_threads_test(struct kunit *test)
 			TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, v, TDX_OP_STATE_RUNNABLE);
 	__free_page(p);
-	td_teardown(test, td);
+	ktd_td_teardown(test, td);
 }
 
 /*
@@ -698,7 +417,7 @@ static void sept_prepare(struct kunit *test, struct test_td *td, enum tdx_sept_s
 	if (pending) {
 		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_remove(td->tdr_pa, 0),
 				TDX_STATUS_SUCCESS);
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_aug(td->tdr_pa, 0, pa(td->mem[0])),
+		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_aug(td->tdr_pa, 0, ktd_pa(td->mem[0])),
 				TDX_STATUS_SUCCESS);
 	}
 	if (state != TDX_SEPT_MAPPED && state != TDX_SEPT_PENDING)
@@ -710,21 +429,22 @@ static void sept_transition_test(struct kunit *test)
 {
 	const struct sept_case *c = test->param_value;
 	struct tdx_emu_guest_op op = { TDX_EMU_GUEST_ACCEPT, 0, ~0ULL };
+	struct tdx_emu_guest_op res;
 	struct page *spare = NULL;
 	struct test_td *td;
-	u64 ret, value;
 	bool done;
+	u64 ret;
 
-	require_emu(test);
+	ktd_require_emu(test);
 	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, td);
-	td_build(test, td, 1, 1, 0, true);
+	ktd_td_build(test, td, 1, 1, 0, true);
 	sept_prepare(test, td, c->from);
 
 	switch (c->accept ? 0 : c->leaf) {
 	case SEAMCALL_TDH_MEM_PAGE_AUG:
-		spare = test_page(test);
-		ret = tdx_mig_tdh_mem_page_aug(td->tdr_pa, 0, pa(spare));
+		spare = ktd_test_page(test);
+		ret = tdx_mig_tdh_mem_page_aug(td->tdr_pa, 0, ktd_pa(spare));
 		if (ret == TDX_STATUS_SUCCESS)
 			swap(spare, td->mem[0]);
 		break;
@@ -734,12 +454,12 @@ static void sept_transition_test(struct kunit *test)
 			swap(spare, td->mem[0]);
 		break;
 	default:
-		KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(pa(td->vcpu[0].tdvpr), &op, 1), 0);
-		run_to_halt(test, pa(td->vcpu[0].tdvpr));
-		KUNIT_ASSERT_EQ(test, tdx_emu_guest_result(pa(td->vcpu[0].tdvpr), 0, &value,
+		KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(ktd_pa(td->vcpu[0].tdvpr), &op, 1), 0);
+		ktd_run_to_halt(test, ktd_pa(td->vcpu[0].tdvpr));
+		KUNIT_ASSERT_EQ(test, tdx_emu_guest_result(ktd_pa(td->vcpu[0].tdvpr), 0, &res,
 							   &done), 0);
 		KUNIT_EXPECT_TRUE(test, done);
-		ret = value;
+		ret = res.status;
 		break;
 	}
 	KUNIT_EXPECT_EQ(test, tdx_status_code(ret), c->status);
@@ -747,7 +467,7 @@ static void sept_transition_test(struct kunit *test)
 	if (spare)
 		__free_page(spare);
 	/* Exported states are not reclaimable by REMOVE; teardown takes all. */
-	td_teardown(test, td);
+	ktd_td_teardown(test, td);
 }
 
 static void sept_walk_test(struct kunit *test)
@@ -756,64 +476,64 @@ static void sept_walk_test(struct kunit *test)
 	struct page *p;
 	u64 entry, level;
 
-	require_emu(test);
+	ktd_require_emu(test);
 	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, td);
-	td_build(test, td, 1, 1, 0, true);
-	p = test_page(test);
+	ktd_td_build(test, td, 1, 1, 0, true);
+	p = ktd_test_page(test);
 
 	/* No level-1 table for 1 GiB yet: the walk stops at level 2. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(td->tdr_pa, SZ_1G, pa(p)),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(td->tdr_pa, SZ_1G, ktd_pa(p)),
 			TDX_STATUS_EPT_WALK_FAILED);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, SZ_1G, 1, pa(p), &entry,
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, SZ_1G, 1, ktd_pa(p), &entry,
 						       &level), TDX_STATUS_EPT_WALK_FAILED);
 	KUNIT_EXPECT_EQ(test, level, 2);
 	/* An entry already pointing to a table. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, 0, 1, pa(p), &entry, &level),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, 0, 1, ktd_pa(p), &entry, &level),
 			TDX_STATUS_EPT_ENTRY_NOT_FREE);
 	KUNIT_EXPECT_EQ(test, level, 1);
 	/* Shared, unaligned, too wide, or a level that is not there. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(td->tdr_pa, BIT_ULL(47), pa(p)),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(td->tdr_pa, BIT_ULL(47), ktd_pa(p)),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_RCX);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, SZ_4K, 1, pa(p), &entry,
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, SZ_4K, 1, ktd_pa(p), &entry,
 						       &level),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_RCX);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, 0, 4, pa(p), &entry, &level),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, 0, 4, ktd_pa(p), &entry, &level),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_RCX);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, 0, 0, pa(p), &entry, &level),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, 0, 0, ktd_pa(p), &entry, &level),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_RCX);
 	__free_page(p);
-	td_teardown(test, td);
+	ktd_td_teardown(test, td);
 }
 
 /* The guest's rules: what exits to the host, and with what. */
 static void guest_fault_test(struct kunit *test)
 {
-	u64 tdvpr, ret, qual, gpa, value;
-	struct tdx_emu_guest_op op;
+	u64 tdvpr, ret, qual, gpa;
+	struct tdx_emu_guest_op op, res;
 	struct test_td *td;
 	bool done;
 
-	require_emu(test);
+	ktd_require_emu(test);
 	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, td);
-	td_build(test, td, 4, 1, 2, true);	/* pages 1 and 3 PENDING */
-	tdvpr = pa(td->vcpu[0].tdvpr);
+	ktd_td_build(test, td, 4, 1, 2, true);	/* pages 1 and 3 PENDING */
+	tdvpr = ktd_pa(td->vcpu[0].tdvpr);
 
 	/* A write to a PENDING page: EPT violation (SEPT_VE_DISABLE). */
 	op = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_WRITE, PAGE_SIZE + 16, 1 };
 	KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(tdvpr, &op, 1), 0);
-	ret = vp_enter(tdvpr, &qual, &gpa);
+	ret = ktd_vp_enter(tdvpr, &qual, &gpa);
 	KUNIT_EXPECT_EQ(test, ret, TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION);
 	KUNIT_EXPECT_EQ(test, qual, TDX_EXIT_QUAL_WRITE);
 	KUNIT_EXPECT_EQ(test, gpa, PAGE_SIZE + 16);
-	KUNIT_EXPECT_EQ(test, tdx_emu_guest_result(tdvpr, 0, &value, &done), 0);
+	KUNIT_EXPECT_EQ(test, tdx_emu_guest_result(tdvpr, 0, &res, &done), 0);
 	KUNIT_EXPECT_FALSE(test, done);
 
 	/* A read of a GPA with no mapping at all. */
 	op = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_READ, SZ_1G, 0 };
 	KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(tdvpr, &op, 1), 0);
-	ret = vp_enter(tdvpr, &qual, &gpa);
+	ret = ktd_vp_enter(tdvpr, &qual, &gpa);
 	KUNIT_EXPECT_EQ(test, ret, TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION);
 	KUNIT_EXPECT_EQ(test, qual, TDX_EXIT_QUAL_READ);
 	KUNIT_EXPECT_EQ(test, gpa, (u64)SZ_1G);
@@ -822,30 +542,30 @@ static void guest_fault_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, tdx_emu_force_sept_state(td->tdr_pa, 0, TDX_SEPT_BLOCKEDW), 0);
 	op = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_READ, 8, 0 };
 	KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(tdvpr, &op, 1), 0);
-	KUNIT_EXPECT_EQ(test, vp_enter(tdvpr, &qual, &gpa),
+	KUNIT_EXPECT_EQ(test, ktd_vp_enter(tdvpr, &qual, &gpa),
 			TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT);
-	KUNIT_EXPECT_EQ(test, tdx_emu_guest_result(tdvpr, 0, &value, &done), 0);
-	KUNIT_EXPECT_EQ(test, value, add_pattern(0));
+	KUNIT_EXPECT_EQ(test, tdx_emu_guest_result(tdvpr, 0, &res, &done), 0);
+	KUNIT_EXPECT_EQ(test, res.value, ktd_add_pattern(0));
 	op = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_WRITE, 8, 2 };
 	KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(tdvpr, &op, 1), 0);
-	ret = vp_enter(tdvpr, &qual, &gpa);
+	ret = ktd_vp_enter(tdvpr, &qual, &gpa);
 	KUNIT_EXPECT_EQ(test, ret, TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION);
 	KUNIT_EXPECT_EQ(test, qual, TDX_EXIT_QUAL_WRITE);
-	KUNIT_EXPECT_EQ(test, read_private_u64(test, td, 8), add_pattern(0));
+	KUNIT_EXPECT_EQ(test, ktd_read_private_u64(test, td, 8), ktd_add_pattern(0));
 	KUNIT_ASSERT_EQ(test, tdx_emu_force_sept_state(td->tdr_pa, 0, TDX_SEPT_MAPPED), 0);
-	KUNIT_EXPECT_EQ(test, vp_enter(tdvpr, &qual, &gpa),
+	KUNIT_EXPECT_EQ(test, ktd_vp_enter(tdvpr, &qual, &gpa),
 			TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT);
-	KUNIT_EXPECT_EQ(test, read_private_u64(test, td, 8), 2ULL);
+	KUNIT_EXPECT_EQ(test, ktd_read_private_u64(test, td, 8), 2ULL);
 
 	/* Accepting a page that is not there exits; so does running paused. */
 	op = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_ACCEPT, 8 * PAGE_SIZE, 0 };
 	KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(tdvpr, &op, 1), 0);
-	KUNIT_EXPECT_EQ(test, vp_enter(tdvpr, &qual, &gpa),
+	KUNIT_EXPECT_EQ(test, ktd_vp_enter(tdvpr, &qual, &gpa),
 			TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION);
 	KUNIT_ASSERT_EQ(test, tdx_emu_force_op_state(td->tdr_pa, TDX_OP_STATE_PAUSED_EXPORT), 0);
-	KUNIT_EXPECT_EQ(test, vp_enter(tdvpr, &qual, &gpa), TDX_STATUS_OP_STATE_INCORRECT);
+	KUNIT_EXPECT_EQ(test, ktd_vp_enter(tdvpr, &qual, &gpa), TDX_STATUS_OP_STATE_INCORRECT);
 	KUNIT_ASSERT_EQ(test, tdx_emu_force_op_state(td->tdr_pa, TDX_OP_STATE_RUNNABLE), 0);
-	td_teardown(test, td);
+	ktd_td_teardown(test, td);
 }
 
 static long enter_fn(void *arg)
@@ -862,31 +582,31 @@ static void vcpu_association_test(struct kunit *test)
 	struct test_td *td;
 	int other;
 
-	require_emu(test);
+	ktd_require_emu(test);
 	other = cpumask_next(0, cpu_online_mask);
 	if (other >= nr_cpu_ids)
 		kunit_skip(test, "needs a second CPU");
 	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, td);
-	td_build(test, td, 1, 1, 0, true);
-	c.tdvpr_pa = pa(td->vcpu[0].tdvpr);
+	ktd_td_build(test, td, 1, 1, 0, true);
+	c.tdvpr_pa = ktd_pa(td->vcpu[0].tdvpr);
 
 	KUNIT_EXPECT_EQ(test, work_on_cpu(0, enter_fn, &c),
 			(long)(TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT));
 	KUNIT_EXPECT_EQ(test, (u64)work_on_cpu(other, enter_fn, &c), TDX_STATUS_VCPU_ASSOCIATED);
 	c.flush = true;
-	KUNIT_EXPECT_EQ(test, (u64)work_on_cpu(other, cpu0_fn, &c),
+	KUNIT_EXPECT_EQ(test, (u64)work_on_cpu(other, ktd_cpu0_fn, &c),
 			TDX_STATUS_VCPU_NOT_ASSOCIATED);
 	/* Teardown refuses while it is still bound. */
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(td->tdr_pa),
 			TDX_STATUS_FLUSHVP_NOT_DONE);
-	KUNIT_EXPECT_EQ(test, vp_flush(c.tdvpr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, ktd_vp_flush(c.tdvpr_pa), TDX_STATUS_SUCCESS);
 	/* Flushed, it may move. */
 	KUNIT_EXPECT_EQ(test, work_on_cpu(other, enter_fn, &c),
 			(long)(TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT));
 	c.flush = true;
-	KUNIT_EXPECT_EQ(test, work_on_cpu(other, cpu0_fn, &c), (long)TDX_STATUS_SUCCESS);
-	td_teardown(test, td);
+	KUNIT_EXPECT_EQ(test, work_on_cpu(other, ktd_cpu0_fn, &c), (long)TDX_STATUS_SUCCESS);
+	ktd_td_teardown(test, td);
 }
 
 static void teardown_order_test(struct kunit *test)
@@ -894,13 +614,13 @@ static void teardown_order_test(struct kunit *test)
 	struct test_td *td;
 	u64 type, owner;
 
-	require_emu(test);
+	ktd_require_emu(test);
 	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, td);
-	td_build(test, td, 2, 1, 0, true);
+	ktd_td_build(test, td, 2, 1, 0, true);
 
 	/* Nothing can be reclaimed from a live TD, and its key stays. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(pa(td->mem[0]), &type, &owner),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(ktd_pa(td->mem[0]), &type, &owner),
 			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(td->tdr_pa, &type, &owner),
 			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
@@ -912,27 +632,27 @@ static void teardown_order_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(td->tdr_pa), TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(td->tdr_pa),
 			TDX_STATUS_WBCACHE_NOT_COMPLETE);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(pa(td->mem[0]), &type, &owner),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(ktd_pa(td->mem[0]), &type, &owner),
 			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
 	/* A blocked TD runs no leaf that needs its key. */
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_track(td->tdr_pa),
 			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_cache_wb(true), TDX_STATUS_WBCACHE_RESUME_ERROR);
-	cache_wb(test);
+	ktd_cache_wb(test);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_cache_wb(false),
 			TDX_STATUS_NO_HKID_READY_TO_WBCACHE);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(td->tdr_pa), TDX_STATUS_SUCCESS);
 	/* The TDR goes last. */
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(td->tdr_pa, &type, &owner),
 			TDX_STATUS_TD_ASSOCIATED_PAGES_EXIST);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(pa(td->mem[0]), &type, &owner),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(ktd_pa(td->mem[0]), &type, &owner),
 			TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, owner, td->tdr_pa);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(pa(td->mem[0]), &type, &owner),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(ktd_pa(td->mem[0]), &type, &owner),
 			TDX_STATUS_PAGE_METADATA_INCORRECT | TDX_OPID_RCX);
 	__free_page(td->mem[0]);
 	td->mem[0] = NULL;
-	td_reclaim_all(test, td, true);
+	ktd_td_reclaim_all(test, td, true);
 	KUNIT_EXPECT_EQ(test, tdx_emu_leaked_pages(), 0UL);
 }
 
@@ -965,15 +685,15 @@ static void td_params_test(struct kunit *test)
 	u64 v, want;
 	int i;
 
-	require_emu(test);
+	ktd_require_emu(test);
 	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, td);
 	td->sept = kunit_kcalloc(test, 64, sizeof(*td->sept), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, td->sept);
-	td_create(test, td, TDX_TD_ATTR_MIGRATABLE, 1);
-	vcpu_create(test, td);
-	extra = test_page(test);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_create(td->tdr_pa, pa(extra)),
+	ktd_td_create(test, td, TDX_TD_ATTR_MIGRATABLE, 1);
+	ktd_vcpu_create(test, td);
+	extra = ktd_test_page(test);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_create(td->tdr_pa, ktd_pa(extra)),
 			TDX_STATUS_MAX_VCPUS_EXCEEDED);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_ATTRIBUTES, &v),
 			TDX_STATUS_SUCCESS);
@@ -983,9 +703,9 @@ static void td_params_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_MIG_EPOCH, &v),
 			TDX_STATUS_METADATA_FIELD_ID_INCORRECT | TDX_OPID_RDX);
 	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(td->tdr_pa), TDX_STATUS_SUCCESS);
-	td_teardown(test, td);
+	ktd_td_teardown(test, td);
 
-	params_page = test_page(test);
+	params_page = ktd_test_page(test);
 	params = page_address(params_page);
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct test_td *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
@@ -995,27 +715,27 @@ static void td_params_test(struct kunit *test)
 		t->tdr = extra;
 		extra = NULL;
 		if (!t->tdr)
-			t->tdr = test_page(test);
-		t->tdr_pa = pa(t->tdr);
+			t->tdr = ktd_test_page(test);
+		t->tdr_pa = ktd_pa(t->tdr);
 		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_create(t->tdr_pa, EMU_PRIVATE_HKID_MIN + 31),
 				TDX_STATUS_SUCCESS);
 		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_key_config(t->tdr_pa), TDX_STATUS_SUCCESS);
 		for (j = 0; j < TEST_TDCX; j++) {
-			t->tdcx[j] = test_page(test);
-			KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_addcx(t->tdr_pa, pa(t->tdcx[j])),
+			t->tdcx[j] = ktd_test_page(test);
+			KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_addcx(t->tdr_pa, ktd_pa(t->tdcx[j])),
 					TDX_STATUS_SUCCESS);
 		}
 		params->attributes = cpu_to_le64(cases[i].attributes);
 		params->xfam = cpu_to_le64(cases[i].xfam);
 		params->max_vcpus = cpu_to_le16(cases[i].max_vcpus);
-		KUNIT_EXPECT_EQ_MSG(test, tdx_mig_tdh_mng_init(t->tdr_pa, pa(params_page)),
+		KUNIT_EXPECT_EQ_MSG(test, tdx_mig_tdh_mng_init(t->tdr_pa, ktd_pa(params_page)),
 				    cases[i].status, "case %d", i);
 		/* TD_PARAMS must be 1024-byte aligned and shared. */
 		want = TDX_STATUS_OP_STATE_INCORRECT;
 		if (cases[i].status)
 			want = TDX_STATUS_OPERAND_INVALID | TDX_OPID_RDX;
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_init(t->tdr_pa, pa(params_page) + 512), want);
-		td_teardown(test, t);
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_init(t->tdr_pa, ktd_pa(params_page) + 512), want);
+		ktd_td_teardown(test, t);
 	}
 	__free_page(params_page);
 }
@@ -1028,21 +748,21 @@ static void intr_policy_test(struct kunit *test)
 	u64 ret;
 	int i, resumes;
 
-	require_emu(test);
+	ktd_require_emu(test);
 	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, td);
-	td_build(test, td, 1, 1, 0, true);
+	ktd_td_build(test, td, 1, 1, 0, true);
 
 	/* Every poll pending: each guest step still makes progress. */
 	tdx_emu_set_intr_policy(TDX_EMU_INTR_EVERY, 1, 0);
 	for (i = 0; i < ARRAY_SIZE(ops); i++)
 		ops[i] = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_WRITE, 8 * i, i };
-	KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(pa(td->vcpu[0].tdvpr), ops, 8), 0);
-	KUNIT_EXPECT_EQ(test, run_to_halt(test, pa(td->vcpu[0].tdvpr)), 8);
+	KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(ktd_pa(td->vcpu[0].tdvpr), ops, 8), 0);
+	KUNIT_EXPECT_EQ(test, ktd_run_to_halt(test, ktd_pa(td->vcpu[0].tdvpr)), 8);
 
 	/* CACHE.WB polls between its 4 chunks, never after the last. */
 	for (i = 0; i < td->nr_vcpus; i++)
-		KUNIT_EXPECT_EQ(test, vp_flush(pa(td->vcpu[i].tdvpr)), TDX_STATUS_SUCCESS);
+		KUNIT_EXPECT_EQ(test, ktd_vp_flush(ktd_pa(td->vcpu[i].tdvpr)), TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(td->tdr_pa), TDX_STATUS_SUCCESS);
 	ret = tdx_mig_tdh_phymem_cache_wb(false);
 	for (resumes = 0; ret == TDX_STATUS_INTERRUPTED_RESUMABLE && resumes < 16; resumes++)
@@ -1051,7 +771,7 @@ static void intr_policy_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, resumes, 3);
 
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(td->tdr_pa), TDX_STATUS_SUCCESS);
-	td_reclaim_all(test, td, true);
+	ktd_td_reclaim_all(test, td, true);
 	tdx_emu_set_intr_policy(TDX_EMU_INTR_NEVER, 0, 0);
 }
 
@@ -1063,17 +783,17 @@ static void intr_seed_test(struct kunit *test)
 	struct test_td *td;
 	int entries[2], i, run;
 
-	require_emu(test);
+	ktd_require_emu(test);
 	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, td);
-	td_build(test, td, 1, 1, 0, true);
+	ktd_td_build(test, td, 1, 1, 0, true);
 	for (i = 0; i < ARRAY_SIZE(ops); i++)
 		ops[i] = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_WRITE, 8 * i, i };
 	for (run = 0; run < 2; run++) {
 		tdx_emu_set_intr_policy(TDX_EMU_INTR_RANDOM, 3, 42);
-		KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(pa(td->vcpu[0].tdvpr), ops,
+		KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(ktd_pa(td->vcpu[0].tdvpr), ops,
 							    ARRAY_SIZE(ops)), 0);
-		entries[run] = run_to_halt(test, pa(td->vcpu[0].tdvpr));
+		entries[run] = ktd_run_to_halt(test, ktd_pa(td->vcpu[0].tdvpr));
 		count[run] = tdx_emu_intr_count();
 	}
 	tdx_emu_set_intr_policy(TDX_EMU_INTR_NEVER, 0, 0);
@@ -1083,8 +803,8 @@ static void intr_seed_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, entries[1], entries[0]);
 	KUNIT_EXPECT_EQ(test, (unsigned long)entries[0], count[0] + 1);
 	for (i = 0; i < ARRAY_SIZE(ops); i++)
-		KUNIT_EXPECT_EQ(test, read_private_u64(test, td, 8 * i), (u64)i);
-	td_teardown(test, td);
+		KUNIT_EXPECT_EQ(test, ktd_read_private_u64(test, td, 8 * i), (u64)i);
+	ktd_td_teardown(test, td);
 }
 
 /* What unload reports: a page never reclaimed is counted until it is. */
@@ -1093,20 +813,20 @@ static void leak_check_test(struct kunit *test)
 	struct test_td *td;
 	struct page *kept;
 
-	require_emu(test);
+	ktd_require_emu(test);
 	KUNIT_ASSERT_EQ(test, tdx_emu_leaked_pages(), 0UL);
 	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, td);
-	td_build(test, td, 2, 1, 0, true);
+	ktd_td_build(test, td, 2, 1, 0, true);
 	KUNIT_EXPECT_GT(test, tdx_emu_leaked_pages(), 0UL);
-	td_release_key(test, td);
+	ktd_td_release_key(test, td);
 	/* Reclaim all but page 1 and the TDR, which cannot go before it. */
 	kept = td->mem[1];
 	td->mem[1] = NULL;
-	td_reclaim_all(test, td, false);
+	ktd_td_reclaim_all(test, td, false);
 	KUNIT_EXPECT_EQ(test, tdx_emu_leaked_pages(), 2UL);
 	td->mem[1] = kept;
-	td_reclaim_all(test, td, true);
+	ktd_td_reclaim_all(test, td, true);
 	KUNIT_EXPECT_EQ(test, tdx_emu_leaked_pages(), 0UL);
 }
 

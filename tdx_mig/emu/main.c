@@ -113,15 +113,25 @@ static int __init tdx_emu_init(void)
 	ret = emu_pamt_init();
 	if (ret)
 		return ret;
+	ret = emu_crypto_init();
+	if (ret)
+		goto uninit_pamt;
 	ret = tdx_mig_backend_register(&emu_backend);
 	if (ret)
-		emu_pamt_uninit();
+		goto uninit_crypto;
+	return 0;
+
+uninit_crypto:
+	emu_crypto_uninit();
+uninit_pamt:
+	emu_pamt_uninit();
 	return ret;
 }
 
 static void __exit tdx_emu_exit(void)
 {
 	tdx_mig_backend_unregister(&emu_backend);
+	emu_crypto_uninit();
 	/* Reports every page the host never reclaimed. */
 	emu_pamt_uninit();
 }

@@ -77,8 +77,8 @@ int tdx_emu_guest_program(u64 tdvpr_pa, const struct tdx_emu_guest_op *ops, unsi
 }
 EXPORT_SYMBOL_GPL(tdx_emu_guest_program);
 
-/** tdx_emu_guest_result - the value of step @i, and whether it ran */
-int tdx_emu_guest_result(u64 tdvpr_pa, unsigned int i, u64 *value, bool *done)
+/** tdx_emu_guest_result - step @i as it stands now, and whether it ran */
+int tdx_emu_guest_result(u64 tdvpr_pa, unsigned int i, struct tdx_emu_guest_op *op, bool *done)
 {
 	struct emu_vcpu *vcpu;
 	int ret;
@@ -88,7 +88,7 @@ int tdx_emu_guest_result(u64 tdvpr_pa, unsigned int i, u64 *value, bool *done)
 		return ret;
 	spin_lock(&vcpu->ops_lock);
 	if (i < vcpu->nr_ops) {
-		*value = vcpu->ops[i].value;
+		*op = vcpu->ops[i];
 		*done = i < vcpu->next_op;
 	} else {
 		ret = -ERANGE;

@@ -22,12 +22,24 @@ enum tdx_emu_guest_op_type {
 	TDX_EMU_GUEST_FILL,	/* store @value in every qword of @gpa's page */
 	TDX_EMU_GUEST_ACCEPT,	/* TDG.MEM.PAGE.ACCEPT @gpa */
 	TDX_EMU_GUEST_HLT,	/* exit to the host with HLT */
+	TDX_EMU_GUEST_SERVTD_RD,	/* TDG.SERVTD.RD (a service TD's TDCALL) */
+	TDX_EMU_GUEST_SERVTD_WR,	/* TDG.SERVTD.WR */
 };
 
+/*
+ * One guest step. TDG.SERVTD.RD/WR use @handle, @field_id, @value (data
+ * in, value read or previous value out), @mask and @uuid (in and out);
+ * every TDCALL step leaves its status in @status.
+ */
 struct tdx_emu_guest_op {
 	enum tdx_emu_guest_op_type type;
 	u64 gpa;
 	u64 value;
+	u64 handle;
+	u64 field_id;
+	u64 mask;
+	u64 uuid[4];
+	u64 status;
 };
 
 /* Guest register state the model keeps; enough to prove it migrates. */
@@ -38,7 +50,8 @@ struct tdx_emu_vcpu_regs {
 };
 
 int tdx_emu_guest_program(u64 tdvpr_pa, const struct tdx_emu_guest_op *ops, unsigned int n);
-int tdx_emu_guest_result(u64 tdvpr_pa, unsigned int i, u64 *value, bool *done);
+int tdx_emu_guest_result(u64 tdvpr_pa, unsigned int i, struct tdx_emu_guest_op *op,
+			 bool *done);
 int tdx_emu_read_private(u64 tdr_pa, u64 gpa, void *buf, unsigned int len);
 int tdx_emu_vcpu_regs(u64 tdvpr_pa, struct tdx_emu_vcpu_regs *regs);
 int tdx_emu_sept_state(u64 tdr_pa, u64 gpa, int level);

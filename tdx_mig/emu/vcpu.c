@@ -206,9 +206,9 @@ static u64 guest_access(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op,
 			emu_private_clear(td, old);
 			old = emu_sept_set_state(old, state == TDX_SEPT_PENDING ?
 						 TDX_SEPT_MAPPED : TDX_SEPT_EXPORTED_DIRTY);
-			op->value = TDX_STATUS_SUCCESS;
+			op->status = TDX_STATUS_SUCCESS;
 		} else if (old & TDX_SEPT_R_BIT) {
-			op->value = TDX_STATUS_PAGE_ALREADY_ACCEPTED;
+			op->status = TDX_STATUS_PAGE_ALREADY_ACCEPTED;
 		} else {
 			emu_sept_unlock_entry(entry, old);
 			return ept_violation(a, gpa, false);

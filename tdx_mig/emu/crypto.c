@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AES-256-GCM for the emulated TDX Module's migration bundles (§2.2),
+ * through the kernel crypto API's gcm(aes).
+ *
+ * A SEAMCALL never sleeps, so everything is allocated at module load: one
+ * AEAD handle, request and set of buffers per possible CPU, used with
+ * preemption disabled. Keys are set per operation; the AES-NI gcm(aes)
+ * sets them without allocating, which the load-time check makes sure of.
+ * Plaintext never lands in host-visible memory: state bundles are built in
+ * a per-CPU scratch area and encrypted out of place into the host's pages.
+ */
+#define pr_fmt(fmt) "tdx_mig_emu: " fmt
+
+#include <crypto/aead.h>
+#include <linux/percpu.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "emu.h"
+
+struct emu_crypto {
+	struct crypto_aead *tfm;
+	struct aead_request *req;
+	/* DMA-safe small buffers: AAD in and out, tag, IV */
+	u8 *aad_src;
+	u8 *aad_dst;
+	u8 *tag;
+	u8 *iv;
+	struct page *scratch[EMU_MAX_STATE_PAGES];
+	struct scatterlist src[EMU_MAX_STATE_PAGES + 2];
+	struct scatterlist dst[EMU_MAX_STATE_PAGES + 2];
+};
+
+#define EMU_AAD_MAX	TDX_MBMD_AAD_LEN
+
+static DEFINE_PER_CPU(struct emu_crypto *, emu_crypto_pcpu);
+
+static void crypto_free_one(struct emu_crypto *c)
+{
+	int i;
+
+	if (!c)
+		return;
+	for (i = 0; i < EMU_MAX_STATE_PAGES; i++)
+		if (c->scratch[i])
+			__free_page(c->scratch[i]);
+	aead_request_free(c->req);
+	if (!IS_ERR_OR_NULL(c->tfm))
+		crypto_free_aead(c->tfm);
+	kfree(c->aad_src);
+	kfree(c);
+}
+
+static struct emu_crypto *crypto_alloc_one(void)
+{
+	struct emu_crypto *c = kzalloc(sizeof(*c), GFP_KERNEL);
+	const char *driver;
+	int i;
+
+	if (!c)
+		return NULL;
+	/* Synchronous only: callers cannot wait for a completion. */
+	c->tfm = crypto_alloc_aead("gcm(aes)", 0, CRYPTO_ALG_ASYNC);
+	if (IS_ERR(c->tfm))
+		goto fail;
+	driver = crypto_tfm_alg_driver_name(crypto_aead_tfm(c->tfm));
+	/* The template's setkey allocates with GFP_KERNEL: not in a SEAMCALL. */
+	if (!strncmp(driver, "gcm_base(", 9)) {
+		pr_err("gcm(aes) is %s; the model needs one that sets keys atomically (AES-NI)\n",
+		       driver);
+		goto fail;
+	}
+	if (crypto_aead_setauthsize(c->tfm, TDX_MAC_LEN))
+		goto fail;
+	c->req = aead_request_alloc(c->tfm, GFP_KERNEL);
+	c->aad_src = kzalloc(2 * EMU_AAD_MAX + TDX_MAC_LEN + sizeof(struct tdx_migs_iv),
+			     GFP_KERNEL);
+	if (!c->req || !c->aad_src)
+		goto fail;
+	c->aad_dst = c->aad_src + EMU_AAD_MAX;
+	c->tag = c->aad_dst + EMU_AAD_MAX;
+	c->iv = c->tag + TDX_MAC_LEN;
+	for (i = 0; i < EMU_MAX_STATE_PAGES; i++) {
+		c->scratch[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!c->scratch[i])
+			goto fail;
+	}
+	return c;
+fail:
+	crypto_free_one(c);
+	return NULL;
+}
+
+int emu_crypto_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct emu_crypto *c = crypto_alloc_one();
+
+		if (!c) {
+			emu_crypto_uninit();
+			return -ENOMEM;
+		}
+		per_cpu(emu_crypto_pcpu, cpu) = c;
+	}
+	return 0;
+}
+
+void emu_crypto_uninit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		crypto_free_one(per_cpu(emu_crypto_pcpu, cpu));
+		per_cpu(emu_crypto_pcpu, cpu) = NULL;
+	}
+}
+
+/* This CPU's crypto state; preemption stays off until emu_crypto_put(). */
+struct emu_crypto *emu_crypto_get(void)
+{
+	return per_cpu(emu_crypto_pcpu, get_cpu());
+}
+
+void emu_crypto_put(struct emu_crypto *c)
+{
+	put_cpu();
+}
+
+/* The per-CPU scratch page @i, where plaintext state is built. */
+void *emu_crypto_scratch(struct emu_crypto *c, unsigned int i)
+{
+	return page_address(c->scratch[i]);
+}
+
+/**
+ * emu_gcm - one AES-256-GCM operation
+ * @c: this CPU's crypto state (emu_crypto_get())
+ * @key: the 256-bit key
+ * @iv: the 12-byte IV
+ * @aad: the additional authenticated data (at most 32 bytes)
+ * @aad_len: its length
+ * @in: @npages input pages (NULL: use the scratch pages)
+ * @out: @npages output pages (NULL: use the scratch pages)
+ * @npages: the pages of text; 0 to only authenticate @aad
+ * @tag: written on encryption, checked on decryption
+ * @encrypt: the direction
+ *
+ * Return: 0, -EBADMSG on a tag mismatch, or another crypto error.
+ */
+int emu_gcm(struct emu_crypto *c, const u8 *key, const struct tdx_migs_iv *iv,
+	    const void *aad, unsigned int aad_len, struct page **in, struct page **out,
+	    unsigned int npages, u8 *tag, bool encrypt)
+{
+	unsigned int i, len = npages * PAGE_SIZE;
+	int ret;
+
+	if (WARN_ON_ONCE(aad_len > EMU_AAD_MAX || npages > EMU_MAX_STATE_PAGES))
+		return -EINVAL;
+	ret = crypto_aead_setkey(c->tfm, key, TDX_MIG_KEY_LEN);
+	if (ret)
+		return ret;
+	memcpy(c->aad_src, aad, aad_len);
+	memcpy(c->iv, iv, sizeof(*iv));
+
+	sg_init_table(c->src, npages + 2);
+	sg_init_table(c->dst, npages + 2);
+	sg_set_buf(&c->src[0], c->aad_src, aad_len);
+	sg_set_buf(&c->dst[0], c->aad_dst, aad_len);
+	for (i = 0; i < npages; i++) {
+		sg_set_page(&c->src[1 + i], in ? in[i] : c->scratch[i], PAGE_SIZE, 0);
+		sg_set_page(&c->dst[1 + i], out ? out[i] : c->scratch[i], PAGE_SIZE, 0);
+	}
+	/* The tag follows the ciphertext: in dst on encryption, src on decryption. */
+	if (encrypt) {
+		sg_set_buf(&c->dst[1 + npages], c->tag, TDX_MAC_LEN);
+		sg_mark_end(&c->src[npages]);
+	} else {
+		memcpy(c->tag, tag, TDX_MAC_LEN);
+		sg_set_buf(&c->src[1 + npages], c->tag, TDX_MAC_LEN);
+		sg_mark_end(&c->dst[npages]);
+		len += TDX_MAC_LEN;
+	}
+	aead_request_set_callback(c->req, 0, NULL, NULL);
+	aead_request_set_ad(c->req, aad_len);
+	aead_request_set_crypt(c->req, c->src, c->dst, len, c->iv);
+	ret = encrypt ? crypto_aead_encrypt(c->req) : crypto_aead_decrypt(c->req);
+	if (!ret && encrypt)
+		memcpy(tag, c->tag, TDX_MAC_LEN);
+	return ret;
+}
