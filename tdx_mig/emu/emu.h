@@ -42,6 +42,33 @@ extern struct tdx_emu_module_info tdx_emu_info;
 #define EMU_XFAM_FIXED0		0x6ffULL
 #define EMU_XFAM_FIXED1		0x3ULL
 
+/*
+ * The MIGSC, kept in the page the host gave to TDH.MIG.STREAM.CREATE
+ * (§2.4). The AES-GCM context of the real one is not needed: the model
+ * encrypts a state bundle in one pass when the leaf completes.
+ */
+struct emu_migsc {
+	u16 link;		/* 0: backward stream; i + 1: forward stream i */
+	u64 iv_counter;
+	u32 next_mb_counter;
+	u32 expected_mb_counter;
+	struct {
+		bool valid;
+		u64 func;
+		u32 num_processed;
+		u32 pages_written;
+		u64 page_list_info;
+		u64 tdvpr_pa;
+		u64 gpa_list_info;	/* as returned by the interrupted call */
+		u64 mig_buff_list_pa;
+		u64 mac_list_pa[2];
+		u64 new_page_list_pa;
+		u32 mig_epoch;
+		u64 status;		/* sticky import error */
+	} intr;
+	struct tdx_mbmd mbmd;
+};
+
 /* The most pages a state bundle of this model spans (see crypto.c). */
 #define EMU_MAX_STATE_PAGES	8
 /* TDCS page that holds migsc_links[] (§1.2). */
@@ -79,6 +106,7 @@ struct emu_td {
 	u64 xfam;
 	u16 max_vcpus;
 	u16 num_vcpus;		/* created by TDH.VP.CREATE */
+	u16 import_num_vcpus;	/* the source's, from the immutable bundle */
 	atomic_t associated_vcpus;
 	u64 uuid[4];
 	/* pages other than the TDR whose PAMT owner is this TD */
@@ -102,11 +130,11 @@ struct emu_td {
 	u32 import_count;
 	u32 mig_epoch;
 	u64 bw_epoch;
-	u64 total_mb_count;
-	u64 dirty_count;
-	u64 mig_count;
+	atomic64_t total_mb_count;
+	atomic64_t dirty_count;
+	atomic64_t mig_count;
 	u16 num_migs;
-	u32 num_migrated_vcpus;
+	atomic_t num_migrated_vcpus;
 	u64 pre_import_uuid[4];
 	/* TDCS page EMU_TDCS_MIGSC_LINKS: lock, initialized, MIGSC HPA */
 	u64 *migsc_links;
@@ -159,6 +187,7 @@ u64 emu_mng_vpflushdone(struct tdx_mig_args *a);
 u64 emu_mng_key_freeid(struct tdx_mig_args *a);
 u64 emu_mng_key_reclaimid(struct tdx_mig_args *a);
 void emu_td_destroy(struct emu_td *td);
+void emu_td_init_sept_root(struct emu_td *td);
 
 /* vcpu.c */
 u64 emu_vp_create(struct tdx_mig_args *a);
@@ -200,6 +229,78 @@ void *emu_crypto_scratch(struct emu_crypto *c, unsigned int i);
 int emu_gcm(struct emu_crypto *c, const u8 *key, const struct tdx_migs_iv *iv,
 	    const void *aad, unsigned int aad_len, struct page **in, struct page **out,
 	    unsigned int npages, u8 *tag, bool encrypt);
+
+/*
+ * Fields of the model's state bundles (§2.5 format). Where §5 gives an ID
+ * it is used; the others are the model's own (non-arch, class 63), read
+ * only by the model's importer.
+ */
+#define EMU_MD_TD_XFAM		0xBF10000300000001ULL
+#define EMU_MD_TD_MAX_VCPUS	0xBF10000300000002ULL
+#define EMU_MD_TD_NUM_VCPUS	0xBF10000300000003ULL
+#define EMU_MD_VP_INDEX		0xBF20000300000001ULL
+#define EMU_MD_VP_GPRS		0xBF20000300000010ULL
+#define EMU_MD_VP_RIP		0xBF20000300000020ULL
+#define EMU_MD_VP_RFLAGS	0xBF20000300000021ULL
+
+struct emu_md_writer {
+	void *page;
+	unsigned int off;
+	u16 nseq;
+};
+
+struct emu_md_reader {
+	const void *page;
+	unsigned int off;
+	u16 seq;
+};
+
+/* mig.c */
+struct emu_migsc *emu_migsc_at(struct emu_td *td, unsigned int link);
+u64 emu_mig_stream_create(struct tdx_mig_args *a);
+u64 emu_migsc_lock(struct emu_td *td, unsigned int link, struct emu_migsc **out);
+void emu_migsc_unlock(struct emu_td *td, unsigned int link);
+bool emu_migsc_initialized(struct emu_td *td, unsigned int link);
+void emu_migsc_init(struct emu_td *td, unsigned int link, struct emu_migsc *migsc);
+void emu_migsc_uninit_all(struct emu_td *td);
+void emu_mig_new_session_keys(struct emu_td *td);
+bool emu_shared_page_ok(u64 hpa, unsigned int align);
+void *emu_shared_va(u64 hpa);
+struct tdx_mbmd *emu_mbmd_operand(u64 raw);
+void emu_mbmd_sign(struct tdx_mbmd *mbmd, const u64 *key);
+bool emu_mbmd_verify(struct tdx_mbmd *mbmd, const u64 *key);
+void emu_md_begin(struct emu_md_writer *w, void *page);
+bool emu_md_put(struct emu_md_writer *w, u64 field_id, const u64 *vals, unsigned int n);
+void emu_md_end(struct emu_md_writer *w);
+void emu_md_reader_init(struct emu_md_reader *r, const void *page);
+int emu_md_next(struct emu_md_reader *r, u64 *field_id, const u64 **vals, unsigned int *n);
+unsigned int emu_page_list_pages(u64 list_hpa, unsigned int n, struct page **pages);
+bool emu_state_pages_step(struct emu_migsc *migsc, unsigned int n);
+u64 emu_op_state_lock(struct emu_td *td, enum emu_lock_mode mode);
+void emu_op_state_unlock(struct emu_td *td, enum emu_lock_mode mode);
+
+/* export.c */
+u64 emu_export_state_immutable(struct tdx_mig_args *a);
+u64 emu_export_state_td(struct tdx_mig_args *a);
+u64 emu_export_state_vp(struct tdx_mig_args *a);
+u64 emu_export_blockw(struct tdx_mig_args *a);
+u64 emu_export_unblockw(struct tdx_mig_args *a);
+u64 emu_export_mem(struct tdx_mig_args *a);
+u64 emu_export_track(struct tdx_mig_args *a);
+u64 emu_export_pause(struct tdx_mig_args *a);
+u64 emu_export_abort(struct tdx_mig_args *a);
+u64 emu_export_restore(struct tdx_mig_args *a);
+
+/* import.c */
+u64 emu_import_state_immutable(struct tdx_mig_args *a);
+u64 emu_import_state_td(struct tdx_mig_args *a);
+u64 emu_import_state_vp(struct tdx_mig_args *a);
+u64 emu_import_mem(struct tdx_mig_args *a);
+u64 emu_import_track(struct tdx_mig_args *a);
+u64 emu_import_commit(struct tdx_mig_args *a);
+u64 emu_import_end(struct tdx_mig_args *a);
+u64 emu_import_abort(struct tdx_mig_args *a);
+u64 emu_import_abort_session(struct emu_td *td, u64 status);
 
 /* intr.c: the host's pending-interrupt policy */
 bool emu_intr_pending(void);

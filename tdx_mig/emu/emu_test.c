@@ -700,8 +700,10 @@ static void td_params_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v, TDX_TD_ATTR_MIGRATABLE);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_UUID, &v),
 			TDX_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_MIG_EPOCH, &v),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_MIG_ENC_KEY, &v),
 			TDX_STATUS_METADATA_FIELD_ID_INCORRECT | TDX_OPID_RDX);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_MIG_EPOCH, &v),
+			TDX_STATUS_SUCCESS);
 	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(td->tdr_pa), TDX_STATUS_SUCCESS);
 	ktd_td_teardown(test, td);
 

@@ -92,6 +92,44 @@ u64 tdx_emu_seamcall(u64 rax, struct tdx_mig_args *args)
 		return emu_phymem_page_reclaim(args);
 	case SEAMCALL_TDH_PHYMEM_CACHE_WB:
 		return emu_phymem_cache_wb(args);
+	case SEAMCALL_TDH_MIG_STREAM_CREATE:
+		return emu_mig_stream_create(args);
+	case SEAMCALL_TDH_EXPORT_STATE_IMMUTABLE:
+		return emu_export_state_immutable(args);
+	case SEAMCALL_TDH_EXPORT_STATE_TD:
+		return emu_export_state_td(args);
+	case SEAMCALL_TDH_EXPORT_STATE_VP:
+		return emu_export_state_vp(args);
+	case SEAMCALL_TDH_EXPORT_BLOCKW:
+		return emu_export_blockw(args);
+	case SEAMCALL_TDH_EXPORT_UNBLOCKW:
+		return emu_export_unblockw(args);
+	case SEAMCALL_TDH_EXPORT_MEM:
+		return emu_export_mem(args);
+	case SEAMCALL_TDH_EXPORT_TRACK:
+		return emu_export_track(args);
+	case SEAMCALL_TDH_EXPORT_PAUSE:
+		return emu_export_pause(args);
+	case SEAMCALL_TDH_EXPORT_ABORT:
+		return emu_export_abort(args);
+	case SEAMCALL_TDH_EXPORT_RESTORE:
+		return emu_export_restore(args);
+	case SEAMCALL_TDH_IMPORT_STATE_IMMUTABLE:
+		return emu_import_state_immutable(args);
+	case SEAMCALL_TDH_IMPORT_STATE_TD:
+		return emu_import_state_td(args);
+	case SEAMCALL_TDH_IMPORT_STATE_VP:
+		return emu_import_state_vp(args);
+	case SEAMCALL_TDH_IMPORT_MEM:
+		return emu_import_mem(args);
+	case SEAMCALL_TDH_IMPORT_TRACK:
+		return emu_import_track(args);
+	case SEAMCALL_TDH_IMPORT_COMMIT:
+		return emu_import_commit(args);
+	case SEAMCALL_TDH_IMPORT_END:
+		return emu_import_end(args);
+	case SEAMCALL_TDH_IMPORT_ABORT:
+		return emu_import_abort(args);
 	default:
 		return invalid;
 	}

@@ -402,7 +402,13 @@ u64 emu_mem_page_remove(struct tdx_mig_args *a)
 	emu_pamt_release(pe);
 	emu_sharex_unlock_exclusive(&pe->lock);
 	atomic_long_dec(&td->child_pages);
-	emu_sept_unlock_entry(entry, emu_sept_set_state(0, TDX_SEPT_FREE));
+	/* While an import goes on the entry remembers when (§3.3, §10.2). */
+	if (td->op_state == TDX_OP_STATE_POST_IMPORT || td->op_state == TDX_OP_STATE_LIVE_IMPORT)
+		old = emu_sept_set_state(FIELD_PREP(TDX_SEPT_REMOVED_EPOCH_MASK, td->mig_epoch) |
+					 TDX_SEPT_REMOVED_EPOCH_VALID, TDX_SEPT_REMOVED);
+	else
+		old = emu_sept_set_state(0, TDX_SEPT_FREE);
+	emu_sept_unlock_entry(entry, old);
 unlock_td:
 	emu_td_unlock(td, EMU_LOCK_SHARED);
 	return ret;

@@ -49,6 +49,29 @@ static const u16 op_state_table[128] = {
 					  S(LIVE_IMPORT) | S(FAILED_IMPORT),
 	[SEAMCALL_TDH_MEM_TRACK]	= ROW | (ALL_OP_STATES & ~(S(UNINITIALIZED) |
 					  S(FAILED_IMPORT))),
+	/* §1.3: the migration leaves. */
+	[SEAMCALL_TDH_MIG_STREAM_CREATE] = ROW | S(UNINITIALIZED) | S(INITIALIZED) | S(RUNNABLE),
+	[SEAMCALL_TDH_EXPORT_STATE_IMMUTABLE] = ROW | S(RUNNABLE) | S(LIVE_IMPORT),
+	[SEAMCALL_TDH_EXPORT_STATE_TD]	= ROW | S(PAUSED_EXPORT),
+	[SEAMCALL_TDH_EXPORT_STATE_VP]	= ROW | S(PAUSED_EXPORT),
+	[SEAMCALL_TDH_EXPORT_MEM]	= ROW | S(LIVE_EXPORT) | S(PAUSED_EXPORT) | S(POST_EXPORT),
+	[SEAMCALL_TDH_EXPORT_BLOCKW]	= ROW | S(LIVE_EXPORT),
+	[SEAMCALL_TDH_EXPORT_UNBLOCKW]	= ROW | S(RUNNABLE) | S(LIVE_EXPORT) | S(PAUSED_EXPORT) |
+					  S(POST_EXPORT),
+	[SEAMCALL_TDH_EXPORT_TRACK]	= ROW | S(LIVE_EXPORT) | S(PAUSED_EXPORT),
+	[SEAMCALL_TDH_EXPORT_PAUSE]	= ROW | S(LIVE_EXPORT),
+	[SEAMCALL_TDH_EXPORT_ABORT]	= ROW | S(LIVE_EXPORT) | S(PAUSED_EXPORT) | S(POST_EXPORT),
+	[SEAMCALL_TDH_EXPORT_RESTORE]	= ROW | S(RUNNABLE),
+	[SEAMCALL_TDH_IMPORT_STATE_IMMUTABLE] = ROW | S(UNINITIALIZED),
+	[SEAMCALL_TDH_IMPORT_STATE_TD]	= ROW | S(MEMORY_IMPORT),
+	[SEAMCALL_TDH_IMPORT_STATE_VP]	= ROW | S(STATE_IMPORT),
+	[SEAMCALL_TDH_IMPORT_MEM]	= ROW | S(MEMORY_IMPORT) | S(STATE_IMPORT) | S(POST_IMPORT) |
+					  S(LIVE_IMPORT),
+	[SEAMCALL_TDH_IMPORT_TRACK]	= ROW | S(MEMORY_IMPORT) | S(STATE_IMPORT),
+	[SEAMCALL_TDH_IMPORT_COMMIT]	= ROW | S(POST_IMPORT),
+	[SEAMCALL_TDH_IMPORT_END]	= ROW | S(POST_IMPORT) | S(LIVE_IMPORT),
+	[SEAMCALL_TDH_IMPORT_ABORT]	= ROW | S(MEMORY_IMPORT) | S(STATE_IMPORT) | S(POST_IMPORT) |
+					  S(FAILED_IMPORT),
 };
 
 /**
@@ -82,6 +105,19 @@ u64 emu_td_lock(u64 tdr_pa, int opid, enum emu_lock_mode mode, struct emu_td **o
 void emu_td_unlock(struct emu_td *td, enum emu_lock_mode mode)
 {
 	emu_sharex_unlock(&emu_pamt_entry(td->tdr_pa)->lock, mode);
+}
+
+/* The TDCS OP_STATE lock (§3.1): BUSY names OP_STATE. */
+u64 emu_op_state_lock(struct emu_td *td, enum emu_lock_mode mode)
+{
+	if (!emu_sharex_try(&td->op_state_lock, mode))
+		return tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_OP_STATE);
+	return TDX_STATUS_SUCCESS;
+}
+
+void emu_op_state_unlock(struct emu_td *td, enum emu_lock_mode mode)
+{
+	emu_sharex_unlock(&td->op_state_lock, mode);
 }
 
 /* Most leaves need the TD's key configured and not yet torn down. */
@@ -185,7 +221,12 @@ u64 emu_mng_addcx(struct tdx_mig_args *a)
 		goto unlock_td;
 	memset(phys_to_virt(a->rcx), 0, PAGE_SIZE);
 	emu_pamt_assign(e, EMU_PT_TDCX, td->tdr_pa, NULL);
+	if (td->num_tdcx == EMU_TDCS_MIGSC_LINKS)
+		td->migsc_links = phys_to_virt(a->rcx);
 	td->tdcx_pa[td->num_tdcx++] = a->rcx;
+	/* §3.3: MIG_ENC_KEY is generated when the 6th TDCS page is added. */
+	if (td->num_tdcx == 6)
+		get_random_bytes(td->mig_enc_key, sizeof(td->mig_enc_key));
 	atomic_long_inc(&td->child_pages);
 	emu_sharex_unlock_exclusive(&e->lock);
 unlock_td:
@@ -194,7 +235,7 @@ unlock_td:
 }
 
 /* The root SEPT page lives in a TDCS page; every entry starts FREE. */
-static void init_sept_root(struct emu_td *td)
+void emu_td_init_sept_root(struct emu_td *td)
 {
 	u64 *root = phys_to_virt(td->tdcx_pa[EMU_TDCS_SEPT_ROOT]);
 	u64 free = emu_sept_set_state(0, TDX_SEPT_FREE);
@@ -258,7 +299,7 @@ u64 emu_mng_init(struct tdx_mig_args *a)
 	td->xfam = xfam;
 	td->max_vcpus = max_vcpus;
 	td->td_epoch = 1;
-	init_sept_root(td);
+	emu_td_init_sept_root(td);
 	td->op_state = TDX_OP_STATE_INITIALIZED;
 unlock:
 	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
@@ -283,19 +324,66 @@ u64 emu_mr_finalize(struct tdx_mig_args *a)
 	return ret;
 }
 
-/* One element of a TD-scope field readable by the host. */
+/* An element of a 4-qword field at @base, if @field_id is one. */
+static bool field_elem(u64 field_id, u64 base, unsigned int n, const u64 *vals, u64 *value)
+{
+	if (field_id < base || field_id >= base + n)
+		return false;
+	*value = vals[field_id - base];
+	return true;
+}
+
+/* One element of a TD-scope field readable by the host (§5). */
 static bool td_field(struct emu_td *td, u64 field_id, u64 *value)
 {
-	if (field_id >= TDX_MD_TD_UUID && field_id < TDX_MD_TD_UUID + TDX_MD_UUID_ELEMENTS) {
-		*value = td->uuid[field_id - TDX_MD_TD_UUID];
+	if (field_elem(field_id, TDX_MD_TD_UUID, 4, td->uuid, value) ||
+	    field_elem(field_id, TDX_MD_TD_PRE_IMPORT_UUID, 4, td->pre_import_uuid, value))
 		return true;
-	}
+	if (td->migsc_links && field_elem(field_id, TDX_MD_TD_MIGSC_LINKS, TDX_MAX_MIGS,
+					  td->migsc_links, value))
+		return true;
 	switch (field_id) {
 	case TDX_MD_TD_ATTRIBUTES:
 		*value = td->attributes;
 		return true;
 	case TDX_MD_TD_OP_STATE:
 		*value = td->op_state;
+		return true;
+	case TDX_MD_TD_MIG_DEC_KEY_SET:
+		*value = td->mig_dec_key_set;
+		return true;
+	case TDX_MD_TD_EXPORT_COUNT:
+		*value = td->export_count;
+		return true;
+	case TDX_MD_TD_IMPORT_COUNT:
+		*value = td->import_count;
+		return true;
+	case TDX_MD_TD_MIG_EPOCH:
+		*value = td->mig_epoch;
+		return true;
+	case TDX_MD_TD_BW_EPOCH:
+		*value = td->bw_epoch;
+		return true;
+	case TDX_MD_TD_TOTAL_MB_COUNT:
+		*value = atomic64_read(&td->total_mb_count);
+		return true;
+	case TDX_MD_TD_MIG_VERSION:
+		*value = td->mig_version;
+		return true;
+	case TDX_MD_TD_MIG_WORKING_VERSION:
+		*value = td->mig_working_version;
+		return true;
+	case TDX_MD_TD_DIRTY_COUNT:
+		*value = atomic64_read(&td->dirty_count);
+		return true;
+	case TDX_MD_TD_MIG_COUNT:
+		*value = atomic64_read(&td->mig_count);
+		return true;
+	case TDX_MD_TD_NUM_MIGS:
+		*value = td->num_migs;
+		return true;
+	case TDX_MD_TD_NUM_MIGRATED_VCPUS:
+		*value = atomic_read(&td->num_migrated_vcpus);
 		return true;
 	}
 	return false;
@@ -435,9 +523,9 @@ u64 emu_mng_key_reclaimid(struct tdx_mig_args *a)
 	return ret;
 }
 
-/* Frees the model's TD once its TDR page is reclaimed. */
+/* Frees the model's TD once its TDR page is reclaimed; keys are wiped. */
 void emu_td_destroy(struct emu_td *td)
 {
-	memzero_explicit(td->mem_key, sizeof(td->mem_key));
+	memzero_explicit(td, sizeof(*td));
 	kfree(td);
 }

@@ -190,12 +190,15 @@ static u64 guest_access(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op,
 			struct tdx_mig_args *a)
 {
 	struct emu_td *td = vcpu->td;
-	bool write = op->type != TDX_EMU_GUEST_READ;
+	bool write = op->type == TDX_EMU_GUEST_WRITE || op->type == TDX_EMU_GUEST_FILL;
 	u64 gpa = op->gpa & ~7ULL;
 	enum tdx_sept_state state;
 	u64 *entry, old;
 	int failed, i;
 
+	/* Beyond GPAW or shared: no private mapping, an EPT violation. */
+	if ((gpa >> EMU_GPAW) || (gpa & EMU_SHARED_GPA_BIT))
+		return ept_violation(a, gpa, write);
 	entry = emu_sept_walk(td, gpa, 0, &failed);
 	if (!entry || emu_sept_lock_entry(entry, &old))
 		return ept_violation(a, gpa, write);
@@ -225,7 +228,7 @@ static u64 guest_access(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op,
 		emu_private_copy(td, old, gpa & ~PAGE_MASK, &op->value, sizeof(u64), false);
 	} else if (op->type == TDX_EMU_GUEST_WRITE) {
 		emu_private_copy(td, old, gpa & ~PAGE_MASK, &op->value, sizeof(u64), true);
-	} else {
+	} else if (op->type == TDX_EMU_GUEST_FILL) {
 		for (i = 0; i < PAGE_SIZE / sizeof(u64); i++)
 			emu_private_copy(td, old, i * sizeof(u64), &op->value, sizeof(u64), true);
 	}

@@ -79,6 +79,31 @@ u64 tdx_mig_tdh_mng_key_freeid(u64 tdr_pa);
 u64 tdx_mig_tdh_mng_key_reclaimid(u64 tdr_pa);
 u64 tdx_mig_tdh_phymem_page_reclaim(u64 page_pa, u64 *type, u64 *owner);
 
+/* Migration (mig.c). */
+u64 tdx_mig_tdh_mig_stream_create(u64 tdr_pa, u64 migsc_pa);
+u64 tdx_mig_tdh_export_state_immutable(u64 tdr_pa, u64 mbmd, u64 page_list, u64 migs_cmd,
+				       u64 *pages);
+u64 tdx_mig_tdh_export_state_td(u64 tdr_pa, u64 mbmd, u64 page_list, u64 migs_cmd, u64 *pages);
+u64 tdx_mig_tdh_export_state_vp(u64 tdvpr_pa, u64 mbmd, u64 page_list, u64 migs_cmd,
+				u64 *pages);
+u64 tdx_mig_tdh_import_state_immutable(u64 tdr_pa, u64 mbmd, u64 page_list, u64 migs_cmd);
+u64 tdx_mig_tdh_import_state_td(u64 tdr_pa, u64 mbmd, u64 page_list, u64 migs_cmd);
+u64 tdx_mig_tdh_import_state_vp(u64 tdvpr_pa, u64 mbmd, u64 page_list, u64 migs_cmd);
+u64 tdx_mig_tdh_export_blockw(u64 tdr_pa, u64 *gpa_list);
+u64 tdx_mig_tdh_export_restore(u64 tdr_pa, u64 *gpa_list);
+u64 tdx_mig_tdh_export_unblockw(u64 tdr_pa, u64 gpa);
+u64 tdx_mig_tdh_export_mem(u64 tdr_pa, u64 *gpa_list, u64 mbmd, u64 buf_list, u64 migs_cmd,
+			   u64 mac0, u64 mac1, u64 *pages);
+u64 tdx_mig_tdh_import_mem(u64 tdr_pa, u64 *gpa_list, u64 mbmd, u64 buf_list, u64 migs_cmd,
+			   u64 mac0, u64 mac1, u64 new_pages);
+u64 tdx_mig_tdh_export_track(u64 tdr_pa, u64 mbmd, bool in_order_done);
+u64 tdx_mig_tdh_import_track(u64 tdr_pa, u64 mbmd);
+u64 tdx_mig_tdh_export_pause(u64 tdr_pa);
+u64 tdx_mig_tdh_export_abort(u64 tdr_pa, u64 token);
+u64 tdx_mig_tdh_import_abort(u64 tdr_pa, u64 token);
+u64 tdx_mig_tdh_import_commit(u64 tdr_pa);
+u64 tdx_mig_tdh_import_end(u64 tdr_pa);
+
 /* The SEAMCALL instruction (hw.c). */
 extern const struct tdx_mig_backend tdx_mig_hw_backend;
 
