@@ -26,6 +26,8 @@ struct tdx_emu_module_info {
 
 extern struct tdx_emu_module_info tdx_emu_info;
 
+#define EMU_FEATURES0_DEFAULT	(TDX_FEATURES0_TD_MIGRATION | TDX_FEATURES0_SERVICE_TD)
+
 /* Modelled sizes (reported through TDH.SYS.RD). */
 #define EMU_TDCS_PAGES		6
 #define EMU_TDVPS_PAGES		6	/* the TDVPR plus 5 TDCX pages */
@@ -173,6 +175,7 @@ struct emu_vcpu *emu_vcpu_of(struct emu_pamt_entry *e);
 /* td.c */
 u64 emu_td_lock(u64 tdr_pa, int opid, enum emu_lock_mode mode, struct emu_td **out);
 u64 emu_td_check_keys(struct emu_td *td);
+u64 emu_td_check_built(struct emu_td *td);
 void emu_td_unlock(struct emu_td *td, enum emu_lock_mode mode);
 bool emu_op_state_allows(u16 leaf, enum tdx_op_state state);
 u64 emu_mng_create(struct tdx_mig_args *a);

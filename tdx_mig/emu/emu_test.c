@@ -132,9 +132,11 @@ static u64 call_leaf(struct test_td *td, u16 leaf, struct page *busy_page,
 	case SEAMCALL_TDH_MNG_ADDCX:
 		return tdx_mig_tdh_mng_addcx(td->tdr_pa, ktd_pa(busy_page));
 	case SEAMCALL_TDH_MEM_PAGE_ADD:
-		return tdx_mig_tdh_mem_page_add(td->tdr_pa, free_gpa, ktd_pa(busy_page), ktd_pa(spare));
+		return tdx_mig_tdh_mem_page_add(td->tdr_pa, free_gpa, ktd_pa(busy_page),
+						ktd_pa(spare));
 	case SEAMCALL_TDH_MEM_SEPT_ADD:
-		return tdx_mig_tdh_mem_sept_add(td->tdr_pa, 0, 1, ktd_pa(busy_page), &entry, &level);
+		return tdx_mig_tdh_mem_sept_add(td->tdr_pa, 0, 1, ktd_pa(busy_page), &entry,
+						&level);
 	case SEAMCALL_TDH_VP_ADDCX:
 		return tdx_mig_tdh_vp_addcx(tdvpr, ktd_pa(busy_page));
 	case SEAMCALL_TDH_MEM_PAGE_AUG:
@@ -273,15 +275,13 @@ static void hkid_test(struct kunit *test)
 
 		if (ret == TDX_STATUS_SUCCESS)
 			break;
-		KUNIT_EXPECT_EQ(test, ret, TDX_STATUS_HKID_NOT_FREE | TDX_OPID_RDX);
+		KUNIT_EXPECT_EQ(test, ret, TDX_STATUS_HKID_NOT_FREE);
 	}
 	KUNIT_ASSERT_LT(test, v, (u64)EMU_PRIVATE_HKID_MIN + EMU_NUM_PRIVATE_HKIDS);
-	/* A TD that never configured its key can still be torn down. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(ktd_pa(p)),
-			TDX_STATUS_TD_KEYS_NOT_CONFIGURED);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_config(ktd_pa(p)), TDX_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_config(ktd_pa(p)), TDX_STATUS_KEY_CONFIGURED);
+	/* A TD that never configured its key can be torn down. */
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(ktd_pa(p)), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_config(ktd_pa(p)),
+			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
 	ktd_cache_wb(test);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(ktd_pa(p)), TDX_STATUS_SUCCESS);
 	ktd_reclaim(test, &p, EMU_PT_TDR);
@@ -337,7 +337,7 @@ static void busy_two_threads_test(struct kunit *test)
 		/* Exclusive leaves always collide; shared ones only with exclusive. */
 		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mr_finalize(td->tdr_pa),
 				TDX_STATUS_OPERAND_BUSY | TDX_OPID_TDR);
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_create(td->tdr_pa, ktd_pa(p)),
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_config(td->tdr_pa),
 				TDX_STATUS_OPERAND_BUSY | TDX_OPID_TDR);
 		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_OP_STATE, &v),
 				h.exclusive ? TDX_STATUS_OPERAND_BUSY | TDX_OPID_TDR :
@@ -370,9 +370,9 @@ static const struct sept_case {
 	{ "AUG FREE", SEAMCALL_TDH_MEM_PAGE_AUG, false,
 	  TDX_SEPT_FREE, TDX_STATUS_SUCCESS, TDX_SEPT_PENDING },
 	{ "AUG MAPPED", SEAMCALL_TDH_MEM_PAGE_AUG, false,
-	  TDX_SEPT_MAPPED, TDX_STATUS_EPT_ENTRY_NOT_FREE, TDX_SEPT_MAPPED },
+	  TDX_SEPT_MAPPED, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, TDX_SEPT_MAPPED },
 	{ "AUG PENDING", SEAMCALL_TDH_MEM_PAGE_AUG, false,
-	  TDX_SEPT_PENDING, TDX_STATUS_EPT_ENTRY_NOT_FREE, TDX_SEPT_PENDING },
+	  TDX_SEPT_PENDING, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, TDX_SEPT_PENDING },
 	{ "REMOVE MAPPED", SEAMCALL_TDH_MEM_PAGE_REMOVE, false,
 	  TDX_SEPT_MAPPED, TDX_STATUS_SUCCESS, TDX_SEPT_FREE },
 	{ "REMOVE PENDING", SEAMCALL_TDH_MEM_PAGE_REMOVE, false,
@@ -484,14 +484,18 @@ static void sept_walk_test(struct kunit *test)
 
 	/* No level-1 table for 1 GiB yet: the walk stops at level 2. */
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(td->tdr_pa, SZ_1G, ktd_pa(p)),
-			TDX_STATUS_EPT_WALK_FAILED);
+			TDX_STATUS_EPT_WALK_FAILED | TDX_OPID_RCX);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, SZ_1G, 1, ktd_pa(p), &entry,
-						       &level), TDX_STATUS_EPT_WALK_FAILED);
-	KUNIT_EXPECT_EQ(test, level, 2);
-	/* An entry already pointing to a table. */
+						       &level),
+			TDX_STATUS_EPT_WALK_FAILED | TDX_OPID_RCX);
+	/* Level 2 stopped the walk: a FREE entry (public state 0), no HPA. */
+	KUNIT_EXPECT_EQ(test, level, 2ULL);
+	KUNIT_EXPECT_EQ(test, entry, 0ULL);
+	/* An entry already pointing to a table: NL_MAPPED (132) at level 1. */
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, 0, 1, ktd_pa(p), &entry, &level),
-			TDX_STATUS_EPT_ENTRY_NOT_FREE);
-	KUNIT_EXPECT_EQ(test, level, 1);
+			TDX_STATUS_EPT_ENTRY_STATE_INCORRECT | TDX_OPID_RCX);
+	KUNIT_EXPECT_EQ(test, level, 1ULL | 132 << 8);
+	KUNIT_EXPECT_EQ(test, entry & ~TDX_SEPT_HPA_MASK, 0x7ULL);
 	/* Shared, unaligned, too wide, or a level that is not there. */
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(td->tdr_pa, BIT_ULL(47), ktd_pa(p)),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_RCX);
@@ -626,7 +630,7 @@ static void teardown_order_test(struct kunit *test)
 			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(td->tdr_pa),
 			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_reclaimid(td->tdr_pa),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_config(td->tdr_pa),
 			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
 	/* Flushed but caches not written back: the key cannot be freed. */
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(td->tdr_pa), TDX_STATUS_SUCCESS);
@@ -636,7 +640,7 @@ static void teardown_order_test(struct kunit *test)
 			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
 	/* A blocked TD runs no leaf that needs its key. */
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_track(td->tdr_pa),
-			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
+			TDX_STATUS_TD_KEYS_NOT_CONFIGURED);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_cache_wb(true), TDX_STATUS_WBCACHE_RESUME_ERROR);
 	ktd_cache_wb(test);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_cache_wb(false),
@@ -692,9 +696,20 @@ static void td_params_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, td->sept);
 	ktd_td_create(test, td, TDX_TD_ATTR_MIGRATABLE, 1);
 	ktd_vcpu_create(test, td);
-	extra = ktd_test_page(test);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_create(td->tdr_pa, ktd_pa(extra)),
+	/* A second vCPU is created, but VP.INIT counts it against MAX_VCPUS. */
+	td->vcpu[1].tdvpr = ktd_test_page(test);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_create(td->tdr_pa, ktd_pa(td->vcpu[1].tdvpr)),
+			TDX_STATUS_SUCCESS);
+	td->nr_vcpus = 2;
+	for (i = 0; i < TEST_VP_TDCX; i++) {
+		td->vcpu[1].tdcx[i] = ktd_test_page(test);
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_addcx(ktd_pa(td->vcpu[1].tdvpr),
+							   ktd_pa(td->vcpu[1].tdcx[i])),
+				TDX_STATUS_SUCCESS);
+	}
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_init(ktd_pa(td->vcpu[1].tdvpr), 0),
 			TDX_STATUS_MAX_VCPUS_EXCEEDED);
+	extra = NULL;
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_ATTRIBUTES, &v),
 			TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, v, TDX_TD_ATTR_MIGRATABLE);
@@ -736,7 +751,8 @@ static void td_params_test(struct kunit *test)
 		want = TDX_STATUS_OP_STATE_INCORRECT;
 		if (cases[i].status)
 			want = TDX_STATUS_OPERAND_INVALID | TDX_OPID_RDX;
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_init(t->tdr_pa, ktd_pa(params_page) + 512), want);
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_init(t->tdr_pa, ktd_pa(params_page) + 512),
+				want);
 		ktd_td_teardown(test, t);
 	}
 	__free_page(params_page);
@@ -780,21 +796,24 @@ static void intr_policy_test(struct kunit *test)
 /* The pseudo-random policy: the same seed gives the same interrupts. */
 static void intr_seed_test(struct kunit *test)
 {
-	struct tdx_emu_guest_op ops[32];
+	const unsigned int nops = 32;
+	struct tdx_emu_guest_op *ops;
 	unsigned long count[2];
 	struct test_td *td;
 	int entries[2], i, run;
 
 	ktd_require_emu(test);
+	ops = kunit_kcalloc(test, nops, sizeof(*ops), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ops);
 	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, td);
 	ktd_td_build(test, td, 1, 1, 0, true);
-	for (i = 0; i < ARRAY_SIZE(ops); i++)
+	for (i = 0; i < nops; i++)
 		ops[i] = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_WRITE, 8 * i, i };
 	for (run = 0; run < 2; run++) {
 		tdx_emu_set_intr_policy(TDX_EMU_INTR_RANDOM, 3, 42);
 		KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(ktd_pa(td->vcpu[0].tdvpr), ops,
-							    ARRAY_SIZE(ops)), 0);
+							    nops), 0);
 		entries[run] = ktd_run_to_halt(test, ktd_pa(td->vcpu[0].tdvpr));
 		count[run] = tdx_emu_intr_count();
 	}
@@ -804,7 +823,7 @@ static void intr_seed_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, count[1], count[0]);
 	KUNIT_EXPECT_EQ(test, entries[1], entries[0]);
 	KUNIT_EXPECT_EQ(test, (unsigned long)entries[0], count[0] + 1);
-	for (i = 0; i < ARRAY_SIZE(ops); i++)
+	for (i = 0; i < nops; i++)
 		KUNIT_EXPECT_EQ(test, ktd_read_private_u64(test, td, 8 * i), (u64)i);
 	ktd_td_teardown(test, td);
 }

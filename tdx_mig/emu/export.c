@@ -17,7 +17,8 @@
 /* §3.4 per-phase rules of EXPORT.MEM (with §10.1 items 9 and 10). */
 #define LIVE_EXPORT_OK		(ST(BLOCKEDW) | ST(EXPORTED_BLOCKEDW) | \
 				 ST(EXPORTED_DIRTY_BLOCKEDW) | ST(PENDING_BLOCKEDW) | \
-				 ST(PENDING_EXPORTED_BLOCKEDW) | ST(PENDING_EXPORTED_DIRTY_BLOCKEDW))
+				 ST(PENDING_EXPORTED_BLOCKEDW) | \
+				 ST(PENDING_EXPORTED_DIRTY_BLOCKEDW))
 #define PAUSED_EXPORT_OK	(ST(MAPPED) | ST(BLOCKEDW) | ST(EXPORTED_BLOCKEDW) | \
 				 ST(EXPORTED_DIRTY) | ST(EXPORTED_DIRTY_BLOCKEDW) | ST(PENDING) | \
 				 ST(PENDING_BLOCKEDW) | ST(PENDING_EXPORTED_BLOCKEDW) | \
@@ -31,7 +32,8 @@
 				 ST(PENDING_EXPORTED_DIRTY))
 #define UNBLOCKW_OK		(ST(BLOCKEDW) | ST(EXPORTED_BLOCKEDW) | \
 				 ST(EXPORTED_DIRTY_BLOCKEDW) | ST(PENDING_BLOCKEDW) | \
-				 ST(PENDING_EXPORTED_BLOCKEDW) | ST(PENDING_EXPORTED_DIRTY_BLOCKEDW))
+				 ST(PENDING_EXPORTED_BLOCKEDW) | \
+				 ST(PENDING_EXPORTED_DIRTY_BLOCKEDW))
 
 static bool is_pending(enum tdx_sept_state s)
 {
@@ -47,7 +49,7 @@ static u64 export_begin(u16 leaf, u64 tdr_pa, int reg, enum emu_lock_mode op_mod
 	ret = emu_td_lock(tdr_pa, reg, EMU_LOCK_SHARED, td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_keys(*td);
+	ret = emu_td_check_built(*td);
 	if (!ret)
 		ret = emu_op_state_lock(*td, op_mode);
 	if (ret)
@@ -567,7 +569,7 @@ u64 emu_export_pause(struct tdx_mig_args *a)
 	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_keys(td);
+	ret = emu_td_check_built(td);
 	if (!ret && !emu_op_state_allows(SEAMCALL_TDH_EXPORT_PAUSE, td->op_state))
 		ret = TDX_STATUS_OP_STATE_INCORRECT;
 	if (!ret) {

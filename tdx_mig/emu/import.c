@@ -34,7 +34,7 @@ static u64 import_begin(u16 leaf, u64 tdr_pa, int reg, enum emu_lock_mode td_mod
 	ret = emu_td_lock(tdr_pa, reg, td_mode, td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_keys(*td);
+	ret = emu_td_check_built(*td);
 	if (!ret)
 		ret = emu_op_state_lock(*td, op_mode);
 	if (ret)
@@ -185,8 +185,8 @@ static u64 apply_td(struct emu_td *td, struct emu_vcpu *unused, const struct tdx
 		const struct emu_servtd_binding *b;
 
 		slot = (field - TDX_MD_TD_SERVTD_BINDINGS_TABLE) / 16;
-		if (ne != 16 || field < TDX_MD_TD_SERVTD_BINDINGS_TABLE || slot >= TDX_MAX_SERVTDS ||
-		    (field - TDX_MD_TD_SERVTD_BINDINGS_TABLE) % 16)
+		if (ne != 16 || field < TDX_MD_TD_SERVTD_BINDINGS_TABLE ||
+		    slot >= TDX_MAX_SERVTDS || (field - TDX_MD_TD_SERVTD_BINDINGS_TABLE) % 16)
 			return TDX_STATUS_METADATA_FIELD_ID_INCORRECT;
 		if ((vals[0] & 0xff) == TDX_SERVTD_NOT_BOUND)
 			continue;
@@ -330,7 +330,7 @@ static u64 state_import_run(const struct state_import *x, struct emu_td *td,
 	struct tdx_migs_index_and_cmd mc;
 	struct tdx_page_list_info pl;
 	struct emu_migsc *migsc;
-	unsigned int link;
+	unsigned int link, n;
 	u64 ret;
 
 	if (!tdx_migs_index_and_cmd_decode(a->r10, &mc) ||
@@ -373,7 +373,8 @@ static u64 state_import_run(const struct state_import *x, struct emu_td *td,
 		ret = TDX_STATUS_INVALID_RESUMPTION;
 		goto fatal;
 	}
-	if (!emu_state_pages_step(migsc, min(pl.last_entry + 1U, (unsigned int)EMU_MAX_STATE_PAGES))) {
+	n = min(pl.last_entry + 1U, (unsigned int)EMU_MAX_STATE_PAGES);
+	if (!emu_state_pages_step(migsc, n)) {
 		/* RCX and RDX keep their input values (§10.2). */
 		ret = TDX_STATUS_INTERRUPTED_RESUMABLE;
 		goto unlock;
@@ -496,8 +497,8 @@ u64 emu_import_track(struct tdx_mig_args *a)
 	migsc->intr.valid = false;
 	in = emu_mbmd_operand(a->r8);
 	if (!in) {
-		ret = emu_import_abort_session(td, tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID,
-								TDX_OPID_R8));
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_R8);
+		ret = emu_import_abort_session(td, ret);
 		goto unlock;
 	}
 	memcpy(&m, in, sizeof(m));

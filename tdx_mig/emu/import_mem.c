@@ -179,8 +179,9 @@ static enum entry_result import_again(struct mem_import *x, unsigned int k,
 		emu_pamt_release(pe);
 		emu_sharex_unlock_exclusive(&pe->lock);
 		atomic_long_dec(&x->td->child_pages);
-		*old = emu_sept_set_state(FIELD_PREP(TDX_SEPT_REMOVED_EPOCH_MASK, x->td->mig_epoch) |
-					  TDX_SEPT_REMOVED_EPOCH_VALID, TDX_SEPT_REMOVED);
+		*old = FIELD_PREP(TDX_SEPT_REMOVED_EPOCH_MASK, x->td->mig_epoch) |
+		       TDX_SEPT_REMOVED_EPOCH_VALID;
+		*old = emu_sept_set_state(*old, TDX_SEPT_REMOVED);
 		return ENTRY_DONE;
 	}
 	fill_private(x->td, hpa, e->pending, c);
@@ -188,6 +189,30 @@ static enum entry_result import_again(struct mem_import *x, unsigned int k,
 	emu_sharex_unlock_exclusive(&pe->lock);
 	*old = emu_sept_set_state(*old, e->pending ? TDX_SEPT_PENDING : TDX_SEPT_MAPPED);
 	return ENTRY_DONE;
+}
+
+/* The status that ends the session for an entry's LIST_ABORT status. */
+static u64 entry_abort_code(enum tdx_gpa_entry_status status)
+{
+	switch (status) {
+	case TDX_GPA_STATUS_INVALID_PAGE_MAC:
+		return TDX_STATUS_INVALID_PAGE_MAC;
+	case TDX_GPA_STATUS_MIGRATED_IN_CURRENT_EPOCH:
+		return TDX_STATUS_MIGRATED_IN_CURRENT_EPOCH;
+	case TDX_GPA_STATUS_DISALLOWED_IMPORT_OVER_REMOVED:
+		return TDX_STATUS_DISALLOWED_IMPORT_OVER_REMOVED;
+	case TDX_GPA_STATUS_OP_STATE_INCORRECT:
+		return TDX_STATUS_OP_STATE_INCORRECT;
+	case TDX_GPA_STATUS_SEPT_WALK_FAILED:
+		return TDX_STATUS_EPT_WALK_FAILED;
+	case TDX_GPA_STATUS_SEPT_ENTRY_STATE_INCORRECT:
+		return TDX_STATUS_EPT_ENTRY_STATE_INCORRECT;
+	case TDX_GPA_STATUS_SEPT_ENTRY_BUSY_HOST_PRIORITY:
+	case TDX_GPA_STATUS_TD_PAGE_BUSY_HOST_PRIORITY:
+		return TDX_STATUS_OPERAND_BUSY;
+	default:
+		return TDX_STATUS_OPERAND_INVALID;
+	}
 }
 
 /* One GPA entry, in the module's check order. */
@@ -263,9 +288,7 @@ out:
 		e.status = TDX_GPA_STATUS_SKIPPED;
 	x->gpa_list[k] = tdx_gpa_entry_encode(&e) | (raw & TDX_GPA_ENTRY_RSVD_MASK);
 	if (!*abort_status && res == ENTRY_ABORT)
-		*abort_status = tdx_status_with_operand(e.status == TDX_GPA_STATUS_INVALID_PAGE_MAC ?
-							TDX_STATUS_INVALID_PAGE_MAC :
-							TDX_STATUS_OPERAND_INVALID,
+		*abort_status = tdx_status_with_operand(entry_abort_code(e.status),
 							TDX_OPID_GPA_LIST_ENTRY);
 	return *abort_status ? ENTRY_ABORT : res;
 }
@@ -298,9 +321,10 @@ static u64 import_mem_new(struct mem_import *x, const struct tdx_gpa_list_info *
 	    le16_to_cpu(m.hdr.migs_index) != x->index || m.hdr.mb_type != TDX_MB_TYPE_MEM ||
 	    m.hdr.reserved || (mem & ~TDX_MBMD_NUM_GPAS) || mem != gl->last_entry + 1U)
 		return TDX_STATUS_INVALID_MBMD;
-	if (x->in_order ? le32_to_cpu(m.hdr.mig_epoch) != td->mig_epoch ||
-			  le32_to_cpu(m.hdr.mb_counter) != migsc->expected_mb_counter :
-			  !tdx_epoch_is_out_of_order(le32_to_cpu(m.hdr.mig_epoch)))
+	if (x->in_order && (le32_to_cpu(m.hdr.mig_epoch) != td->mig_epoch ||
+			    le32_to_cpu(m.hdr.mb_counter) != migsc->expected_mb_counter))
+		return TDX_STATUS_INVALID_MBMD;
+	if (!x->in_order && !tdx_epoch_is_out_of_order(le32_to_cpu(m.hdr.mig_epoch)))
 		return TDX_STATUS_INVALID_MBMD;
 	if (!emu_mbmd_verify(&m, td->mig_dec_working_key))
 		return TDX_STATUS_INCORRECT_MBMD_MAC;
@@ -360,7 +384,7 @@ u64 emu_import_mem(struct tdx_mig_args *a)
 	ret = emu_td_lock(a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED, &x.td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_keys(x.td) ?: emu_op_state_lock(x.td, EMU_LOCK_SHARED);
+	ret = emu_td_check_built(x.td) ?: emu_op_state_lock(x.td, EMU_LOCK_SHARED);
 	if (ret)
 		goto unlock_td;
 	if (!emu_op_state_allows(SEAMCALL_TDH_IMPORT_MEM, x.td->op_state)) {

@@ -13,9 +13,9 @@ static ushort update_version = 1;
 module_param(update_version, ushort, 0444);
 MODULE_PARM_DESC(update_version, "modelled TDX Module update version (1.5.x)");
 
-static ulong features0;
+static ulong features0 = EMU_FEATURES0_DEFAULT;
 module_param(features0, ulong, 0444);
-MODULE_PARM_DESC(features0, "modelled TDX_FEATURES0 (0: the 1.5.01 default)");
+MODULE_PARM_DESC(features0, "modelled TDX_FEATURES0 (default: TD_MIGRATION | SERVICE_TD)");
 
 /*
  * §1.1: leaf in RAX 15:0, version in 23:16, the rest zero. Only a few
@@ -146,8 +146,7 @@ static int __init tdx_emu_init(void)
 	int ret;
 
 	tdx_emu_info.update_version = update_version;
-	if (features0)
-		tdx_emu_info.features0 = features0;
+	tdx_emu_info.features0 = features0;
 	ret = emu_pamt_init();
 	if (ret)
 		return ret;

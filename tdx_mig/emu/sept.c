@@ -131,13 +131,19 @@ u64 *emu_sept_walk(struct emu_td *td, u64 gpa, int level, int *failed_level)
 	return &table[sept_index(gpa, level)];
 }
 
-/* Lock an entry by its TDEL bit; returns a TDX status. */
+/*
+ * Lock an entry by its TDEL bit, failing only if TDEL is set (a cmpxchg
+ * that lost to another change of the entry retries). Returns a TDX status
+ * naming the operand register of the leaf, as the module does.
+ */
 u64 emu_sept_lock_entry(u64 *entry, u64 *val)
 {
 	u64 old = READ_ONCE(*entry);
 
-	if ((old & TDX_SEPT_TDEL_BIT) || !try_cmpxchg64(entry, &old, old | TDX_SEPT_TDEL_BIT))
-		return tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_SEPT_ENTRY);
+	do {
+		if (old & TDX_SEPT_TDEL_BIT)
+			return tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_RCX);
+	} while (!try_cmpxchg64(entry, &old, old | TDX_SEPT_TDEL_BIT));
 	*val = old;
 	return TDX_STATUS_SUCCESS;
 }
@@ -216,28 +222,49 @@ static bool gpa_operand(u64 raw, u64 *gpa, int *level, int max_level)
 	       !(*gpa >> EMU_GPAW) && !(*gpa & EMU_SHARED_GPA_BIT);
 }
 
+/* PAGE.ADD extends the TD's measurement: it takes the TDR exclusively. */
+static enum emu_lock_mode mem_leaf_lock_mode(u16 leaf)
+{
+	return leaf == SEAMCALL_TDH_MEM_PAGE_ADD ? EMU_LOCK_EXCLUSIVE : EMU_LOCK_SHARED;
+}
+
 /* Lock the TD named in RDX and check what every memory leaf needs. */
 static u64 mem_leaf_begin(u16 leaf, struct tdx_mig_args *a, struct emu_td **td)
 {
 	u64 ret;
 
-	ret = emu_td_lock(a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED, td);
+	ret = emu_td_lock(a->rdx, TDX_OPID_RDX, mem_leaf_lock_mode(leaf), td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_keys(*td);
+	ret = emu_td_check_built(*td);
 	if (!ret && !emu_op_state_allows(leaf, (*td)->op_state))
 		ret = TDX_STATUS_OP_STATE_INCORRECT;
 	if (ret)
-		emu_td_unlock(*td, EMU_LOCK_SHARED);
+		emu_td_unlock(*td, mem_leaf_lock_mode(leaf));
 	return ret;
 }
 
-/* A failed walk or state check reports the entry and level in RCX/RDX. */
+/*
+ * A failed walk or state check names RCX and reports the entry where it
+ * stopped (its HPA and RWX; the model's internal state bits are not
+ * architectural) in RCX, and its level and public state in RDX.
+ */
 static u64 sept_error(struct tdx_mig_args *a, u64 status, u64 entry, int level)
 {
-	a->rcx = entry & ~TDX_SEPT_TDEL_BIT;
-	a->rdx = level;
-	return status;
+	enum tdx_sept_state s = emu_sept_state(entry);
+
+	a->rcx = entry & (TDX_SEPT_HPA_MASK | SEPT_RWX);
+	a->rdx = level | (u64)tdx_sept_state_public(s) << 8;
+	return tdx_status_with_operand(status, TDX_OPID_RCX);
+}
+
+/* A failed walk reports the entry where it stopped. */
+static u64 walk_error(struct tdx_mig_args *a, struct emu_td *td, u64 gpa, int failed)
+{
+	int unused;
+	u64 *entry = emu_sept_walk(td, gpa, failed, &unused);
+
+	return sept_error(a, TDX_STATUS_EPT_WALK_FAILED, entry ? READ_ONCE(*entry) : 0, failed);
 }
 
 /* TDH.MEM.SEPT.ADD: RCX = GPA | level (1..3), RDX = TDR, R8 = new page. */
@@ -261,7 +288,7 @@ u64 emu_mem_sept_add(struct tdx_mig_args *a)
 		goto unlock_td;
 	entry = emu_sept_walk(td, gpa, level, &failed);
 	if (!entry) {
-		ret = sept_error(a, TDX_STATUS_EPT_WALK_FAILED, 0, failed);
+		ret = walk_error(a, td, gpa, failed);
 		goto unlock_page;
 	}
 	ret = emu_sept_lock_entry(entry, &old);
@@ -269,7 +296,7 @@ u64 emu_mem_sept_add(struct tdx_mig_args *a)
 		goto unlock_page;
 	if (emu_sept_state(old) != TDX_SEPT_FREE) {
 		emu_sept_unlock_entry(entry, old);
-		ret = sept_error(a, TDX_STATUS_EPT_ENTRY_NOT_FREE, old, level);
+		ret = sept_error(a, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, old, level);
 		goto unlock_page;
 	}
 	table = phys_to_virt(a->r8);
@@ -290,7 +317,7 @@ static bool page_add_source_ok(u64 src)
 {
 	struct emu_pamt_entry *e = emu_pamt_entry(src);
 
-	return PAGE_ALIGNED(src) && emu_hpa_is_shared(src) && e && e->type == EMU_PT_NDA;
+	return PAGE_ALIGNED(src) && emu_hpa_is_shared(src) && e && READ_ONCE(e->type) == EMU_PT_NDA;
 }
 
 /*
@@ -323,7 +350,7 @@ static u64 page_map(u16 leaf, struct tdx_mig_args *a)
 		goto unlock_td;
 	entry = emu_sept_walk(td, gpa, 0, &failed);
 	if (!entry) {
-		ret = sept_error(a, TDX_STATUS_EPT_WALK_FAILED, 0, failed);
+		ret = walk_error(a, td, gpa, failed);
 		goto unlock_page;
 	}
 	ret = emu_sept_lock_entry(entry, &old);
@@ -331,7 +358,7 @@ static u64 page_map(u16 leaf, struct tdx_mig_args *a)
 		goto unlock_page;
 	if (!emu_sept_leaf_allowed(leaf, emu_sept_state(old))) {
 		emu_sept_unlock_entry(entry, old);
-		ret = sept_error(a, TDX_STATUS_EPT_ENTRY_NOT_FREE, old, 0);
+		ret = sept_error(a, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, old, 0);
 		goto unlock_page;
 	}
 	if (add) {
@@ -348,7 +375,7 @@ static u64 page_map(u16 leaf, struct tdx_mig_args *a)
 unlock_page:
 	emu_sharex_unlock_exclusive(&pe->lock);
 unlock_td:
-	emu_td_unlock(td, EMU_LOCK_SHARED);
+	emu_td_unlock(td, mem_leaf_lock_mode(leaf));
 	return ret;
 }
 
@@ -382,7 +409,7 @@ u64 emu_mem_page_remove(struct tdx_mig_args *a)
 	}
 	entry = emu_sept_walk(td, gpa, 0, &failed);
 	if (!entry) {
-		ret = sept_error(a, TDX_STATUS_EPT_WALK_FAILED, 0, failed);
+		ret = walk_error(a, td, gpa, failed);
 		goto unlock_td;
 	}
 	ret = emu_sept_lock_entry(entry, &old);
@@ -396,7 +423,7 @@ u64 emu_mem_page_remove(struct tdx_mig_args *a)
 	pe = emu_pamt_entry(old & TDX_SEPT_HPA_MASK);
 	if (!emu_sharex_try_exclusive(&pe->lock)) {
 		emu_sept_unlock_entry(entry, old);
-		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_REG_PAGE);
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_RCX);
 		goto unlock_td;
 	}
 	emu_pamt_release(pe);

@@ -14,8 +14,8 @@ struct tdx_emu_module_info tdx_emu_info = {
 	.major_version = 1,
 	.minor_version = 5,
 	.update_version = 1,
-	.features0 = TDX_FEATURES0_TD_MIGRATION | TDX_FEATURES0_TD_PRESERVING |
-		     TDX_FEATURES0_SERVICE_TD | TDX_FEATURES0_HOST_PRIORITY_LOCKS,
+	/* Only what the model implements: no TD-preserving update, no host-priority locks. */
+	.features0 = EMU_FEATURES0_DEFAULT,
 };
 
 static const struct {

@@ -65,13 +65,13 @@ static const u16 op_state_table[128] = {
 	[SEAMCALL_TDH_IMPORT_STATE_IMMUTABLE] = ROW | S(UNINITIALIZED),
 	[SEAMCALL_TDH_IMPORT_STATE_TD]	= ROW | S(MEMORY_IMPORT),
 	[SEAMCALL_TDH_IMPORT_STATE_VP]	= ROW | S(STATE_IMPORT),
-	[SEAMCALL_TDH_IMPORT_MEM]	= ROW | S(MEMORY_IMPORT) | S(STATE_IMPORT) | S(POST_IMPORT) |
-					  S(LIVE_IMPORT),
+	[SEAMCALL_TDH_IMPORT_MEM]	= ROW | S(MEMORY_IMPORT) | S(STATE_IMPORT) |
+					  S(POST_IMPORT) | S(LIVE_IMPORT),
 	[SEAMCALL_TDH_IMPORT_TRACK]	= ROW | S(MEMORY_IMPORT) | S(STATE_IMPORT),
 	[SEAMCALL_TDH_IMPORT_COMMIT]	= ROW | S(POST_IMPORT),
 	[SEAMCALL_TDH_IMPORT_END]	= ROW | S(POST_IMPORT) | S(LIVE_IMPORT),
-	[SEAMCALL_TDH_IMPORT_ABORT]	= ROW | S(MEMORY_IMPORT) | S(STATE_IMPORT) | S(POST_IMPORT) |
-					  S(FAILED_IMPORT),
+	[SEAMCALL_TDH_IMPORT_ABORT]	= ROW | S(MEMORY_IMPORT) | S(STATE_IMPORT) |
+					  S(POST_IMPORT) | S(FAILED_IMPORT),
 };
 
 /**
@@ -120,17 +120,24 @@ void emu_op_state_unlock(struct emu_td *td, enum emu_lock_mode mode)
 	emu_sharex_unlock(&td->op_state_lock, mode);
 }
 
-/* Most leaves need the TD's key configured and not yet torn down. */
+/*
+ * What most leaves check before OP_STATE: the TD's key configured (any
+ * other lifecycle state is TD_KEYS_NOT_CONFIGURED) and all TDCS pages added.
+ */
 u64 emu_td_check_keys(struct emu_td *td)
 {
-	switch (td->lifecycle) {
-	case EMU_TD_KEYS_CONFIGURED:
-		return TDX_STATUS_SUCCESS;
-	case EMU_TD_HKID_ASSIGNED:
+	if (td->lifecycle != EMU_TD_KEYS_CONFIGURED)
 		return TDX_STATUS_TD_KEYS_NOT_CONFIGURED;
-	default:
-		return TDX_STATUS_LIFECYCLE_STATE_INCORRECT;
-	}
+	return TDX_STATUS_SUCCESS;
+}
+
+u64 emu_td_check_built(struct emu_td *td)
+{
+	if (td->lifecycle != EMU_TD_KEYS_CONFIGURED)
+		return TDX_STATUS_TD_KEYS_NOT_CONFIGURED;
+	if (td->num_tdcx != EMU_TDCS_PAGES)
+		return TDX_STATUS_TDCS_NOT_ALLOCATED;
+	return TDX_STATUS_SUCCESS;
 }
 
 /* The HKIDs handed out by TDH.MNG.CREATE and not yet freed. */
@@ -151,7 +158,7 @@ u64 emu_mng_create(struct tdx_mig_args *a)
 	if (ret)
 		return ret;
 	if (test_and_set_bit(hkid - EMU_PRIVATE_HKID_MIN, hkids_in_use)) {
-		ret = tdx_status_with_operand(TDX_STATUS_HKID_NOT_FREE, TDX_OPID_RDX);
+		ret = TDX_STATUS_HKID_NOT_FREE;
 		goto unlock;
 	}
 	/* A SEAMCALL never sleeps. */
@@ -185,9 +192,8 @@ u64 emu_mng_key_config(struct tdx_mig_args *a)
 	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
 	if (ret)
 		return ret;
-	if (td->lifecycle == EMU_TD_KEYS_CONFIGURED)
-		ret = TDX_STATUS_KEY_CONFIGURED;
-	else if (td->lifecycle != EMU_TD_HKID_ASSIGNED)
+	/* One package is modelled: configuring twice is a lifecycle error. */
+	if (td->lifecycle != EMU_TD_HKID_ASSIGNED)
 		ret = TDX_STATUS_LIFECYCLE_STATE_INCORRECT;
 	else
 		td->lifecycle = EMU_TD_KEYS_CONFIGURED;
@@ -213,7 +219,7 @@ u64 emu_mng_addcx(struct tdx_mig_args *a)
 		goto unlock_td;
 	}
 	if (td->num_tdcx >= EMU_TDCS_PAGES) {
-		ret = tdx_status_with_operand(TDX_STATUS_TDCX_NUM_INCORRECT, TDX_OPID_RCX);
+		ret = TDX_STATUS_TDCX_NUM_INCORRECT;
 		goto unlock_td;
 	}
 	ret = emu_pamt_claim(a->rcx, TDX_OPID_RCX, &e);
@@ -224,6 +230,9 @@ u64 emu_mng_addcx(struct tdx_mig_args *a)
 	if (td->num_tdcx == EMU_TDCS_MIGSC_LINKS)
 		td->migsc_links = phys_to_virt(a->rcx);
 	td->tdcx_pa[td->num_tdcx++] = a->rcx;
+	/* The SEPT root starts with every entry FREE, as the module fills it. */
+	if (td->num_tdcx == EMU_TDCS_SEPT_ROOT + 1)
+		emu_td_init_sept_root(td);
 	/* §3.3: MIG_ENC_KEY is generated when the 6th TDCS page is added. */
 	if (td->num_tdcx == 6)
 		get_random_bytes(td->mig_enc_key, sizeof(td->mig_enc_key));
@@ -299,7 +308,6 @@ u64 emu_mng_init(struct tdx_mig_args *a)
 	td->xfam = xfam;
 	td->max_vcpus = max_vcpus;
 	td->td_epoch = 1;
-	emu_td_init_sept_root(td);
 	td->op_state = TDX_OP_STATE_INITIALIZED;
 unlock:
 	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
@@ -315,9 +323,11 @@ u64 emu_mr_finalize(struct tdx_mig_args *a)
 	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_keys(td);
+	ret = emu_td_check_built(td);
 	if (!ret && !emu_op_state_allows(SEAMCALL_TDH_MR_FINALIZE, td->op_state))
 		ret = TDX_STATUS_OP_STATE_INCORRECT;
+	if (!ret && !td->num_vcpus)
+		ret = TDX_STATUS_NO_VCPUS;
 	if (!ret)
 		td->op_state = TDX_OP_STATE_RUNNABLE;
 	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
@@ -400,7 +410,7 @@ u64 emu_mng_rd(struct tdx_mig_args *a)
 	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_keys(td);
+	ret = emu_td_check_built(td);
 	if (ret)
 		goto unlock;
 	if (!emu_op_state_allows(SEAMCALL_TDH_MNG_RD, td->op_state)) {
@@ -424,7 +434,7 @@ u64 emu_mng_wr(struct tdx_mig_args *a)
 	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_keys(td);
+	ret = emu_td_check_built(td);
 	if (!ret && !emu_op_state_allows(SEAMCALL_TDH_MNG_WR, td->op_state))
 		ret = TDX_STATUS_OP_STATE_INCORRECT;
 	if (!ret)
@@ -433,6 +443,21 @@ u64 emu_mng_wr(struct tdx_mig_args *a)
 					      TDX_STATUS_METADATA_FIELD_ID_INCORRECT,
 					      TDX_OPID_RDX);
 	emu_td_unlock(td, EMU_LOCK_SHARED);
+	return ret;
+}
+
+/* TD_EPOCH++ once no vCPU is left in the previous epoch. */
+static u64 advance_epoch(struct emu_td *td)
+{
+	u64 ret = TDX_STATUS_SUCCESS;
+
+	if (!spin_trylock(&td->epoch_lock))
+		return tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_TD_EPOCH);
+	if (td->epoch_refcount[(td->td_epoch - 1) & 1])
+		ret = TDX_STATUS_PREVIOUS_TLB_EPOCH_BUSY;
+	else
+		td->td_epoch++;
+	spin_unlock(&td->epoch_lock);
 	return ret;
 }
 
@@ -448,18 +473,11 @@ u64 emu_mem_track(struct tdx_mig_args *a)
 	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_keys(td);
+	ret = emu_td_check_built(td);
 	if (!ret && !emu_op_state_allows(SEAMCALL_TDH_MEM_TRACK, td->op_state))
 		ret = TDX_STATUS_OP_STATE_INCORRECT;
-	if (!ret) {
-		spin_lock(&td->epoch_lock);
-		if (td->epoch_refcount[(td->td_epoch - 1) & 1])
-			ret = tdx_status_with_operand(TDX_STATUS_PREVIOUS_TLB_EPOCH_BUSY,
-						      TDX_OPID_TD_EPOCH);
-		else
-			td->td_epoch++;
-		spin_unlock(&td->epoch_lock);
-	}
+	if (!ret)
+		ret = advance_epoch(td);
 	emu_td_unlock(td, EMU_LOCK_SHARED);
 	return ret;
 }
@@ -473,8 +491,10 @@ u64 emu_mng_vpflushdone(struct tdx_mig_args *a)
 	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_keys(td);
-	if (!ret && atomic_read(&td->associated_vcpus))
+	/* A TD whose key was never configured can be torn down too. */
+	if (td->lifecycle != EMU_TD_HKID_ASSIGNED && td->lifecycle != EMU_TD_KEYS_CONFIGURED)
+		ret = TDX_STATUS_LIFECYCLE_STATE_INCORRECT;
+	else if (atomic_read(&td->associated_vcpus))
 		ret = TDX_STATUS_FLUSHVP_NOT_DONE;
 	if (!ret) {
 		td->lifecycle = EMU_TD_BLOCKED;
@@ -505,22 +525,10 @@ u64 emu_mng_key_freeid(struct tdx_mig_args *a)
 	return ret;
 }
 
-/*
- * TDH.MNG.KEY.RECLAIMID: RCX = TDR. Kept for compatibility by TDX 1.5;
- * it changes nothing, but still checks its operand and the lifecycle.
- */
+/* TDH.MNG.KEY.RECLAIMID: kept by TDX 1.5 for compatibility; always succeeds. */
 u64 emu_mng_key_reclaimid(struct tdx_mig_args *a)
 {
-	struct emu_td *td;
-	u64 ret;
-
-	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &td);
-	if (ret)
-		return ret;
-	if (td->lifecycle < EMU_TD_BLOCKED)
-		ret = TDX_STATUS_LIFECYCLE_STATE_INCORRECT;
-	emu_td_unlock(td, EMU_LOCK_SHARED);
-	return ret;
+	return TDX_STATUS_SUCCESS;
 }
 
 /* Frees the model's TD once its TDR page is reclaimed; keys are wiped. */

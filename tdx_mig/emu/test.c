@@ -194,6 +194,11 @@ int tdx_emu_force_op_state(u64 tdr_pa, enum tdx_op_state state)
 	ret = emu_td_lock(tdr_pa, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
 	if (ret)
 		return tdx_status_code(ret) == TDX_STATUS_OPERAND_BUSY ? -EBUSY : -EINVAL;
+	/* Every state but UNINITIALIZED needs the whole TDCS (the SEPT root). */
+	if (td->num_tdcx != EMU_TDCS_PAGES) {
+		emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+		return -ENOENT;
+	}
 	td->op_state = state;
 	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
 	return 0;

@@ -33,7 +33,8 @@ static void vcpu_unlock(struct emu_vcpu *vcpu)
  * Lock a vCPU and its TD (shared) for @leaf and check keys and OP_STATE.
  * The TD outlives the vCPU: its TDR is reclaimed only without children.
  */
-static u64 vcpu_leaf_begin(u16 leaf, u64 tdvpr_pa, int opid, struct emu_vcpu **vcpu)
+static u64 vcpu_leaf_begin(u16 leaf, u64 tdvpr_pa, int opid, enum emu_lock_mode td_mode,
+			   struct emu_vcpu **vcpu)
 {
 	struct emu_td *td;
 	u64 ret;
@@ -41,27 +42,30 @@ static u64 vcpu_leaf_begin(u16 leaf, u64 tdvpr_pa, int opid, struct emu_vcpu **v
 	ret = vcpu_lock(tdvpr_pa, opid, vcpu);
 	if (ret)
 		return ret;
-	ret = emu_td_lock((*vcpu)->td->tdr_pa, TDX_OPID_TDR, EMU_LOCK_SHARED, &td);
+	ret = emu_td_lock((*vcpu)->td->tdr_pa, TDX_OPID_TDR, td_mode, &td);
 	if (ret)
 		goto unlock_vcpu;
-	ret = emu_td_check_keys(td);
+	ret = emu_td_check_built(td);
 	if (!ret && !emu_op_state_allows(leaf, td->op_state))
 		ret = TDX_STATUS_OP_STATE_INCORRECT;
 	if (!ret)
 		return TDX_STATUS_SUCCESS;
-	emu_td_unlock(td, EMU_LOCK_SHARED);
+	emu_td_unlock(td, td_mode);
 unlock_vcpu:
 	vcpu_unlock(*vcpu);
 	return ret;
 }
 
-static void vcpu_leaf_end(struct emu_vcpu *vcpu)
+static void vcpu_leaf_end(struct emu_vcpu *vcpu, enum emu_lock_mode td_mode)
 {
-	emu_td_unlock(vcpu->td, EMU_LOCK_SHARED);
+	emu_td_unlock(vcpu->td, td_mode);
 	vcpu_unlock(vcpu);
 }
 
-/* TDH.VP.CREATE: RCX = new TDVPR page, RDX = TDR. */
+/*
+ * TDH.VP.CREATE: RCX = new TDVPR page, RDX = TDR. The vCPU gets its index
+ * and counts against MAX_VCPUS at VP.INIT (or its import), not here.
+ */
 u64 emu_vp_create(struct tdx_mig_args *a)
 {
 	struct emu_pamt_entry *pe;
@@ -69,14 +73,12 @@ u64 emu_vp_create(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_td_lock(a->rdx, TDX_OPID_RDX, EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_td_lock(a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED, &td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_keys(td);
+	ret = emu_td_check_built(td);
 	if (!ret && !emu_op_state_allows(SEAMCALL_TDH_VP_CREATE, td->op_state))
 		ret = TDX_STATUS_OP_STATE_INCORRECT;
-	if (!ret && td->num_vcpus >= td->max_vcpus)
-		ret = TDX_STATUS_MAX_VCPUS_EXCEEDED;
 	if (ret)
 		goto unlock_td;
 	ret = emu_pamt_claim(a->rcx, TDX_OPID_RCX, &pe);
@@ -89,7 +91,6 @@ u64 emu_vp_create(struct tdx_mig_args *a)
 	}
 	vcpu->tdvpr_pa = a->rcx;
 	vcpu->td = td;
-	vcpu->index = td->num_vcpus++;
 	vcpu->assoc_cpu = -1;
 	spin_lock_init(&vcpu->ops_lock);
 	memset(phys_to_virt(a->rcx), 0, PAGE_SIZE);
@@ -98,7 +99,7 @@ u64 emu_vp_create(struct tdx_mig_args *a)
 unlock_page:
 	emu_sharex_unlock_exclusive(&pe->lock);
 unlock_td:
-	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	emu_td_unlock(td, EMU_LOCK_SHARED);
 	return ret;
 }
 
@@ -109,13 +110,13 @@ u64 emu_vp_addcx(struct tdx_mig_args *a)
 	struct emu_vcpu *vcpu;
 	u64 ret;
 
-	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_ADDCX, a->rdx, TDX_OPID_RDX, &vcpu);
+	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_ADDCX, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED, &vcpu);
 	if (ret)
 		return ret;
 	if (vcpu->state != EMU_VCPU_UNINITIALIZED)
 		ret = TDX_STATUS_VCPU_STATE_INCORRECT;
 	else if (vcpu->num_tdcx >= ARRAY_SIZE(vcpu->tdcx_pa))
-		ret = tdx_status_with_operand(TDX_STATUS_TDCX_NUM_INCORRECT, TDX_OPID_RCX);
+		ret = TDX_STATUS_TDCX_NUM_INCORRECT;
 	else
 		ret = emu_pamt_claim(a->rcx, TDX_OPID_RCX, &pe);
 	if (!ret) {
@@ -125,7 +126,7 @@ u64 emu_vp_addcx(struct tdx_mig_args *a)
 		atomic_long_inc(&vcpu->td->child_pages);
 		emu_sharex_unlock_exclusive(&pe->lock);
 	}
-	vcpu_leaf_end(vcpu);
+	vcpu_leaf_end(vcpu, EMU_LOCK_SHARED);
 	return ret;
 }
 
@@ -135,40 +136,50 @@ u64 emu_vp_init(struct tdx_mig_args *a)
 	struct emu_vcpu *vcpu;
 	u64 ret;
 
-	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_INIT, a->rcx, TDX_OPID_RCX, &vcpu);
+	/* Exclusive: VP.INIT assigns the index and counts the vCPU. */
+	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_INIT, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
+			      &vcpu);
 	if (ret)
 		return ret;
 	if (vcpu->state != EMU_VCPU_UNINITIALIZED)
 		ret = TDX_STATUS_VCPU_STATE_INCORRECT;
 	else if (vcpu->num_tdcx != ARRAY_SIZE(vcpu->tdcx_pa))
 		ret = TDX_STATUS_TDCX_NUM_INCORRECT;
+	else if (vcpu->td->num_vcpus >= vcpu->td->max_vcpus)
+		ret = TDX_STATUS_MAX_VCPUS_EXCEEDED;
 	if (!ret) {
+		vcpu->index = vcpu->td->num_vcpus++;
 		memset(&vcpu->regs, 0, sizeof(vcpu->regs));
 		vcpu->regs.gpr[1] = a->rdx;	/* RCX */
 		vcpu->regs.rip = 0xfffffff0;	/* the reset vector */
 		vcpu->regs.rflags = 0x2;
 		vcpu->state = EMU_VCPU_READY;
 	}
-	vcpu_leaf_end(vcpu);
+	vcpu_leaf_end(vcpu, EMU_LOCK_EXCLUSIVE);
 	return ret;
 }
 
-/* TDH.VP.FLUSH: RCX = TDVPR; must run on the logical CPU it is bound to. */
+/*
+ * TDH.VP.FLUSH: RCX = TDVPR; must run on the logical CPU the vCPU is bound
+ * to. A vCPU bound to none is "not associated" too; hosts ignore that.
+ */
 u64 emu_vp_flush(struct tdx_mig_args *a)
 {
 	struct emu_vcpu *vcpu;
 	u64 ret;
 
-	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_FLUSH, a->rcx, TDX_OPID_RCX, &vcpu);
+	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_FLUSH, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &vcpu);
 	if (ret)
 		return ret;
-	if (vcpu->assoc_cpu >= 0 && vcpu->assoc_cpu != raw_smp_processor_id()) {
+	if (vcpu->num_tdcx != ARRAY_SIZE(vcpu->tdcx_pa)) {
+		ret = TDX_STATUS_TDCX_NUM_INCORRECT;
+	} else if (vcpu->assoc_cpu != smp_processor_id()) {
 		ret = TDX_STATUS_VCPU_NOT_ASSOCIATED;
-	} else if (vcpu->assoc_cpu >= 0) {
+	} else {
 		vcpu->assoc_cpu = -1;
 		atomic_dec(&vcpu->td->associated_vcpus);
 	}
-	vcpu_leaf_end(vcpu);
+	vcpu_leaf_end(vcpu, EMU_LOCK_SHARED);
 	return ret;
 }
 
@@ -205,7 +216,10 @@ static u64 guest_access(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op,
 	state = emu_sept_state(old);
 
 	if (op->type == TDX_EMU_GUEST_ACCEPT) {
-		if (emu_sept_accept_allowed(state)) {
+		if (!PAGE_ALIGNED(op->gpa)) {
+			op->status = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID,
+							     TDX_OPID_RCX);
+		} else if (emu_sept_accept_allowed(state)) {
 			emu_private_clear(td, old);
 			old = emu_sept_set_state(old, state == TDX_SEPT_PENDING ?
 						 TDX_SEPT_MAPPED : TDX_SEPT_EXPORTED_DIRTY);
@@ -236,6 +250,12 @@ static u64 guest_access(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op,
 	return 0;
 }
 
+/*
+ * A guest runs at most this many steps per entry, then takes an external
+ * interrupt exit, as a real one does on the host's timer tick.
+ */
+#define EMU_GUEST_STEPS_PER_ENTRY	4096
+
 /* Run guest steps until one needs the host. Called with the vCPU locked. */
 static u64 run_guest(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
 {
@@ -251,7 +271,7 @@ static u64 run_guest(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
 			break;
 		}
 		/* An external interrupt exits between guest steps. */
-		if (ran && emu_intr_pending()) {
+		if (ran && (ran == EMU_GUEST_STEPS_PER_ENTRY || emu_intr_pending())) {
 			exit = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EXTERNAL_INTERRUPT;
 			break;
 		}
@@ -281,13 +301,13 @@ static u64 run_guest(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
  */
 u64 emu_vp_enter(struct tdx_mig_args *a)
 {
-	int cpu = raw_smp_processor_id();
+	int cpu = smp_processor_id();
 	struct emu_vcpu *vcpu;
 	struct emu_td *td;
 	unsigned int slot;
 	u64 ret;
 
-	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_ENTER, a->rcx, TDX_OPID_RCX, &vcpu);
+	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_ENTER, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &vcpu);
 	if (ret)
 		return ret;
 	td = vcpu->td;
@@ -299,13 +319,15 @@ u64 emu_vp_enter(struct tdx_mig_args *a)
 		ret = TDX_STATUS_VCPU_ASSOCIATED;
 		goto out;
 	}
+	/* The vCPU runs in the current TD epoch until it exits (§3.4). */
+	if (!spin_trylock(&td->epoch_lock)) {
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_TD_EPOCH);
+		goto out;
+	}
 	if (vcpu->assoc_cpu < 0) {
 		vcpu->assoc_cpu = cpu;
 		atomic_inc(&td->associated_vcpus);
 	}
-
-	/* The vCPU runs in the current TD epoch until it exits (§3.4). */
-	spin_lock(&td->epoch_lock);
 	slot = td->td_epoch & 1;
 	td->epoch_refcount[slot]++;
 	spin_unlock(&td->epoch_lock);
@@ -319,7 +341,7 @@ u64 emu_vp_enter(struct tdx_mig_args *a)
 	td->epoch_refcount[slot]--;
 	spin_unlock(&td->epoch_lock);
 out:
-	vcpu_leaf_end(vcpu);
+	vcpu_leaf_end(vcpu, EMU_LOCK_SHARED);
 	return ret;
 }
 

@@ -7,6 +7,7 @@
  * has one, so this path is built and linked everywhere but executed only on
  * real hardware.
  */
+#include <linux/bitfield.h>
 #include <linux/module.h>
 #include <linux/types.h>
 #include <asm/asm.h>
@@ -16,7 +17,7 @@
 /* SEAMCALL, spelled as bytes so that old assemblers accept it. */
 #define SEAMCALL_INSN ".byte 0x66, 0x0f, 0x01, 0xcf"
 
-static u64 hw_seamcall(u64 rax, struct tdx_mig_args *a)
+static u64 seamcall_insn(u64 rax, struct tdx_mig_args *a)
 {
 	register u64 r8 asm("r8") = a->r8;
 	register u64 r9 asm("r9") = a->r9;
@@ -30,15 +31,17 @@ static u64 hw_seamcall(u64 rax, struct tdx_mig_args *a)
 
 	/*
 	 * CF set after SEAMCALL means VMfailInvalid: no TDX Module. A fault
-	 * (#UD or #GP outside VMX operation) lands on the fixup.
+	 * (#UD or #GP outside VMX operation) lands on the fixup with the trap
+	 * number in RAX, which the status keeps.
 	 */
 	asm volatile("1:	" SEAMCALL_INSN "\n"
 		     "	jnc 3f\n"
 		     "	movabsq %[vmfail], %%rax\n"
 		     "	jmp 3f\n"
-		     "2:	movabsq %[fault], %%rax\n"
+		     "2:	movabsq %[fault], %%rcx\n"
+		     "	orq %%rcx, %%rax\n"
 		     "3:\n"
-		     _ASM_EXTABLE(1b, 2b)
+		     _ASM_EXTABLE_FAULT(1b, 2b)
 		     : "+a" (rax), "+c" (rcx), "+d" (rdx), "+b" (rbx),
 		       "+D" (rdi), "+S" (rsi), "+r" (r8), "+r" (r9),
 		       "+r" (r10), "+r" (r11), "+r" (r12), "+r" (r13),
@@ -53,6 +56,17 @@ static u64 hw_seamcall(u64 rax, struct tdx_mig_args *a)
 		.rbx = rbx, .rdi = rdi, .rsi = rsi,
 	};
 	return rax;
+}
+
+static u64 hw_seamcall(u64 rax, struct tdx_mig_args *a)
+{
+	/*
+	 * A TD exit leaves XCR0, XSS, PKRU, MSRs, debug registers and NMI
+	 * blocking as the TD had them; only KVM's entry path restores them.
+	 */
+	if (FIELD_GET(TDX_LEAF_MASK, rax) == SEAMCALL_TDH_VP_ENTER)
+		return TDX_STATUS_SW_UNSUPPORTED;
+	return seamcall_insn(rax, a);
 }
 
 const struct tdx_mig_backend tdx_mig_hw_backend = {

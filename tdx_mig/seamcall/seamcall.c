@@ -16,6 +16,8 @@
 static const struct tdx_mig_backend __rcu *backend;
 /* Serializes backend changes; calls themselves run under RCU only. */
 static DEFINE_MUTEX(backend_lock);
+/* A copy: the backend's own string leaves with its module. */
+static char backend_name[16] = "none";
 
 /**
  * tdx_mig_backend_register - make @b the backend of every SEAMCALL
@@ -32,6 +34,8 @@ int tdx_mig_backend_register(const struct tdx_mig_backend *b)
 		ret = -EBUSY;
 	else
 		rcu_assign_pointer(backend, b);
+	if (!ret)
+		strscpy(backend_name, b->name, sizeof(backend_name));
 	mutex_unlock(&backend_lock);
 	if (!ret)
 		pr_info("SEAMCALL backend: %s\n", b->name);
@@ -48,25 +52,24 @@ EXPORT_SYMBOL_GPL(tdx_mig_backend_register);
 void tdx_mig_backend_unregister(const struct tdx_mig_backend *b)
 {
 	mutex_lock(&backend_lock);
-	if (rcu_dereference_protected(backend, lockdep_is_held(&backend_lock)) == b)
+	if (rcu_dereference_protected(backend, lockdep_is_held(&backend_lock)) == b) {
 		RCU_INIT_POINTER(backend, NULL);
+		strscpy(backend_name, "none", sizeof(backend_name));
+	}
 	mutex_unlock(&backend_lock);
 	/* A SEAMCALL never sleeps, so a grace period covers every caller. */
 	synchronize_rcu();
 }
 EXPORT_SYMBOL_GPL(tdx_mig_backend_unregister);
 
+/**
+ * tdx_mig_backend_name - the name of the current backend, or "none"
+ *
+ * Context: process context. The string is tdx_mig's own copy.
+ */
 const char *tdx_mig_backend_name(void)
 {
-	const struct tdx_mig_backend *b;
-	const char *name = "none";
-
-	rcu_read_lock();
-	b = rcu_dereference(backend);
-	if (b)
-		name = b->name;
-	rcu_read_unlock();
-	return name;
+	return backend_name;
 }
 EXPORT_SYMBOL_GPL(tdx_mig_backend_name);
 
@@ -76,9 +79,10 @@ EXPORT_SYMBOL_GPL(tdx_mig_backend_name);
  * @args: input registers, replaced by the output registers
  *
  * Without a backend this answers as the instruction does when no TDX Module
- * is loaded (VMfailInvalid).
+ * is loaded (VMfailInvalid). Like the instruction, a call runs to its end
+ * on one logical CPU: preemption is off while the backend runs.
  *
- * Context: any; never sleeps.
+ * Context: task context; never sleeps.
  * Return: the status (RAX).
  */
 u64 tdx_mig_seamcall(u64 rax, struct tdx_mig_args *args)
@@ -86,11 +90,14 @@ u64 tdx_mig_seamcall(u64 rax, struct tdx_mig_args *args)
 	const struct tdx_mig_backend *b;
 	u64 ret = TDX_STATUS_SW_VMFAILINVALID;
 
+	WARN_ON_ONCE(!in_task());
+	preempt_disable();
 	rcu_read_lock();
 	b = rcu_dereference(backend);
 	if (b)
 		ret = b->seamcall(rax, args);
 	rcu_read_unlock();
+	preempt_enable();
 	return ret;
 }
 EXPORT_SYMBOL_GPL(tdx_mig_seamcall);
@@ -125,6 +132,7 @@ int tdx_mig_status_to_errno(u64 status)
 	case TDX_STATUS_SW_VMFAILINVALID:
 		return -ENODEV;
 	case TDX_STATUS_SW_FAULT:
+	case TDX_STATUS_SW_UNSUPPORTED:
 		return -EOPNOTSUPP;
 	default:
 		return -EIO;
