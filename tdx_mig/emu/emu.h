@@ -109,6 +109,7 @@ struct emu_td {
 	u16 max_vcpus;
 	u16 num_vcpus;		/* created by TDH.VP.CREATE */
 	u16 import_num_vcpus;	/* the source's, from the immutable bundle */
+	u64 imported_vcpus;	/* indexes imported by IMPORT.STATE.VP */
 	atomic_t associated_vcpus;
 	u64 uuid[4];
 	/* pages other than the TDR whose PAMT owner is this TD */

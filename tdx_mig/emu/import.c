@@ -228,7 +228,10 @@ static u64 apply_vp(struct emu_td *td, struct emu_vcpu *vcpu, const struct tdx_m
 	u64 field;
 	int ret;
 
-	if (FIELD_GET(TDX_MBMD_VP_INDEX, le64_to_cpu(m->vcpu)) != vcpu->index)
+	u64 index = FIELD_GET(TDX_MBMD_VP_INDEX, le64_to_cpu(m->vcpu));
+
+	/* The vCPU takes the index the bundle carries, once per session. */
+	if (index >= td->import_num_vcpus || (td->imported_vcpus & BIT_ULL(index)))
 		return TDX_STATUS_METADATA_FIELD_VALUE_NOT_VALID;
 	emu_md_reader_init(&r, emu_crypto_scratch(c, 0));
 	while ((ret = emu_md_next(&r, &field, &vals, &ne)) > 0) {
@@ -238,7 +241,7 @@ static u64 apply_vp(struct emu_td *td, struct emu_vcpu *vcpu, const struct tdx_m
 		} else if (ne != 1) {
 			return TDX_STATUS_METADATA_FIELD_ID_INCORRECT;
 		} else if (field == EMU_MD_VP_INDEX) {
-			if (vals[0] != vcpu->index)
+			if (vals[0] != index)
 				return TDX_STATUS_METADATA_FIELD_VALUE_NOT_VALID;
 			seen |= BIT(1);
 		} else if (field == EMU_MD_VP_RIP) {
@@ -256,7 +259,10 @@ static u64 apply_vp(struct emu_td *td, struct emu_vcpu *vcpu, const struct tdx_m
 	if (seen != GENMASK(3, 0))
 		return TDX_STATUS_REQUIRED_METADATA_FIELD_MISSING;
 	vcpu->regs = regs;
+	vcpu->index = index;
 	vcpu->state = EMU_VCPU_READY;
+	td->imported_vcpus |= BIT_ULL(index);
+	td->num_vcpus++;
 	return TDX_STATUS_SUCCESS;
 }
 
@@ -452,8 +458,9 @@ u64 emu_import_state_vp(struct tdx_mig_args *a)
 	if (ret)
 		return ret;
 	vcpu = emu_vcpu_of(e);
+	/* OP_STATE exclusive: vCPU imports update the TD's vCPU accounting. */
 	ret = import_begin(imp_vp.leaf, vcpu->td->tdr_pa, TDX_OPID_TDR, EMU_LOCK_SHARED,
-			   EMU_LOCK_SHARED, &td);
+			   EMU_LOCK_EXCLUSIVE, &td);
 	if (ret)
 		goto unlock_vcpu;
 	if (atomic_read(&td->num_migrated_vcpus) >= td->import_num_vcpus)
@@ -465,7 +472,7 @@ u64 emu_import_state_vp(struct tdx_mig_args *a)
 		ret = state_import_run(&imp_vp, td, vcpu, a);
 	if (ret == TDX_STATUS_SUCCESS)
 		atomic_inc(&td->num_migrated_vcpus);
-	import_end(td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
+	import_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
 unlock_vcpu:
 	emu_sharex_unlock_exclusive(&e->lock);
 	return ret;

@@ -104,6 +104,11 @@ u64 tdx_mig_tdh_import_abort(u64 tdr_pa, u64 token);
 u64 tdx_mig_tdh_import_commit(u64 tdr_pa);
 u64 tdx_mig_tdh_import_end(u64 tdr_pa);
 
+/* Service TDs (servtd.c). */
+u64 tdx_mig_tdh_servtd_bind(u64 tdr_pa, u64 servtd_tdr_pa, u16 slot, u16 type, u64 attr,
+			    u64 *handle, u64 uuid[4]);
+u64 tdx_mig_tdh_servtd_prebind(u64 tdr_pa, u64 hash_pa, u16 slot, u16 type, u64 attr);
+
 /* The SEAMCALL instruction (hw.c). */
 extern const struct tdx_mig_backend tdx_mig_hw_backend;
 
