@@ -1,0 +1,637 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: a whole live migration through the typed SEAMCALL wrappers alone,
+ * against the emulated TDX Module: two Migration TDs exchange the keys
+ * with TDG.SERVTD.RD/WR, the source is exported over several epochs while
+ * its guest dirties pages, and the destination must end byte-identical.
+ */
+#include <kunit/test.h>
+#include <linux/bitmap.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "test_td.h"
+#include "migsc/migsc.h"
+
+#define MIG_F_STREAMS	2
+#define MIG_BATCH	TDX_GPA_LIST_ENTRIES
+#define MIG_RESUMES	100000
+
+/* The host's buffers of one forward stream, shared by both ends. */
+struct mig_stream {
+	struct page *mbmd;
+	struct page *gpa_list;
+	struct page *mac[2];
+	struct page *buf_list;
+	struct page *new_list;
+	struct page *bufs[MIG_BATCH];
+};
+
+struct mig_ctx {
+	struct kunit *test;
+	struct test_td *src, *dst, *migtd_s, *migtd_d;
+	struct page *src_migsc[1 + MIG_F_STREAMS];
+	struct page *dst_migsc[1 + MIG_F_STREAMS];
+	struct mig_stream s[MIG_F_STREAMS];
+	struct page *state_list;
+	struct page *state_pages[EMU_MAX_STATE_PAGES];
+	struct page *token;
+	unsigned int npages;
+	unsigned long *dirty;
+	unsigned int next_stream;
+	/* what the run saw */
+	unsigned int epochs;
+	unsigned long unblockw;
+	unsigned long remigrated;
+	unsigned long resumes;
+};
+
+static u64 pa(struct page *p)
+{
+	return ktd_pa(p);
+}
+
+static u64 mbmd_operand(struct page *p)
+{
+	return tdx_hpa_and_size_encode(pa(p), sizeof(struct tdx_mbmd));
+}
+
+static struct page *page_or_fail(struct mig_ctx *c)
+{
+	return ktd_test_page(c->test);
+}
+
+/* Run a guest program on a service TD's vCPU to its HLT. */
+static void run_program(struct mig_ctx *c, struct test_td *td, struct tdx_emu_guest_op *ops,
+			unsigned int n)
+{
+	u64 tdvpr = pa(td->vcpu[0].tdvpr);
+	unsigned int i;
+	bool done;
+
+	KUNIT_ASSERT_EQ(c->test, tdx_emu_guest_program(tdvpr, ops, n), 0);
+	ktd_run_to_halt(c->test, tdvpr);
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ(c->test, tdx_emu_guest_result(tdvpr, i, &ops[i], &done), 0);
+}
+
+/*
+ * What each MigTD does after attesting its peer (§6.6): read its own TD's
+ * MIG_ENC_KEY (element 0 first: that draws a fresh key), write the peer's
+ * into MIG_DEC_KEY, set MIG_VERSION.
+ */
+static void exchange_keys(struct mig_ctx *c, u64 handle_s, u64 *uuid_s, u64 handle_d,
+			  u64 *uuid_d)
+{
+	const unsigned int n = TDX_MD_KEY_ELEMENTS + 2;
+	u64 key[2][TDX_MD_KEY_ELEMENTS], v;
+	struct tdx_emu_guest_op *ops;
+	int side, i;
+
+	ops = kunit_kcalloc(c->test, n, sizeof(*ops), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(c->test, ops);
+	for (side = 0; side < 2; side++) {
+		for (i = 0; i < TDX_MD_KEY_ELEMENTS; i++) {
+			ops[i] = (struct tdx_emu_guest_op){
+				.type = TDX_EMU_GUEST_SERVTD_RD,
+				.handle = side ? handle_d : handle_s,
+				.field_id = TDX_MD_TD_MIG_ENC_KEY + i,
+				.status = ~0ULL,
+			};
+			memcpy(ops[i].uuid, side ? uuid_d : uuid_s, sizeof(ops[i].uuid));
+		}
+		ops[TDX_MD_KEY_ELEMENTS] = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_HLT };
+		run_program(c, side ? c->migtd_d : c->migtd_s, ops, TDX_MD_KEY_ELEMENTS + 1);
+		for (i = 0; i < TDX_MD_KEY_ELEMENTS; i++) {
+			KUNIT_ASSERT_EQ(c->test, ops[i].status, TDX_STATUS_SUCCESS);
+			key[side][i] = ops[i].value;
+		}
+	}
+	for (side = 0; side < 2; side++) {
+		for (i = 0; i <= TDX_MD_KEY_ELEMENTS; i++) {
+			bool version = i == TDX_MD_KEY_ELEMENTS;
+
+			ops[i] = (struct tdx_emu_guest_op){
+				.type = TDX_EMU_GUEST_SERVTD_WR,
+				.handle = side ? handle_d : handle_s,
+				.field_id = version ? TDX_MD_TD_MIG_VERSION : TDX_MD_TD_MIG_DEC_KEY + i,
+				.value = version ? 0 : key[!side][i],
+				.mask = ~0ULL,
+				.status = ~0ULL,
+			};
+			memcpy(ops[i].uuid, side ? uuid_d : uuid_s, sizeof(ops[i].uuid));
+		}
+		ops[n - 1] = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_HLT };
+		run_program(c, side ? c->migtd_d : c->migtd_s, ops, n);
+		for (i = 0; i <= TDX_MD_KEY_ELEMENTS; i++)
+			KUNIT_ASSERT_EQ(c->test, ops[i].status, TDX_STATUS_SUCCESS);
+	}
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_rd(c->src->tdr_pa, TDX_MD_TD_MIG_DEC_KEY_SET, &v),
+			TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(c->test, v, 1ULL);
+}
+
+/* A destination TD: created, keyed, its TDCS added; no MNG.INIT (§3.3). */
+static void dst_create(struct mig_ctx *c, struct test_td *td)
+{
+	u64 ret = TDX_STATUS_HKID_NOT_FREE;
+	int i, hkid;
+
+	memset(td, 0, sizeof(*td));
+	td->sept = kunit_kcalloc(c->test, 64, sizeof(*td->sept), GFP_KERNEL);
+	td->mem = kunit_kcalloc(c->test, c->npages, sizeof(*td->mem), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(c->test, td->sept);
+	KUNIT_ASSERT_NOT_NULL(c->test, td->mem);
+	td->nr_mem = c->npages;
+	td->tdr = page_or_fail(c);
+	td->tdr_pa = pa(td->tdr);
+	for (hkid = EMU_PRIVATE_HKID_MIN; tdx_status_code(ret) == TDX_STATUS_HKID_NOT_FREE &&
+	     hkid < EMU_PRIVATE_HKID_MIN + EMU_NUM_PRIVATE_HKIDS; hkid++)
+		ret = tdx_mig_tdh_mng_create(td->tdr_pa, hkid);
+	KUNIT_ASSERT_EQ(c->test, ret, TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_key_config(td->tdr_pa), TDX_STATUS_SUCCESS);
+	for (i = 0; i < TEST_TDCX; i++) {
+		td->tdcx[i] = page_or_fail(c);
+		KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_addcx(td->tdr_pa, pa(td->tdcx[i])),
+				TDX_STATUS_SUCCESS);
+	}
+}
+
+static void streams_create(struct mig_ctx *c, struct test_td *td, struct page **migsc)
+{
+	int i;
+
+	for (i = 0; i < 1 + MIG_F_STREAMS; i++) {
+		migsc[i] = page_or_fail(c);
+		KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mig_stream_create(td->tdr_pa, pa(migsc[i])),
+				TDX_STATUS_SUCCESS);
+	}
+}
+
+/* The state bundles travel through one page list, shared by both ends. */
+static u64 state_list_info(struct mig_ctx *c, unsigned int npages)
+{
+	return tdx_page_list_info_encode(pa(c->state_list), npages - 1);
+}
+
+static u64 resume_cmd(u16 index)
+{
+	return tdx_migs_index_and_cmd_encode(index, TDX_MIGS_CMD_RESUME);
+}
+
+/* Export a state bundle (resuming while interrupted) and import it. */
+static void move_state(struct mig_ctx *c, int kind, u64 src_obj, u64 dst_obj, u16 index)
+{
+	u64 mbmd = mbmd_operand(c->s[0].mbmd), list = state_list_info(c, EMU_MAX_STATE_PAGES);
+	u64 new = tdx_migs_index_and_cmd_encode(index, TDX_MIGS_CMD_NEW), ret, pages = 0;
+	u64 (*exp)(u64, u64, u64, u64, u64 *) = kind == 0 ? tdx_mig_tdh_export_state_immutable :
+						kind == 1 ? tdx_mig_tdh_export_state_td :
+							    tdx_mig_tdh_export_state_vp;
+	u64 (*imp)(u64, u64, u64, u64) = kind == 0 ? tdx_mig_tdh_import_state_immutable :
+					 kind == 1 ? tdx_mig_tdh_import_state_td :
+						     tdx_mig_tdh_import_state_vp;
+	int n = 0;
+
+	ret = exp(src_obj, mbmd, list, new, &pages);
+	while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && n++ < MIG_RESUMES)
+		ret = exp(src_obj, mbmd, list, resume_cmd(index), &pages);
+	c->resumes += n;
+	KUNIT_ASSERT_EQ(c->test, ret, TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_GT(c->test, pages, 0ULL);
+	/* §10.2: the importer takes exactly the pages the exporter wrote. */
+	list = state_list_info(c, pages);
+	n = 0;
+	ret = imp(dst_obj, mbmd, list, new);
+	while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && n++ < MIG_RESUMES)
+		ret = imp(dst_obj, mbmd, list, resume_cmd(index));
+	c->resumes += n;
+	KUNIT_ASSERT_EQ(c->test, ret, TDX_STATUS_SUCCESS);
+}
+
+/* BLOCKW (resuming with the returned RCX), as the host does per batch. */
+static void blockw(struct mig_ctx *c, const u64 *gfns, unsigned int n)
+{
+	u64 *list = page_address(c->s[0].gpa_list), gl, ret;
+	unsigned int i;
+	int tries = 0;
+
+	for (i = 0; i < n; i++) {
+		struct tdx_gpa_entry e = { .gpa = gfns[i] << PAGE_SHIFT,
+					   .operation = TDX_GPA_OP_MIGRATE };
+
+		list[i] = tdx_gpa_entry_encode(&e);
+	}
+	gl = tdx_gpa_list_info_encode(pa(c->s[0].gpa_list), 0, n - 1);
+	do {
+		ret = tdx_mig_tdh_export_blockw(c->src->tdr_pa, &gl);
+	} while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && tries++ < MIG_RESUMES);
+	KUNIT_ASSERT_EQ(c->test, ret, TDX_STATUS_SUCCESS);
+}
+
+/* One MEM bundle of up to 512 pages: export on a stream, import it. */
+static void move_mem(struct mig_ctx *c, const u64 *gfns, unsigned int n)
+{
+	struct mig_stream *s = &c->s[c->next_stream];
+	u16 index = c->next_stream;
+	u64 *gpa = page_address(s->gpa_list), *bufs = page_address(s->buf_list);
+	u64 *newp = page_address(s->new_list), gl, ret, pages;
+	u64 mac1 = pa(s->mac[1]), mac0 = pa(s->mac[0]), mbmd = mbmd_operand(s->mbmd);
+	unsigned int i;
+	int tries = 0;
+
+	c->next_stream = (c->next_stream + 1) % MIG_F_STREAMS;
+	for (i = 0; i < n; i++) {
+		struct tdx_gpa_entry e = { .gpa = gfns[i] << PAGE_SHIFT,
+					   .operation = TDX_GPA_OP_MIGRATE };
+
+		gpa[i] = tdx_gpa_entry_encode(&e);
+		bufs[i] = tdx_page_list_entry_encode(pa(s->bufs[i]), false);
+	}
+	gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, n - 1);
+	ret = tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd, pa(s->buf_list),
+				     tdx_migs_index_and_cmd_encode(index, TDX_MIGS_CMD_NEW),
+				     mac0, mac1, &pages);
+	while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && tries++ < MIG_RESUMES)
+		ret = tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd, pa(s->buf_list),
+					     resume_cmd(index), mac0, mac1, &pages);
+	c->resumes += tries;
+	KUNIT_ASSERT_EQ(c->test, ret, TDX_STATUS_SUCCESS);
+
+	/* New pages for first imports; a re-import lands in the page it has. */
+	for (i = 0; i < n; i++) {
+		struct tdx_gpa_entry e;
+
+		KUNIT_ASSERT_TRUE(c->test, tdx_gpa_entry_decode(gpa[i], &e));
+		if (e.operation == TDX_GPA_OP_REMIGRATE)
+			c->remigrated++;
+		if (!c->dst->mem[gfns[i]])
+			c->dst->mem[gfns[i]] = page_or_fail(c);
+		newp[i] = tdx_page_list_entry_encode(pa(c->dst->mem[gfns[i]]),
+						     e.operation != TDX_GPA_OP_MIGRATE);
+	}
+	gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, n - 1);
+	tries = 0;
+	ret = tdx_mig_tdh_import_mem(c->dst->tdr_pa, &gl, mbmd, pa(s->buf_list),
+				     tdx_migs_index_and_cmd_encode(index, TDX_MIGS_CMD_NEW),
+				     mac0, mac1, pa(s->new_list));
+	while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && tries++ < MIG_RESUMES)
+		ret = tdx_mig_tdh_import_mem(c->dst->tdr_pa, &gl, mbmd, pa(s->buf_list),
+					     resume_cmd(index), mac0, mac1, pa(s->new_list));
+	c->resumes += tries;
+	KUNIT_ASSERT_EQ(c->test, ret, TDX_STATUS_SUCCESS);
+}
+
+/* Export and import every page marked in @which, 512 at a time. */
+static void move_pages(struct mig_ctx *c, unsigned long *which, bool block)
+{
+	u64 *gfns = kunit_kcalloc(c->test, MIG_BATCH, sizeof(*gfns), GFP_KERNEL);
+	unsigned int n = 0, gfn;
+
+	KUNIT_ASSERT_NOT_NULL(c->test, gfns);
+	for_each_set_bit(gfn, which, c->npages) {
+		gfns[n++] = gfn;
+		if (n < MIG_BATCH && gfn != find_last_bit(which, c->npages))
+			continue;
+		if (block) {
+			blockw(c, gfns, n);
+			/* TLB tracking: the blocking is visible once the epoch moves. */
+			KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mem_track(c->src->tdr_pa),
+					TDX_STATUS_SUCCESS);
+		}
+		move_mem(c, gfns, n);
+		n = 0;
+	}
+	bitmap_zero(which, c->npages);
+}
+
+/*
+ * The guest writes pages while it is exported: each write to a write-
+ * blocked page exits, the host unblocks it (the write fault) and marks it
+ * dirty, and the guest retries. Pending pages are accepted first.
+ */
+static void guest_dirties(struct mig_ctx *c, unsigned int round)
+{
+	struct tdx_emu_guest_op *ops;
+	unsigned int v, k, n;
+	u64 qual, gpa, ret;
+
+	ops = kunit_kcalloc(c->test, 129, sizeof(*ops), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(c->test, ops);
+	for (v = 0; v < c->src->nr_vcpus; v++) {
+		u64 tdvpr = pa(c->src->vcpu[v].tdvpr);
+		int entries = 0;
+
+		n = 0;
+		for (k = 0; k < 32; k++) {
+			u64 gfn = (97ULL * (round * 131 + v * 32 + k)) % c->npages;
+
+			ops[n++] = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_ACCEPT,
+							       gfn << PAGE_SHIFT };
+			ops[n++] = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_WRITE,
+							       (gfn << PAGE_SHIFT) + 8 * v,
+							       round << 8 | v };
+		}
+		ops[n++] = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_HLT };
+		KUNIT_ASSERT_EQ(c->test, tdx_emu_guest_program(tdvpr, ops, n), 0);
+		for (;;) {
+			ret = ktd_vp_enter(tdvpr, &qual, &gpa);
+			KUNIT_ASSERT_LT(c->test, ++entries, 100000);
+			if (ret == (TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT))
+				break;
+			if (ret == (TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EXTERNAL_INTERRUPT))
+				continue;
+			KUNIT_ASSERT_EQ(c->test, ret,
+					TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION);
+			KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_export_unblockw(c->src->tdr_pa, gpa &
+									     PAGE_MASK),
+					TDX_STATUS_SUCCESS);
+			set_bit(gpa >> PAGE_SHIFT, c->dirty);
+			c->unblockw++;
+		}
+	}
+}
+
+static void token(struct mig_ctx *c, bool start)
+{
+	u64 t = mbmd_operand(c->token);
+
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_export_track(c->src->tdr_pa, t, start),
+			TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_import_track(c->dst->tdr_pa, t), TDX_STATUS_SUCCESS);
+}
+
+static void setup(struct mig_ctx *c, struct kunit *test, unsigned int npages)
+{
+	u64 handle_s, handle_d, uuid_s[4], uuid_d[4];
+	int i, j;
+
+	memset(c, 0, sizeof(*c));
+	c->test = test;
+	c->npages = npages;
+	c->src = kunit_kzalloc(test, sizeof(*c->src), GFP_KERNEL);
+	c->dst = kunit_kzalloc(test, sizeof(*c->dst), GFP_KERNEL);
+	c->migtd_s = kunit_kzalloc(test, sizeof(*c->migtd_s), GFP_KERNEL);
+	c->migtd_d = kunit_kzalloc(test, sizeof(*c->migtd_d), GFP_KERNEL);
+	c->dirty = kunit_kcalloc(test, BITS_TO_LONGS(npages), sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c->src);
+	KUNIT_ASSERT_NOT_NULL(test, c->dst);
+	KUNIT_ASSERT_NOT_NULL(test, c->migtd_s);
+	KUNIT_ASSERT_NOT_NULL(test, c->migtd_d);
+	KUNIT_ASSERT_NOT_NULL(test, c->dirty);
+
+	ktd_td_build(test, c->migtd_s, 1, 1, 0, true);
+	ktd_td_build(test, c->migtd_d, 1, 1, 0, true);
+	/* The user TD: every 8th page left PENDING; bound before finalizing. */
+	ktd_td_build(test, c->src, npages, 4, 8, false);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_servtd_bind(c->src->tdr_pa, c->migtd_s->tdr_pa, 0,
+						      TDX_SERVTD_TYPE_MIGTD, 0, &handle_s, uuid_s),
+			TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	dst_create(c, c->dst);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_servtd_bind(c->dst->tdr_pa, c->migtd_d->tdr_pa, 0,
+						      TDX_SERVTD_TYPE_MIGTD, 0, &handle_d, uuid_d),
+			TDX_STATUS_SUCCESS);
+	streams_create(c, c->src, c->src_migsc);
+	streams_create(c, c->dst, c->dst_migsc);
+
+	for (i = 0; i < MIG_F_STREAMS; i++) {
+		struct mig_stream *s = &c->s[i];
+
+		s->mbmd = page_or_fail(c);
+		s->gpa_list = page_or_fail(c);
+		s->mac[0] = page_or_fail(c);
+		s->mac[1] = page_or_fail(c);
+		s->buf_list = page_or_fail(c);
+		s->new_list = page_or_fail(c);
+		for (j = 0; j < MIG_BATCH; j++)
+			s->bufs[j] = page_or_fail(c);
+	}
+	c->state_list = page_or_fail(c);
+	for (j = 0; j < EMU_MAX_STATE_PAGES; j++) {
+		c->state_pages[j] = page_or_fail(c);
+		((u64 *)page_address(c->state_list))[j] = pa(c->state_pages[j]);
+	}
+	c->token = page_or_fail(c);
+	exchange_keys(c, handle_s, uuid_s, handle_d, uuid_d);
+}
+
+/* The destination's SEPT mirrors the source's, added during MEMORY_IMPORT. */
+static void dst_sept(struct mig_ctx *c)
+{
+	u64 gpa, entry, level;
+
+	for (gpa = 0; gpa < (u64)c->npages << PAGE_SHIFT; gpa += SZ_2M) {
+		int l;
+
+		for (l = 3; l >= 1; l--) {
+			struct page *p;
+
+			if (l == 3 && gpa)
+				continue;
+			if (l == 2 && (gpa & (SZ_1G - 1)))
+				continue;
+			p = page_or_fail(c);
+			KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mem_sept_add(c->dst->tdr_pa, gpa, l,
+									  pa(p), &entry, &level),
+					TDX_STATUS_SUCCESS);
+			c->dst->sept[c->dst->nr_sept++] = p;
+		}
+	}
+}
+
+/* Create the destination's vCPUs; IMPORT.STATE.VP initializes them. */
+static void dst_vcpus(struct mig_ctx *c)
+{
+	int v, i;
+
+	for (v = 0; v < c->src->nr_vcpus; v++) {
+		struct test_vcpu *tv = &c->dst->vcpu[v];
+
+		tv->tdvpr = page_or_fail(c);
+		KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_vp_create(c->dst->tdr_pa, pa(tv->tdvpr)),
+				TDX_STATUS_SUCCESS);
+		c->dst->nr_vcpus++;
+		for (i = 0; i < TEST_VP_TDCX; i++) {
+			tv->tdcx[i] = page_or_fail(c);
+			KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_vp_addcx(pa(tv->tdvpr),
+								      pa(tv->tdcx[i])),
+					TDX_STATUS_SUCCESS);
+		}
+	}
+}
+
+/* Source and destination: same memory, same vCPUs, UUID carried over. */
+static void compare(struct mig_ctx *c)
+{
+	u8 *a = kunit_kmalloc(c->test, PAGE_SIZE, GFP_KERNEL);
+	u8 *b = kunit_kmalloc(c->test, PAGE_SIZE, GFP_KERNEL);
+	struct tdx_emu_vcpu_regs ra, rb;
+	unsigned int gfn, v, differ = 0;
+	u64 ua, ub;
+
+	KUNIT_ASSERT_NOT_NULL(c->test, a);
+	KUNIT_ASSERT_NOT_NULL(c->test, b);
+	for (gfn = 0; gfn < c->npages; gfn++) {
+		KUNIT_ASSERT_EQ(c->test, tdx_emu_read_private(c->src->tdr_pa,
+							      (u64)gfn << PAGE_SHIFT, a, PAGE_SIZE),
+				0);
+		KUNIT_ASSERT_EQ(c->test, tdx_emu_read_private(c->dst->tdr_pa,
+							      (u64)gfn << PAGE_SHIFT, b, PAGE_SIZE),
+				0);
+		differ += !!memcmp(a, b, PAGE_SIZE);
+		KUNIT_EXPECT_EQ(c->test, tdx_emu_sept_state(c->dst->tdr_pa, (u64)gfn << PAGE_SHIFT,
+							    0) == TDX_SEPT_PENDING,
+				tdx_emu_sept_state(c->src->tdr_pa, (u64)gfn << PAGE_SHIFT, 0) ==
+				TDX_SEPT_PENDING_EXPORTED_BLOCKEDW);
+	}
+	KUNIT_EXPECT_EQ(c->test, differ, 0U);
+	for (v = 0; v < c->src->nr_vcpus; v++) {
+		KUNIT_ASSERT_EQ(c->test, tdx_emu_vcpu_regs(pa(c->src->vcpu[v].tdvpr), &ra), 0);
+		KUNIT_ASSERT_EQ(c->test, tdx_emu_vcpu_regs(pa(c->dst->vcpu[v].tdvpr), &rb), 0);
+		KUNIT_EXPECT_TRUE(c->test, !memcmp(&ra, &rb, sizeof(ra)));
+	}
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_rd(c->src->tdr_pa, TDX_MD_TD_UUID, &ua),
+			TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_rd(c->dst->tdr_pa, TDX_MD_TD_UUID, &ub),
+			TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(c->test, ua, ub);
+}
+
+static void teardown(struct mig_ctx *c)
+{
+	struct test_td *tds[] = { c->src, c->dst };
+	struct page **migsc[] = { c->src_migsc, c->dst_migsc };
+	int t, i;
+
+	for (t = 0; t < 2; t++) {
+		ktd_td_release_key(c->test, tds[t]);
+		for (i = 0; i < 1 + MIG_F_STREAMS; i++)
+			ktd_reclaim(c->test, &migsc[t][i], EMU_PT_TDCX);
+		ktd_td_reclaim_all(c->test, tds[t], true);
+	}
+	ktd_td_teardown(c->test, c->migtd_s);
+	ktd_td_teardown(c->test, c->migtd_d);
+	KUNIT_EXPECT_EQ(c->test, tdx_emu_leaked_pages(), 0UL);
+
+	/* The host's own buffers. */
+	for (t = 0; t < MIG_F_STREAMS; t++) {
+		struct mig_stream *s = &c->s[t];
+
+		__free_page(s->mbmd);
+		__free_page(s->gpa_list);
+		__free_page(s->mac[0]);
+		__free_page(s->mac[1]);
+		__free_page(s->buf_list);
+		__free_page(s->new_list);
+		for (i = 0; i < MIG_BATCH; i++)
+			__free_page(s->bufs[i]);
+	}
+	for (i = 0; i < EMU_MAX_STATE_PAGES; i++)
+		__free_page(c->state_pages[i]);
+	__free_page(c->state_list);
+	__free_page(c->token);
+}
+
+/* The whole pre-copy migration, @epochs live epochs before the pause. */
+static void migrate(struct mig_ctx *c, unsigned int epochs)
+{
+	unsigned long *all;
+	u64 v;
+	int i;
+
+	all = kunit_kcalloc(c->test, BITS_TO_LONGS(c->npages), sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(c->test, all);
+	move_state(c, 0, c->src->tdr_pa, c->dst->tdr_pa, 0);
+	dst_sept(c);
+
+	bitmap_fill(all, c->npages);
+	move_pages(c, all, true);
+	for (c->epochs = 1; c->epochs < epochs; c->epochs++) {
+		guest_dirties(c, c->epochs);
+		token(c, false);
+		move_pages(c, c->dirty, true);
+	}
+	/* The last writes happen live, and go after the pause. */
+	guest_dirties(c, c->epochs);
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_export_pause(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	move_pages(c, c->dirty, false);
+	move_state(c, 1, c->src->tdr_pa, c->dst->tdr_pa, 0);
+	dst_vcpus(c);
+	for (i = 0; i < c->src->nr_vcpus; i++)
+		move_state(c, 2, pa(c->src->vcpu[i].tdvpr), pa(c->dst->vcpu[i].tdvpr),
+			   i % MIG_F_STREAMS);
+	token(c, true);
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_import_commit(c->dst->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_import_end(c->dst->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_rd(c->dst->tdr_pa, TDX_MD_TD_OP_STATE, &v),
+			TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(c->test, v, (u64)TDX_OP_STATE_RUNNABLE);
+	compare(c);
+}
+
+/*
+ * The acceptance run: 64 MiB with pending pages, 4 vCPUs, 3 epochs with
+ * the guest dirtying pages in between, two forward streams.
+ */
+static void migrate_64m_test(struct kunit *test)
+{
+	struct mig_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	ktd_require_emu(test);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	setup(c, test, SZ_64M / PAGE_SIZE);
+	migrate(c, 3);
+	KUNIT_EXPECT_GE(test, c->epochs, 3U);
+	KUNIT_EXPECT_GT(test, c->unblockw, 0UL);
+	KUNIT_EXPECT_GT(test, c->remigrated, 0UL);
+	kunit_info(test, "epochs %u, write faults %lu, re-exported pages %lu\n", c->epochs,
+		   c->unblockw, c->remigrated);
+	teardown(c);
+}
+
+/* The same on 4 MiB with an interrupt at every poll, then seeded ones. */
+static const struct {
+	enum tdx_emu_intr_mode mode;
+	u32 k;
+	u64 seed;
+} intr_cases[] = {
+	{ TDX_EMU_INTR_EVERY, 1, 0 },
+	{ TDX_EMU_INTR_RANDOM, 4, 1 },
+	{ TDX_EMU_INTR_RANDOM, 4, 2 },
+	{ TDX_EMU_INTR_RANDOM, 7, 3 },
+};
+
+static void intr_case_desc(const typeof(intr_cases[0]) *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "mode %d k %u seed %llu", p->mode, p->k, p->seed);
+}
+
+KUNIT_ARRAY_PARAM(intr_case, intr_cases, intr_case_desc);
+
+static void migrate_interrupted_test(struct kunit *test)
+{
+	const typeof(intr_cases[0]) *p = test->param_value;
+	struct mig_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	ktd_require_emu(test);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	setup(c, test, SZ_4M / PAGE_SIZE);
+	tdx_emu_set_intr_policy(p->mode, p->k, p->seed);
+	migrate(c, 3);
+	tdx_emu_set_intr_policy(TDX_EMU_INTR_NEVER, 0, 0);
+	KUNIT_EXPECT_GT(test, c->resumes, 0UL);
+	teardown(c);
+}
+
+static struct kunit_case mig_cases[] = {
+	KUNIT_CASE_SLOW(migrate_64m_test),
+	KUNIT_CASE_PARAM(migrate_interrupted_test, intr_case_gen_params),
+	{}
+};
+
+static struct kunit_suite mig_suite = {
+	.name = "tdx_mig_emu_migration",
+	.test_cases = mig_cases,
+};
+
+kunit_test_suite(mig_suite);
