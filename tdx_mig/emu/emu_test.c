@@ -114,7 +114,60 @@ static const struct {
 	  R(LIVE_IMPORT) | R(FAILED_IMPORT) },
 	{ "MEM.TRACK", SEAMCALL_TDH_MEM_TRACK, 0x3fe },
 	{ "MR.FINALIZE", SEAMCALL_TDH_MR_FINALIZE, R(INITIALIZED) },
+	/* §1.3: the migration leaves. */
+	{ "MIG.STREAM.CREATE", SEAMCALL_TDH_MIG_STREAM_CREATE, R(UNINITIALIZED) |
+	  R(INITIALIZED) | R(RUNNABLE) },
+	{ "EXPORT.STATE.IMMUTABLE", SEAMCALL_TDH_EXPORT_STATE_IMMUTABLE, R(RUNNABLE) |
+	  R(LIVE_IMPORT) },
+	{ "EXPORT.STATE.TD", SEAMCALL_TDH_EXPORT_STATE_TD, R(PAUSED_EXPORT) },
+	{ "EXPORT.STATE.VP", SEAMCALL_TDH_EXPORT_STATE_VP, R(PAUSED_EXPORT) },
+	{ "EXPORT.MEM", SEAMCALL_TDH_EXPORT_MEM, R(LIVE_EXPORT) | R(PAUSED_EXPORT) |
+	  R(POST_EXPORT) },
+	{ "EXPORT.BLOCKW", SEAMCALL_TDH_EXPORT_BLOCKW, R(LIVE_EXPORT) },
+	{ "EXPORT.UNBLOCKW", SEAMCALL_TDH_EXPORT_UNBLOCKW, R(RUNNABLE) | R(LIVE_EXPORT) |
+	  R(PAUSED_EXPORT) | R(POST_EXPORT) },
+	{ "EXPORT.TRACK", SEAMCALL_TDH_EXPORT_TRACK, R(LIVE_EXPORT) | R(PAUSED_EXPORT) },
+	{ "EXPORT.PAUSE", SEAMCALL_TDH_EXPORT_PAUSE, R(LIVE_EXPORT) },
+	{ "EXPORT.ABORT", SEAMCALL_TDH_EXPORT_ABORT, R(LIVE_EXPORT) | R(PAUSED_EXPORT) |
+	  R(POST_EXPORT) },
+	{ "EXPORT.RESTORE", SEAMCALL_TDH_EXPORT_RESTORE, R(RUNNABLE) },
+	{ "IMPORT.STATE.IMMUTABLE", SEAMCALL_TDH_IMPORT_STATE_IMMUTABLE, R(UNINITIALIZED) },
+	{ "IMPORT.STATE.TD", SEAMCALL_TDH_IMPORT_STATE_TD, R(MEMORY_IMPORT) },
+	{ "IMPORT.STATE.VP", SEAMCALL_TDH_IMPORT_STATE_VP, R(STATE_IMPORT) },
+	{ "IMPORT.MEM", SEAMCALL_TDH_IMPORT_MEM, R(MEMORY_IMPORT) | R(STATE_IMPORT) |
+	  R(POST_IMPORT) | R(LIVE_IMPORT) },
+	{ "IMPORT.TRACK", SEAMCALL_TDH_IMPORT_TRACK, R(MEMORY_IMPORT) | R(STATE_IMPORT) },
+	{ "IMPORT.COMMIT", SEAMCALL_TDH_IMPORT_COMMIT, R(POST_IMPORT) },
+	{ "IMPORT.END", SEAMCALL_TDH_IMPORT_END, R(POST_IMPORT) | R(LIVE_IMPORT) },
+	{ "IMPORT.ABORT", SEAMCALL_TDH_IMPORT_ABORT, R(MEMORY_IMPORT) | R(STATE_IMPORT) |
+	  R(POST_IMPORT) | R(FAILED_IMPORT) },
 };
+
+/* A migration leaf with a reserved bit set in R10, so it fails past the state check. */
+static u64 call_mig_leaf(struct test_td *td, u16 leaf, struct page *busy_page)
+{
+	struct tdx_mig_args a = {
+		.rcx = td->tdr_pa, .rdx = td->tdr_pa, .r10 = BIT_ULL(40),
+	};
+
+	switch (leaf) {
+	case SEAMCALL_TDH_MIG_STREAM_CREATE:
+		return tdx_mig_tdh_mig_stream_create(td->tdr_pa, ktd_pa(busy_page));
+	case SEAMCALL_TDH_EXPORT_STATE_VP:
+	case SEAMCALL_TDH_IMPORT_STATE_VP:
+		a.rcx = ktd_pa(td->vcpu[0].tdvpr);
+		break;
+	case SEAMCALL_TDH_EXPORT_BLOCKW:
+	case SEAMCALL_TDH_EXPORT_RESTORE:
+	case SEAMCALL_TDH_EXPORT_UNBLOCKW:
+	case SEAMCALL_TDH_EXPORT_MEM:
+	case SEAMCALL_TDH_IMPORT_MEM:
+		/* RCX: a GPA list in format 1, or a PAGE_INFO with level 1. */
+		a.rcx = 1;
+		break;
+	}
+	return tdx_mig_seamcall(leaf, &a);
+}
 
 /*
  * Call @leaf with operands that pass the OP_STATE check and then fail, or
@@ -163,7 +216,7 @@ static u64 call_leaf(struct test_td *td, u16 leaf, struct page *busy_page,
 	case SEAMCALL_TDH_MR_FINALIZE:
 		return tdx_mig_tdh_mr_finalize(td->tdr_pa);
 	}
-	return INVALID_RAX;
+	return call_mig_leaf(td, leaf, busy_page);
 }
 
 static void op_state_table_test(struct kunit *test)

@@ -259,6 +259,32 @@ void tdx_emu_release_tdr(u64 tdr_pa, bool exclusive)
 }
 EXPORT_SYMBOL_GPL(tdx_emu_release_tdr);
 
+/**
+ * tdx_emu_gcm - one AES-256-GCM operation through the model's crypto path
+ * @key: 32 bytes
+ * @iv: the 12-byte IV
+ * @aad: at most 32 bytes of AAD
+ * @aad_len: its length
+ * @in: one page of input, or NULL to only authenticate @aad
+ * @out: one page of output (with @in)
+ * @tag: written on encryption, checked on decryption
+ * @encrypt: the direction
+ *
+ * For known-answer tests. Return: 0 or -EBADMSG.
+ */
+int tdx_emu_gcm(const u8 *key, const struct tdx_migs_iv *iv, const void *aad,
+		unsigned int aad_len, struct page *in, struct page *out, u8 *tag, bool encrypt)
+{
+	struct emu_crypto *c = emu_crypto_get();
+	int ret;
+
+	ret = emu_gcm(c, key, iv, aad, aad_len, in ? &in : NULL, in ? &out : NULL, in ? 1 : 0,
+		      tag, encrypt);
+	emu_crypto_put(c);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdx_emu_gcm);
+
 /** tdx_emu_leaked_pages - pages given to the model and not yet reclaimed */
 unsigned long tdx_emu_leaked_pages(void)
 {
