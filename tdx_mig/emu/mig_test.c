@@ -228,18 +228,12 @@ static void blockw(struct mig_ctx *c, const u64 *gfns, unsigned int n)
 	KUNIT_ASSERT_EQ(c->test, ret, TDX_STATUS_SUCCESS);
 }
 
-/* One MEM bundle of up to 512 pages: export on a stream, import it. */
-static void move_mem(struct mig_ctx *c, const u64 *gfns, unsigned int n)
+/* Fill a stream's GPA and buffer lists for @n pages to MIGRATE. */
+static void mem_lists(struct mig_ctx *c, struct mig_stream *s, const u64 *gfns, unsigned int n)
 {
-	struct mig_stream *s = &c->s[c->next_stream];
-	u16 index = c->next_stream;
 	u64 *gpa = page_address(s->gpa_list), *bufs = page_address(s->buf_list);
-	u64 *newp = page_address(s->new_list), gl, ret, pages;
-	u64 mac1 = pa(s->mac[1]), mac0 = pa(s->mac[0]), mbmd = mbmd_operand(s->mbmd);
 	unsigned int i;
-	int tries = 0;
 
-	c->next_stream = (c->next_stream + 1) % MIG_F_STREAMS;
 	for (i = 0; i < n; i++) {
 		struct tdx_gpa_entry e = { .gpa = gfns[i] << PAGE_SHIFT,
 					   .operation = TDX_GPA_OP_MIGRATE };
@@ -247,15 +241,34 @@ static void move_mem(struct mig_ctx *c, const u64 *gfns, unsigned int n)
 		gpa[i] = tdx_gpa_entry_encode(&e);
 		bufs[i] = tdx_page_list_entry_encode(pa(s->bufs[i]), false);
 	}
-	gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, n - 1);
-	ret = tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd, pa(s->buf_list),
+}
+
+/* EXPORT.MEM of the lists already filled, resuming while interrupted. */
+static u64 mem_export(struct mig_ctx *c, u16 index, unsigned int n)
+{
+	struct mig_stream *s = &c->s[index];
+	u64 gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, n - 1), ret, pages;
+	int tries = 0;
+
+	ret = tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd), pa(s->buf_list),
 				     tdx_migs_index_and_cmd_encode(index, TDX_MIGS_CMD_NEW),
-				     mac0, mac1, &pages);
+				     pa(s->mac[0]), pa(s->mac[1]), &pages);
 	while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && tries++ < MIG_RESUMES)
-		ret = tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd, pa(s->buf_list),
-					     resume_cmd(index), mac0, mac1, &pages);
+		ret = tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd),
+					     pa(s->buf_list), resume_cmd(index), pa(s->mac[0]),
+					     pa(s->mac[1]), &pages);
 	c->resumes += tries;
-	KUNIT_ASSERT_EQ(c->test, ret, TDX_STATUS_SUCCESS);
+	return ret;
+}
+
+/* IMPORT.MEM of what the stream's buffers hold, new pages as needed. */
+static u64 mem_import(struct mig_ctx *c, u16 index, const u64 *gfns, unsigned int n)
+{
+	struct mig_stream *s = &c->s[index];
+	u64 *gpa = page_address(s->gpa_list), *newp = page_address(s->new_list);
+	u64 gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, n - 1), ret;
+	unsigned int i;
+	int tries = 0;
 
 	/* New pages for first imports; a re-import lands in the page it has. */
 	for (i = 0; i < n; i++) {
@@ -269,16 +282,26 @@ static void move_mem(struct mig_ctx *c, const u64 *gfns, unsigned int n)
 		newp[i] = tdx_page_list_entry_encode(pa(c->dst->mem[gfns[i]]),
 						     e.operation != TDX_GPA_OP_MIGRATE);
 	}
-	gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, n - 1);
-	tries = 0;
-	ret = tdx_mig_tdh_import_mem(c->dst->tdr_pa, &gl, mbmd, pa(s->buf_list),
+	ret = tdx_mig_tdh_import_mem(c->dst->tdr_pa, &gl, mbmd_operand(s->mbmd), pa(s->buf_list),
 				     tdx_migs_index_and_cmd_encode(index, TDX_MIGS_CMD_NEW),
-				     mac0, mac1, pa(s->new_list));
+				     pa(s->mac[0]), pa(s->mac[1]), pa(s->new_list));
 	while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && tries++ < MIG_RESUMES)
-		ret = tdx_mig_tdh_import_mem(c->dst->tdr_pa, &gl, mbmd, pa(s->buf_list),
-					     resume_cmd(index), mac0, mac1, pa(s->new_list));
+		ret = tdx_mig_tdh_import_mem(c->dst->tdr_pa, &gl, mbmd_operand(s->mbmd),
+					     pa(s->buf_list), resume_cmd(index), pa(s->mac[0]),
+					     pa(s->mac[1]), pa(s->new_list));
 	c->resumes += tries;
-	KUNIT_ASSERT_EQ(c->test, ret, TDX_STATUS_SUCCESS);
+	return ret;
+}
+
+/* One MEM bundle of up to 512 pages: export on a stream, import it. */
+static void move_mem(struct mig_ctx *c, const u64 *gfns, unsigned int n)
+{
+	u16 index = c->next_stream;
+
+	c->next_stream = (c->next_stream + 1) % MIG_F_STREAMS;
+	mem_lists(c, &c->s[index], gfns, n);
+	KUNIT_ASSERT_EQ(c->test, mem_export(c, index, n), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(c->test, mem_import(c, index, gfns, n), TDX_STATUS_SUCCESS);
 }
 
 /* Export and import every page marked in @which, 512 at a time. */
@@ -505,6 +528,19 @@ static void teardown(struct mig_ctx *c)
 
 	for (t = 0; t < 2; t++) {
 		ktd_td_release_key(c->test, tds[t]);
+		/* Pages offered to failed imports never left the host. */
+		for (i = 0; t && i < tds[t]->nr_mem; i++) {
+			u64 type, owner, ret;
+
+			if (!tds[t]->mem[i])
+				continue;
+			ret = tdx_mig_tdh_phymem_page_reclaim(pa(tds[t]->mem[i]), &type, &owner);
+			KUNIT_EXPECT_TRUE(c->test, ret == TDX_STATUS_SUCCESS ||
+					  ret == (TDX_STATUS_PAGE_METADATA_INCORRECT |
+						  TDX_OPID_RCX));
+			__free_page(tds[t]->mem[i]);
+			tds[t]->mem[i] = NULL;
+		}
 		for (i = 0; i < 1 + MIG_F_STREAMS; i++)
 			ktd_reclaim(c->test, &migsc[t][i], EMU_PT_TDCX);
 		ktd_td_reclaim_all(c->test, tds[t], true);
@@ -623,6 +659,336 @@ static void migrate_interrupted_test(struct kunit *test)
 	teardown(c);
 }
 
+/* A small migration taken up to MEMORY_IMPORT, for the negative tests. */
+static struct mig_ctx *neg_setup(struct kunit *test)
+{
+	struct mig_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	ktd_require_emu(test);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	setup(c, test, 16);
+	move_state(c, 0, c->src->tdr_pa, c->dst->tdr_pa, 0);
+	dst_sept(c);
+	return c;
+}
+
+static u64 op_state(struct mig_ctx *c, struct test_td *td)
+{
+	u64 v = ~0ULL;
+
+	KUNIT_EXPECT_EQ(c->test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_OP_STATE, &v),
+			TDX_STATUS_SUCCESS);
+	return v;
+}
+
+/* Each receiver check of the immutable bundle's MBMD (§2.1): all fatal. */
+static const struct {
+	const char *name;
+	unsigned int offset;
+	u8 xor;
+	u64 status;
+} immutable_tamper[] = {
+	{ "size", 0, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "mig_version", 2, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "migs_index", 4, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "mb_type", 6, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "reserved", 7, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "mb_counter", 8, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "mig_epoch", 12, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "iv_counter", 16, 0x01, TDX_STATUS_INCORRECT_MBMD_MAC },
+	{ "num_f_migs", 24, 0x04, TDX_STATUS_NUM_MIGS_HIGHER_THAN_CREATED },
+	{ "sys_md_pages", 28, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "mac", 40, 0x01, TDX_STATUS_INCORRECT_MBMD_MAC },
+};
+
+static void immutable_desc(const typeof(immutable_tamper[0]) *t, char *desc)
+{
+	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(immutable, immutable_tamper, immutable_desc);
+
+static void immutable_tamper_test(struct kunit *test)
+{
+	const typeof(immutable_tamper[0]) *t = test->param_value;
+	struct mig_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	u64 mbmd, list, pages = 0;
+	u8 *raw;
+
+	ktd_require_emu(test);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	setup(c, test, 16);
+	mbmd = mbmd_operand(c->s[0].mbmd);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa, mbmd,
+								 state_list_info(c, 8), 0, &pages),
+			TDX_STATUS_SUCCESS);
+	raw = page_address(c->s[0].mbmd);
+	raw[t->offset] ^= t->xor;
+	list = state_list_info(c, pages);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_state_immutable(c->dst->tdr_pa, mbmd, list, 0),
+			t->status | TDX_STATUS_FATAL_BIT);
+	KUNIT_EXPECT_EQ(test, op_state(c, c->dst), (u64)TDX_OP_STATE_FAILED_IMPORT);
+	/* The source is untouched: an abort returns it to RUNNABLE. */
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_abort(c->src->tdr_pa, 0), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, op_state(c, c->src), (u64)TDX_OP_STATE_RUNNABLE);
+	teardown(c);
+}
+
+/*
+ * MEM bundles: a bad MBMD is refused without failing the import (§2.1); a
+ * replayed bundle is refused the same way; a bad page MAC fails it.
+ */
+static void mem_tamper_test(struct kunit *test)
+{
+	struct mig_ctx *c = neg_setup(test);
+	static const u64 gfns[] = { 0, 1, 2, 3 };
+	struct tdx_mbmd *m = page_address(c->s[0].mbmd), saved;
+	u8 *mac = page_address(c->s[0].mac[0]);
+
+	mem_lists(c, &c->s[0], gfns, 4);
+	blockw(c, gfns, 4);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	mem_lists(c, &c->s[0], gfns, 4);
+	KUNIT_ASSERT_EQ(test, mem_export(c, 0, 4), TDX_STATUS_SUCCESS);
+	saved = *m;
+
+	m->hdr.mb_counter = cpu_to_le32(le32_to_cpu(m->hdr.mb_counter) + 1);
+	KUNIT_EXPECT_EQ(test, mem_import(c, 0, gfns, 4), TDX_STATUS_INVALID_MBMD);
+	*m = saved;
+	m->mac[3] ^= 1;
+	KUNIT_EXPECT_EQ(test, mem_import(c, 0, gfns, 4), TDX_STATUS_INCORRECT_MBMD_MAC);
+	*m = saved;
+	m->mem = cpu_to_le64(5);
+	KUNIT_EXPECT_EQ(test, mem_import(c, 0, gfns, 4), TDX_STATUS_INVALID_MBMD);
+	*m = saved;
+	KUNIT_EXPECT_EQ(test, op_state(c, c->dst), (u64)TDX_OP_STATE_MEMORY_IMPORT);
+
+	/* The genuine bundle still imports; a replay of it does not. */
+	KUNIT_EXPECT_EQ(test, mem_import(c, 0, gfns, 4), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, mem_import(c, 0, gfns, 4), TDX_STATUS_INVALID_MBMD);
+
+	/* The next bundle with a page MAC flipped ends the import. */
+	blockw(c, (u64[]){ 4 }, 1);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	mem_lists(c, &c->s[0], (u64[]){ 4 }, 1);
+	KUNIT_ASSERT_EQ(test, mem_export(c, 0, 1), TDX_STATUS_SUCCESS);
+	mac[0] ^= 1;
+	KUNIT_EXPECT_EQ(test, mem_import(c, 0, (u64[]){ 4 }, 1),
+			TDX_STATUS_INVALID_PAGE_MAC | TDX_OPID_GPA_LIST_ENTRY | TDX_STATUS_FATAL_BIT);
+	KUNIT_EXPECT_EQ(test, op_state(c, c->dst), (u64)TDX_OP_STATE_FAILED_IMPORT);
+	teardown(c);
+}
+
+/* Epoch tokens: an epoch that does not grow, and a lost bundle (§2.2 c). */
+static void token_test(struct kunit *test)
+{
+	struct mig_ctx *c = neg_setup(test);
+	struct tdx_mbmd *t = page_address(c->token);
+	static const u64 gfns[] = { 5 };
+	u64 tok = mbmd_operand(c->token);
+
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_track(c->src->tdr_pa, tok, false),
+			TDX_STATUS_SUCCESS);
+	t->hdr.mig_epoch = 0;
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_track(c->dst->tdr_pa, tok),
+			TDX_STATUS_INVALID_MBMD | TDX_STATUS_FATAL_BIT);
+	KUNIT_EXPECT_EQ(test, op_state(c, c->dst), (u64)TDX_OP_STATE_FAILED_IMPORT);
+	teardown(c);
+
+	/* A bundle exported but never imported: the next token's total_mb tells. */
+	c = neg_setup(test);
+	tok = mbmd_operand(c->token);
+	blockw(c, gfns, 1);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	mem_lists(c, &c->s[0], gfns, 1);
+	KUNIT_ASSERT_EQ(test, mem_export(c, 0, 1), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_track(c->src->tdr_pa, tok, false),
+			TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_track(c->dst->tdr_pa, tok),
+			TDX_STATUS_INVALID_MBMD | TDX_STATUS_FATAL_BIT);
+	teardown(c);
+}
+
+/*
+ * A page exported twice in one epoch: the exporter only needs it dirty
+ * and accepts; the importer aborts with MIGRATED_IN_CURRENT_EPOCH (§10.1).
+ */
+static void twice_in_epoch_test(struct kunit *test)
+{
+	struct mig_ctx *c = neg_setup(test);
+	static const u64 gfns[] = { 6 };
+	struct tdx_emu_guest_op op[2] = {
+		{ TDX_EMU_GUEST_WRITE, 6 << PAGE_SHIFT, 0x77 }, { TDX_EMU_GUEST_HLT },
+	};
+	u64 tdvpr = pa(c->src->vcpu[0].tdvpr), qual, gpa;
+
+	move_pages(c, (unsigned long[]){ BIT(6) }, true);
+	KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(tdvpr, op, 2), 0);
+	KUNIT_ASSERT_EQ(test, ktd_vp_enter(tdvpr, &qual, &gpa),
+			TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_unblockw(c->src->tdr_pa, gpa),
+			TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, ktd_vp_enter(tdvpr, &qual, &gpa),
+			TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT);
+	blockw(c, gfns, 1);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	mem_lists(c, &c->s[0], gfns, 1);
+	KUNIT_EXPECT_EQ(test, mem_export(c, 0, 1), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, mem_import(c, 0, gfns, 1),
+			TDX_STATUS_MIGRATED_IN_CURRENT_EPOCH | TDX_OPID_GPA_LIST_ENTRY |
+			TDX_STATUS_FATAL_BIT);
+	teardown(c);
+}
+
+/*
+ * A page cancelled (its destination entry becomes REMOVED in this epoch)
+ * cannot be imported over again in the same epoch (§10.1 item 3).
+ */
+static void import_over_removed_test(struct kunit *test)
+{
+	struct mig_ctx *c = neg_setup(test);
+	static const u64 gfns[] = { 7 };
+	u64 *gpa = page_address(c->s[0].gpa_list);
+
+	move_pages(c, (unsigned long[]){ BIT(7) }, true);
+	/* A new epoch: a page imported in this one could not be cancelled. */
+	token(c, false);
+	gpa[0] = tdx_gpa_entry_encode(&(struct tdx_gpa_entry){ .gpa = 7 << PAGE_SHIFT,
+							       .operation = TDX_GPA_OP_CANCEL });
+	KUNIT_ASSERT_EQ(test, mem_export(c, 0, 1), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, mem_import(c, 0, gfns, 1), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tdx_emu_sept_state(c->dst->tdr_pa, 7 << PAGE_SHIFT, 0),
+			TDX_SEPT_REMOVED);
+	KUNIT_EXPECT_EQ(test, tdx_emu_sept_state(c->src->tdr_pa, 7 << PAGE_SHIFT, 0),
+			TDX_SEPT_MAPPED);
+	/* The cancelled page went back to the host; a new one is offered. */
+	__free_page(c->dst->mem[7]);
+	c->dst->mem[7] = NULL;
+	blockw(c, gfns, 1);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	mem_lists(c, &c->s[0], gfns, 1);
+	KUNIT_ASSERT_EQ(test, mem_export(c, 0, 1), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, mem_import(c, 0, gfns, 1),
+			TDX_STATUS_DISALLOWED_IMPORT_OVER_REMOVED | TDX_OPID_GPA_LIST_ENTRY |
+			TDX_STATUS_FATAL_BIT);
+	teardown(c);
+}
+
+/* A busy stream, and a resumption that changes an operand (§1.3). */
+static void migsc_busy_resume_test(struct kunit *test)
+{
+	struct mig_ctx *c = neg_setup(test);
+	struct mig_stream *s = &c->s[1];
+	u64 gfns[16], gl, ret, pages, rcx_after;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		gfns[i] = i;
+	KUNIT_ASSERT_EQ(test, tdx_emu_hold_migsc(c->src->tdr_pa, tdx_migsc_link_of_forward(1)), 0);
+	mem_lists(c, s, gfns, 1);
+	gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, 0);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd),
+						     pa(s->buf_list),
+						     tdx_migs_index_and_cmd_encode(1, 0),
+						     pa(s->mac[0]), pa(s->mac[1]), &pages),
+			TDX_STATUS_OPERAND_BUSY | TDX_OPID_MIGSC);
+	tdx_emu_release_migsc(c->src->tdr_pa, tdx_migsc_link_of_forward(1));
+
+	/* Interrupted after each entry; every changed operand is refused. */
+	blockw(c, gfns, 16);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	mem_lists(c, s, gfns, 16);
+	tdx_emu_set_intr_policy(TDX_EMU_INTR_EVERY, 1, 0);
+	gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, 15);
+	ret = tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd), pa(s->buf_list),
+				     tdx_migs_index_and_cmd_encode(1, 0), pa(s->mac[0]),
+				     pa(s->mac[1]), &pages);
+	KUNIT_ASSERT_EQ(test, ret, TDX_STATUS_INTERRUPTED_RESUMABLE);
+	rcx_after = gl;
+	gl = rcx_after ^ BIT_ULL(3);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd),
+						     pa(s->buf_list), resume_cmd(1), pa(s->mac[0]),
+						     pa(s->mac[1]), &pages),
+			TDX_STATUS_INVALID_RESUMPTION);
+	gl = rcx_after;
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd),
+						     pa(s->new_list), resume_cmd(1), pa(s->mac[0]),
+						     pa(s->mac[1]), &pages),
+			TDX_STATUS_INVALID_RESUMPTION);
+	gl = rcx_after;
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd),
+						     pa(s->buf_list), resume_cmd(1), pa(s->mac[1]),
+						     pa(s->mac[1]), &pages),
+			TDX_STATUS_INVALID_RESUMPTION);
+	gl = rcx_after;
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd),
+						     pa(s->buf_list), resume_cmd(1), pa(s->mac[0]),
+						     pa(s->mac[0]), &pages),
+			TDX_STATUS_INVALID_RESUMPTION);
+	/* The same operands again: it goes on to the end. */
+	gl = rcx_after;
+	do {
+		ret = tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd),
+					     pa(s->buf_list), resume_cmd(1), pa(s->mac[0]),
+					     pa(s->mac[1]), &pages);
+	} while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE);
+	tdx_emu_set_intr_policy(TDX_EMU_INTR_NEVER, 0, 0);
+	KUNIT_EXPECT_EQ(test, ret, TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, mem_import(c, 1, gfns, 16), TDX_STATUS_SUCCESS);
+	teardown(c);
+}
+
+/*
+ * A NEW EXPORT.STATE.IMMUTABLE that fails in its page loop keeps its side
+ * effects (§10.2): EXPORT_COUNT counted, MIG_DEC_KEY_SET consumed, the TD
+ * still RUNNABLE; a retry needs the MigTD to write the key again.
+ */
+static void failed_immutable_test(struct kunit *test)
+{
+	struct mig_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	u64 *list, v, pages, good;
+
+	ktd_require_emu(test);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	setup(c, test, 16);
+	list = page_address(c->state_list);
+	good = list[1];
+	list[1] = good | (40ULL << EMU_HKID_SHIFT);	/* a private key ID */
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa,
+								 mbmd_operand(c->s[0].mbmd),
+								 state_list_info(c, 8), 0, &pages),
+			TDX_STATUS_OPERAND_INVALID | TDX_OPID_MIG_BUFF_LIST_ENTRY);
+	list[1] = good;
+	KUNIT_EXPECT_EQ(test, op_state(c, c->src), (u64)TDX_OP_STATE_RUNNABLE);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_rd(c->src->tdr_pa, TDX_MD_TD_EXPORT_COUNT, &v),
+			TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, v, 1ULL);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_rd(c->src->tdr_pa, TDX_MD_TD_MIG_DEC_KEY_SET, &v),
+			TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, v, 0ULL);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa,
+								 mbmd_operand(c->s[0].mbmd),
+								 state_list_info(c, 8), 0, &pages),
+			TDX_STATUS_MIGRATION_DECRYPTION_KEY_NOT_SET);
+	teardown(c);
+}
+
+static struct kunit_case mig_neg_cases[] = {
+	KUNIT_CASE_PARAM(immutable_tamper_test, immutable_gen_params),
+	KUNIT_CASE(mem_tamper_test),
+	KUNIT_CASE(token_test),
+	KUNIT_CASE(twice_in_epoch_test),
+	KUNIT_CASE(import_over_removed_test),
+	KUNIT_CASE(migsc_busy_resume_test),
+	KUNIT_CASE(failed_immutable_test),
+	{}
+};
+
+static struct kunit_suite mig_neg_suite = {
+	.name = "tdx_mig_emu_migration_neg",
+	.test_cases = mig_neg_cases,
+};
+
 static struct kunit_case mig_cases[] = {
 	KUNIT_CASE_SLOW(migrate_64m_test),
 	KUNIT_CASE_PARAM(migrate_interrupted_test, intr_case_gen_params),
@@ -634,4 +1000,4 @@ static struct kunit_suite mig_suite = {
 	.test_cases = mig_cases,
 };
 
-kunit_test_suite(mig_suite);
+kunit_test_suites(&mig_suite, &mig_neg_suite);

@@ -285,6 +285,34 @@ int tdx_emu_gcm(const u8 *key, const struct tdx_migs_iv *iv, const void *aad,
 }
 EXPORT_SYMBOL_GPL(tdx_emu_gcm);
 
+/** tdx_emu_hold_migsc - hold a stream's MIGSC lock, as a concurrent leaf would */
+int tdx_emu_hold_migsc(u64 tdr_pa, unsigned int link)
+{
+	struct emu_migsc *migsc;
+	struct emu_td *td;
+	int ret = 0;
+
+	ret = td_get(tdr_pa, EMU_LOCK_SHARED, &td);
+	if (ret)
+		return ret;
+	if (link >= td->num_migs || emu_migsc_lock(td, link, &migsc))
+		ret = -EBUSY;
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdx_emu_hold_migsc);
+
+void tdx_emu_release_migsc(u64 tdr_pa, unsigned int link)
+{
+	struct emu_td *td;
+
+	if (td_get(tdr_pa, EMU_LOCK_SHARED, &td))
+		return;
+	emu_migsc_unlock(td, link);
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+}
+EXPORT_SYMBOL_GPL(tdx_emu_release_migsc);
+
 /** tdx_emu_leaked_pages - pages given to the model and not yet reclaimed */
 unsigned long tdx_emu_leaked_pages(void)
 {
