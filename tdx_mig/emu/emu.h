@@ -177,6 +177,9 @@ struct emu_vcpu *emu_vcpu_of(struct emu_pamt_entry *e);
 u64 emu_td_lock(u64 tdr_pa, int opid, enum emu_lock_mode mode, struct emu_td **out);
 u64 emu_td_check_keys(struct emu_td *td);
 u64 emu_td_check_built(struct emu_td *td);
+u64 emu_leaf_begin(u16 leaf, u64 tdr_pa, int reg, enum emu_lock_mode td_mode,
+		   enum emu_lock_mode op_mode, struct emu_td **td);
+void emu_leaf_end(struct emu_td *td, enum emu_lock_mode td_mode, enum emu_lock_mode op_mode);
 void emu_td_unlock(struct emu_td *td, enum emu_lock_mode mode);
 bool emu_op_state_allows(u16 leaf, enum tdx_op_state state);
 u64 emu_mng_create(struct tdx_mig_args *a);

@@ -40,35 +40,6 @@ static bool is_pending(enum tdx_sept_state s)
 	return s >= TDX_SEPT_PENDING;
 }
 
-/* Lock the TD in @reg (shared) and its OP_STATE, and check both. */
-static u64 export_begin(u16 leaf, u64 tdr_pa, int reg, enum emu_lock_mode op_mode,
-			struct emu_td **td)
-{
-	u64 ret;
-
-	ret = emu_td_lock(tdr_pa, reg, EMU_LOCK_SHARED, td);
-	if (ret)
-		return ret;
-	ret = emu_td_check_built(*td);
-	if (!ret)
-		ret = emu_op_state_lock(*td, op_mode);
-	if (ret)
-		goto unlock_td;
-	if (emu_op_state_allows(leaf, (*td)->op_state))
-		return TDX_STATUS_SUCCESS;
-	ret = TDX_STATUS_OP_STATE_INCORRECT;
-	emu_op_state_unlock(*td, op_mode);
-unlock_td:
-	emu_td_unlock(*td, EMU_LOCK_SHARED);
-	return ret;
-}
-
-static void export_end(struct emu_td *td, enum emu_lock_mode op_mode)
-{
-	emu_op_state_unlock(td, op_mode);
-	emu_td_unlock(td, EMU_LOCK_SHARED);
-}
-
 /* The plaintext of each state bundle, in this CPU's scratch pages. */
 static unsigned int fill_immutable(struct emu_td *td, struct emu_vcpu *unused,
 				   struct emu_crypto *c)
@@ -306,7 +277,8 @@ u64 emu_export_state_immutable(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = export_begin(exp_immutable.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_begin(exp_immutable.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
+			     EMU_LOCK_EXCLUSIVE, &td);
 	if (ret)
 		return ret;
 	if (td->num_migs < TDX_MIN_MIGS)
@@ -315,7 +287,7 @@ u64 emu_export_state_immutable(struct tdx_mig_args *a)
 		ret = state_export_run(&exp_immutable, exp_immutable.leaf, td, NULL, a);
 	if (ret == TDX_STATUS_SUCCESS)
 		td->op_state = TDX_OP_STATE_LIVE_EXPORT;
-	export_end(td, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
 	return ret;
 }
 
@@ -325,11 +297,12 @@ u64 emu_export_state_td(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = export_begin(exp_td.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &td);
+	ret = emu_leaf_begin(exp_td.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, EMU_LOCK_SHARED,
+			     &td);
 	if (ret)
 		return ret;
 	ret = state_export_run(&exp_td, exp_td.leaf, td, NULL, a);
-	export_end(td, EMU_LOCK_SHARED);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
 	return ret;
 }
 
@@ -346,7 +319,8 @@ u64 emu_export_state_vp(struct tdx_mig_args *a)
 	if (ret)
 		return ret;
 	vcpu = emu_vcpu_of(e);
-	ret = export_begin(exp_vp.leaf, vcpu->td->tdr_pa, TDX_OPID_TDR, EMU_LOCK_SHARED, &td);
+	ret = emu_leaf_begin(exp_vp.leaf, vcpu->td->tdr_pa, TDX_OPID_TDR, EMU_LOCK_SHARED,
+			     EMU_LOCK_SHARED, &td);
 	if (ret)
 		goto unlock_vcpu;
 	if (vcpu->exported_in == td->export_count)
@@ -355,7 +329,7 @@ u64 emu_export_state_vp(struct tdx_mig_args *a)
 		ret = state_export_run(&exp_vp, exp_vp.leaf, td, vcpu, a);
 	if (ret == TDX_STATUS_SUCCESS)
 		vcpu->exported_in = td->export_count;
-	export_end(td, EMU_LOCK_SHARED);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
 unlock_vcpu:
 	emu_sharex_unlock_exclusive(&e->lock);
 	return ret;
@@ -463,11 +437,12 @@ u64 emu_export_blockw(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = export_begin(SEAMCALL_TDH_EXPORT_BLOCKW, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_BLOCKW, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED,
+			     EMU_LOCK_SHARED, &td);
 	if (ret)
 		return ret;
 	ret = gpa_list_walk(td, a, blockw_one);
-	export_end(td, EMU_LOCK_SHARED);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
 	return ret;
 }
 
@@ -498,12 +473,12 @@ u64 emu_export_restore(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = export_begin(SEAMCALL_TDH_EXPORT_RESTORE, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED,
-			   &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_RESTORE, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED,
+			     EMU_LOCK_SHARED, &td);
 	if (ret)
 		return ret;
 	ret = gpa_list_walk(td, a, restore_one);
-	export_end(td, EMU_LOCK_SHARED);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
 	return ret;
 }
 
@@ -524,8 +499,8 @@ u64 emu_export_unblockw(struct tdx_mig_args *a)
 	int failed;
 	u64 *entry;
 
-	ret = export_begin(SEAMCALL_TDH_EXPORT_UNBLOCKW, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED,
-			   &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_UNBLOCKW, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED,
+			     EMU_LOCK_SHARED, &td);
 	if (ret)
 		return ret;
 	if (!tdx_page_info_decode(a->rcx, &gpa) || (gpa >> EMU_GPAW) ||
@@ -556,7 +531,7 @@ u64 emu_export_unblockw(struct tdx_mig_args *a)
 		atomic64_inc(&td->dirty_count);
 	emu_sept_unlock_entry(entry, emu_sept_set_state(old, to[s]));
 out:
-	export_end(td, EMU_LOCK_SHARED);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
 	return ret;
 }
 
@@ -595,8 +570,8 @@ u64 emu_export_track(struct tdx_mig_args *a)
 	u32 epoch;
 	u64 ret;
 
-	ret = export_begin(SEAMCALL_TDH_EXPORT_TRACK, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
-			   &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_TRACK, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
+			     EMU_LOCK_EXCLUSIVE, &td);
 	if (ret)
 		return ret;
 	if (!tdx_migs_index_and_cmd_decode(a->r10, &mc) || mc.migs_index) {
@@ -637,7 +612,7 @@ u64 emu_export_track(struct tdx_mig_args *a)
 		td->op_state = TDX_OP_STATE_POST_EXPORT;
 	emu_migsc_unlock(td, tdx_migsc_link_of_forward(0));
 out:
-	export_end(td, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
 	return ret;
 }
 
@@ -653,8 +628,8 @@ u64 emu_export_abort(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = export_begin(SEAMCALL_TDH_EXPORT_ABORT, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
-			   &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_ABORT, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
+			     EMU_LOCK_EXCLUSIVE, &td);
 	if (ret)
 		return ret;
 	if (a->r10) {
@@ -694,7 +669,7 @@ done:
 		td->op_state = TDX_OP_STATE_RUNNABLE;
 	}
 out:
-	export_end(td, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
 	return ret;
 }
 
@@ -952,7 +927,8 @@ u64 emu_export_mem(struct tdx_mig_args *a)
 	unsigned int link, k, done_now = 0;
 	u64 ret;
 
-	ret = export_begin(SEAMCALL_TDH_EXPORT_MEM, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED, &x.td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_MEM, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED,
+			     EMU_LOCK_SHARED, &x.td);
 	if (ret)
 		return ret;
 	if (!tdx_migs_index_and_cmd_decode(a->r10, &mc) ||
@@ -1016,6 +992,6 @@ u64 emu_export_mem(struct tdx_mig_args *a)
 unlock:
 	emu_migsc_unlock(x.td, link);
 out:
-	export_end(x.td, EMU_LOCK_SHARED);
+	emu_leaf_end(x.td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
 	return ret;
 }

@@ -26,34 +26,6 @@ u64 emu_import_abort_session(struct emu_td *td, u64 status)
 	return tdx_status_fatal(status);
 }
 
-static u64 import_begin(u16 leaf, u64 tdr_pa, int reg, enum emu_lock_mode td_mode,
-			enum emu_lock_mode op_mode, struct emu_td **td)
-{
-	u64 ret;
-
-	ret = emu_td_lock(tdr_pa, reg, td_mode, td);
-	if (ret)
-		return ret;
-	ret = emu_td_check_built(*td);
-	if (!ret)
-		ret = emu_op_state_lock(*td, op_mode);
-	if (ret)
-		goto unlock_td;
-	if (emu_op_state_allows(leaf, (*td)->op_state))
-		return TDX_STATUS_SUCCESS;
-	ret = TDX_STATUS_OP_STATE_INCORRECT;
-	emu_op_state_unlock(*td, op_mode);
-unlock_td:
-	emu_td_unlock(*td, td_mode);
-	return ret;
-}
-
-static void import_end(struct emu_td *td, enum emu_lock_mode td_mode, enum emu_lock_mode op_mode)
-{
-	emu_op_state_unlock(td, op_mode);
-	emu_td_unlock(td, td_mode);
-}
-
 /* The header checks every receiver makes (§2.1). */
 static bool mbmd_header_ok(const struct tdx_mbmd *m, struct emu_td *td, u8 type, u16 index)
 {
@@ -403,8 +375,8 @@ u64 emu_import_state_immutable(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = import_begin(imp_immutable.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
-			   EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_begin(imp_immutable.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
+			     EMU_LOCK_EXCLUSIVE, &td);
 	if (ret)
 		return ret;
 	if (td->num_migs < TDX_MIN_MIGS)
@@ -424,7 +396,7 @@ u64 emu_import_state_immutable(struct tdx_mig_args *a)
 		emu_migsc_at(td, tdx_migsc_link_of_forward(0))->expected_mb_counter = 1;
 		td->op_state = TDX_OP_STATE_MEMORY_IMPORT;
 	}
-	import_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
 	return ret;
 }
 
@@ -434,14 +406,14 @@ u64 emu_import_state_td(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = import_begin(imp_td.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE,
-			   &td);
+	ret = emu_leaf_begin(imp_td.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE,
+			     &td);
 	if (ret)
 		return ret;
 	ret = state_import_run(&imp_td, td, NULL, a);
 	if (ret == TDX_STATUS_SUCCESS)
 		td->op_state = TDX_OP_STATE_STATE_IMPORT;
-	import_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
 	return ret;
 }
 
@@ -459,8 +431,8 @@ u64 emu_import_state_vp(struct tdx_mig_args *a)
 		return ret;
 	vcpu = emu_vcpu_of(e);
 	/* OP_STATE exclusive: vCPU imports update the TD's vCPU accounting. */
-	ret = import_begin(imp_vp.leaf, vcpu->td->tdr_pa, TDX_OPID_TDR, EMU_LOCK_SHARED,
-			   EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_begin(imp_vp.leaf, vcpu->td->tdr_pa, TDX_OPID_TDR, EMU_LOCK_SHARED,
+			     EMU_LOCK_EXCLUSIVE, &td);
 	if (ret)
 		goto unlock_vcpu;
 	if (atomic_read(&td->num_migrated_vcpus) >= td->import_num_vcpus)
@@ -472,7 +444,7 @@ u64 emu_import_state_vp(struct tdx_mig_args *a)
 		ret = state_import_run(&imp_vp, td, vcpu, a);
 	if (ret == TDX_STATUS_SUCCESS)
 		atomic_inc(&td->num_migrated_vcpus);
-	import_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
 unlock_vcpu:
 	emu_sharex_unlock_exclusive(&e->lock);
 	return ret;
@@ -490,8 +462,8 @@ u64 emu_import_track(struct tdx_mig_args *a)
 	u32 epoch;
 	u64 ret;
 
-	ret = import_begin(SEAMCALL_TDH_IMPORT_TRACK, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
-			   EMU_LOCK_NONE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_IMPORT_TRACK, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
+			     EMU_LOCK_NONE, &td);
 	if (ret)
 		return ret;
 	if (a->r10) {
@@ -535,7 +507,7 @@ u64 emu_import_track(struct tdx_mig_args *a)
 unlock:
 	emu_migsc_unlock(td, tdx_migsc_link_of_forward(0));
 out:
-	import_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
+	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
 	return ret;
 }
 
@@ -545,13 +517,13 @@ u64 emu_import_commit(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = import_begin(SEAMCALL_TDH_IMPORT_COMMIT, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
-			   EMU_LOCK_NONE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_IMPORT_COMMIT, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
+			     EMU_LOCK_NONE, &td);
 	if (ret)
 		return ret;
 	td->op_state = TDX_OP_STATE_LIVE_IMPORT;
 	td->import_count++;
-	import_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
+	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
 	return ret;
 }
 
@@ -561,14 +533,14 @@ u64 emu_import_end(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = import_begin(SEAMCALL_TDH_IMPORT_END, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
-			   EMU_LOCK_NONE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_IMPORT_END, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
+			     EMU_LOCK_NONE, &td);
 	if (ret)
 		return ret;
 	if (td->op_state == TDX_OP_STATE_POST_IMPORT)
 		td->import_count++;
 	td->op_state = TDX_OP_STATE_RUNNABLE;
-	import_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
+	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
 	return ret;
 }
 
@@ -584,8 +556,8 @@ u64 emu_import_abort(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = import_begin(SEAMCALL_TDH_IMPORT_ABORT, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
-			   EMU_LOCK_NONE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_IMPORT_ABORT, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
+			     EMU_LOCK_NONE, &td);
 	if (ret)
 		return ret;
 	if (a->r10) {
@@ -612,6 +584,6 @@ u64 emu_import_abort(struct tdx_mig_args *a)
 	/* TDX_SUCCESS with the fatal bit: only teardown is left (§1.3). */
 	ret = TDX_STATUS_SUCCESS | TDX_STATUS_FATAL_BIT;
 out:
-	import_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
+	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
 	return ret;
 }

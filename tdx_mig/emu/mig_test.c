@@ -114,7 +114,8 @@ static void exchange_keys(struct mig_ctx *c, u64 handle_s, u64 *uuid_s, u64 hand
 			ops[i] = (struct tdx_emu_guest_op){
 				.type = TDX_EMU_GUEST_SERVTD_WR,
 				.handle = side ? handle_d : handle_s,
-				.field_id = version ? TDX_MD_TD_MIG_VERSION : TDX_MD_TD_MIG_DEC_KEY + i,
+				.field_id = version ? TDX_MD_TD_MIG_VERSION :
+						      TDX_MD_TD_MIG_DEC_KEY + i,
 				.value = version ? 0 : key[!side][i],
 				.mask = ~0ULL,
 				.status = ~0ULL,
@@ -774,7 +775,8 @@ static void mem_tamper_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, mem_export(c, 0, 1), TDX_STATUS_SUCCESS);
 	mac[0] ^= 1;
 	KUNIT_EXPECT_EQ(test, mem_import(c, 0, (u64[]){ 4 }, 1),
-			TDX_STATUS_INVALID_PAGE_MAC | TDX_OPID_GPA_LIST_ENTRY | TDX_STATUS_FATAL_BIT);
+			TDX_STATUS_INVALID_PAGE_MAC | TDX_OPID_GPA_LIST_ENTRY |
+			TDX_STATUS_FATAL_BIT);
 	KUNIT_EXPECT_EQ(test, op_state(c, c->dst), (u64)TDX_OP_STATE_FAILED_IMPORT);
 	teardown(c);
 }
@@ -849,12 +851,14 @@ static void import_over_removed_test(struct kunit *test)
 	struct mig_ctx *c = neg_setup(test);
 	static const u64 gfns[] = { 7 };
 	u64 *gpa = page_address(c->s[0].gpa_list);
+	struct tdx_gpa_entry cancel = {};
 
 	move_pages(c, (unsigned long[]){ BIT(7) }, true);
 	/* A new epoch: a page imported in this one could not be cancelled. */
 	token(c, false);
-	gpa[0] = tdx_gpa_entry_encode(&(struct tdx_gpa_entry){ .gpa = 7 << PAGE_SHIFT,
-							       .operation = TDX_GPA_OP_CANCEL });
+	cancel.gpa = 7 << PAGE_SHIFT;
+	cancel.operation = TDX_GPA_OP_CANCEL;
+	gpa[0] = tdx_gpa_entry_encode(&cancel);
 	KUNIT_ASSERT_EQ(test, mem_export(c, 0, 1), TDX_STATUS_SUCCESS);
 	KUNIT_ASSERT_EQ(test, mem_import(c, 0, gfns, 1), TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, tdx_emu_sept_state(c->dst->tdr_pa, 7 << PAGE_SHIFT, 0),
