@@ -140,6 +140,39 @@ u64 emu_td_check_built(struct emu_td *td)
 	return TDX_STATUS_SUCCESS;
 }
 
+/*
+ * Lock the TD named in register @reg (the TDR in @td_mode, OP_STATE in
+ * @op_mode) and check what a leaf needs before its operands: the TD built
+ * and @leaf allowed in its OP_STATE.
+ */
+u64 emu_leaf_begin(u16 leaf, u64 tdr_pa, int reg, enum emu_lock_mode td_mode,
+		   enum emu_lock_mode op_mode, struct emu_td **td)
+{
+	u64 ret;
+
+	ret = emu_td_lock(tdr_pa, reg, td_mode, td);
+	if (ret)
+		return ret;
+	ret = emu_td_check_built(*td);
+	if (!ret)
+		ret = emu_op_state_lock(*td, op_mode);
+	if (ret)
+		goto unlock_td;
+	if (emu_op_state_allows(leaf, (*td)->op_state))
+		return TDX_STATUS_SUCCESS;
+	ret = TDX_STATUS_OP_STATE_INCORRECT;
+	emu_op_state_unlock(*td, op_mode);
+unlock_td:
+	emu_td_unlock(*td, td_mode);
+	return ret;
+}
+
+void emu_leaf_end(struct emu_td *td, enum emu_lock_mode td_mode, enum emu_lock_mode op_mode)
+{
+	emu_op_state_unlock(td, op_mode);
+	emu_td_unlock(td, td_mode);
+}
+
 /* The HKIDs handed out by TDH.MNG.CREATE and not yet freed. */
 static DECLARE_BITMAP(hkids_in_use, EMU_NUM_PRIVATE_HKIDS);
 
