@@ -143,6 +143,10 @@ struct emu_td {
 	u64 *migsc_links;
 	struct emu_servtd_binding servtd[TDX_MAX_SERVTDS];
 	u16 servtd_num;
+	/* §5 SERVTD_HASH, fixed by TDH.MR.FINALIZE */
+	u64 servtd_hash[TDX_SERVTD_INFO_HASH_LEN / 8];
+	/* the SERVTD_BINDINGS lock: servtd[] and servtd_num (servtd.c) */
+	struct emu_sharex servtd_lock;
 };
 
 enum emu_vcpu_state {
@@ -308,6 +312,15 @@ u64 emu_import_commit(struct tdx_mig_args *a);
 u64 emu_import_end(struct tdx_mig_args *a);
 u64 emu_import_abort(struct tdx_mig_args *a);
 u64 emu_import_abort_session(struct emu_td *td, u64 status);
+
+/* servtd.c */
+int emu_servtd_init(void);
+void emu_servtd_uninit(void);
+u64 emu_servtd_bind(struct tdx_mig_args *a);
+u64 emu_servtd_prebind(struct tdx_mig_args *a);
+void emu_servtd_finalize(struct emu_td *td);
+bool emu_servtd_field(struct emu_td *td, u64 field_id, u64 *value);
+u64 emu_guest_servtd(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op, struct tdx_mig_args *a);
 
 /* intr.c: the host's pending-interrupt policy */
 bool emu_intr_pending(void);

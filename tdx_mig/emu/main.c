@@ -92,6 +92,10 @@ u64 tdx_emu_seamcall(u64 rax, struct tdx_mig_args *args)
 		return emu_phymem_page_reclaim(args);
 	case SEAMCALL_TDH_PHYMEM_CACHE_WB:
 		return emu_phymem_cache_wb(args);
+	case SEAMCALL_TDH_SERVTD_BIND:
+		return emu_servtd_bind(args);
+	case SEAMCALL_TDH_SERVTD_PREBIND:
+		return emu_servtd_prebind(args);
 	case SEAMCALL_TDH_MIG_STREAM_CREATE:
 		return emu_mig_stream_create(args);
 	case SEAMCALL_TDH_EXPORT_STATE_IMMUTABLE:
@@ -153,11 +157,16 @@ static int __init tdx_emu_init(void)
 	ret = emu_crypto_init();
 	if (ret)
 		goto uninit_pamt;
-	ret = tdx_mig_backend_register(&emu_backend);
+	ret = emu_servtd_init();
 	if (ret)
 		goto uninit_crypto;
+	ret = tdx_mig_backend_register(&emu_backend);
+	if (ret)
+		goto uninit_servtd;
 	return 0;
 
+uninit_servtd:
+	emu_servtd_uninit();
 uninit_crypto:
 	emu_crypto_uninit();
 uninit_pamt:
@@ -168,6 +177,7 @@ uninit_pamt:
 static void __exit tdx_emu_exit(void)
 {
 	tdx_mig_backend_unregister(&emu_backend);
+	emu_servtd_uninit();
 	emu_crypto_uninit();
 	/* Reports every page the host never reclaimed. */
 	emu_pamt_uninit();

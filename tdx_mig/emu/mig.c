@@ -214,7 +214,8 @@ int emu_md_next(struct emu_md_reader *r, u64 *field_id, const u64 **vals, unsign
 	if (r->off + sizeof(u64) > size)
 		return -EINVAL;
 	p = r->page + r->off;
-	*field_id = p[0];
+	/* The sequence header carries the element count in the field ID. */
+	*field_id = p[0] & ~(TDX_MD_LAST_ELEM_MASK | TDX_MD_LAST_FIELD_MASK);
 	*n = FIELD_GET(TDX_MD_LAST_ELEM_MASK, p[0]) + 1;
 	if (FIELD_GET(TDX_MD_LAST_FIELD_MASK, p[0]) || r->off + (*n + 1) * sizeof(u64) > size)
 		return -EINVAL;

@@ -206,6 +206,7 @@ u64 emu_mng_create(struct tdx_mig_args *a)
 	td->lifecycle = EMU_TD_HKID_ASSIGNED;
 	td->op_state = TDX_OP_STATE_UNINITIALIZED;
 	emu_sharex_init(&td->op_state_lock);
+	emu_sharex_init(&td->servtd_lock);
 	spin_lock_init(&td->epoch_lock);
 	get_random_bytes(td->uuid, sizeof(td->uuid));
 	get_random_bytes(td->mem_key, sizeof(td->mem_key));
@@ -361,8 +362,10 @@ u64 emu_mr_finalize(struct tdx_mig_args *a)
 		ret = TDX_STATUS_OP_STATE_INCORRECT;
 	if (!ret && !td->num_vcpus)
 		ret = TDX_STATUS_NO_VCPUS;
-	if (!ret)
+	if (!ret) {
+		emu_servtd_finalize(td);
 		td->op_state = TDX_OP_STATE_RUNNABLE;
+	}
 	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
 	return ret;
 }
@@ -381,6 +384,8 @@ static bool td_field(struct emu_td *td, u64 field_id, u64 *value)
 {
 	if (field_elem(field_id, TDX_MD_TD_UUID, 4, td->uuid, value) ||
 	    field_elem(field_id, TDX_MD_TD_PRE_IMPORT_UUID, 4, td->pre_import_uuid, value))
+		return true;
+	if (emu_servtd_field(td, field_id, value))
 		return true;
 	if (td->migsc_links && field_elem(field_id, TDX_MD_TD_MIGSC_LINKS, TDX_MAX_MIGS,
 					  td->migsc_links, value))

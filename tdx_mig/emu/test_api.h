@@ -27,9 +27,10 @@ enum tdx_emu_guest_op_type {
 };
 
 /*
- * One guest step. TDG.SERVTD.RD/WR use @handle, @field_id, @value (data
- * in, value read or previous value out), @mask and @uuid (in and out);
- * every TDCALL step leaves its status in @status.
+ * One guest step. TDG.SERVTD.RD/WR use @handle, @field_id (RDX: in, and
+ * for RD the next field ID out), @value (data in, value read or previous
+ * value out), @mask and @uuid (in and out); every TDCALL step leaves its
+ * status in @status.
  */
 struct tdx_emu_guest_op {
 	enum tdx_emu_guest_op_type type;

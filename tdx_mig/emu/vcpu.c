@@ -282,14 +282,20 @@ static u64 run_guest(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
 			exit = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT;
 			break;
 		}
-		exit = guest_access(vcpu, op, a);
-		if (exit)
+		if (op->type == TDX_EMU_GUEST_SERVTD_RD || op->type == TDX_EMU_GUEST_SERVTD_WR)
+			exit = emu_guest_servtd(vcpu, op, a);
+		else
+			exit = guest_access(vcpu, op, a);
+		/* A fault exit re-runs the step; a trap (§4 CROSS_TD_TRAP) retires it. */
+		if (exit && exit != TDX_STATUS_CROSS_TD_TRAP)
 			break;
 		/* Each step is one instruction: RIP moves, RAX counts steps. */
 		vcpu->next_op++;
 		vcpu->regs.rip += 4;
 		vcpu->regs.gpr[0]++;
 		ran++;
+		if (exit)
+			break;
 	}
 	spin_unlock(&vcpu->ops_lock);
 	return exit;
