@@ -849,25 +849,25 @@ static void twice_in_epoch_test(struct kunit *test)
 static void import_over_removed_test(struct kunit *test)
 {
 	struct mig_ctx *c = neg_setup(test);
-	static const u64 gfns[] = { 7 };
+	static const u64 gfns[] = { 9 };
 	u64 *gpa = page_address(c->s[0].gpa_list);
 	struct tdx_gpa_entry cancel = {};
 
-	move_pages(c, (unsigned long[]){ BIT(7) }, true);
+	move_pages(c, (unsigned long[]){ BIT(9) }, true);
 	/* A new epoch: a page imported in this one could not be cancelled. */
 	token(c, false);
-	cancel.gpa = 7 << PAGE_SHIFT;
+	cancel.gpa = 9 << PAGE_SHIFT;
 	cancel.operation = TDX_GPA_OP_CANCEL;
 	gpa[0] = tdx_gpa_entry_encode(&cancel);
 	KUNIT_ASSERT_EQ(test, mem_export(c, 0, 1), TDX_STATUS_SUCCESS);
 	KUNIT_ASSERT_EQ(test, mem_import(c, 0, gfns, 1), TDX_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, tdx_emu_sept_state(c->dst->tdr_pa, 7 << PAGE_SHIFT, 0),
+	KUNIT_EXPECT_EQ(test, tdx_emu_sept_state(c->dst->tdr_pa, 9 << PAGE_SHIFT, 0),
 			TDX_SEPT_REMOVED);
-	KUNIT_EXPECT_EQ(test, tdx_emu_sept_state(c->src->tdr_pa, 7 << PAGE_SHIFT, 0),
+	KUNIT_EXPECT_EQ(test, tdx_emu_sept_state(c->src->tdr_pa, 9 << PAGE_SHIFT, 0),
 			TDX_SEPT_MAPPED);
 	/* The cancelled page went back to the host; a new one is offered. */
-	__free_page(c->dst->mem[7]);
-	c->dst->mem[7] = NULL;
+	__free_page(c->dst->mem[9]);
+	c->dst->mem[9] = NULL;
 	blockw(c, gfns, 1);
 	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
 	mem_lists(c, &c->s[0], gfns, 1);
