@@ -481,7 +481,7 @@ static void sept_prepare(struct kunit *test, struct test_td *td, enum tdx_sept_s
 static void sept_transition_test(struct kunit *test)
 {
 	const struct sept_case *c = test->param_value;
-	struct tdx_emu_guest_op op = { TDX_EMU_GUEST_ACCEPT, 0, ~0ULL };
+	struct tdx_emu_guest_op op = { TDX_EMU_GUEST_ACCEPT, 0, ~0ULL, .status = ~0ULL };
 	struct tdx_emu_guest_op res;
 	struct page *spare = NULL;
 	struct test_td *td;

@@ -977,6 +977,66 @@ static void failed_immutable_test(struct kunit *test)
 	teardown(c);
 }
 
+/*
+ * An abort after the start token (§3.2, §3.3): the destination's abort
+ * token, checked with the source's MIG_DEC_WORKING_KEY, returns the source
+ * to RUNNABLE; EXPORT.RESTORE then gives back every exported page intact.
+ */
+static void abort_after_start_test(struct kunit *test)
+{
+	struct mig_ctx *c = neg_setup(test);
+	struct tdx_mbmd *t = page_address(c->token);
+	u64 tok = mbmd_operand(c->token), v, gl, ret;
+	u64 *list = page_address(c->s[0].gpa_list);
+	unsigned long all = GENMASK(15, 0);
+	int i, tries = 0;
+
+	move_pages(c, &all, true);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_pause(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	move_state(c, 1, c->src->tdr_pa, c->dst->tdr_pa, 0);
+	dst_vcpus(c);
+	for (i = 0; i < c->src->nr_vcpus; i++)
+		move_state(c, 2, pa(c->src->vcpu[i].tdvpr), pa(c->dst->vcpu[i].tdvpr), 0);
+	token(c, true);
+	KUNIT_EXPECT_EQ(test, op_state(c, c->src), (u64)TDX_OP_STATE_POST_EXPORT);
+
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_abort(c->dst->tdr_pa, tok),
+			TDX_STATUS_SUCCESS | TDX_STATUS_FATAL_BIT);
+	KUNIT_EXPECT_EQ(test, op_state(c, c->dst), (u64)TDX_OP_STATE_FAILED_IMPORT);
+	/* Before POST_EXPORT the token must be absent; in it, it must verify. */
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_abort(c->src->tdr_pa, 0),
+			TDX_STATUS_OPERAND_INVALID | TDX_OPID_R8);
+	t->mac[0] ^= 1;
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_abort(c->src->tdr_pa, tok),
+			TDX_STATUS_INCORRECT_MBMD_MAC);
+	t->mac[0] ^= 1;
+	KUNIT_EXPECT_EQ(test, op_state(c, c->src), (u64)TDX_OP_STATE_POST_EXPORT);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_abort(c->src->tdr_pa, tok), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, op_state(c, c->src), (u64)TDX_OP_STATE_RUNNABLE);
+
+	/* A new session needs the exported pages restored first. */
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_rd(c->src->tdr_pa, TDX_MD_TD_MIG_COUNT, &v),
+			TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, v, 16ULL);
+	for (i = 0; i < 16; i++)
+		list[i] = tdx_gpa_entry_encode(&(struct tdx_gpa_entry){
+			.gpa = (u64)i << PAGE_SHIFT, .operation = TDX_GPA_OP_MIGRATE });
+	gl = tdx_gpa_list_info_encode(pa(c->s[0].gpa_list), 0, 15);
+	do {
+		ret = tdx_mig_tdh_export_restore(c->src->tdr_pa, &gl);
+	} while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && tries++ < MIG_RESUMES);
+	KUNIT_EXPECT_EQ(test, ret, TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_rd(c->src->tdr_pa, TDX_MD_TD_MIG_COUNT, &v),
+			TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, v, 0ULL);
+	KUNIT_EXPECT_EQ(test, tdx_emu_sept_state(c->src->tdr_pa, 0, 0), TDX_SEPT_MAPPED);
+	KUNIT_EXPECT_EQ(test, tdx_emu_sept_state(c->src->tdr_pa, 7 << PAGE_SHIFT, 0),
+			TDX_SEPT_PENDING);
+	KUNIT_EXPECT_EQ(test, ktd_read_private_u64(test, c->src, 8 << PAGE_SHIFT),
+			ktd_add_pattern(8));
+	teardown(c);
+}
+
 static struct kunit_case mig_neg_cases[] = {
 	KUNIT_CASE_PARAM(immutable_tamper_test, immutable_gen_params),
 	KUNIT_CASE(mem_tamper_test),
@@ -985,6 +1045,7 @@ static struct kunit_case mig_neg_cases[] = {
 	KUNIT_CASE(import_over_removed_test),
 	KUNIT_CASE(migsc_busy_resume_test),
 	KUNIT_CASE(failed_immutable_test),
+	KUNIT_CASE(abort_after_start_test),
 	{}
 };
 
