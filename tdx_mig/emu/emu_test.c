@@ -808,6 +808,30 @@ static void td_params_test(struct kunit *test)
 				want);
 		ktd_td_teardown(test, t);
 	}
+	/* Fields the model does not use must be zero, not ignored. */
+	{
+		struct test_td *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+		int j;
+
+		KUNIT_ASSERT_NOT_NULL(test, t);
+		t->tdr = ktd_test_page(test);
+		t->tdr_pa = ktd_pa(t->tdr);
+		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_create(t->tdr_pa, EMU_PRIVATE_HKID_MIN + 31),
+				TDX_STATUS_SUCCESS);
+		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_key_config(t->tdr_pa), TDX_STATUS_SUCCESS);
+		for (j = 0; j < TEST_TDCX; j++) {
+			t->tdcx[j] = ktd_test_page(test);
+			KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_addcx(t->tdr_pa, ktd_pa(t->tdcx[j])),
+					TDX_STATUS_SUCCESS);
+		}
+		params->attributes = cpu_to_le64(TDX_TD_ATTR_MIGRATABLE);
+		params->xfam = cpu_to_le64(EMU_XFAM_FIXED1);
+		params->max_vcpus = cpu_to_le16(1);
+		params->reserved[0] = 1;	/* NUM_L2_VMS */
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_init(t->tdr_pa, ktd_pa(params_page)),
+				TDX_STATUS_OPERAND_INVALID | TDX_OPID_RDX);
+		ktd_td_teardown(test, t);
+	}
 	__free_page(params_page);
 }
 

@@ -17,23 +17,6 @@ static ulong features0 = EMU_FEATURES0_DEFAULT;
 module_param(features0, ulong, 0444);
 MODULE_PARM_DESC(features0, "modelled TDX_FEATURES0 (default: TD_MIGRATION | SERVICE_TD)");
 
-/*
- * §1.1: leaf in RAX 15:0, version in 23:16, the rest zero. Only a few
- * non-migration leaves accept a version above 0.
- */
-static bool leaf_accepts_version(u16 leaf)
-{
-	switch (leaf) {
-	case SEAMCALL_TDH_MEM_PAGE_PROMOTE:
-	case SEAMCALL_TDH_MEM_SEPT_ADD:
-	case SEAMCALL_TDH_MEM_SEPT_REMOVE:
-	case SEAMCALL_TDH_MNG_RD:
-	case SEAMCALL_TDH_VP_RD:
-		return true;
-	}
-	return false;
-}
-
 u64 tdx_emu_seamcall(u64 rax, struct tdx_mig_args *args)
 {
 	u16 leaf = FIELD_GET(TDX_LEAF_MASK, rax);
@@ -42,7 +25,13 @@ u64 tdx_emu_seamcall(u64 rax, struct tdx_mig_args *args)
 
 	if (rax & TDX_LEAF_RESERVED_MASK)
 		return invalid;
-	if (version && !leaf_accepts_version(leaf))
+	/*
+	 * The module accepts version 1 of PROMOTE, SEPT.ADD, SEPT.REMOVE,
+	 * MNG.RD and VP.RD, with other registers (§1.1); the model implements
+	 * version 0 only and refuses the rest rather than run them with version
+	 * 0's meaning.
+	 */
+	if (version)
 		return invalid;
 
 	switch (leaf) {

@@ -94,6 +94,10 @@ u64 emu_phymem_page_reclaim(struct tdx_mig_args *a)
 	u64 hpa = a->rcx, ret;
 	u8 type;
 
+	/* Outputs are defined only on success. */
+	a->rcx = 0;
+	a->rdx = 0;
+	a->r8 = 0;
 	if (!PAGE_ALIGNED(hpa) || emu_hpa_hkid(hpa))
 		return tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RCX);
 	e = emu_pamt_entry(hpa);

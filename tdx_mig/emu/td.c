@@ -319,6 +319,15 @@ u64 emu_mng_init(struct tdx_mig_args *a)
 		goto unlock;
 	}
 	params = phys_to_virt(a->rdx & ~EMU_HKID_MASK);
+	/*
+	 * The model uses attributes, XFAM and MAX_VCPUS only; everything else
+	 * (NUM_L2_VMS, EPTP controls, CPUID configuration, measurements) must
+	 * be zero rather than silently ignored.
+	 */
+	if (memchr_inv(params->reserved, 0, sizeof(params->reserved))) {
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RDX);
+		goto unlock;
+	}
 	attributes = le64_to_cpu(params->attributes);
 	xfam = le64_to_cpu(params->xfam);
 	max_vcpus = le16_to_cpu(params->max_vcpus);

@@ -73,6 +73,9 @@ static void leaf_decode_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tdx_mig_seamcall(SEAMCALL_TDH_SYS_RD | BIT_ULL(24), &args),
 			invalid_rax);
 	KUNIT_EXPECT_EQ(test, tdx_mig_seamcall(0xffff, &args), invalid_rax);
+	/* Version 1 of MNG.RD exists but is not modelled: refused, not misread. */
+	KUNIT_EXPECT_EQ(test, tdx_mig_seamcall(SEAMCALL_TDH_MNG_RD | (1ULL << 16), &args),
+			invalid_rax);
 	KUNIT_EXPECT_EQ(test, tdx_mig_seamcall(SEAMCALL_TDH_SYS_RD, &args), TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, args.r8, TDX_MAX_MIGS);
 }

@@ -166,9 +166,10 @@ u64 tdx_mig_tdh_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa)
 {
 	struct tdx_mig_args args = { .rcx = tdvpr_pa };
 	u64 ret = tdx_mig_seamcall(SEAMCALL_TDH_VP_ENTER, &args);
+	bool exited = tdx_status_code(ret) == TDX_STATUS_SUCCESS;
 
-	*exit_qual = args.rcx;
-	*gpa = args.r8;
+	*exit_qual = exited ? args.rcx : 0;
+	*gpa = exited ? args.r8 : 0;
 	return ret;
 }
 EXPORT_SYMBOL_GPL(tdx_mig_tdh_vp_enter);
