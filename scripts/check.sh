@@ -29,6 +29,7 @@ debian_builds() {
 	return $rc
 }
 debug_build() { "$TOP/scripts/build.sh" debug "$KB" "$SPARSE_NEW"; }
+uapi_check() { "$TOP/scripts/uapi-check.sh" "$KSRC" "$KB"; }
 selftests_build() {
 	make -s -C "$TOP/selftests" KSRC="$KSRC" O="$OUT/tests" > "$OUT/selftests.log" 2>&1 ||
 		{ cat "$OUT/selftests.log"; return 1; }
@@ -48,6 +49,7 @@ must sparse sparse_stage
 run checkpatch env KSRC="$KSRC" "$TOP/scripts/checkpatch.sh"
 run build-debian debian_builds
 must build-debug debug_build
+run uapi-check uapi_check
 must selftests-build selftests_build
 run vm-check vm_check
 

@@ -171,6 +171,9 @@ static u64 state_export_finish(const struct state_export *x, struct emu_td *td,
 	tdx_mbmd_iv(&iv, migsc->iv_counter, index);
 	err = emu_gcm(c, (const u8 *)td->mig_enc_working_key, &iv, aad, sizeof(aad), NULL,
 		      pages, n, mbmd.mac, true);
+	/* The plaintext state does not outlive the call. */
+	for (bad = 0; bad < n; bad++)
+		memzero_explicit(emu_crypto_scratch(c, bad), PAGE_SIZE);
 	emu_crypto_put(c);
 	if (WARN_ON_ONCE(err))
 		return TDX_STATUS_TD_FATAL;
