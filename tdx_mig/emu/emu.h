@@ -213,6 +213,7 @@ u64 emu_mem_sept_add(struct tdx_mig_args *a);
 u64 emu_mem_page_add(struct tdx_mig_args *a);
 u64 emu_mem_page_aug(struct tdx_mig_args *a);
 u64 emu_mem_page_remove(struct tdx_mig_args *a);
+u64 emu_mem_range_block(struct tdx_mig_args *a);
 u64 *emu_sept_walk(struct emu_td *td, u64 gpa, int level, int *failed_level);
 u64 emu_sept_lock_entry(u64 *entry, u64 *val);
 void emu_sept_unlock_entry(u64 *entry, u64 val);

@@ -427,20 +427,44 @@ static const struct sept_case {
 	{ "AUG PENDING", SEAMCALL_TDH_MEM_PAGE_AUG, false,
 	  TDX_SEPT_PENDING, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, TDX_SEPT_PENDING },
 	{ "REMOVE MAPPED", SEAMCALL_TDH_MEM_PAGE_REMOVE, false,
-	  TDX_SEPT_MAPPED, TDX_STATUS_SUCCESS, TDX_SEPT_FREE },
+	  TDX_SEPT_MAPPED, TDX_STATUS_GPA_RANGE_NOT_BLOCKED,
+	  TDX_SEPT_MAPPED },
 	{ "REMOVE PENDING", SEAMCALL_TDH_MEM_PAGE_REMOVE, false,
-	  TDX_SEPT_PENDING, TDX_STATUS_SUCCESS, TDX_SEPT_FREE },
+	  TDX_SEPT_PENDING, TDX_STATUS_GPA_RANGE_NOT_BLOCKED,
+	  TDX_SEPT_PENDING },
 	{ "REMOVE BLOCKEDW", SEAMCALL_TDH_MEM_PAGE_REMOVE, false,
-	  TDX_SEPT_BLOCKEDW, TDX_STATUS_SUCCESS, TDX_SEPT_FREE },
-	{ "REMOVE PENDING_BLOCKEDW", SEAMCALL_TDH_MEM_PAGE_REMOVE, false,
-	  TDX_SEPT_PENDING_BLOCKEDW, TDX_STATUS_SUCCESS, TDX_SEPT_FREE },
+	  TDX_SEPT_BLOCKEDW, TDX_STATUS_GPA_RANGE_NOT_BLOCKED,
+	  TDX_SEPT_BLOCKEDW },
+	{ "REMOVE BLOCKED", SEAMCALL_TDH_MEM_PAGE_REMOVE, false,
+	  TDX_SEPT_BLOCKED, TDX_STATUS_SUCCESS,
+	  TDX_SEPT_FREE },
+	{ "REMOVE PENDING_BLOCKED", SEAMCALL_TDH_MEM_PAGE_REMOVE, false,
+	  TDX_SEPT_PENDING_BLOCKED, TDX_STATUS_SUCCESS,
+	  TDX_SEPT_FREE },
 	{ "REMOVE FREE", SEAMCALL_TDH_MEM_PAGE_REMOVE, false,
-	  TDX_SEPT_FREE, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, TDX_SEPT_FREE },
+	  TDX_SEPT_FREE, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT,
+	  TDX_SEPT_FREE },
 	{ "REMOVE EXPORTED_BLOCKEDW", SEAMCALL_TDH_MEM_PAGE_REMOVE, false,
 	  TDX_SEPT_EXPORTED_BLOCKEDW, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT,
 	  TDX_SEPT_EXPORTED_BLOCKEDW },
 	{ "REMOVE EXPORTED_DIRTY", SEAMCALL_TDH_MEM_PAGE_REMOVE, false,
-	  TDX_SEPT_EXPORTED_DIRTY, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, TDX_SEPT_EXPORTED_DIRTY },
+	  TDX_SEPT_EXPORTED_DIRTY, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT,
+	  TDX_SEPT_EXPORTED_DIRTY },
+	{ "BLOCK MAPPED", SEAMCALL_TDH_MEM_RANGE_BLOCK, false,
+	  TDX_SEPT_MAPPED, TDX_STATUS_SUCCESS,
+	  TDX_SEPT_BLOCKED },
+	{ "BLOCK BLOCKEDW", SEAMCALL_TDH_MEM_RANGE_BLOCK, false,
+	  TDX_SEPT_BLOCKEDW, TDX_STATUS_SUCCESS,
+	  TDX_SEPT_BLOCKED },
+	{ "BLOCK PENDING", SEAMCALL_TDH_MEM_RANGE_BLOCK, false,
+	  TDX_SEPT_PENDING, TDX_STATUS_SUCCESS,
+	  TDX_SEPT_PENDING_BLOCKED },
+	{ "BLOCK BLOCKED", SEAMCALL_TDH_MEM_RANGE_BLOCK, false,
+	  TDX_SEPT_BLOCKED, TDX_STATUS_GPA_RANGE_ALREADY_BLOCKED,
+	  TDX_SEPT_BLOCKED },
+	{ "BLOCK EXPORTED_DIRTY", SEAMCALL_TDH_MEM_RANGE_BLOCK, false,
+	  TDX_SEPT_EXPORTED_DIRTY, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT,
+	  TDX_SEPT_EXPORTED_DIRTY },
 	{ "ACCEPT PENDING", 0, true, TDX_SEPT_PENDING, TDX_STATUS_SUCCESS, TDX_SEPT_MAPPED },
 	{ "ACCEPT PENDING_EXPORTED_DIRTY", 0, true, TDX_SEPT_PENDING_EXPORTED_DIRTY,
 	  TDX_STATUS_SUCCESS, TDX_SEPT_EXPORTED_DIRTY },
@@ -461,15 +485,13 @@ static void sept_prepare(struct kunit *test, struct test_td *td, enum tdx_sept_s
 	bool pending = state >= TDX_SEPT_PENDING;
 
 	if (state == TDX_SEPT_FREE) {
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_remove(td->tdr_pa, 0),
-				TDX_STATUS_SUCCESS);
+		ktd_remove_page(test, td, 0);
 		__free_page(td->mem[0]);
 		td->mem[0] = NULL;
 		return;
 	}
 	if (pending) {
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_remove(td->tdr_pa, 0),
-				TDX_STATUS_SUCCESS);
+		ktd_remove_page(test, td, 0);
 		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_aug(td->tdr_pa, 0, ktd_pa(td->mem[0])),
 				TDX_STATUS_SUCCESS);
 	}
@@ -506,6 +528,9 @@ static void sept_transition_test(struct kunit *test)
 		if (ret == TDX_STATUS_SUCCESS)
 			swap(spare, td->mem[0]);
 		break;
+	case SEAMCALL_TDH_MEM_RANGE_BLOCK:
+		ret = tdx_mig_tdh_mem_range_block(td->tdr_pa, 0);
+		break;
 	default:
 		KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(ktd_pa(td->vcpu[0].tdvpr), &op, 1), 0);
 		ktd_run_to_halt(test, ktd_pa(td->vcpu[0].tdvpr));
@@ -517,6 +542,15 @@ static void sept_transition_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, tdx_status_code(ret), c->status);
 	KUNIT_EXPECT_EQ(test, tdx_emu_sept_state(td->tdr_pa, 0, 0), c->to);
+	/* A page blocked by the leaf itself is removable only once tracked. */
+	if (c->leaf == SEAMCALL_TDH_MEM_RANGE_BLOCK && c->status == TDX_STATUS_SUCCESS) {
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_remove(td->tdr_pa, 0),
+				TDX_STATUS_TLB_TRACKING_NOT_DONE | TDX_OPID_RCX);
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_track(td->tdr_pa), TDX_STATUS_SUCCESS);
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_remove(td->tdr_pa, 0),
+				TDX_STATUS_SUCCESS);
+		swap(spare, td->mem[0]);
+	}
 	if (spare)
 		__free_page(spare);
 	/* Exported states are not reclaimable by REMOVE; teardown takes all. */

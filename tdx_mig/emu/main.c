@@ -77,6 +77,8 @@ u64 tdx_emu_seamcall(u64 rax, struct tdx_mig_args *args)
 		return emu_mem_page_aug(args);
 	case SEAMCALL_TDH_MEM_PAGE_REMOVE:
 		return emu_mem_page_remove(args);
+	case SEAMCALL_TDH_MEM_RANGE_BLOCK:
+		return emu_mem_range_block(args);
 	case SEAMCALL_TDH_PHYMEM_PAGE_RECLAIM:
 		return emu_phymem_page_reclaim(args);
 	case SEAMCALL_TDH_PHYMEM_CACHE_WB:

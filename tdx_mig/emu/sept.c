@@ -395,6 +395,72 @@ u64 emu_mem_page_aug(struct tdx_mig_args *a)
 	return page_map(SEAMCALL_TDH_MEM_PAGE_AUG, a);
 }
 
+/* TDH.MEM.RANGE.BLOCK: RCX = GPA (4 KiB only), RDX = TDR. */
+u64 emu_mem_range_block(struct tdx_mig_args *a)
+{
+	enum tdx_sept_state s;
+	struct emu_pamt_entry *pe;
+	int level, failed;
+	struct emu_td *td;
+	u64 gpa, old, ret;
+	u64 *entry;
+
+	ret = mem_leaf_begin(SEAMCALL_TDH_MEM_RANGE_BLOCK, a, &td);
+	if (ret)
+		return ret;
+	if (!gpa_operand(a->rcx, &gpa, &level, 0)) {
+		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RCX);
+		goto unlock_td;
+	}
+	entry = emu_sept_walk(td, gpa, 0, &failed);
+	if (!entry) {
+		ret = walk_error(a, td, gpa, failed);
+		goto unlock_td;
+	}
+	ret = emu_sept_lock_entry(entry, &old);
+	if (ret)
+		goto unlock_td;
+	s = emu_sept_state(old);
+	if (s == TDX_SEPT_BLOCKED || s == TDX_SEPT_PENDING_BLOCKED) {
+		ret = TDX_STATUS_GPA_RANGE_ALREADY_BLOCKED;
+	} else if (!emu_sept_leaf_allowed(SEAMCALL_TDH_MEM_RANGE_BLOCK, s)) {
+		ret = sept_error(a, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, old, 0);
+	} else {
+		/* The block epoch: REMOVE needs it TLB-tracked (§3.4). */
+		pe = emu_pamt_entry(old & TDX_SEPT_HPA_MASK);
+		spin_lock(&td->epoch_lock);
+		WRITE_ONCE(pe->bepoch, td->td_epoch);
+		spin_unlock(&td->epoch_lock);
+		old = emu_sept_set_state(old, s >= TDX_SEPT_PENDING ? TDX_SEPT_PENDING_BLOCKED :
+								      TDX_SEPT_BLOCKED);
+	}
+	emu_sept_unlock_entry(entry, old);
+unlock_td:
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+	return ret;
+}
+
+/*
+ * While vCPUs may run (RUNNABLE, LIVE_EXPORT, LIVE_IMPORT: the states that
+ * need TLB tracking, §3.1), a page is removed only once blocked and the
+ * blocking is TLB-tracked.
+ */
+static u64 remove_tracked(struct emu_td *td, enum tdx_sept_state s, u64 bepoch)
+{
+	bool tracked;
+
+	if (td->op_state != TDX_OP_STATE_RUNNABLE && td->op_state != TDX_OP_STATE_LIVE_EXPORT &&
+	    td->op_state != TDX_OP_STATE_LIVE_IMPORT)
+		return TDX_STATUS_SUCCESS;
+	if (s != TDX_SEPT_BLOCKED && s != TDX_SEPT_PENDING_BLOCKED)
+		return TDX_STATUS_GPA_RANGE_NOT_BLOCKED;
+	spin_lock(&td->epoch_lock);
+	tracked = td->td_epoch > bepoch + 1 ||
+		  (td->td_epoch == bepoch + 1 && !td->epoch_refcount[bepoch & 1]);
+	spin_unlock(&td->epoch_lock);
+	return tracked ? TDX_STATUS_SUCCESS : TDX_STATUS_TLB_TRACKING_NOT_DONE;
+}
+
 /* TDH.MEM.PAGE.REMOVE: RCX = GPA, RDX = TDR; the page returns to the host. */
 u64 emu_mem_page_remove(struct tdx_mig_args *a)
 {
@@ -428,6 +494,13 @@ u64 emu_mem_page_remove(struct tdx_mig_args *a)
 	if (!emu_sharex_try_exclusive(&pe->lock)) {
 		emu_sept_unlock_entry(entry, old);
 		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_RCX);
+		goto unlock_td;
+	}
+	ret = remove_tracked(td, emu_sept_state(old), pe->bepoch);
+	if (ret) {
+		emu_sharex_unlock_exclusive(&pe->lock);
+		emu_sept_unlock_entry(entry, old);
+		ret = tdx_status_with_operand(ret, TDX_OPID_RCX);
 		goto unlock_td;
 	}
 	emu_pamt_release(pe);

@@ -244,6 +244,17 @@ void ktd_td_teardown(struct kunit *test, struct test_td *td)
 	ktd_td_reclaim_all(test, td, true);
 }
 
+/* What a host does to take a page from a TD that may run: block, track, remove. */
+void ktd_remove_page(struct kunit *test, struct test_td *td, u64 gpa)
+{
+	u64 ret = tdx_mig_tdh_mem_range_block(td->tdr_pa, gpa);
+
+	KUNIT_ASSERT_TRUE(test, ret == TDX_STATUS_SUCCESS ||
+			  ret == TDX_STATUS_GPA_RANGE_ALREADY_BLOCKED);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(td->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_remove(td->tdr_pa, gpa), TDX_STATUS_SUCCESS);
+}
+
 u64 ktd_read_private_u64(struct kunit *test, struct test_td *td, u64 gpa)
 {
 	u64 v = 0;

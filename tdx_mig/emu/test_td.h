@@ -58,6 +58,7 @@ void ktd_cache_wb(struct kunit *test);
 void ktd_td_release_key(struct kunit *test, struct test_td *td);
 void ktd_td_reclaim_all(struct kunit *test, struct test_td *td, bool tdr);
 void ktd_td_teardown(struct kunit *test, struct test_td *td);
+void ktd_remove_page(struct kunit *test, struct test_td *td, u64 gpa);
 u64 ktd_read_private_u64(struct kunit *test, struct test_td *td, u64 gpa);
 int ktd_run_to_halt(struct kunit *test, u64 tdvpr_pa);
 

@@ -68,6 +68,7 @@ u64 tdx_mig_tdh_mem_sept_add(u64 tdr_pa, u64 gpa, int level, u64 page_pa,
 u64 tdx_mig_tdh_mem_page_add(u64 tdr_pa, u64 gpa, u64 page_pa, u64 src_pa);
 u64 tdx_mig_tdh_mem_page_aug(u64 tdr_pa, u64 gpa, u64 page_pa);
 u64 tdx_mig_tdh_mem_page_remove(u64 tdr_pa, u64 gpa);
+u64 tdx_mig_tdh_mem_range_block(u64 tdr_pa, u64 gpa);
 u64 tdx_mig_tdh_vp_create(u64 tdr_pa, u64 tdvpr_pa);
 u64 tdx_mig_tdh_vp_addcx(u64 tdvpr_pa, u64 tdcx_pa);
 u64 tdx_mig_tdh_vp_init(u64 tdvpr_pa, u64 initial_rcx);

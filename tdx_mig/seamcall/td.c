@@ -113,6 +113,18 @@ u64 tdx_mig_tdh_mem_page_aug(u64 tdr_pa, u64 gpa, u64 page_pa)
 }
 EXPORT_SYMBOL_GPL(tdx_mig_tdh_mem_page_aug);
 
+/** tdx_mig_tdh_mem_range_block - TDH.MEM.RANGE.BLOCK of the 4 KiB page at @gpa */
+u64 tdx_mig_tdh_mem_range_block(u64 tdr_pa, u64 gpa)
+{
+	struct tdx_mig_args args = {
+		.rcx = tdx_gpa_level_encode(gpa, 0),
+		.rdx = tdr_pa,
+	};
+
+	return tdx_mig_seamcall(SEAMCALL_TDH_MEM_RANGE_BLOCK, &args);
+}
+EXPORT_SYMBOL_GPL(tdx_mig_tdh_mem_range_block);
+
 /** tdx_mig_tdh_mem_page_remove - TDH.MEM.PAGE.REMOVE: unmap a 4 KiB page */
 u64 tdx_mig_tdh_mem_page_remove(u64 tdr_pa, u64 gpa)
 {
