@@ -883,7 +883,7 @@ static void intr_policy_test(struct kunit *test)
 	ktd_td_build(test, td, 1, 1, 0, true);
 
 	/* Every poll pending: each guest step still makes progress. */
-	tdx_emu_set_intr_policy(TDX_EMU_INTR_EVERY, 1, 0);
+	ktd_set_intr_policy(test, TDX_EMU_INTR_EVERY, 1, 0);
 	for (i = 0; i < ARRAY_SIZE(ops); i++)
 		ops[i] = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_WRITE, 8 * i, i };
 	KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(ktd_pa(td->vcpu[0].tdvpr), ops, 8), 0);
@@ -922,7 +922,7 @@ static void intr_seed_test(struct kunit *test)
 	for (i = 0; i < nops; i++)
 		ops[i] = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_WRITE, 8 * i, i };
 	for (run = 0; run < 2; run++) {
-		tdx_emu_set_intr_policy(TDX_EMU_INTR_RANDOM, 3, 42);
+		ktd_set_intr_policy(test, TDX_EMU_INTR_RANDOM, 3, 42);
 		KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(ktd_pa(td->vcpu[0].tdvpr), ops,
 							    nops), 0);
 		entries[run] = ktd_run_to_halt(test, ktd_pa(td->vcpu[0].tdvpr));

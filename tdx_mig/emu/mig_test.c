@@ -653,7 +653,7 @@ static void migrate_interrupted_test(struct kunit *test)
 	ktd_require_emu(test);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	setup(c, test, SZ_4M / PAGE_SIZE);
-	tdx_emu_set_intr_policy(p->mode, p->k, p->seed);
+	ktd_set_intr_policy(test, p->mode, p->k, p->seed);
 	migrate(c, 3);
 	tdx_emu_set_intr_policy(TDX_EMU_INTR_NEVER, 0, 0);
 	KUNIT_EXPECT_GT(test, c->resumes, 0UL);
@@ -902,7 +902,7 @@ static void migsc_busy_resume_test(struct kunit *test)
 	blockw(c, gfns, 16);
 	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
 	mem_lists(c, s, gfns, 16);
-	tdx_emu_set_intr_policy(TDX_EMU_INTR_EVERY, 1, 0);
+	ktd_set_intr_policy(test, TDX_EMU_INTR_EVERY, 1, 0);
 	gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, 15);
 	ret = tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd), pa(s->buf_list),
 				     tdx_migs_index_and_cmd_encode(1, 0), pa(s->mac[0]),
@@ -1037,6 +1037,54 @@ static void abort_after_start_test(struct kunit *test)
 	teardown(c);
 }
 
+/*
+ * Resuming a state bundle (§1.3, §10.1 item 2): a changed page list is
+ * refused; on export the call can still be resumed right, on import a
+ * mismatch with a saved state fails the import, while a resumption with no
+ * saved state is only refused.
+ */
+static void state_resume_test(struct kunit *test)
+{
+	struct mig_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	u64 mbmd, list, other, pages = 0;
+
+	ktd_require_emu(test);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	setup(c, test, 16);
+	mbmd = mbmd_operand(c->s[0].mbmd);
+	list = state_list_info(c, 8);
+	other = state_list_info(c, 7);
+	ktd_set_intr_policy(test, TDX_EMU_INTR_EVERY, 1, 0);
+
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa, mbmd, list, 0,
+								 &pages),
+			TDX_STATUS_INTERRUPTED_RESUMABLE);
+	KUNIT_EXPECT_EQ(test, pages, 1ULL);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa, mbmd, other,
+								 resume_cmd(0), &pages),
+			TDX_STATUS_INVALID_RESUMPTION);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa, mbmd, list,
+								 resume_cmd(0), &pages),
+			TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, pages, 2ULL);
+
+	list = state_list_info(c, 2);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_state_immutable(c->dst->tdr_pa, mbmd, list,
+								 resume_cmd(0)),
+			TDX_STATUS_INVALID_RESUMPTION);
+	/* Still UNINITIALIZED: the one state MNG.RD refuses (§3.1). */
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(c->dst->tdr_pa, TDX_MD_TD_OP_STATE, &pages),
+			TDX_STATUS_OP_STATE_INCORRECT);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_import_state_immutable(c->dst->tdr_pa, mbmd, list, 0),
+			TDX_STATUS_INTERRUPTED_RESUMABLE);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_state_immutable(c->dst->tdr_pa, mbmd, other,
+								 resume_cmd(0)),
+			TDX_STATUS_INVALID_RESUMPTION | TDX_STATUS_FATAL_BIT);
+	KUNIT_EXPECT_EQ(test, op_state(c, c->dst), (u64)TDX_OP_STATE_FAILED_IMPORT);
+	tdx_emu_set_intr_policy(TDX_EMU_INTR_NEVER, 0, 0);
+	teardown(c);
+}
+
 static struct kunit_case mig_neg_cases[] = {
 	KUNIT_CASE_PARAM(immutable_tamper_test, immutable_gen_params),
 	KUNIT_CASE(mem_tamper_test),
@@ -1046,6 +1094,7 @@ static struct kunit_case mig_neg_cases[] = {
 	KUNIT_CASE(migsc_busy_resume_test),
 	KUNIT_CASE(failed_immutable_test),
 	KUNIT_CASE(abort_after_start_test),
+	KUNIT_CASE(state_resume_test),
 	{}
 };
 

@@ -244,6 +244,18 @@ void ktd_td_teardown(struct kunit *test, struct test_td *td)
 	ktd_td_reclaim_all(test, td, true);
 }
 
+static void intr_policy_reset(void *unused)
+{
+	tdx_emu_set_intr_policy(TDX_EMU_INTR_NEVER, 0, 0);
+}
+
+/* Set the interrupt policy for this test; it is reset even if the test fails. */
+void ktd_set_intr_policy(struct kunit *test, enum tdx_emu_intr_mode mode, u32 k, u64 seed)
+{
+	tdx_emu_set_intr_policy(mode, k, seed);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, intr_policy_reset, NULL), 0);
+}
+
 /* What a host does to take a page from a TD that may run: block, track, remove. */
 void ktd_remove_page(struct kunit *test, struct test_td *td, u64 gpa)
 {

@@ -59,6 +59,7 @@ void ktd_td_release_key(struct kunit *test, struct test_td *td);
 void ktd_td_reclaim_all(struct kunit *test, struct test_td *td, bool tdr);
 void ktd_td_teardown(struct kunit *test, struct test_td *td);
 void ktd_remove_page(struct kunit *test, struct test_td *td, u64 gpa);
+void ktd_set_intr_policy(struct kunit *test, enum tdx_emu_intr_mode mode, u32 k, u64 seed);
 u64 ktd_read_private_u64(struct kunit *test, struct test_td *td, u64 gpa);
 int ktd_run_to_halt(struct kunit *test, u64 tdvpr_pa);
 
