@@ -56,6 +56,18 @@ static void sys_rd_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_sys_rd(TDX_MD_SYS_SERVTD_ATTR_FIXED0, &value),
 			TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, value, TDX_SERVTD_ATTR_FIXED0);
+	/* RDX walks every field once, ending at -1. */
+	{
+		struct tdx_mig_args a = { .rdx = TDX_MD_SYS_MINOR_VERSION };
+		int n = 0;
+
+		while (a.rdx != ~0ULL && n < 64) {
+			KUNIT_ASSERT_EQ(test, tdx_mig_seamcall(SEAMCALL_TDH_SYS_RD, &a),
+					TDX_STATUS_SUCCESS);
+			n++;
+		}
+		KUNIT_EXPECT_EQ(test, n, 24);
+	}
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_sys_rd(0x2000000100000042ULL, &value),
 			TDX_STATUS_METADATA_FIELD_ID_INCORRECT | TDX_OPID_RDX);
 	KUNIT_EXPECT_EQ(test, value, 0);
