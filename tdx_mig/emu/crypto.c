@@ -57,23 +57,28 @@ static struct emu_crypto *crypto_alloc_one(void)
 {
 	struct emu_crypto *c = kzalloc(sizeof(*c), GFP_KERNEL);
 	const char *driver;
-	int i;
+	int i, err = -ENOMEM;
 
 	if (!c)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	/* Synchronous only: callers cannot wait for a completion. */
 	c->tfm = crypto_alloc_aead("gcm(aes)", 0, CRYPTO_ALG_ASYNC);
-	if (IS_ERR(c->tfm))
+	if (IS_ERR(c->tfm)) {
+		err = PTR_ERR(c->tfm);
 		goto fail;
+	}
 	driver = crypto_tfm_alg_driver_name(crypto_aead_tfm(c->tfm));
 	/* The template's setkey allocates with GFP_KERNEL: not in a SEAMCALL. */
 	if (!strncmp(driver, "gcm_base(", 9)) {
 		pr_err("gcm(aes) is %s; the model needs one that sets keys atomically (AES-NI)\n",
 		       driver);
+		err = -ENODEV;
 		goto fail;
 	}
-	if (crypto_aead_setauthsize(c->tfm, TDX_MAC_LEN))
+	err = crypto_aead_setauthsize(c->tfm, TDX_MAC_LEN);
+	if (err)
 		goto fail;
+	err = -ENOMEM;
 	c->req = aead_request_alloc(c->tfm, GFP_KERNEL);
 	c->aad_src = kzalloc(2 * EMU_AAD_MAX + TDX_MAC_LEN + sizeof(struct tdx_migs_iv),
 			     GFP_KERNEL);
@@ -90,7 +95,7 @@ static struct emu_crypto *crypto_alloc_one(void)
 	return c;
 fail:
 	crypto_free_one(c);
-	return NULL;
+	return ERR_PTR(err);
 }
 
 int emu_crypto_init(void)
@@ -100,9 +105,9 @@ int emu_crypto_init(void)
 	for_each_possible_cpu(cpu) {
 		struct emu_crypto *c = crypto_alloc_one();
 
-		if (!c) {
+		if (IS_ERR(c)) {
 			emu_crypto_uninit();
-			return -ENOMEM;
+			return PTR_ERR(c);
 		}
 		per_cpu(emu_crypto_pcpu, cpu) = c;
 	}

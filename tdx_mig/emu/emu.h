@@ -58,7 +58,6 @@ struct emu_migsc {
 		bool valid;
 		u64 func;
 		u32 num_processed;
-		u32 pages_written;
 		u64 page_list_info;
 		u64 tdvpr_pa;
 		u64 gpa_list_info;	/* as returned by the interrupted call */
@@ -66,7 +65,6 @@ struct emu_migsc {
 		u64 mac_list_pa[2];
 		u64 new_page_list_pa;
 		u32 mig_epoch;
-		u64 status;		/* sticky import error */
 	} intr;
 	struct tdx_mbmd mbmd;
 };
@@ -224,6 +222,8 @@ bool emu_sept_accept_allowed(enum tdx_sept_state state);
 void emu_private_copy(struct emu_td *td, u64 hpa, unsigned int off, void *buf,
 		      unsigned int len, bool write);
 void emu_private_clear(struct emu_td *td, u64 hpa);
+u64 emu_sept_error(struct tdx_mig_args *a, u64 status, u64 entry, int level);
+u64 emu_sept_walk_error(struct tdx_mig_args *a, struct emu_td *td, u64 gpa, int failed);
 
 /* phymem.c */
 u64 emu_phymem_page_reclaim(struct tdx_mig_args *a);

@@ -155,6 +155,8 @@ static u64 state_export_finish(const struct state_export *x, struct emu_td *td,
 	n = x->fill(td, vcpu, c);
 	bad = emu_page_list_pages(list_hpa, n, pages);
 	if (bad) {
+		for (bad = 0; bad < n; bad++)
+			memzero_explicit(emu_crypto_scratch(c, bad), PAGE_SIZE);
 		emu_crypto_put(c);
 		return tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID,
 					       TDX_OPID_MIG_BUFF_LIST_ENTRY);
@@ -338,6 +340,19 @@ unlock_vcpu:
 	return ret;
 }
 
+/* A private GPA within GPAW: anything else makes the entry invalid (§2.3). */
+static bool gpa_ok(u64 gpa)
+{
+	return !(gpa >> EMU_GPAW) && !(gpa & EMU_SHARED_GPA_BIT);
+}
+
+/* An invalid entry ends the call with status GPA_LIST_ENTRY_INVALID. */
+static u64 invalid_entry(u64 raw)
+{
+	return (raw & ~TDX_GPA_ENTRY_STATUS_MASK) |
+	       FIELD_PREP(TDX_GPA_ENTRY_STATUS_MASK, TDX_GPA_STATUS_GPA_LIST_ENTRY_INVALID);
+}
+
 /*
  * Walk the GPA list of BLOCKW and RESTORE (no MIGSC: the host calls again
  * with the returned RCX after an interrupt). Entries whose operation bit 52
@@ -364,9 +379,9 @@ static u64 gpa_list_walk(struct emu_td *td, struct tdx_mig_args *a,
 			return TDX_STATUS_INTERRUPTED_RESUMABLE;
 		}
 		done_now++;
-		if (!tdx_gpa_entry_decode(raw, &e)) {
-			list[k] = raw | FIELD_PREP(TDX_GPA_ENTRY_STATUS_MASK,
-						   TDX_GPA_STATUS_GPA_LIST_ENTRY_INVALID);
+		if (!tdx_gpa_entry_decode(raw, &e) ||
+		    ((e.operation & TDX_GPA_OP_MIGRATE) && !gpa_ok(e.gpa))) {
+			list[k] = invalid_entry(raw);
 			a->rcx = tdx_gpa_list_info_encode(gl.hpa, k, gl.last_entry);
 			return tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID,
 						       TDX_OPID_GPA_LIST_ENTRY);
@@ -391,10 +406,6 @@ static u64 *leaf_lock(struct emu_td *td, u64 gpa, u64 *old, u64 *status)
 	int failed;
 	u64 *entry;
 
-	if ((gpa >> EMU_GPAW) || (gpa & EMU_SHARED_GPA_BIT)) {
-		*status = TDX_GPA_STATUS_SEPT_WALK_FAILED;
-		return NULL;
-	}
 	entry = emu_sept_walk(td, gpa, 0, &failed);
 	if (!entry) {
 		*status = TDX_GPA_STATUS_SEPT_WALK_FAILED;
@@ -513,9 +524,7 @@ u64 emu_export_unblockw(struct tdx_mig_args *a)
 	}
 	entry = emu_sept_walk(td, gpa, 0, &failed);
 	if (!entry) {
-		a->rcx = 0;
-		a->rdx = failed;
-		ret = TDX_STATUS_EPT_WALK_FAILED;
+		ret = emu_sept_walk_error(a, td, gpa, failed);
 		goto out;
 	}
 	ret = emu_sept_lock_entry(entry, &old);
@@ -524,9 +533,7 @@ u64 emu_export_unblockw(struct tdx_mig_args *a)
 	s = emu_sept_state(old);
 	if (!(UNBLOCKW_OK & BIT(s))) {
 		emu_sept_unlock_entry(entry, old);
-		a->rcx = old & ~TDX_SEPT_TDEL_BIT;
-		a->rdx = 0;
-		ret = TDX_STATUS_EPT_ENTRY_STATE_INCORRECT;
+		ret = emu_sept_error(a, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, old, 0);
 		goto out;
 	}
 	/* A write to an exported clean page makes it dirty (§3.4). */
@@ -782,9 +789,8 @@ static u64 export_entry(struct mem_export *x, unsigned int k)
 	enum tdx_sept_state s = TDX_SEPT_FREE;
 	struct tdx_gpa_entry e;
 
-	if (!tdx_gpa_entry_decode(raw, &e)) {
-		x->gpa_list[k] = raw | FIELD_PREP(TDX_GPA_ENTRY_STATUS_MASK,
-						  TDX_GPA_STATUS_GPA_LIST_ENTRY_INVALID);
+	if (!tdx_gpa_entry_decode(raw, &e) || (e.operation != TDX_GPA_OP_NOP && !gpa_ok(e.gpa))) {
+		x->gpa_list[k] = invalid_entry(raw);
 		return tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_GPA_LIST_ENTRY);
 	}
 	if (e.operation == TDX_GPA_OP_NOP) {
@@ -989,8 +995,9 @@ u64 emu_export_mem(struct tdx_mig_args *a)
 	x.migsc->intr.valid = false;
 	x.migsc->next_mb_counter++;
 	atomic64_inc(&x.td->total_mb_count);
-	/* 1 (the MBMD) + MAC-list pages + page buffers (§1.3). */
-	a->rdx = x.migsc->intr.num_processed + x.buffers + !!x.mac_list[0] + !!x.mac_list[1];
+	/* 1 (the MBMD) + MAC-list pages + page buffers of the whole call (§1.3). */
+	a->rdx = x.migsc->intr.num_processed + x.buffers + 1 +
+		 (gl.last_entry >= TDX_MAC_LIST_ENTRIES);
 	ret = TDX_STATUS_SUCCESS + x.failed;
 unlock:
 	emu_migsc_unlock(x.td, link);

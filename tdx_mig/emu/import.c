@@ -18,8 +18,14 @@
  */
 u64 emu_import_abort_session(struct emu_td *td, u64 status)
 {
-	if (READ_ONCE(td->op_state) == TDX_OP_STATE_LIVE_IMPORT) {
-		WRITE_ONCE(td->op_state, TDX_OP_STATE_RUNNABLE);
+	enum tdx_op_state s = READ_ONCE(td->op_state);
+
+	/*
+	 * IMPORT.MEM holds OP_STATE shared: another stream may have ended the
+	 * session of a running TD already, which must not turn it FAILED.
+	 */
+	if (s == TDX_OP_STATE_LIVE_IMPORT || s == TDX_OP_STATE_RUNNABLE) {
+		cmpxchg(&td->op_state, TDX_OP_STATE_LIVE_IMPORT, TDX_OP_STATE_RUNNABLE);
 		return status;
 	}
 	WRITE_ONCE(td->op_state, TDX_OP_STATE_FAILED_IMPORT);

@@ -111,8 +111,9 @@ static void fill_private(struct emu_td *td, u64 hpa, bool pending, struct emu_cr
 }
 
 static enum entry_result import_migrate(struct mem_import *x, unsigned int k,
-					struct tdx_gpa_entry *e, u64 raw, u64 *sept, u64 *old,
-					struct page *bufp, u64 buf, struct emu_crypto *c)
+					struct tdx_gpa_entry *e, u64 raw, u64 *old,
+					struct page *bufp, u64 buf, struct emu_crypto *c,
+					u64 *abort_status)
 {
 	enum tdx_sept_state s = emu_sept_state(*old);
 	struct emu_pamt_entry *pe;
@@ -126,8 +127,11 @@ static enum entry_result import_migrate(struct mem_import *x, unsigned int k,
 	    FIELD_GET(TDX_SEPT_REMOVED_EPOCH_MASK, *old) >= x->td->mig_epoch)
 		return list_abort(e, TDX_GPA_STATUS_DISALLOWED_IMPORT_OVER_REMOVED);
 	ret = target_page(x, k, buf, e->pending, &pe, &hpa);
-	if (ret < 0)
+	if (ret < 0) {
+		*abort_status = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID,
+							TDX_OPID_NEW_PAGE_LIST_ENTRY);
 		return list_abort(e, TDX_GPA_STATUS_NEW_PAGE_NOT_AVAILABLE);
+	}
 	if (ret == TDX_GPA_STATUS_TD_PAGE_BUSY_HOST_PRIORITY)
 		return in_order_abort(x, e, ret);
 	if (ret)
@@ -148,7 +152,7 @@ static enum entry_result import_migrate(struct mem_import *x, unsigned int k,
 /* REMIGRATE and CANCEL: in order only, over a page imported before. */
 static enum entry_result import_again(struct mem_import *x, unsigned int k,
 				      struct tdx_gpa_entry *e, u64 raw, u64 *old,
-				      struct page *bufp, struct emu_crypto *c)
+				      struct page *bufp, struct emu_crypto *c, u64 *abort_status)
 {
 	enum tdx_sept_state s = emu_sept_state(*old);
 	u64 hpa = *old & TDX_SEPT_HPA_MASK;
@@ -165,9 +169,11 @@ static enum entry_result import_again(struct mem_import *x, unsigned int k,
 		emu_sharex_unlock_exclusive(&pe->lock);
 		return list_abort(e, TDX_GPA_STATUS_MIGRATED_IN_CURRENT_EPOCH);
 	}
-	/* A pending page cannot replace a mapped one (TDX_IMPORT_MISMATCH). */
+	/* A pending page cannot replace a mapped one (§3.4). */
 	if (e->operation == TDX_GPA_OP_REMIGRATE && e->pending && s == TDX_SEPT_MAPPED) {
 		emu_sharex_unlock_exclusive(&pe->lock);
+		*abort_status = tdx_status_with_operand(TDX_STATUS_IMPORT_MISMATCH,
+							TDX_OPID_GPA_LIST_ENTRY);
 		return list_abort(e, TDX_GPA_STATUS_SEPT_ENTRY_STATE_INCORRECT);
 	}
 	if (!entry_verify(x, k, raw, e->operation == TDX_GPA_OP_REMIGRATE ? bufp : NULL, c)) {
@@ -273,9 +279,9 @@ static enum entry_result import_entry(struct mem_import *x, unsigned int k, u64 
 		bufp = pfn_to_page(PHYS_PFN(buf & ~EMU_HKID_MASK));
 	}
 	if (e.operation == TDX_GPA_OP_MIGRATE)
-		res = import_migrate(x, k, &e, raw, sept, &old, bufp, buf, c);
+		res = import_migrate(x, k, &e, raw, &old, bufp, buf, c, abort_status);
 	else
-		res = import_again(x, k, &e, raw, &old, bufp, c);
+		res = import_again(x, k, &e, raw, &old, bufp, c, abort_status);
 	if (res == ENTRY_DONE)
 		e.status = TDX_GPA_STATUS_SUCCESS;
 unlock:

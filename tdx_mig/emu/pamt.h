@@ -26,7 +26,10 @@ struct emu_pamt_entry {
 	u8 type;
 	/* PA of the owning TD's TDR; 0 for PT_NDA */
 	u64 owner;
-	/* §2.2 (d): the import epoch of an imported page */
+	/*
+	 * BEPOCH: the epoch TDH.MEM.RANGE.BLOCK blocked the page in, or for
+	 * an imported page {1, EXPORT_COUNT, MIG_EPOCH} (§2.2 d)
+	 */
 	u64 bepoch;
 	/* the model's object for PT_TDR (struct emu_td) and PT_TDVPR pages */
 	void *obj;
@@ -55,8 +58,8 @@ static inline bool emu_hpa_is_shared(u64 hpa)
 }
 
 int emu_pamt_init(void);
-/* Returns the number of pages still assigned, each reported. */
 void emu_pamt_uninit(void);
+/* Returns the number of pages still assigned, each reported if @print. */
 unsigned long emu_pamt_report_leaks(bool print);
 struct emu_pamt_entry *emu_pamt_entry(u64 hpa);
 

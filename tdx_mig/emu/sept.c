@@ -253,7 +253,7 @@ static u64 mem_leaf_begin(u16 leaf, struct tdx_mig_args *a, struct emu_td **td)
  * stopped (its HPA and RWX; the model's internal state bits are not
  * architectural) in RCX, and its level and public state in RDX.
  */
-static u64 sept_error(struct tdx_mig_args *a, u64 status, u64 entry, int level)
+u64 emu_sept_error(struct tdx_mig_args *a, u64 status, u64 entry, int level)
 {
 	enum tdx_sept_state s = emu_sept_state(entry);
 
@@ -263,12 +263,12 @@ static u64 sept_error(struct tdx_mig_args *a, u64 status, u64 entry, int level)
 }
 
 /* A failed walk reports the entry where it stopped. */
-static u64 walk_error(struct tdx_mig_args *a, struct emu_td *td, u64 gpa, int failed)
+u64 emu_sept_walk_error(struct tdx_mig_args *a, struct emu_td *td, u64 gpa, int failed)
 {
 	int unused;
 	u64 *entry = emu_sept_walk(td, gpa, failed, &unused);
 
-	return sept_error(a, TDX_STATUS_EPT_WALK_FAILED, entry ? READ_ONCE(*entry) : 0, failed);
+	return emu_sept_error(a, TDX_STATUS_EPT_WALK_FAILED, entry ? READ_ONCE(*entry) : 0, failed);
 }
 
 /* TDH.MEM.SEPT.ADD: RCX = GPA | level (1..3), RDX = TDR, R8 = new page. */
@@ -292,7 +292,7 @@ u64 emu_mem_sept_add(struct tdx_mig_args *a)
 		goto unlock_td;
 	entry = emu_sept_walk(td, gpa, level, &failed);
 	if (!entry) {
-		ret = walk_error(a, td, gpa, failed);
+		ret = emu_sept_walk_error(a, td, gpa, failed);
 		goto unlock_page;
 	}
 	ret = emu_sept_lock_entry(entry, &old);
@@ -300,7 +300,7 @@ u64 emu_mem_sept_add(struct tdx_mig_args *a)
 		goto unlock_page;
 	if (emu_sept_state(old) != TDX_SEPT_FREE) {
 		emu_sept_unlock_entry(entry, old);
-		ret = sept_error(a, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, old, level);
+		ret = emu_sept_error(a, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, old, level);
 		goto unlock_page;
 	}
 	table = phys_to_virt(a->r8);
@@ -354,7 +354,7 @@ static u64 page_map(u16 leaf, struct tdx_mig_args *a)
 		goto unlock_td;
 	entry = emu_sept_walk(td, gpa, 0, &failed);
 	if (!entry) {
-		ret = walk_error(a, td, gpa, failed);
+		ret = emu_sept_walk_error(a, td, gpa, failed);
 		goto unlock_page;
 	}
 	ret = emu_sept_lock_entry(entry, &old);
@@ -362,7 +362,7 @@ static u64 page_map(u16 leaf, struct tdx_mig_args *a)
 		goto unlock_page;
 	if (!emu_sept_leaf_allowed(leaf, emu_sept_state(old))) {
 		emu_sept_unlock_entry(entry, old);
-		ret = sept_error(a, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, old, 0);
+		ret = emu_sept_error(a, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, old, 0);
 		goto unlock_page;
 	}
 	if (add) {
@@ -414,7 +414,7 @@ u64 emu_mem_range_block(struct tdx_mig_args *a)
 	}
 	entry = emu_sept_walk(td, gpa, 0, &failed);
 	if (!entry) {
-		ret = walk_error(a, td, gpa, failed);
+		ret = emu_sept_walk_error(a, td, gpa, failed);
 		goto unlock_td;
 	}
 	ret = emu_sept_lock_entry(entry, &old);
@@ -424,7 +424,7 @@ u64 emu_mem_range_block(struct tdx_mig_args *a)
 	if (s == TDX_SEPT_BLOCKED || s == TDX_SEPT_PENDING_BLOCKED) {
 		ret = TDX_STATUS_GPA_RANGE_ALREADY_BLOCKED;
 	} else if (!emu_sept_leaf_allowed(SEAMCALL_TDH_MEM_RANGE_BLOCK, s)) {
-		ret = sept_error(a, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, old, 0);
+		ret = emu_sept_error(a, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, old, 0);
 	} else {
 		/* The block epoch: REMOVE needs it TLB-tracked (§3.4). */
 		pe = emu_pamt_entry(old & TDX_SEPT_HPA_MASK);
@@ -479,7 +479,7 @@ u64 emu_mem_page_remove(struct tdx_mig_args *a)
 	}
 	entry = emu_sept_walk(td, gpa, 0, &failed);
 	if (!entry) {
-		ret = walk_error(a, td, gpa, failed);
+		ret = emu_sept_walk_error(a, td, gpa, failed);
 		goto unlock_td;
 	}
 	ret = emu_sept_lock_entry(entry, &old);
@@ -487,7 +487,7 @@ u64 emu_mem_page_remove(struct tdx_mig_args *a)
 		goto unlock_td;
 	if (!emu_sept_leaf_allowed(SEAMCALL_TDH_MEM_PAGE_REMOVE, emu_sept_state(old))) {
 		emu_sept_unlock_entry(entry, old);
-		ret = sept_error(a, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, old, 0);
+		ret = emu_sept_error(a, TDX_STATUS_EPT_ENTRY_STATE_INCORRECT, old, 0);
 		goto unlock_td;
 	}
 	pe = emu_pamt_entry(old & TDX_SEPT_HPA_MASK);

@@ -268,7 +268,7 @@ u64 emu_mng_addcx(struct tdx_mig_args *a)
 	if (td->num_tdcx == EMU_TDCS_SEPT_ROOT + 1)
 		emu_td_init_sept_root(td);
 	/* §3.3: MIG_ENC_KEY is generated when the 6th TDCS page is added. */
-	if (td->num_tdcx == 6)
+	if (td->num_tdcx == EMU_TDCS_PAGES)
 		get_random_bytes(td->mig_enc_key, sizeof(td->mig_enc_key));
 	atomic_long_inc(&td->child_pages);
 	emu_sharex_unlock_exclusive(&e->lock);
@@ -446,7 +446,7 @@ static bool td_field(struct emu_td *td, u64 field_id, u64 *value)
 	return false;
 }
 
-/* TDH.MNG.RD: RCX = TDR, RDX = field ID; R8 = value, RDX = next field. */
+/* TDH.MNG.RD: RCX = TDR, RDX = field ID; R8 = value (no next field ID). */
 u64 emu_mng_rd(struct tdx_mig_args *a)
 {
 	struct emu_td *td;
