@@ -113,7 +113,7 @@ struct emu_td {
 	/* pages other than the TDR whose PAMT owner is this TD */
 	atomic_long_t child_pages;
 	/* TLB tracking: TD_EPOCH and the vCPUs in the current/previous one */
-	spinlock_t epoch_lock;
+	raw_spinlock_t epoch_lock;
 	u64 td_epoch;
 	unsigned int epoch_refcount[2];
 	/* What private pages are "encrypted" with (a keyed XOR pad). */
@@ -164,8 +164,10 @@ struct emu_vcpu {
 	struct tdx_emu_vcpu_regs regs;
 	/* the EXPORT_COUNT of the session that exported it, 0 if none */
 	u32 exported_in;
-	/* the test-provided guest program, run by TDH.VP.ENTER */
-	spinlock_t ops_lock;
+	/*
+	 * The test-provided guest program, run by TDH.VP.ENTER; the TDVPR
+	 * lock, held exclusively by VP.ENTER and the test interface, guards it.
+	 */
 	struct tdx_emu_guest_op *ops;
 	unsigned int nr_ops;
 	unsigned int next_op;

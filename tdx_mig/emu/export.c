@@ -189,6 +189,22 @@ static u64 state_export_finish(const struct state_export *x, struct emu_td *td,
 static u64 emu_export_immutable_new(struct emu_td *td, u64 rax);
 
 /*
+ * Does a RESUME repeat the interrupted call? The saved state is consumed
+ * first, as the module does: one mismatch and the call cannot be resumed.
+ */
+static bool resume_matches(struct emu_migsc *migsc, u64 rax, u64 r9, struct emu_vcpu *vcpu)
+{
+	bool valid = migsc->intr.valid;
+
+	migsc->intr.valid = false;
+	if (!valid || migsc->intr.func != rax || migsc->intr.page_list_info != r9 ||
+	    migsc->intr.tdvpr_pa != (vcpu ? vcpu->tdvpr_pa : 0))
+		return false;
+	migsc->intr.valid = true;
+	return true;
+}
+
+/*
  * The NEW/RESUME protocol shared by the three state exports (§1.3): a new
  * call records what a resumption must repeat; a resumption must repeat it.
  */
@@ -233,9 +249,7 @@ static u64 state_export_run(const struct state_export *x, u64 rax, struct emu_td
 	} else if (!emu_migsc_initialized(td, link)) {
 		ret = TDX_STATUS_MIGRATION_STREAM_STATE_INCORRECT;
 		goto unlock;
-	} else if (!migsc->intr.valid || migsc->intr.func != rax ||
-		   migsc->intr.page_list_info != a->r9 ||
-		   migsc->intr.tdvpr_pa != (vcpu ? vcpu->tdvpr_pa : 0)) {
+	} else if (!resume_matches(migsc, rax, a->r9, vcpu)) {
 		ret = TDX_STATUS_INVALID_RESUMPTION;
 		goto unlock;
 	}
@@ -328,7 +342,9 @@ u64 emu_export_state_vp(struct tdx_mig_args *a)
 			     EMU_LOCK_SHARED, &td);
 	if (ret)
 		goto unlock_vcpu;
-	if (vcpu->exported_in == td->export_count)
+	if (vcpu->state != EMU_VCPU_READY)
+		ret = TDX_STATUS_VCPU_STATE_INCORRECT;
+	else if (vcpu->exported_in == td->export_count)
 		ret = TDX_STATUS_VCPU_ALREADY_EXPORTED;
 	else
 		ret = state_export_run(&exp_vp, exp_vp.leaf, td, vcpu, a);
@@ -349,7 +365,7 @@ static bool gpa_ok(u64 gpa)
 /* An invalid entry ends the call with status GPA_LIST_ENTRY_INVALID. */
 static u64 invalid_entry(u64 raw)
 {
-	return (raw & ~TDX_GPA_ENTRY_STATUS_MASK) |
+	return (raw & ~(TDX_GPA_ENTRY_STATUS_MASK | TDX_GPA_ENTRY_OPERATION_MASK)) |
 	       FIELD_PREP(TDX_GPA_ENTRY_STATUS_MASK, TDX_GPA_STATUS_GPA_LIST_ENTRY_INVALID);
 }
 
@@ -438,9 +454,9 @@ static u64 blockw_one(struct emu_td *td, u64 *unused, u64 gpa)
 		emu_sept_unlock_entry(entry, old);
 		return TDX_GPA_STATUS_SEPT_ENTRY_STATE_INCORRECT;
 	}
-	spin_lock(&td->epoch_lock);
+	raw_spin_lock(&td->epoch_lock);
 	td->bw_epoch = td->td_epoch;
-	spin_unlock(&td->epoch_lock);
+	raw_spin_unlock(&td->epoch_lock);
 	emu_sept_unlock_entry(entry, emu_sept_set_state(old, to[s]));
 	return TDX_GPA_STATUS_SUCCESS;
 }
@@ -559,9 +575,9 @@ u64 emu_export_pause(struct tdx_mig_args *a)
 		ret = TDX_STATUS_OP_STATE_INCORRECT;
 	if (!ret) {
 		td->op_state = TDX_OP_STATE_PAUSED_EXPORT;
-		spin_lock(&td->epoch_lock);
+		raw_spin_lock(&td->epoch_lock);
 		td->td_epoch++;
-		spin_unlock(&td->epoch_lock);
+		raw_spin_unlock(&td->epoch_lock);
 	}
 	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
 	return ret;
@@ -633,8 +649,8 @@ out:
  */
 u64 emu_export_abort(struct tdx_mig_args *a)
 {
+	struct tdx_mbmd *token, *in, copy;
 	struct emu_migsc *migsc;
-	struct tdx_mbmd *token;
 	struct emu_td *td;
 	u64 ret;
 
@@ -652,11 +668,14 @@ u64 emu_export_abort(struct tdx_mig_args *a)
 		goto done;
 	}
 	/* §2.1: the abort token is checked with MIG_DEC_WORKING_KEY. */
-	token = emu_mbmd_operand(a->r8);
-	if (!token) {
+	in = emu_mbmd_operand(a->r8);
+	if (!in) {
 		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_R8);
 		goto out;
 	}
+	/* Checked and authenticated as one copy: the host cannot change it meanwhile. */
+	memcpy(&copy, in, sizeof(copy));
+	token = &copy;
 	if (le16_to_cpu(token->hdr.size) != sizeof(*token) ||
 	    le16_to_cpu(token->hdr.mig_version) != td->mig_working_version ||
 	    token->hdr.mb_type != TDX_MB_TYPE_ABORT_TOKEN || token->hdr.reserved ||
@@ -754,10 +773,10 @@ static u64 export_state_check(struct emu_td *td, enum tdx_sept_state s, bool *fi
 	if (td->op_state == TDX_OP_STATE_LIVE_EXPORT) {
 		bool tracked;
 
-		spin_lock(&td->epoch_lock);
+		raw_spin_lock(&td->epoch_lock);
 		tracked = tdx_epoch_tlb_tracked(td->td_epoch, td->bw_epoch,
 						td->epoch_refcount[td->bw_epoch & 1]);
-		spin_unlock(&td->epoch_lock);
+		raw_spin_unlock(&td->epoch_lock);
 		if (!tracked)
 			return TDX_GPA_STATUS_TLB_TRACKING_NOT_DONE;
 	}
@@ -817,12 +836,15 @@ static u64 export_entry(struct mem_export *x, unsigned int k)
 		old = emu_sept_set_state(old, pend ? TDX_SEPT_PENDING : TDX_SEPT_MAPPED);
 		e.pending = pend;
 		e.l2_map = 0;
-		status = TDX_GPA_STATUS_SUCCESS;
+		/* On success the host's status stays, part of the AAD (§10.2). */
+		status = e.status;
 		goto no_page;
 	}
 	status = export_state_check(td, s, &first);
 	if (status)
 		goto failed;
+	e.pending = pend;
+	e.l2_map = 0;
 	if (!pend) {
 		if (!tdx_page_list_entry_decode(buf_raw, &buf, &invalid_buf) ||
 		    (!invalid_buf && !emu_shared_page_ok(buf, PAGE_SIZE))) {
@@ -889,13 +911,20 @@ static u64 export_mem_begin(struct mem_export *x, u64 rax, const struct tdx_gpa_
 	struct tdx_mbmd *out;
 
 	if (resume) {
+		bool valid = migsc->intr.valid;
+
 		if (!emu_migsc_initialized(td, link))
 			return TDX_STATUS_MIGRATION_STREAM_STATE_INCORRECT;
-		if (!migsc->intr.valid || migsc->intr.func != rax ||
+		if (!emu_mbmd_operand(a->r8))
+			return tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_R8);
+		/* Consumed first: one mismatch and the call is lost (§1.3). */
+		migsc->intr.valid = false;
+		if (!valid || migsc->intr.func != rax ||
 		    migsc->intr.gpa_list_info != a->rcx || migsc->intr.mig_buff_list_pa != a->r9 ||
 		    migsc->intr.mac_list_pa[0] != a->r11 || migsc->intr.mac_list_pa[1] != a->r12 ||
 		    migsc->intr.mig_epoch != td->mig_epoch)
 			return TDX_STATUS_INVALID_RESUMPTION;
+		migsc->intr.valid = true;
 		return TDX_STATUS_SUCCESS;
 	}
 	if (gl->first_entry)

@@ -330,8 +330,11 @@ static u64 state_import_run(const struct state_import *x, struct emu_td *td,
 		ret = TDX_STATUS_MIGRATION_DECRYPTION_KEY_NOT_SET;
 		goto unlock;
 	}
-	if (mc.cmd == TDX_MIGS_CMD_RESUME &&
-	    (!emu_migsc_initialized(td, link) || !migsc->intr.valid)) {
+	if (mc.cmd == TDX_MIGS_CMD_RESUME && !emu_migsc_initialized(td, link)) {
+		ret = TDX_STATUS_MIGRATION_STREAM_STATE_INCORRECT;
+		goto unlock;
+	}
+	if (mc.cmd == TDX_MIGS_CMD_RESUME && !migsc->intr.valid) {
 		ret = TDX_STATUS_INVALID_RESUMPTION;
 		goto unlock;
 	}
@@ -392,11 +395,11 @@ u64 emu_import_state_immutable(struct tdx_mig_args *a)
 	if (ret == TDX_STATUS_SUCCESS) {
 		/* The import starts a new TD epoch history (§10.2). */
 		emu_td_init_sept_root(td);
-		spin_lock(&td->epoch_lock);
+		raw_spin_lock(&td->epoch_lock);
 		td->td_epoch = 1;
 		td->epoch_refcount[0] = 0;
 		td->epoch_refcount[1] = 0;
-		spin_unlock(&td->epoch_lock);
+		raw_spin_unlock(&td->epoch_lock);
 		td->mig_epoch = 0;
 		atomic64_set(&td->total_mb_count, 1);
 		emu_migsc_at(td, tdx_migsc_link_of_forward(0))->expected_mb_counter = 1;

@@ -158,8 +158,10 @@ static enum entry_result import_again(struct mem_import *x, unsigned int k,
 	u64 hpa = *old & TDX_SEPT_HPA_MASK;
 	struct emu_pamt_entry *pe;
 
-	if (!x->in_order)
+	if (!x->in_order) {
+		*abort_status = TDX_STATUS_OP_STATE_INCORRECT;
 		return list_abort(e, TDX_GPA_STATUS_OP_STATE_INCORRECT);
+	}
 	if (s != TDX_SEPT_MAPPED && s != TDX_SEPT_PENDING)
 		return list_abort(e, TDX_GPA_STATUS_SEPT_ENTRY_STATE_INCORRECT);
 	pe = emu_pamt_entry(hpa);
@@ -237,6 +239,8 @@ static enum entry_result import_entry(struct mem_import *x, unsigned int k, u64 
 		*abort_status = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID,
 							TDX_OPID_GPA_LIST_ENTRY);
 		e.status = TDX_GPA_STATUS_GPA_LIST_ENTRY_INVALID;
+		e.operation = TDX_GPA_OP_NOP;
+		res = ENTRY_ABORT;
 		goto out;
 	}
 	c = emu_crypto_get();
@@ -273,6 +277,8 @@ static enum entry_result import_entry(struct mem_import *x, unsigned int k, u64 
 			goto unlock;
 		}
 		if (buf_invalid) {
+			*abort_status = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID,
+								TDX_OPID_MIG_BUFF_LIST_ENTRY);
 			res = list_abort(&e, TDX_GPA_STATUS_MIG_BUFFER_NOT_AVAILABLE);
 			goto unlock;
 		}
@@ -334,6 +340,13 @@ static u64 import_mem_new(struct mem_import *x, const struct tdx_gpa_list_info *
 		return TDX_STATUS_INVALID_MBMD;
 	if (!emu_mbmd_verify(&m, td->mig_dec_working_key))
 		return TDX_STATUS_INCORRECT_MBMD_MAC;
+	/*
+	 * The bundle is accepted now: its counter is spent even if the call
+	 * is interrupted and never resumed, so it cannot be replayed.
+	 */
+	if (x->in_order)
+		migsc->expected_mb_counter++;
+	atomic64_inc(&td->total_mb_count);
 	migsc->mbmd = m;
 	migsc->iv_counter += gl->last_entry + 1;
 	migsc->intr.valid = true;
@@ -349,14 +362,20 @@ static u64 import_mem_new(struct mem_import *x, const struct tdx_gpa_list_info *
 static u64 import_mem_resume(struct mem_import *x, unsigned int link, struct tdx_mig_args *a)
 {
 	struct emu_migsc *migsc = x->migsc;
+	bool valid = migsc->intr.valid;
 
 	if (!emu_migsc_initialized(x->td, link))
 		return TDX_STATUS_MIGRATION_STREAM_STATE_INCORRECT;
-	if (!migsc->intr.valid || migsc->intr.func != SEAMCALL_TDH_IMPORT_MEM ||
+	if (!emu_mbmd_operand(a->r8))
+		return tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_R8);
+	/* Consumed first: one mismatch and the call is lost (§1.3). */
+	migsc->intr.valid = false;
+	if (!valid || migsc->intr.func != SEAMCALL_TDH_IMPORT_MEM ||
 	    migsc->intr.gpa_list_info != a->rcx || migsc->intr.mig_buff_list_pa != a->r9 ||
 	    migsc->intr.mac_list_pa[0] != a->r11 || migsc->intr.mac_list_pa[1] != a->r12 ||
 	    migsc->intr.new_page_list_pa != a->r13 || migsc->intr.mig_epoch != x->td->mig_epoch)
 		return TDX_STATUS_INVALID_RESUMPTION;
+	migsc->intr.valid = true;
 	return TDX_STATUS_SUCCESS;
 }
 
@@ -449,10 +468,6 @@ u64 emu_import_mem(struct tdx_mig_args *a)
 	a->rcx = tdx_gpa_list_info_encode(gl.hpa, (gl.last_entry + 1) % TDX_GPA_LIST_ENTRIES,
 					  gl.last_entry);
 	x.migsc->intr.valid = false;
-	if (x.in_order) {
-		x.migsc->expected_mb_counter++;
-		atomic64_inc(&x.td->total_mb_count);
-	}
 	ret = TDX_STATUS_SUCCESS + x.failed;
 unlock_migsc:
 	emu_migsc_unlock(x.td, link);

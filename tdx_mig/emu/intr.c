@@ -9,7 +9,7 @@
 
 #include "emu.h"
 
-static DEFINE_SPINLOCK(intr_lock);
+static DEFINE_RAW_SPINLOCK(intr_lock);
 static enum tdx_emu_intr_mode intr_mode;
 static u32 intr_k;
 static u64 intr_polls;
@@ -24,13 +24,13 @@ static unsigned long intr_count;
  */
 void tdx_emu_set_intr_policy(enum tdx_emu_intr_mode mode, u32 k, u64 seed)
 {
-	spin_lock(&intr_lock);
+	raw_spin_lock(&intr_lock);
 	intr_mode = mode;
 	intr_k = k ?: 1;
 	intr_polls = 0;
 	intr_rng = seed ?: 0x9e3779b97f4a7c15ULL;
 	intr_count = 0;
-	spin_unlock(&intr_lock);
+	raw_spin_unlock(&intr_lock);
 }
 EXPORT_SYMBOL_GPL(tdx_emu_set_intr_policy);
 
@@ -45,7 +45,7 @@ bool emu_intr_pending(void)
 {
 	bool pending = false;
 
-	spin_lock(&intr_lock);
+	raw_spin_lock(&intr_lock);
 	switch (intr_mode) {
 	case TDX_EMU_INTR_EVERY:
 		pending = ++intr_polls % intr_k == 0;
@@ -62,6 +62,6 @@ bool emu_intr_pending(void)
 	}
 	if (pending)
 		intr_count++;
-	spin_unlock(&intr_lock);
+	raw_spin_unlock(&intr_lock);
 	return pending;
 }

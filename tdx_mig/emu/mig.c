@@ -107,7 +107,6 @@ void emu_mig_new_session_keys(struct emu_td *td)
 	memcpy(td->mig_dec_working_key, td->mig_dec_key, sizeof(td->mig_dec_key));
 	td->mig_working_version = td->mig_version;
 	td->mig_dec_key_set = false;
-	memzero_explicit(td->mig_dec_key, sizeof(td->mig_dec_key));
 	get_random_bytes(td->mig_enc_key, sizeof(td->mig_enc_key));
 	emu_migsc_uninit_all(td);
 }

@@ -39,6 +39,9 @@ struct mig_ctx {
 	unsigned int npages;
 	unsigned long *dirty;
 	unsigned int next_stream;
+	/* the bindings of the source (0) and destination (1) to their MigTDs */
+	u64 handle[2];
+	u64 uuid[2][4];
 	/* what the run saw */
 	unsigned int epochs;
 	unsigned long unblockw;
@@ -130,6 +133,12 @@ static void exchange_keys(struct mig_ctx *c, u64 handle_s, u64 *uuid_s, u64 hand
 	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_rd(c->src->tdr_pa, TDX_MD_TD_MIG_DEC_KEY_SET, &v),
 			TDX_STATUS_SUCCESS);
 	KUNIT_ASSERT_EQ(c->test, v, 1ULL);
+}
+
+/* A pre-migration: the MigTD pair exchanges a fresh session key. */
+static void rekey(struct mig_ctx *c)
+{
+	exchange_keys(c, c->handle[0], c->uuid[0], c->handle[1], c->uuid[1]);
 }
 
 /* A destination TD: created, keyed, its TDCS added; no MNG.INIT (§3.3). */
@@ -386,7 +395,6 @@ static void token(struct mig_ctx *c, bool start)
 
 static void setup(struct mig_ctx *c, struct kunit *test, unsigned int npages)
 {
-	u64 handle_s, handle_d, uuid_s[4], uuid_d[4];
 	int i, j;
 
 	memset(c, 0, sizeof(*c));
@@ -408,12 +416,14 @@ static void setup(struct mig_ctx *c, struct kunit *test, unsigned int npages)
 	/* The user TD: every 8th page left PENDING; bound before finalizing. */
 	ktd_td_build(test, c->src, npages, 4, 8, false);
 	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_servtd_bind(c->src->tdr_pa, c->migtd_s->tdr_pa, 0,
-						      TDX_SERVTD_TYPE_MIGTD, 0, &handle_s, uuid_s),
+						      TDX_SERVTD_TYPE_MIGTD, 0, &c->handle[0],
+						      c->uuid[0]),
 			TDX_STATUS_SUCCESS);
 	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(c->src->tdr_pa), TDX_STATUS_SUCCESS);
 	dst_create(c, c->dst);
 	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_servtd_bind(c->dst->tdr_pa, c->migtd_d->tdr_pa, 0,
-						      TDX_SERVTD_TYPE_MIGTD, 0, &handle_d, uuid_d),
+						      TDX_SERVTD_TYPE_MIGTD, 0, &c->handle[1],
+						      c->uuid[1]),
 			TDX_STATUS_SUCCESS);
 	streams_create(c, c->src, c->src_migsc);
 	streams_create(c, c->dst, c->dst_migsc);
@@ -436,7 +446,7 @@ static void setup(struct mig_ctx *c, struct kunit *test, unsigned int npages)
 		((u64 *)page_address(c->state_list))[j] = pa(c->state_pages[j]);
 	}
 	c->token = page_or_fail(c);
-	exchange_keys(c, handle_s, uuid_s, handle_d, uuid_d);
+	rekey(c);
 }
 
 /* The destination's SEPT mirrors the source's, added during MEMORY_IMPORT. */
@@ -898,47 +908,44 @@ static void migsc_busy_resume_test(struct kunit *test)
 			TDX_STATUS_OPERAND_BUSY | TDX_OPID_MIGSC);
 	tdx_emu_release_migsc(c->src->tdr_pa, tdx_migsc_link_of_forward(1));
 
-	/* Interrupted after each entry; every changed operand is refused. */
+	/*
+	 * Interrupted after each entry, a resumption that changes an operand
+	 * is refused, and consumes the saved state: even the right operands
+	 * cannot resume the call afterwards (§1.3). A NEW call starts over.
+	 */
 	blockw(c, gfns, 16);
 	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
-	mem_lists(c, s, gfns, 16);
 	ktd_set_intr_policy(test, TDX_EMU_INTR_EVERY, 1, 0);
-	gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, 15);
-	ret = tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd), pa(s->buf_list),
-				     tdx_migs_index_and_cmd_encode(1, 0), pa(s->mac[0]),
-				     pa(s->mac[1]), &pages);
-	KUNIT_ASSERT_EQ(test, ret, TDX_STATUS_INTERRUPTED_RESUMABLE);
-	rcx_after = gl;
-	gl = rcx_after ^ BIT_ULL(3);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd),
-						     pa(s->buf_list), resume_cmd(1), pa(s->mac[0]),
-						     pa(s->mac[1]), &pages),
-			TDX_STATUS_INVALID_RESUMPTION);
-	gl = rcx_after;
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd),
-						     pa(s->new_list), resume_cmd(1), pa(s->mac[0]),
-						     pa(s->mac[1]), &pages),
-			TDX_STATUS_INVALID_RESUMPTION);
-	gl = rcx_after;
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd),
-						     pa(s->buf_list), resume_cmd(1), pa(s->mac[1]),
-						     pa(s->mac[1]), &pages),
-			TDX_STATUS_INVALID_RESUMPTION);
-	gl = rcx_after;
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd),
-						     pa(s->buf_list), resume_cmd(1), pa(s->mac[0]),
-						     pa(s->mac[0]), &pages),
-			TDX_STATUS_INVALID_RESUMPTION);
-	/* The same operands again: it goes on to the end. */
-	gl = rcx_after;
-	do {
-		ret = tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd),
-					     pa(s->buf_list), resume_cmd(1), pa(s->mac[0]),
-					     pa(s->mac[1]), &pages);
-	} while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE);
+	for (i = 0; i < 4; i++) {
+		u64 buf = pa(s->buf_list), mac0 = pa(s->mac[0]), mac1 = pa(s->mac[1]);
+
+		mem_lists(c, s, gfns + 4 * i, 4);
+		gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, 3);
+		ret = tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd), buf,
+					     tdx_migs_index_and_cmd_encode(1, 0), mac0, mac1,
+					     &pages);
+		KUNIT_ASSERT_EQ(test, ret, TDX_STATUS_INTERRUPTED_RESUMABLE);
+		rcx_after = gl;
+		if (i == 0)
+			gl ^= BIT_ULL(3);
+		else if (i == 1)
+			buf = pa(s->new_list);
+		else if (i == 2)
+			mac0 = mac1;
+		else
+			mac1 = mac0;
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl,
+							     mbmd_operand(s->mbmd), buf,
+							     resume_cmd(1), mac0, mac1, &pages),
+				TDX_STATUS_INVALID_RESUMPTION);
+		gl = rcx_after;
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl,
+							     mbmd_operand(s->mbmd), pa(s->buf_list),
+							     resume_cmd(1), pa(s->mac[0]),
+							     pa(s->mac[1]), &pages),
+				TDX_STATUS_INVALID_RESUMPTION);
+	}
 	tdx_emu_set_intr_policy(TDX_EMU_INTR_NEVER, 0, 0);
-	KUNIT_EXPECT_EQ(test, ret, TDX_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, mem_import(c, 1, gfns, 16), TDX_STATUS_SUCCESS);
 	teardown(c);
 }
 
@@ -1063,15 +1070,25 @@ static void state_resume_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa, mbmd, other,
 								 resume_cmd(0), &pages),
 			TDX_STATUS_INVALID_RESUMPTION);
+	/* The saved state is gone: the right operands are refused too. */
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa, mbmd, list,
 								 resume_cmd(0), &pages),
-			TDX_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, pages, 2ULL);
+			TDX_STATUS_INVALID_RESUMPTION);
+	KUNIT_EXPECT_EQ(test, op_state(c, c->src), (u64)TDX_OP_STATE_RUNNABLE);
 
+	/* The import side needs a bundle: the pair exchanges keys again. */
+	rekey(c);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa, mbmd, list, 0,
+								 &pages),
+			TDX_STATUS_INTERRUPTED_RESUMABLE);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa, mbmd, list,
+								 resume_cmd(0), &pages),
+			TDX_STATUS_SUCCESS);
 	list = state_list_info(c, 2);
+	/* A never-used stream cannot be resumed at all. */
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_state_immutable(c->dst->tdr_pa, mbmd, list,
 								 resume_cmd(0)),
-			TDX_STATUS_INVALID_RESUMPTION);
+			TDX_STATUS_MIGRATION_STREAM_STATE_INCORRECT);
 	/* Still UNINITIALIZED: the one state MNG.RD refuses (§3.1). */
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(c->dst->tdr_pa, TDX_MD_TD_OP_STATE, &pages),
 			TDX_STATUS_OP_STATE_INCORRECT);

@@ -15,7 +15,7 @@
  */
 #define EMU_WBCACHE_CHUNKS	4
 
-static DEFINE_SPINLOCK(wb_lock);
+static DEFINE_RAW_SPINLOCK(wb_lock);
 static u64 wb_requested;	/* generation of the newest waiting key */
 static u64 wb_done;		/* generation the last completed pass covered */
 static u64 wb_target;		/* generation the pass in progress covers */
@@ -24,18 +24,18 @@ static bool wb_interrupted;
 
 void emu_wbcache_request(struct emu_td *td)
 {
-	spin_lock(&wb_lock);
+	raw_spin_lock(&wb_lock);
 	td->wbcache_gen = ++wb_requested;
-	spin_unlock(&wb_lock);
+	raw_spin_unlock(&wb_lock);
 }
 
 bool emu_wbcache_done(struct emu_td *td)
 {
 	bool done;
 
-	spin_lock(&wb_lock);
+	raw_spin_lock(&wb_lock);
 	done = td->wbcache_gen && td->wbcache_gen <= wb_done;
-	spin_unlock(&wb_lock);
+	raw_spin_unlock(&wb_lock);
 	return done;
 }
 
@@ -46,7 +46,7 @@ u64 emu_phymem_cache_wb(struct tdx_mig_args *a)
 
 	if (a->rcx > 1)
 		return tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RCX);
-	if (!spin_trylock(&wb_lock))
+	if (!raw_spin_trylock(&wb_lock))
 		return tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_WBCACHE);
 	if (a->rcx && !wb_interrupted) {
 		ret = TDX_STATUS_WBCACHE_RESUME_ERROR;
@@ -78,7 +78,7 @@ u64 emu_phymem_cache_wb(struct tdx_mig_args *a)
 	}
 	wb_done = wb_target;
 out:
-	spin_unlock(&wb_lock);
+	raw_spin_unlock(&wb_lock);
 	return ret;
 }
 

@@ -428,9 +428,9 @@ u64 emu_mem_range_block(struct tdx_mig_args *a)
 	} else {
 		/* The block epoch: REMOVE needs it TLB-tracked (§3.4). */
 		pe = emu_pamt_entry(old & TDX_SEPT_HPA_MASK);
-		spin_lock(&td->epoch_lock);
+		raw_spin_lock(&td->epoch_lock);
 		WRITE_ONCE(pe->bepoch, td->td_epoch);
-		spin_unlock(&td->epoch_lock);
+		raw_spin_unlock(&td->epoch_lock);
 		old = emu_sept_set_state(old, s >= TDX_SEPT_PENDING ? TDX_SEPT_PENDING_BLOCKED :
 								      TDX_SEPT_BLOCKED);
 	}
@@ -454,10 +454,10 @@ static u64 remove_tracked(struct emu_td *td, enum tdx_sept_state s, u64 bepoch)
 		return TDX_STATUS_SUCCESS;
 	if (s != TDX_SEPT_BLOCKED && s != TDX_SEPT_PENDING_BLOCKED)
 		return TDX_STATUS_GPA_RANGE_NOT_BLOCKED;
-	spin_lock(&td->epoch_lock);
+	raw_spin_lock(&td->epoch_lock);
 	tracked = td->td_epoch > bepoch + 1 ||
 		  (td->td_epoch == bepoch + 1 && !td->epoch_refcount[bepoch & 1]);
-	spin_unlock(&td->epoch_lock);
+	raw_spin_unlock(&td->epoch_lock);
 	return tracked ? TDX_STATUS_SUCCESS : TDX_STATUS_TLB_TRACKING_NOT_DONE;
 }
 

@@ -207,7 +207,7 @@ u64 emu_mng_create(struct tdx_mig_args *a)
 	td->op_state = TDX_OP_STATE_UNINITIALIZED;
 	emu_sharex_init(&td->op_state_lock);
 	emu_sharex_init(&td->servtd_lock);
-	spin_lock_init(&td->epoch_lock);
+	raw_spin_lock_init(&td->epoch_lock);
 	get_random_bytes(td->uuid, sizeof(td->uuid));
 	get_random_bytes(td->mem_key, sizeof(td->mem_key));
 	memset(phys_to_virt(a->rcx), 0, PAGE_SIZE);
@@ -498,13 +498,13 @@ static u64 advance_epoch(struct emu_td *td)
 {
 	u64 ret = TDX_STATUS_SUCCESS;
 
-	if (!spin_trylock(&td->epoch_lock))
+	if (!raw_spin_trylock(&td->epoch_lock))
 		return tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_TD_EPOCH);
 	if (td->epoch_refcount[(td->td_epoch - 1) & 1])
 		ret = TDX_STATUS_PREVIOUS_TLB_EPOCH_BUSY;
 	else
 		td->td_epoch++;
-	spin_unlock(&td->epoch_lock);
+	raw_spin_unlock(&td->epoch_lock);
 	return ret;
 }
 

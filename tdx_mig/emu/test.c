@@ -65,12 +65,10 @@ int tdx_emu_guest_program(u64 tdvpr_pa, const struct tdx_emu_guest_op *ops, unsi
 		kfree(copy);
 		return ret;
 	}
-	spin_lock(&vcpu->ops_lock);
 	old = vcpu->ops;
 	vcpu->ops = copy;
 	vcpu->nr_ops = n;
 	vcpu->next_op = 0;
-	spin_unlock(&vcpu->ops_lock);
 	vcpu_put(vcpu);
 	kfree(old);
 	return 0;
@@ -86,14 +84,12 @@ int tdx_emu_guest_result(u64 tdvpr_pa, unsigned int i, struct tdx_emu_guest_op *
 	ret = vcpu_get(tdvpr_pa, &vcpu);
 	if (ret)
 		return ret;
-	spin_lock(&vcpu->ops_lock);
 	if (i < vcpu->nr_ops) {
 		*op = vcpu->ops[i];
 		*done = i < vcpu->next_op;
 	} else {
 		ret = -ERANGE;
 	}
-	spin_unlock(&vcpu->ops_lock);
 	vcpu_put(vcpu);
 	return ret;
 }

@@ -92,7 +92,6 @@ u64 emu_vp_create(struct tdx_mig_args *a)
 	vcpu->tdvpr_pa = a->rcx;
 	vcpu->td = td;
 	vcpu->assoc_cpu = -1;
-	spin_lock_init(&vcpu->ops_lock);
 	memset(phys_to_virt(a->rcx), 0, PAGE_SIZE);
 	emu_pamt_assign(pe, EMU_PT_TDVPR, td->tdr_pa, vcpu);
 	atomic_long_inc(&td->child_pages);
@@ -262,7 +261,6 @@ static u64 run_guest(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
 	unsigned int ran = 0;
 	u64 exit;
 
-	spin_lock(&vcpu->ops_lock);
 	for (;;) {
 		struct tdx_emu_guest_op *op;
 
@@ -297,7 +295,6 @@ static u64 run_guest(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
 		if (exit)
 			break;
 	}
-	spin_unlock(&vcpu->ops_lock);
 	return exit;
 }
 
@@ -326,7 +323,7 @@ u64 emu_vp_enter(struct tdx_mig_args *a)
 		goto out;
 	}
 	/* The vCPU runs in the current TD epoch until it exits (§3.4). */
-	if (!spin_trylock(&td->epoch_lock)) {
+	if (!raw_spin_trylock(&td->epoch_lock)) {
 		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_TD_EPOCH);
 		goto out;
 	}
@@ -336,16 +333,16 @@ u64 emu_vp_enter(struct tdx_mig_args *a)
 	}
 	slot = td->td_epoch & 1;
 	td->epoch_refcount[slot]++;
-	spin_unlock(&td->epoch_lock);
+	raw_spin_unlock(&td->epoch_lock);
 
 	a->rcx = 0;
 	a->rdx = 0;
 	a->r8 = 0;
 	ret = run_guest(vcpu, a);
 
-	spin_lock(&td->epoch_lock);
+	raw_spin_lock(&td->epoch_lock);
 	td->epoch_refcount[slot]--;
-	spin_unlock(&td->epoch_lock);
+	raw_spin_unlock(&td->epoch_lock);
 out:
 	vcpu_leaf_end(vcpu, EMU_LOCK_SHARED);
 	return ret;
