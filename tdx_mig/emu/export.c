@@ -316,12 +316,12 @@ u64 emu_export_state_td(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(exp_td.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, EMU_LOCK_SHARED,
-			     &td);
+	ret = emu_leaf_begin(exp_td.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
+			     EMU_LOCK_EXCLUSIVE, &td);
 	if (ret)
 		return ret;
 	ret = state_export_run(&exp_td, exp_td.leaf, td, NULL, a);
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
 	return ret;
 }
 
@@ -402,13 +402,20 @@ static u64 gpa_list_walk(struct emu_td *td, struct tdx_mig_args *a,
 			return tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID,
 						       TDX_OPID_GPA_LIST_ENTRY);
 		}
-		if (!(e.operation & TDX_GPA_OP_MIGRATE))
+		if (!(e.operation & TDX_GPA_OP_MIGRATE)) {
+			/* NOP and CANCEL are skipped, and written back as such. */
+			e.operation = TDX_GPA_OP_NOP;
+			e.status = TDX_GPA_STATUS_SKIPPED;
+			list[k] = tdx_gpa_entry_encode(&e);
 			continue;
+		}
 		status = one(td, &e.gpa, e.gpa);
 		e.status = status;
-		list[k] = tdx_gpa_entry_encode(&e);
-		if (status != TDX_GPA_STATUS_SUCCESS)
+		if (status != TDX_GPA_STATUS_SUCCESS) {
+			e.operation = TDX_GPA_OP_NOP;
 			failed++;
+		}
+		list[k] = tdx_gpa_entry_encode(&e);
 	}
 	/* After entry 511 first_entry wraps to 0 (§1.2). */
 	a->rcx = tdx_gpa_list_info_encode(gl.hpa, (gl.last_entry + 1) % TDX_GPA_LIST_ENTRIES,

@@ -339,6 +339,9 @@ static u64 state_import_run(const struct state_import *x, struct emu_td *td,
 		goto unlock;
 	}
 
+	/* A new session latches its keys before anything can fail it. */
+	if (mc.cmd == TDX_MIGS_CMD_NEW && x->type == TDX_MB_TYPE_IMMUTABLE_TD_STATE)
+		emu_mig_new_session_keys(td);
 	/* From here on every error fails the import. */
 	if (!tdx_page_list_info_decode(a->r9, &pl) || !emu_shared_page_ok(pl.hpa, PAGE_SIZE) ||
 	    pl.last_entry + 1 < x->min_pages) {
@@ -346,8 +349,6 @@ static u64 state_import_run(const struct state_import *x, struct emu_td *td,
 		goto fatal;
 	}
 	if (mc.cmd == TDX_MIGS_CMD_NEW) {
-		if (x->type == TDX_MB_TYPE_IMMUTABLE_TD_STATE)
-			emu_mig_new_session_keys(td);
 		if (!emu_migsc_initialized(td, link))
 			emu_migsc_init(td, link, migsc);
 		migsc->intr.valid = true;
@@ -384,7 +385,7 @@ u64 emu_import_state_immutable(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(imp_immutable.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
+	ret = emu_leaf_begin(imp_immutable.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
 			     EMU_LOCK_EXCLUSIVE, &td);
 	if (ret)
 		return ret;
@@ -405,7 +406,7 @@ u64 emu_import_state_immutable(struct tdx_mig_args *a)
 		emu_migsc_at(td, tdx_migsc_link_of_forward(0))->expected_mb_counter = 1;
 		td->op_state = TDX_OP_STATE_MEMORY_IMPORT;
 	}
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_EXCLUSIVE);
 	return ret;
 }
 
@@ -415,14 +416,14 @@ u64 emu_import_state_td(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(imp_td.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE,
-			     &td);
+	ret = emu_leaf_begin(imp_td.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
+			     EMU_LOCK_EXCLUSIVE, &td);
 	if (ret)
 		return ret;
 	ret = state_import_run(&imp_td, td, NULL, a);
 	if (ret == TDX_STATUS_SUCCESS)
 		td->op_state = TDX_OP_STATE_STATE_IMPORT;
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_EXCLUSIVE);
 	return ret;
 }
 
@@ -584,8 +585,8 @@ u64 emu_import_abort(struct tdx_mig_args *a)
 	if (!emu_migsc_initialized(td, TDX_MIGSC_BACKWARD_LINK))
 		emu_migsc_init(td, TDX_MIGSC_BACKWARD_LINK, migsc);
 	migsc->intr.valid = false;
-	tdx_mbmd_init(&m, TDX_MB_TYPE_ABORT_TOKEN, td->mig_working_version, 0, 0, 0,
-		      ++migsc->iv_counter);
+	tdx_mbmd_init(&m, TDX_MB_TYPE_ABORT_TOKEN, td->mig_working_version, 0,
+		      migsc->next_mb_counter++, 0, ++migsc->iv_counter);
 	emu_mbmd_sign(&m, td->mig_enc_working_key);
 	memcpy(out, &m, sizeof(m));
 	emu_migsc_unlock(td, TDX_MIGSC_BACKWARD_LINK);

@@ -25,11 +25,16 @@ u64 emu_mig_stream_create(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_td_lock(a->rdx, TDX_OPID_RDX, EMU_LOCK_EXCLUSIVE, &td);
+	/* OP_STATE exclusive guards NUM_MIGS; vCPUs may keep running. */
+	ret = emu_td_lock(a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED, &td);
 	if (ret)
 		return ret;
 	ret = emu_td_check_keys(td);
-	if (!ret && !emu_op_state_allows(SEAMCALL_TDH_MIG_STREAM_CREATE, td->op_state))
+	if (!ret)
+		ret = emu_op_state_lock(td, EMU_LOCK_EXCLUSIVE);
+	if (ret)
+		goto unlock_td;
+	if (!emu_op_state_allows(SEAMCALL_TDH_MIG_STREAM_CREATE, td->op_state))
 		ret = TDX_STATUS_OP_STATE_INCORRECT;
 	if (!ret && !td->migsc_links)
 		ret = TDX_STATUS_TDCS_NOT_ALLOCATED;
@@ -49,7 +54,9 @@ u64 emu_mig_stream_create(struct tdx_mig_args *a)
 	td->num_migs++;
 	emu_sharex_unlock_exclusive(&pe->lock);
 unlock:
-	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	emu_op_state_unlock(td, EMU_LOCK_EXCLUSIVE);
+unlock_td:
+	emu_td_unlock(td, EMU_LOCK_SHARED);
 	return ret;
 }
 

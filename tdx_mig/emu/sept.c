@@ -235,17 +235,14 @@ static enum emu_lock_mode mem_leaf_lock_mode(u16 leaf)
 /* Lock the TD named in RDX and check what every memory leaf needs. */
 static u64 mem_leaf_begin(u16 leaf, struct tdx_mig_args *a, struct emu_td **td)
 {
-	u64 ret;
+	/* OP_STATE shared: a migration leaf cannot move it meanwhile. */
+	return emu_leaf_begin(leaf, a->rdx, TDX_OPID_RDX, mem_leaf_lock_mode(leaf),
+			      EMU_LOCK_SHARED, td);
+}
 
-	ret = emu_td_lock(a->rdx, TDX_OPID_RDX, mem_leaf_lock_mode(leaf), td);
-	if (ret)
-		return ret;
-	ret = emu_td_check_built(*td);
-	if (!ret && !emu_op_state_allows(leaf, (*td)->op_state))
-		ret = TDX_STATUS_OP_STATE_INCORRECT;
-	if (ret)
-		emu_td_unlock(*td, mem_leaf_lock_mode(leaf));
-	return ret;
+static void mem_leaf_end(u16 leaf, struct emu_td *td)
+{
+	emu_leaf_end(td, mem_leaf_lock_mode(leaf), EMU_LOCK_SHARED);
 }
 
 /*
@@ -312,7 +309,7 @@ u64 emu_mem_sept_add(struct tdx_mig_args *a)
 unlock_page:
 	emu_sharex_unlock_exclusive(&pe->lock);
 unlock_td:
-	emu_td_unlock(td, EMU_LOCK_SHARED);
+	mem_leaf_end(SEAMCALL_TDH_MEM_SEPT_ADD, td);
 	return ret;
 }
 
@@ -379,7 +376,7 @@ static u64 page_map(u16 leaf, struct tdx_mig_args *a)
 unlock_page:
 	emu_sharex_unlock_exclusive(&pe->lock);
 unlock_td:
-	emu_td_unlock(td, mem_leaf_lock_mode(leaf));
+	mem_leaf_end(leaf, td);
 	return ret;
 }
 
@@ -436,7 +433,7 @@ u64 emu_mem_range_block(struct tdx_mig_args *a)
 	}
 	emu_sept_unlock_entry(entry, old);
 unlock_td:
-	emu_td_unlock(td, EMU_LOCK_SHARED);
+	mem_leaf_end(SEAMCALL_TDH_MEM_RANGE_BLOCK, td);
 	return ret;
 }
 
@@ -514,6 +511,6 @@ u64 emu_mem_page_remove(struct tdx_mig_args *a)
 		old = emu_sept_set_state(0, TDX_SEPT_FREE);
 	emu_sept_unlock_entry(entry, old);
 unlock_td:
-	emu_td_unlock(td, EMU_LOCK_SHARED);
+	mem_leaf_end(SEAMCALL_TDH_MEM_PAGE_REMOVE, td);
 	return ret;
 }

@@ -517,15 +517,12 @@ u64 emu_mem_track(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_MEM_TRACK, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
+			     EMU_LOCK_SHARED, &td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_built(td);
-	if (!ret && !emu_op_state_allows(SEAMCALL_TDH_MEM_TRACK, td->op_state))
-		ret = TDX_STATUS_OP_STATE_INCORRECT;
-	if (!ret)
-		ret = advance_epoch(td);
-	emu_td_unlock(td, EMU_LOCK_SHARED);
+	ret = advance_epoch(td);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
 	return ret;
 }
 

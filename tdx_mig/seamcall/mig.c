@@ -142,7 +142,7 @@ u64 tdx_mig_tdh_export_mem(u64 tdr_pa, u64 *gpa_list, u64 mbmd, u64 buf_list, u6
 	u64 ret = tdx_mig_seamcall(SEAMCALL_TDH_EXPORT_MEM, &args);
 
 	*gpa_list = args.rcx;
-	*pages = args.rdx;
+	*pages = tdx_status_is_error(ret) ? 0 : args.rdx;
 	return ret;
 }
 EXPORT_SYMBOL_GPL(tdx_mig_tdh_export_mem);
