@@ -746,6 +746,77 @@ static void immutable_tamper_test(struct kunit *test)
 }
 
 /*
+ * Each receiver check of a MEM bundle's MBMD (§2.1): refused without
+ * failing the import; and of an epoch token: all fatal.
+ */
+static const struct {
+	const char *name;
+	bool token;
+	unsigned int offset;
+	u8 xor;
+	u64 status;
+} mbmd_tamper[] = {
+	{ "mem size", false, 0, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "mem mig_version", false, 2, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "mem migs_index", false, 4, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "mem mb_type", false, 6, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "mem reserved", false, 7, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "mem mb_counter", false, 8, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "mem mig_epoch", false, 12, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "mem iv_counter", false, 16, 0x01, TDX_STATUS_INCORRECT_MBMD_MAC },
+	{ "mem num_gpas", false, 24, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "mem reserved bits", false, 26, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "mem mac", false, 32, 0x01, TDX_STATUS_INCORRECT_MBMD_MAC },
+	{ "token size", true, 0, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "token mig_version", true, 2, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "token migs_index", true, 4, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "token mb_type", true, 6, 0x02, TDX_STATUS_INVALID_MBMD },
+	{ "token reserved", true, 7, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "token mb_counter", true, 8, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "token total_mb", true, 24, 0x01, TDX_STATUS_INVALID_MBMD },
+	{ "token mac", true, 40, 0x01, TDX_STATUS_INCORRECT_MBMD_MAC },
+};
+
+static void mbmd_tamper_desc(const typeof(mbmd_tamper[0]) *t, char *desc)
+{
+	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(mbmd_tamper, mbmd_tamper, mbmd_tamper_desc);
+
+static void mbmd_tamper_test(struct kunit *test)
+{
+	const typeof(mbmd_tamper[0]) *t = test->param_value;
+	struct mig_ctx *c = neg_setup(test);
+	static const u64 gfns[] = { 1, 2 };
+	u64 tok = mbmd_operand(c->token);
+	u8 *raw;
+
+	if (t->token) {
+		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_track(c->src->tdr_pa, tok, false),
+				TDX_STATUS_SUCCESS);
+		raw = page_address(c->token);
+		raw[t->offset] ^= t->xor;
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_track(c->dst->tdr_pa, tok),
+				t->status | TDX_STATUS_FATAL_BIT);
+		KUNIT_EXPECT_EQ(test, op_state(c, c->dst), (u64)TDX_OP_STATE_FAILED_IMPORT);
+	} else {
+		blockw(c, gfns, 2);
+		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+		mem_lists(c, &c->s[0], gfns, 2);
+		KUNIT_ASSERT_EQ(test, mem_export(c, 0, 2), TDX_STATUS_SUCCESS);
+		raw = page_address(c->s[0].mbmd);
+		raw[t->offset] ^= t->xor;
+		KUNIT_EXPECT_EQ(test, mem_import(c, 0, gfns, 2), t->status);
+		KUNIT_EXPECT_EQ(test, op_state(c, c->dst), (u64)TDX_OP_STATE_MEMORY_IMPORT);
+		/* The genuine bundle still goes in. */
+		raw[t->offset] ^= t->xor;
+		KUNIT_EXPECT_EQ(test, mem_import(c, 0, gfns, 2), TDX_STATUS_SUCCESS);
+	}
+	teardown(c);
+}
+
+/*
  * MEM bundles: a bad MBMD is refused without failing the import (§2.1); a
  * replayed bundle is refused the same way; a bad page MAC fails it.
  */
@@ -1104,6 +1175,7 @@ static void state_resume_test(struct kunit *test)
 
 static struct kunit_case mig_neg_cases[] = {
 	KUNIT_CASE_PARAM(immutable_tamper_test, immutable_gen_params),
+	KUNIT_CASE_PARAM(mbmd_tamper_test, mbmd_tamper_gen_params),
 	KUNIT_CASE(mem_tamper_test),
 	KUNIT_CASE(token_test),
 	KUNIT_CASE(twice_in_epoch_test),
