@@ -1117,9 +1117,9 @@ static void abort_after_start_test(struct kunit *test)
 
 /*
  * Resuming a state bundle (§1.3, §10.1 item 2): a changed page list is
- * refused; on export the call can still be resumed right, on import a
- * mismatch with a saved state fails the import, while a resumption with no
- * saved state is only refused.
+ * refused and consumes the saved state, so on export even the right
+ * operands are refused afterwards; on import a mismatch with a saved state
+ * fails the import, while a stream never used cannot be resumed at all.
  */
 static void state_resume_test(struct kunit *test)
 {
