@@ -201,6 +201,8 @@ void emu_td_destroy(struct emu_td *td);
 void emu_td_init_sept_root(struct emu_td *td);
 
 /* vcpu.c */
+u64 emu_vcpu_lock(u64 tdvpr_pa, int opid, struct emu_vcpu **out);
+void emu_vcpu_unlock(struct emu_vcpu *vcpu);
 u64 emu_vp_create(struct tdx_mig_args *a);
 u64 emu_vp_addcx(struct tdx_mig_args *a);
 u64 emu_vp_init(struct tdx_mig_args *a);

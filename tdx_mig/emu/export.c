@@ -328,16 +328,13 @@ u64 emu_export_state_td(struct tdx_mig_args *a)
 /* TDH.EXPORT.STATE.VP: RCX = TDVPR, R8 = MBMD, R9 = page list, R10. */
 u64 emu_export_state_vp(struct tdx_mig_args *a)
 {
-	struct emu_pamt_entry *e;
 	struct emu_vcpu *vcpu;
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_pamt_lock_typed(a->rcx, TDX_OPID_RCX, TDX_OPID_TDVPR, EMU_PT_TDVPR,
-				  EMU_LOCK_EXCLUSIVE, &e);
+	ret = emu_vcpu_lock(a->rcx, TDX_OPID_RCX, &vcpu);
 	if (ret)
 		return ret;
-	vcpu = emu_vcpu_of(e);
 	ret = emu_leaf_begin(exp_vp.leaf, vcpu->td->tdr_pa, TDX_OPID_TDR, EMU_LOCK_SHARED,
 			     EMU_LOCK_SHARED, &td);
 	if (ret)
@@ -352,7 +349,7 @@ u64 emu_export_state_vp(struct tdx_mig_args *a)
 		vcpu->exported_in = td->export_count;
 	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
 unlock_vcpu:
-	emu_sharex_unlock_exclusive(&e->lock);
+	emu_vcpu_unlock(vcpu);
 	return ret;
 }
 

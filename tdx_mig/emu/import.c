@@ -430,16 +430,13 @@ u64 emu_import_state_td(struct tdx_mig_args *a)
 /* TDH.IMPORT.STATE.VP: RCX = TDVPR (created, not initialized), R8, R9, R10. */
 u64 emu_import_state_vp(struct tdx_mig_args *a)
 {
-	struct emu_pamt_entry *e;
 	struct emu_vcpu *vcpu;
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_pamt_lock_typed(a->rcx, TDX_OPID_RCX, TDX_OPID_TDVPR, EMU_PT_TDVPR,
-				  EMU_LOCK_EXCLUSIVE, &e);
+	ret = emu_vcpu_lock(a->rcx, TDX_OPID_RCX, &vcpu);
 	if (ret)
 		return ret;
-	vcpu = emu_vcpu_of(e);
 	/* OP_STATE exclusive: vCPU imports update the TD's vCPU accounting. */
 	ret = emu_leaf_begin(imp_vp.leaf, vcpu->td->tdr_pa, TDX_OPID_TDR, EMU_LOCK_SHARED,
 			     EMU_LOCK_EXCLUSIVE, &td);
@@ -456,7 +453,7 @@ u64 emu_import_state_vp(struct tdx_mig_args *a)
 		atomic_inc(&td->num_migrated_vcpus);
 	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
 unlock_vcpu:
-	emu_sharex_unlock_exclusive(&e->lock);
+	emu_vcpu_unlock(vcpu);
 	return ret;
 }
 

@@ -27,20 +27,11 @@ static int td_get(u64 tdr_pa, enum emu_lock_mode mode, struct emu_td **td)
 
 static int vcpu_get(u64 tdvpr_pa, struct emu_vcpu **vcpu)
 {
-	struct emu_pamt_entry *e;
-	u64 ret;
+	u64 ret = emu_vcpu_lock(tdvpr_pa, TDX_OPID_RCX, vcpu);
 
-	ret = emu_pamt_lock_typed(tdvpr_pa, TDX_OPID_RCX, TDX_OPID_TDVPR, EMU_PT_TDVPR,
-				  EMU_LOCK_EXCLUSIVE, &e);
 	if (ret)
 		return tdx_status_code(ret) == TDX_STATUS_OPERAND_BUSY ? -EBUSY : -EINVAL;
-	*vcpu = emu_vcpu_of(e);
 	return 0;
-}
-
-static void vcpu_put(struct emu_vcpu *vcpu)
-{
-	emu_sharex_unlock_exclusive(&emu_pamt_entry(vcpu->tdvpr_pa)->lock);
 }
 
 /**
@@ -69,7 +60,7 @@ int tdx_emu_guest_program(u64 tdvpr_pa, const struct tdx_emu_guest_op *ops, unsi
 	vcpu->ops = copy;
 	vcpu->nr_ops = n;
 	vcpu->next_op = 0;
-	vcpu_put(vcpu);
+	emu_vcpu_unlock(vcpu);
 	kfree(old);
 	return 0;
 }
@@ -90,7 +81,7 @@ int tdx_emu_guest_result(u64 tdvpr_pa, unsigned int i, struct tdx_emu_guest_op *
 	} else {
 		ret = -ERANGE;
 	}
-	vcpu_put(vcpu);
+	emu_vcpu_unlock(vcpu);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(tdx_emu_guest_result);
@@ -105,7 +96,7 @@ int tdx_emu_vcpu_regs(u64 tdvpr_pa, struct tdx_emu_vcpu_regs *regs)
 	if (ret)
 		return ret;
 	*regs = vcpu->regs;
-	vcpu_put(vcpu);
+	emu_vcpu_unlock(vcpu);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(tdx_emu_vcpu_regs);

@@ -11,8 +11,8 @@
 
 #include "emu.h"
 
-/* Lock a TDVPR operand and find its vCPU. */
-static u64 vcpu_lock(u64 tdvpr_pa, int opid, struct emu_vcpu **out)
+/* Lock a TDVPR operand (the TDVPR lock, always exclusive) and find its vCPU. */
+u64 emu_vcpu_lock(u64 tdvpr_pa, int opid, struct emu_vcpu **out)
 {
 	struct emu_pamt_entry *e;
 	u64 ret;
@@ -24,7 +24,7 @@ static u64 vcpu_lock(u64 tdvpr_pa, int opid, struct emu_vcpu **out)
 	return ret;
 }
 
-static void vcpu_unlock(struct emu_vcpu *vcpu)
+void emu_vcpu_unlock(struct emu_vcpu *vcpu)
 {
 	emu_sharex_unlock_exclusive(&emu_pamt_entry(vcpu->tdvpr_pa)->lock);
 }
@@ -39,7 +39,7 @@ static u64 vcpu_leaf_begin(u16 leaf, u64 tdvpr_pa, int opid, enum emu_lock_mode 
 	struct emu_td *td;
 	u64 ret;
 
-	ret = vcpu_lock(tdvpr_pa, opid, vcpu);
+	ret = emu_vcpu_lock(tdvpr_pa, opid, vcpu);
 	if (ret)
 		return ret;
 	ret = emu_td_lock((*vcpu)->td->tdr_pa, TDX_OPID_TDR, td_mode, &td);
@@ -52,14 +52,14 @@ static u64 vcpu_leaf_begin(u16 leaf, u64 tdvpr_pa, int opid, enum emu_lock_mode 
 		return TDX_STATUS_SUCCESS;
 	emu_td_unlock(td, td_mode);
 unlock_vcpu:
-	vcpu_unlock(*vcpu);
+	emu_vcpu_unlock(*vcpu);
 	return ret;
 }
 
 static void vcpu_leaf_end(struct emu_vcpu *vcpu, enum emu_lock_mode td_mode)
 {
 	emu_td_unlock(vcpu->td, td_mode);
-	vcpu_unlock(vcpu);
+	emu_vcpu_unlock(vcpu);
 }
 
 /*
