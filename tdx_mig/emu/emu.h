@@ -227,7 +227,8 @@ void emu_private_copy(struct emu_td *td, u64 hpa, unsigned int off, void *buf,
 		      unsigned int len, bool write);
 void emu_private_clear(struct emu_td *td, u64 hpa);
 u64 emu_sept_error(struct tdx_mig_args *a, u64 status, u64 entry, int level);
-u64 emu_sept_walk_error(struct tdx_mig_args *a, struct emu_td *td, u64 gpa, int failed);
+u64 emu_sept_walk_lock(struct tdx_mig_args *a, struct emu_td *td, u64 gpa, int level,
+		       u64 **entry, u64 *old);
 
 /* phymem.c */
 u64 emu_phymem_page_reclaim(struct tdx_mig_args *a);

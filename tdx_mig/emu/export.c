@@ -530,7 +530,6 @@ u64 emu_export_unblockw(struct tdx_mig_args *a)
 	enum tdx_sept_state s;
 	struct emu_td *td;
 	u64 gpa, ret, old;
-	int failed;
 	u64 *entry;
 
 	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_UNBLOCKW, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED,
@@ -542,12 +541,7 @@ u64 emu_export_unblockw(struct tdx_mig_args *a)
 		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RCX);
 		goto out;
 	}
-	entry = emu_sept_walk(td, gpa, 0, &failed);
-	if (!entry) {
-		ret = emu_sept_walk_error(a, td, gpa, failed);
-		goto out;
-	}
-	ret = emu_sept_lock_entry(entry, &old);
+	ret = emu_sept_walk_lock(a, td, gpa, 0, &entry, &old);
 	if (ret)
 		goto out;
 	s = emu_sept_state(old);

@@ -260,7 +260,7 @@ u64 emu_sept_error(struct tdx_mig_args *a, u64 status, u64 entry, int level)
 }
 
 /* A failed walk reports the entry where it stopped. */
-u64 emu_sept_walk_error(struct tdx_mig_args *a, struct emu_td *td, u64 gpa, int failed)
+static u64 sept_walk_error(struct tdx_mig_args *a, struct emu_td *td, u64 gpa, int failed)
 {
 	int unused;
 	u64 *entry = emu_sept_walk(td, gpa, failed, &unused);
@@ -268,11 +268,26 @@ u64 emu_sept_walk_error(struct tdx_mig_args *a, struct emu_td *td, u64 gpa, int 
 	return emu_sept_error(a, TDX_STATUS_EPT_WALK_FAILED, entry ? READ_ONCE(*entry) : 0, failed);
 }
 
+/*
+ * Walk to @gpa's entry at @level for a host leaf and lock it; a failed walk
+ * or a busy entry is reported as the module reports them.
+ */
+u64 emu_sept_walk_lock(struct tdx_mig_args *a, struct emu_td *td, u64 gpa, int level,
+		       u64 **entry, u64 *old)
+{
+	int failed;
+
+	*entry = emu_sept_walk(td, gpa, level, &failed);
+	if (!*entry)
+		return sept_walk_error(a, td, gpa, failed);
+	return emu_sept_lock_entry(*entry, old);
+}
+
 /* TDH.MEM.SEPT.ADD: RCX = GPA | level (1..3), RDX = TDR, R8 = new page. */
 u64 emu_mem_sept_add(struct tdx_mig_args *a)
 {
 	struct emu_pamt_entry *pe;
-	int level, failed, i;
+	int level, i;
 	struct emu_td *td;
 	u64 gpa, old, ret;
 	u64 *entry, *table;
@@ -287,12 +302,7 @@ u64 emu_mem_sept_add(struct tdx_mig_args *a)
 	ret = emu_pamt_claim(a->r8, TDX_OPID_R8, &pe);
 	if (ret)
 		goto unlock_td;
-	entry = emu_sept_walk(td, gpa, level, &failed);
-	if (!entry) {
-		ret = emu_sept_walk_error(a, td, gpa, failed);
-		goto unlock_page;
-	}
-	ret = emu_sept_lock_entry(entry, &old);
+	ret = emu_sept_walk_lock(a, td, gpa, level, &entry, &old);
 	if (ret)
 		goto unlock_page;
 	if (emu_sept_state(old) != TDX_SEPT_FREE) {
@@ -330,7 +340,7 @@ static u64 page_map(u16 leaf, struct tdx_mig_args *a)
 	bool add = leaf == SEAMCALL_TDH_MEM_PAGE_ADD;
 	struct emu_pamt_entry *pe;
 	enum tdx_sept_state to;
-	int level, failed;
+	int level;
 	struct emu_td *td;
 	u64 gpa, old, ret;
 	u64 *entry;
@@ -349,12 +359,7 @@ static u64 page_map(u16 leaf, struct tdx_mig_args *a)
 	ret = emu_pamt_claim(a->r8, TDX_OPID_R8, &pe);
 	if (ret)
 		goto unlock_td;
-	entry = emu_sept_walk(td, gpa, 0, &failed);
-	if (!entry) {
-		ret = emu_sept_walk_error(a, td, gpa, failed);
-		goto unlock_page;
-	}
-	ret = emu_sept_lock_entry(entry, &old);
+	ret = emu_sept_walk_lock(a, td, gpa, 0, &entry, &old);
 	if (ret)
 		goto unlock_page;
 	if (!emu_sept_leaf_allowed(leaf, emu_sept_state(old))) {
@@ -397,7 +402,7 @@ u64 emu_mem_range_block(struct tdx_mig_args *a)
 {
 	enum tdx_sept_state s;
 	struct emu_pamt_entry *pe;
-	int level, failed;
+	int level;
 	struct emu_td *td;
 	u64 gpa, old, ret;
 	u64 *entry;
@@ -409,12 +414,7 @@ u64 emu_mem_range_block(struct tdx_mig_args *a)
 		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RCX);
 		goto unlock_td;
 	}
-	entry = emu_sept_walk(td, gpa, 0, &failed);
-	if (!entry) {
-		ret = emu_sept_walk_error(a, td, gpa, failed);
-		goto unlock_td;
-	}
-	ret = emu_sept_lock_entry(entry, &old);
+	ret = emu_sept_walk_lock(a, td, gpa, 0, &entry, &old);
 	if (ret)
 		goto unlock_td;
 	s = emu_sept_state(old);
@@ -462,7 +462,7 @@ static u64 remove_tracked(struct emu_td *td, enum tdx_sept_state s, u64 bepoch)
 u64 emu_mem_page_remove(struct tdx_mig_args *a)
 {
 	struct emu_pamt_entry *pe;
-	int level, failed;
+	int level;
 	struct emu_td *td;
 	u64 gpa, old, ret;
 	u64 *entry;
@@ -474,12 +474,7 @@ u64 emu_mem_page_remove(struct tdx_mig_args *a)
 		ret = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RCX);
 		goto unlock_td;
 	}
-	entry = emu_sept_walk(td, gpa, 0, &failed);
-	if (!entry) {
-		ret = emu_sept_walk_error(a, td, gpa, failed);
-		goto unlock_td;
-	}
-	ret = emu_sept_lock_entry(entry, &old);
+	ret = emu_sept_walk_lock(a, td, gpa, 0, &entry, &old);
 	if (ret)
 		goto unlock_td;
 	if (!emu_sept_leaf_allowed(SEAMCALL_TDH_MEM_PAGE_REMOVE, emu_sept_state(old))) {
