@@ -565,20 +565,16 @@ u64 emu_export_pause(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_PAUSE, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
+			     EMU_LOCK_NONE, &td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_built(td);
-	if (!ret && !emu_op_state_allows(SEAMCALL_TDH_EXPORT_PAUSE, td->op_state))
-		ret = TDX_STATUS_OP_STATE_INCORRECT;
-	if (!ret) {
-		td->op_state = TDX_OP_STATE_PAUSED_EXPORT;
-		raw_spin_lock(&td->epoch_lock);
-		td->td_epoch++;
-		raw_spin_unlock(&td->epoch_lock);
-	}
-	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
-	return ret;
+	td->op_state = TDX_OP_STATE_PAUSED_EXPORT;
+	raw_spin_lock(&td->epoch_lock);
+	td->td_epoch++;
+	raw_spin_unlock(&td->epoch_lock);
+	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
+	return TDX_STATUS_SUCCESS;
 }
 
 /*

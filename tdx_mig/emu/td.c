@@ -363,19 +363,17 @@ u64 emu_mr_finalize(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_MR_FINALIZE, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
+			     EMU_LOCK_NONE, &td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_built(td);
-	if (!ret && !emu_op_state_allows(SEAMCALL_TDH_MR_FINALIZE, td->op_state))
-		ret = TDX_STATUS_OP_STATE_INCORRECT;
-	if (!ret && !td->num_vcpus)
+	if (!td->num_vcpus) {
 		ret = TDX_STATUS_NO_VCPUS;
-	if (!ret) {
+	} else {
 		emu_servtd_finalize(td);
 		td->op_state = TDX_OP_STATE_RUNNABLE;
 	}
-	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
 	return ret;
 }
 
@@ -454,21 +452,14 @@ u64 emu_mng_rd(struct tdx_mig_args *a)
 	u64 ret;
 
 	a->r8 = 0;
-	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_MNG_RD, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
+			     EMU_LOCK_NONE, &td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_built(td);
-	if (ret)
-		goto unlock;
-	if (!emu_op_state_allows(SEAMCALL_TDH_MNG_RD, td->op_state)) {
-		ret = TDX_STATUS_OP_STATE_INCORRECT;
-		goto unlock;
-	}
 	if (!td_field(td, field, &a->r8))
 		ret = tdx_status_with_operand(TDX_STATUS_METADATA_FIELD_ID_INCORRECT,
 					      TDX_OPID_RDX);
-unlock:
-	emu_td_unlock(td, EMU_LOCK_SHARED);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_NONE);
 	return ret;
 }
 
@@ -478,18 +469,15 @@ u64 emu_mng_wr(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 value, ret;
 
-	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_MNG_WR, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
+			     EMU_LOCK_NONE, &td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_built(td);
-	if (!ret && !emu_op_state_allows(SEAMCALL_TDH_MNG_WR, td->op_state))
-		ret = TDX_STATUS_OP_STATE_INCORRECT;
-	if (!ret)
-		ret = tdx_status_with_operand(td_field(td, a->rdx, &value) ?
-					      TDX_STATUS_METADATA_FIELD_NOT_WRITABLE :
-					      TDX_STATUS_METADATA_FIELD_ID_INCORRECT,
-					      TDX_OPID_RDX);
-	emu_td_unlock(td, EMU_LOCK_SHARED);
+	ret = tdx_status_with_operand(td_field(td, a->rdx, &value) ?
+				      TDX_STATUS_METADATA_FIELD_NOT_WRITABLE :
+				      TDX_STATUS_METADATA_FIELD_ID_INCORRECT,
+				      TDX_OPID_RDX);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_NONE);
 	return ret;
 }
 

@@ -73,14 +73,10 @@ u64 emu_vp_create(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_td_lock(a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_VP_CREATE, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED,
+			     EMU_LOCK_NONE, &td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_built(td);
-	if (!ret && !emu_op_state_allows(SEAMCALL_TDH_VP_CREATE, td->op_state))
-		ret = TDX_STATUS_OP_STATE_INCORRECT;
-	if (ret)
-		goto unlock_td;
 	ret = emu_pamt_claim(a->rcx, TDX_OPID_RCX, &pe);
 	if (ret)
 		goto unlock_td;
@@ -98,7 +94,7 @@ u64 emu_vp_create(struct tdx_mig_args *a)
 unlock_page:
 	emu_sharex_unlock_exclusive(&pe->lock);
 unlock_td:
-	emu_td_unlock(td, EMU_LOCK_SHARED);
+	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_NONE);
 	return ret;
 }
 
