@@ -226,9 +226,7 @@ static void op_state_table_test(struct kunit *test)
 	int i, s;
 
 	ktd_require_emu(test);
-	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, td);
-	ktd_td_build(test, td, 8, 1, 0, true);
+	td = ktd_td_new(test, 8, 1, 0, true);
 	spare = ktd_test_page(test);
 
 	for (i = 0; i < ARRAY_SIZE(op_state_reference); i++) {
@@ -371,9 +369,7 @@ static void busy_two_threads_test(struct kunit *test)
 	u64 v;
 
 	ktd_require_emu(test);
-	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, td);
-	ktd_td_build(test, td, 4, 1, 0, true);
+	td = ktd_td_new(test, 4, 1, 0, true);
 	p = ktd_test_page(test);
 
 	for (h.exclusive = true; ; h.exclusive = false) {
@@ -511,9 +507,7 @@ static void sept_transition_test(struct kunit *test)
 	u64 ret;
 
 	ktd_require_emu(test);
-	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, td);
-	ktd_td_build(test, td, 1, 1, 0, true);
+	td = ktd_td_new(test, 1, 1, 0, true);
 	sept_prepare(test, td, c->from);
 
 	switch (c->accept ? 0 : c->leaf) {
@@ -564,9 +558,7 @@ static void sept_walk_test(struct kunit *test)
 	u64 entry, level;
 
 	ktd_require_emu(test);
-	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, td);
-	ktd_td_build(test, td, 1, 1, 0, true);
+	td = ktd_td_new(test, 1, 1, 0, true);
 	p = ktd_test_page(test);
 
 	/* No level-1 table for 1 GiB yet: the walk stops at level 2. */
@@ -606,9 +598,7 @@ static void guest_fault_test(struct kunit *test)
 	bool done;
 
 	ktd_require_emu(test);
-	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, td);
-	ktd_td_build(test, td, 4, 1, 2, true);	/* pages 1 and 3 PENDING */
+	td = ktd_td_new(test, 4, 1, 2, true);	/* pages 1 and 3 PENDING */
 	tdvpr = ktd_pa(td->vcpu[0].tdvpr);
 
 	/* A write to a PENDING page: EPT violation (SEPT_VE_DISABLE). */
@@ -677,9 +667,7 @@ static void vcpu_association_test(struct kunit *test)
 	other = cpumask_next(0, cpu_online_mask);
 	if (other >= nr_cpu_ids)
 		kunit_skip(test, "needs a second CPU");
-	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, td);
-	ktd_td_build(test, td, 1, 1, 0, true);
+	td = ktd_td_new(test, 1, 1, 0, true);
 	c.tdvpr_pa = ktd_pa(td->vcpu[0].tdvpr);
 
 	KUNIT_EXPECT_EQ(test, work_on_cpu(0, enter_fn, &c),
@@ -706,9 +694,7 @@ static void teardown_order_test(struct kunit *test)
 	u64 type, owner;
 
 	ktd_require_emu(test);
-	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, td);
-	ktd_td_build(test, td, 2, 1, 0, true);
+	td = ktd_td_new(test, 2, 1, 0, true);
 
 	/* Nothing can be reclaimed from a live TD, and its key stays. */
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(ktd_pa(td->mem[0]), &type, &owner),
@@ -878,9 +864,7 @@ static void intr_policy_test(struct kunit *test)
 	int i, resumes;
 
 	ktd_require_emu(test);
-	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, td);
-	ktd_td_build(test, td, 1, 1, 0, true);
+	td = ktd_td_new(test, 1, 1, 0, true);
 
 	/* Every poll pending: each guest step still makes progress. */
 	ktd_set_intr_policy(test, TDX_EMU_INTR_EVERY, 1, 0);
@@ -916,9 +900,7 @@ static void intr_seed_test(struct kunit *test)
 	ktd_require_emu(test);
 	ops = kunit_kcalloc(test, nops, sizeof(*ops), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ops);
-	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, td);
-	ktd_td_build(test, td, 1, 1, 0, true);
+	td = ktd_td_new(test, 1, 1, 0, true);
 	for (i = 0; i < nops; i++)
 		ops[i] = (struct tdx_emu_guest_op){ TDX_EMU_GUEST_WRITE, 8 * i, i };
 	for (run = 0; run < 2; run++) {
@@ -947,9 +929,7 @@ static void leak_check_test(struct kunit *test)
 
 	ktd_require_emu(test);
 	KUNIT_ASSERT_EQ(test, tdx_emu_leaked_pages(), 0UL);
-	td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, td);
-	ktd_td_build(test, td, 2, 1, 0, true);
+	td = ktd_td_new(test, 2, 1, 0, true);
 	KUNIT_EXPECT_GT(test, tdx_emu_leaked_pages(), 0UL);
 	ktd_td_release_key(test, td);
 	/* Reclaim all but page 1 and the TDR, which cannot go before it. */

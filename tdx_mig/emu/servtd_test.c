@@ -62,11 +62,7 @@ static const u64 kat_servtd_hash_zero_slot[HASH_QWORDS] = {
 /* One page of private memory and one vCPU; finalized or not. */
 static struct test_td *new_td(struct kunit *test, bool finalize)
 {
-	struct test_td *td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, td);
-	ktd_td_build(test, td, 1, 1, 0, finalize);
-	return td;
+	return ktd_td_new(test, 1, 1, 0, finalize);
 }
 
 static u64 mng_rd(struct kunit *test, u64 tdr_pa, u64 field_id)

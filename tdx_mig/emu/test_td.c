@@ -149,6 +149,17 @@ void ktd_td_build(struct kunit *test, struct test_td *td, unsigned int npages,
 		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(td->tdr_pa), TDX_STATUS_SUCCESS);
 }
 
+/* A ktd_td_build() TD allocated for the test. */
+struct test_td *ktd_td_new(struct kunit *test, unsigned int npages, int nr_vcpus,
+			   unsigned int pending_every, bool finalize)
+{
+	struct test_td *td = kunit_kzalloc(test, sizeof(*td), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, td);
+	ktd_td_build(test, td, npages, nr_vcpus, pending_every, finalize);
+	return td;
+}
+
 long ktd_cpu0_fn(void *arg)
 {
 	struct on_cpu0 *c = arg;

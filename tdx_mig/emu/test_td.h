@@ -50,6 +50,8 @@ void ktd_vcpu_create(struct kunit *test, struct test_td *td);
 u64 ktd_add_pattern(u64 gfn);
 void ktd_td_build(struct kunit *test, struct test_td *td, unsigned int npages, int nr_vcpus,
 		  unsigned int pending_every, bool finalize);
+struct test_td *ktd_td_new(struct kunit *test, unsigned int npages, int nr_vcpus,
+			   unsigned int pending_every, bool finalize);
 long ktd_cpu0_fn(void *arg);
 u64 ktd_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa);
 u64 ktd_vp_flush(u64 tdvpr_pa);
