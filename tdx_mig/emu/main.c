@@ -8,6 +8,7 @@
 #include <linux/module.h>
 
 #include "emu.h"
+#include "host_vm.h"
 
 static ushort update_version = 1;
 module_param(update_version, ushort, 0444);
@@ -154,8 +155,13 @@ static int __init tdx_emu_init(void)
 	ret = tdx_mig_backend_register(&emu_backend);
 	if (ret)
 		goto uninit_servtd;
+	ret = host_dev_init();
+	if (ret)
+		goto unregister;
 	return 0;
 
+unregister:
+	tdx_mig_backend_unregister(&emu_backend);
 uninit_servtd:
 	emu_servtd_uninit();
 uninit_crypto:
@@ -167,6 +173,7 @@ uninit_pamt:
 
 static void __exit tdx_emu_exit(void)
 {
+	host_dev_exit();
 	tdx_mig_backend_unregister(&emu_backend);
 	emu_servtd_uninit();
 	emu_crypto_uninit();

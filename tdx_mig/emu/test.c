@@ -7,6 +7,7 @@
  * instead of waiting.
  */
 #include <linux/export.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 
 #include "emu.h"
@@ -306,3 +307,39 @@ unsigned long tdx_emu_leaked_pages(void)
 	return emu_pamt_report_leaks(false);
 }
 EXPORT_SYMBOL_GPL(tdx_emu_leaked_pages);
+
+/**
+ * tdx_emu_exchange_mig_keys - what a MigTD pair would do, without them
+ * @tdr_a: one TD
+ * @tdr_b: its migration peer
+ *
+ * Each TD gets a fresh MIG_ENC_KEY; each MIG_DEC_KEY is the peer's, and
+ * MIG_DEC_KEY_SET is set, as two MigTDs do with TDG.SERVTD.RD/WR after
+ * attesting each other (§6.6). Only until the Migration TD service exists.
+ */
+int tdx_emu_exchange_mig_keys(u64 tdr_a, u64 tdr_b)
+{
+	struct emu_td *a, *b;
+	u64 ret;
+
+	if (tdr_a == tdr_b)
+		return -EINVAL;
+	ret = emu_td_lock(tdr_a, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &a);
+	if (ret)
+		return tdx_status_code(ret) == TDX_STATUS_OPERAND_BUSY ? -EBUSY : -EINVAL;
+	ret = emu_td_lock(tdr_b, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &b);
+	if (ret) {
+		emu_td_unlock(a, EMU_LOCK_EXCLUSIVE);
+		return tdx_status_code(ret) == TDX_STATUS_OPERAND_BUSY ? -EBUSY : -EINVAL;
+	}
+	get_random_bytes(a->mig_enc_key, sizeof(a->mig_enc_key));
+	get_random_bytes(b->mig_enc_key, sizeof(b->mig_enc_key));
+	memcpy(a->mig_dec_key, b->mig_enc_key, sizeof(a->mig_dec_key));
+	memcpy(b->mig_dec_key, a->mig_enc_key, sizeof(b->mig_dec_key));
+	a->mig_dec_key_set = true;
+	b->mig_dec_key_set = true;
+	emu_td_unlock(b, EMU_LOCK_EXCLUSIVE);
+	emu_td_unlock(a, EMU_LOCK_EXCLUSIVE);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tdx_emu_exchange_mig_keys);

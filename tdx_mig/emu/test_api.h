@@ -24,6 +24,7 @@ enum tdx_emu_guest_op_type {
 	TDX_EMU_GUEST_HLT,	/* exit to the host with HLT */
 	TDX_EMU_GUEST_SERVTD_RD,	/* TDG.SERVTD.RD (a service TD's TDCALL) */
 	TDX_EMU_GUEST_SERVTD_WR,	/* TDG.SERVTD.WR */
+	TDX_EMU_GUEST_SET_REG,	/* load @value into GPR @reg */
 };
 
 /*
@@ -34,6 +35,7 @@ enum tdx_emu_guest_op_type {
  */
 struct tdx_emu_guest_op {
 	enum tdx_emu_guest_op_type type;
+	unsigned int reg;
 	u64 gpa;
 	u64 value;
 	u64 handle;
@@ -63,6 +65,7 @@ void tdx_emu_release_tdr(u64 tdr_pa, bool exclusive);
 unsigned long tdx_emu_leaked_pages(void);
 int tdx_emu_hold_migsc(u64 tdr_pa, unsigned int link);
 void tdx_emu_release_migsc(u64 tdr_pa, unsigned int link);
+int tdx_emu_exchange_mig_keys(u64 tdr_a, u64 tdr_b);
 int tdx_emu_gcm(const u8 *key, const struct tdx_migs_iv *iv, const void *aad,
 		unsigned int aad_len, struct page *in, struct page *out, u8 *tag, bool encrypt);
 

@@ -245,6 +245,14 @@ static u64 guest_access(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op,
 	return 0;
 }
 
+/* A register load: a guest instruction that needs nothing from the host. */
+static u64 guest_set_reg(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op)
+{
+	if (op->reg < ARRAY_SIZE(vcpu->regs.gpr))
+		vcpu->regs.gpr[op->reg] = op->value;
+	return 0;
+}
+
 /*
  * A guest runs at most this many steps per entry, then takes an external
  * interrupt exit, as a real one does on the host's timer tick.
@@ -278,6 +286,8 @@ static u64 run_guest(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
 		}
 		if (op->type == TDX_EMU_GUEST_SERVTD_RD || op->type == TDX_EMU_GUEST_SERVTD_WR)
 			exit = emu_guest_servtd(vcpu, op, a);
+		else if (op->type == TDX_EMU_GUEST_SET_REG)
+			exit = guest_set_reg(vcpu, op);
 		else
 			exit = guest_access(vcpu, op, a);
 		/* A fault exit re-runs the step; a trap (§4 CROSS_TD_TRAP) retires it. */

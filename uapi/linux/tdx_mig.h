@@ -83,6 +83,9 @@ struct kvm_tdx_cmd {
 	__u64 data;
 	__u64 error;
 };
+#define KVM_TDX_CMD_ERROR(cmd)	((cmd)->error)
+#else
+#define KVM_TDX_CMD_ERROR(cmd)	((cmd)->hw_error)
 #endif
 
 /*
@@ -119,7 +122,11 @@ struct kvm_tdx_cmd {
 /* KVM_TDX_INIT_VM flag of a migration destination: no TDH.MNG.INIT. */
 #define KVM_TDX_INIT_VM_F_POST_INIT		1
 
-/* Per-stream counters (KVM_TDX_MIG_GET_STATS). */
+/*
+ * KVM_TDX_MIG_GET_STATS: the stream's counters, and two of its TD (shared
+ * by all of the TD's streams): pages write-blocked by TDH.EXPORT.BLOCKW and
+ * write faults that unblocked one (TDH.EXPORT.UNBLOCKW).
+ */
 struct kvm_tdx_mig_stats {
 	__u64 bundles;
 	__u64 pages;
@@ -127,7 +134,9 @@ struct kvm_tdx_mig_stats {
 	__u64 seamcalls;
 	__u64 resumptions;
 	__u64 busy_retries;
-	__u64 reserved[10];
+	__u64 td_write_blocked;
+	__u64 td_write_faults;
+	__u64 reserved[8];
 };
 
 /* Binding a Migration TD (VM fd). */

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The resumable-call engine. A long leaf returns TDX_INTERRUPTED_RESUMABLE
+ * when the CPU has an interrupt pending; the host calls it again with the
+ * resume bit (stream leaves) or the returned GPA-list progress (BLOCKW,
+ * RESTORE). Between calls the engine reschedules, and a pending signal
+ * ends the ioctl with -ERESTARTSYS after at least one SEAMCALL, keeping
+ * the interrupted state so the restarted ioctl resumes where it stopped.
+ * Busy operands are retried a bounded number of times. Nothing loops
+ * without bound.
+ */
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+
+#include "core.h"
+
+static int status_errno(u64 status)
+{
+	return tdx_status_is_error(status) ? tdx_mig_status_to_errno(status) : 0;
+}
+
+/**
+ * tdx_mig_call - run a stream leaf until it completes
+ * @s: the stream; s->pending.id/arg name the call
+ * @step: issues the leaf once, as NEW or (@resume) RESUME
+ * @ctx: for @step
+ * @status: the last TDX status
+ *
+ * Context: process context, s->lock held.
+ * Return: 0 (the status may still report failed entries), -ERESTARTSYS
+ * with the call pending, -EAGAIN when a resumption stayed busy (still
+ * pending), or the errno of the failing status.
+ */
+int tdx_mig_call(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 *status)
+{
+	bool resume = s->pending.active;
+	unsigned int busy = 0;
+	u64 ret;
+
+	for (;;) {
+		ret = step(s, resume, ctx);
+		s->stats.seamcalls++;
+		*status = ret;
+		if (ret == TDX_STATUS_INTERRUPTED_RESUMABLE) {
+			s->stats.resumptions++;
+			resume = true;
+			s->pending.active = true;
+			if (signal_pending(current))
+				return -ERESTARTSYS;
+			cond_resched();
+			continue;
+		}
+		if (!tdx_mig_status_busy(ret))
+			break;
+		if (++busy > TDX_MIG_BUSY_RETRIES || signal_pending(current))
+			return resume ? -EAGAIN : -ERESTARTSYS;
+		s->stats.busy_retries++;
+		cond_resched();
+	}
+	s->pending.active = false;
+	return status_errno(ret);
+}
+
+/* A leaf that takes only the TDR and completes in one call (busy retried). */
+int tdx_mig_call_once(struct tdx_mig_stream *s, u64 (*fn)(u64 tdr_pa), u64 *status)
+{
+	unsigned int busy;
+	u64 ret;
+
+	for (busy = 0; ; busy++) {
+		ret = fn(s->td->info.tdr_pa);
+		s->stats.seamcalls++;
+		if (!tdx_mig_status_busy(ret) || busy == TDX_MIG_BUSY_RETRIES)
+			break;
+		s->stats.busy_retries++;
+		cond_resched();
+	}
+	*status = ret;
+	return status_errno(ret);
+}
+
+/**
+ * tdx_mig_gpa_list_run - BLOCKW or RESTORE of the first @n entries of td->gpa_list
+ * @td: the session, its lock held
+ * @leaf: the wrapper
+ * @n: 1 to 512 entries
+ * @status: the last TDX status (SUCCESS plus the failed-entry count)
+ *
+ * Every resumption makes progress (the module does one entry at least),
+ * so @n + 1 calls bound the interrupted ones.
+ */
+int tdx_mig_gpa_list_run(struct tdx_mig_td *td, u64 (*leaf)(u64 tdr_pa, u64 *gpa_list),
+			 unsigned int n, u64 *status)
+{
+	u64 gl = tdx_gpa_list_info_encode(page_to_phys(td->gpa_list), 0, n - 1), ret;
+	unsigned int busy = 0, interrupted = 0;
+
+	lockdep_assert_held(&td->lock);
+	for (;;) {
+		ret = leaf(td->info.tdr_pa, &gl);
+		if (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && interrupted++ <= n) {
+			cond_resched();
+			continue;
+		}
+		if (!tdx_mig_status_busy(ret) || busy++ == TDX_MIG_BUSY_RETRIES)
+			break;
+		cond_resched();
+	}
+	*status = ret;
+	if (ret == TDX_STATUS_INTERRUPTED_RESUMABLE)
+		return -EIO;
+	return status_errno(ret);
+}

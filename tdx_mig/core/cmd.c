@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The KVM_MEMORY_ENCRYPT_OP commands of a stream fd, one function each.
+ * A table says who may call what and when; tdx_mig_cmd() checks it against
+ * the host's OP_STATE mirror before any SEAMCALL, takes the locks, and
+ * resumes an interrupted call or refuses others while one is pending.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+
+#include "core.h"
+
+#define S(x)		BIT(TDX_OP_STATE_##x)
+#define EXPORTING	(S(LIVE_EXPORT) | S(PAUSED_EXPORT) | S(POST_EXPORT))
+#define IMPORTING	(S(MEMORY_IMPORT) | S(STATE_IMPORT) | S(POST_IMPORT) | S(LIVE_IMPORT))
+
+/* How struct kvm_tdx_cmd.data is used. */
+enum cmd_data {
+	DATA_UNUSED,	/* ignored, as Intel's kernel ignores it */
+	DATA_IN,	/* points to a __u64 the caller sets */
+	DATA_OUT,	/* points to a __u64 the call sets */
+	DATA_INOUT,
+};
+
+struct cmd_desc {
+	int (*run)(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+	bool source;		/* a source command (else destination) */
+	bool main_only;		/* only on stream 0 */
+	bool concurrent;	/* runs without the session lock */
+	enum cmd_data data;
+	u16 states;		/* OP_STATEs the call is valid in */
+};
+
+/* The state page list over the first @n buffers. */
+static u64 state_list(const struct tdx_mig_stream *s, u32 n)
+{
+	return tdx_page_list_info_encode(page_to_phys(s->page_list), n - 1);
+}
+
+static u64 cmd_of(const struct tdx_mig_stream *s, u16 index, bool resume)
+{
+	return tdx_migs_index_and_cmd_encode(index, resume ? TDX_MIGS_CMD_RESUME :
+							     TDX_MIGS_CMD_NEW);
+}
+
+/* The stream's MBMD as the VMM wrote it (read once: it may change). */
+static void mbmd_read(const struct tdx_mig_stream *s, struct tdx_mbmd *m)
+{
+	memcpy(m, page_address(s->mbmd), sizeof(*m));
+}
+
+static void set_state(struct tdx_mig_td *td, enum tdx_op_state state)
+{
+	WRITE_ONCE(td->state, state);
+}
+
+/* A page count for an import: 1 .. buf_list_pages. */
+static int import_pages_ok(const struct tdx_mig_stream *s, u64 n)
+{
+	if (!n)
+		return -EINVAL;
+	return n > s->buf_list_pages ? -E2BIG : 0;
+}
+
+/* --- State bundles --- */
+
+struct state_call {
+	u64 obj;	/* TDR or TDVPR */
+	u16 index;	/* MIGS_INDEX */
+	u32 pages;	/* import: pages given; export: pages written */
+	u64 (*exp)(u64 obj, u64 mbmd, u64 list, u64 cmd, u64 *pages);
+	u64 (*imp)(u64 obj, u64 mbmd, u64 list, u64 cmd);
+};
+
+static u64 state_step(struct tdx_mig_stream *s, bool resume, void *ctx)
+{
+	struct state_call *c = ctx;
+	u64 cmd = cmd_of(s, c->index, resume), pages = 0, ret;
+
+	if (c->imp)
+		return c->imp(c->obj, tdx_mig_mbmd_operand(s), state_list(s, c->pages), cmd);
+	ret = c->exp(c->obj, tdx_mig_mbmd_operand(s), state_list(s, s->buf_list_pages), cmd,
+		     &pages);
+	c->pages = pages;
+	return ret;
+}
+
+static int state_run(struct tdx_mig_stream *s, struct state_call *c, u64 *status)
+{
+	int ret = tdx_mig_call(s, state_step, c, status);
+
+	if (!ret)
+		s->stats.bundles++;
+	return ret;
+}
+
+static int export_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	struct state_call c = { .obj = s->td->info.tdr_pa,
+				.exp = tdx_mig_tdh_export_state_immutable };
+	int ret = state_run(s, &c, status);
+
+	if (ret)
+		return ret;
+	set_state(s->td, TDX_OP_STATE_LIVE_EXPORT);
+	s->td->vp_next = 0;
+	tdx_mig_dirty_start(s->td);
+	*arg = c.pages;
+	return 0;
+}
+
+static int import_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	struct state_call c = { .obj = s->td->info.tdr_pa, .pages = *arg,
+				.imp = tdx_mig_tdh_import_state_immutable };
+	int ret = import_pages_ok(s, *arg) ?: state_run(s, &c, status);
+
+	if (!ret)
+		set_state(s->td, TDX_OP_STATE_MEMORY_IMPORT);
+	return ret;
+}
+
+static int export_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	struct state_call c = { .obj = s->td->info.tdr_pa, .exp = tdx_mig_tdh_export_state_td };
+	int ret = state_run(s, &c, status);
+
+	if (!ret)
+		*arg = c.pages;
+	return ret;
+}
+
+static int import_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	struct state_call c = { .obj = s->td->info.tdr_pa, .pages = *arg,
+				.imp = tdx_mig_tdh_import_state_td };
+	int ret = import_pages_ok(s, *arg) ?: state_run(s, &c, status);
+
+	if (!ret) {
+		set_state(s->td, TDX_OP_STATE_STATE_IMPORT);
+		s->td->vp_next = 0;
+	}
+	return ret;
+}
+
+/* The next vCPU, in index order. */
+static int export_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	struct tdx_mig_td *td = s->td;
+	struct state_call c = { .index = s->index, .exp = tdx_mig_tdh_export_state_vp };
+	int ret;
+
+	if (s->pending.active) {
+		c.obj = s->pending.tdvpr_pa;
+	} else {
+		ret = td->ops->vcpu_tdvpr(td->vm, td->vp_next, &c.obj);
+		if (ret)
+			return ret;
+		s->pending.tdvpr_pa = c.obj;
+	}
+	ret = state_run(s, &c, status);
+	if (ret)
+		return ret;
+	td->vp_next++;
+	*arg = c.pages;
+	return 0;
+}
+
+/* The vCPU index comes from the MBMD; vCPUs are created in index order. */
+static int import_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	struct tdx_mig_td *td = s->td;
+	struct state_call c = { .index = s->index, .pages = *arg,
+				.imp = tdx_mig_tdh_import_state_vp };
+	struct tdx_mbmd m;
+	u64 index;
+	int ret;
+
+	ret = import_pages_ok(s, *arg);
+	if (ret)
+		return ret;
+	if (s->pending.active) {
+		c.obj = s->pending.tdvpr_pa;
+	} else {
+		mbmd_read(s, &m);
+		index = FIELD_GET(TDX_MBMD_VP_INDEX, le64_to_cpu(m.vcpu));
+		if (m.hdr.mb_type != TDX_MB_TYPE_MUTABLE_VCPU_STATE || index != td->vp_next ||
+		    index >= td->info.max_vcpus)
+			return -EINVAL;
+		ret = td->ops->vcpu_create(td->vm, index, &c.obj);
+		if (ret)
+			return ret;
+		s->pending.tdvpr_pa = c.obj;
+	}
+	ret = state_run(s, &c, status);
+	if (!ret)
+		td->vp_next++;
+	return ret;
+}
+
+/* --- Memory --- */
+
+struct mem_call {
+	u32 n;
+};
+
+static u64 export_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
+{
+	u64 pages;
+
+	return tdx_mig_tdh_export_mem(s->td->info.tdr_pa, &s->pending.gpa_list_info,
+				      tdx_mig_mbmd_operand(s), page_to_phys(s->buf_list),
+				      cmd_of(s, s->index, resume), page_to_phys(s->mac[0]),
+				      page_to_phys(s->mac[1]), &pages);
+}
+
+static u64 import_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
+{
+	return tdx_mig_tdh_import_mem(s->td->info.tdr_pa, &s->pending.gpa_list_info,
+				      tdx_mig_mbmd_operand(s), page_to_phys(s->buf_list),
+				      cmd_of(s, s->index, resume), page_to_phys(s->mac[0]),
+				      page_to_phys(s->mac[1]), page_to_phys(s->td_list));
+}
+
+/*
+ * After a memory bundle: the per-entry statuses say what happened (RAX
+ * only counts failures). Pages moved are returned; a source's failed
+ * entries go back to the dirty log, to be blocked and sent again.
+ */
+static u32 count_entries(struct tdx_mig_stream *s, u32 n, bool redirty_failed)
+{
+	const u64 *list = page_address(s->gpa_list);
+	u32 k, moved = 0;
+
+	for (k = 0; k < n; k++) {
+		struct tdx_gpa_entry e;
+
+		tdx_gpa_entry_decode(READ_ONCE(list[k]), &e);
+		if (e.status == TDX_GPA_STATUS_SUCCESS && e.operation != TDX_GPA_OP_NOP) {
+			moved += e.operation != TDX_GPA_OP_CANCEL;
+		} else if (e.status != TDX_GPA_STATUS_SKIPPED) {
+			s->stats.failed_entries++;
+			if (redirty_failed)
+				tdx_mig_dirty_redirty(s->td, e.gpa >> PAGE_SHIFT);
+		}
+	}
+	s->stats.pages += moved;
+	return moved;
+}
+
+/* Every page of the list goes back to the dirty log (a call that failed). */
+void tdx_mig_stream_redirty(struct tdx_mig_stream *s, u32 n)
+{
+	const u64 *list = page_address(s->gpa_list);
+	u32 k;
+
+	for (k = 0; k < n; k++)
+		tdx_mig_dirty_redirty(s->td, (READ_ONCE(list[k]) & TDX_GPA_ENTRY_GPA_MASK) >>
+					     PAGE_SHIFT);
+}
+
+static int export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	int ret = import_pages_ok(s, *arg);
+
+	if (ret)
+		return ret;
+	if (!s->pending.active)
+		s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_list), 0,
+								    *arg - 1);
+	ret = tdx_mig_call(s, export_mem_step, NULL, status);
+	if (ret == -ERESTARTSYS || ret == -EAGAIN)
+		return ret;
+	if (ret) {
+		/* Entries may have been exported before it failed: send them again. */
+		tdx_mig_stream_redirty(s, *arg);
+		return ret;
+	}
+	s->stats.bundles++;
+	*arg = count_entries(s, *arg, true);
+	return 0;
+}
+
+/* The new-page list: a first import gets a page from the hypervisor. */
+static int import_mem_prepare(struct tdx_mig_stream *s, u32 n)
+{
+	const u64 *list = page_address(s->gpa_list);
+	u64 *td_list = page_address(s->td_list);
+	struct tdx_mig_td *td = s->td;
+	u32 k;
+
+	for (k = 0; k < n; k++) {
+		struct tdx_gpa_entry e;
+		u64 gfn, pa = 0;
+		bool first = false;
+		int ret;
+
+		td_list[k] = tdx_page_list_entry_encode(0, true);
+		if (!tdx_gpa_entry_decode(READ_ONCE(list[k]), &e) ||
+		    e.operation == TDX_GPA_OP_NOP || e.operation == TDX_GPA_OP_CANCEL)
+			continue;
+		gfn = e.gpa >> PAGE_SHIFT;
+		if (gfn >= td->info.nr_gfns)
+			return -EINVAL;
+		ret = td->ops->import_page(td->vm, gfn, &pa, &first);
+		if (ret)
+			return ret;
+		if (e.operation == TDX_GPA_OP_MIGRATE)
+			td_list[k] = tdx_page_list_entry_encode(pa, false);
+	}
+	return 0;
+}
+
+static int import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	u32 before = s->stats.failed_entries;
+	int ret = import_pages_ok(s, *arg);
+
+	if (ret)
+		return ret;
+	if (!s->pending.active) {
+		ret = import_mem_prepare(s, *arg);
+		if (ret)
+			return ret;
+		s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_list), 0,
+								    *arg - 1);
+	}
+	ret = tdx_mig_call(s, import_mem_step, NULL, status);
+	if (ret)
+		return ret;
+	s->stats.bundles++;
+	*arg = count_entries(s, *arg, false);
+	/* A page the destination could not take fails the migration. */
+	return s->stats.failed_entries != before ? -EIO : 0;
+}
+
+/* --- Tokens, pause, commit, end, abort --- */
+
+static int export_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	bool start = *arg == TDX_MIG_EXPORT_TRACK_F_IN_ORDER_DONE;
+	unsigned int busy;
+	u64 ret;
+
+	if (*arg && !start)
+		return -EINVAL;
+	if (start && s->td->state != TDX_OP_STATE_PAUSED_EXPORT)
+		return -EPERM;
+	for (busy = 0; ; busy++) {
+		ret = tdx_mig_tdh_export_track(s->td->info.tdr_pa, tdx_mig_mbmd_operand(s), start);
+		s->stats.seamcalls++;
+		if (!tdx_mig_status_busy(ret) || busy == TDX_MIG_BUSY_RETRIES)
+			break;
+		cond_resched();
+	}
+	*status = ret;
+	if (ret)
+		return tdx_mig_status_to_errno(ret);
+	s->stats.bundles++;
+	if (start)
+		set_state(s->td, TDX_OP_STATE_POST_EXPORT);
+	return 0;
+}
+
+/* A token; the start token ends the in-order phase: TDH.IMPORT.COMMIT. */
+static int import_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	struct tdx_mig_td *td = s->td;
+	u64 ret;
+	int err;
+
+	ret = tdx_mig_tdh_import_track(td->info.tdr_pa, tdx_mig_mbmd_operand(s));
+	s->stats.seamcalls++;
+	*status = ret;
+	if (ret)
+		return tdx_mig_status_to_errno(ret);
+	s->stats.bundles++;
+	tdx_mig_td_sync_state(td);
+	if (td->state != TDX_OP_STATE_POST_IMPORT)
+		return 0;
+	err = tdx_mig_call_once(s, tdx_mig_tdh_import_commit, status);
+	if (err)
+		return err;
+	set_state(td, TDX_OP_STATE_LIVE_IMPORT);
+	td->ops->imported(td->vm);
+	return 0;
+}
+
+static int export_pause(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	int ret;
+
+	/* No vCPU enters from now on; those inside make PAUSE busy until they exit. */
+	set_state(s->td, TDX_OP_STATE_PAUSED_EXPORT);
+	ret = tdx_mig_call_once(s, tdx_mig_tdh_export_pause, status);
+	if (ret)
+		set_state(s->td, TDX_OP_STATE_LIVE_EXPORT);
+	return ret;
+}
+
+static int import_end(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	int ret = tdx_mig_call_once(s, tdx_mig_tdh_import_end, status);
+
+	if (ret)
+		return ret;
+	set_state(s->td, TDX_OP_STATE_RUNNABLE);
+	pr_info("migration flow is done, userspace pid %d\n", task_tgid_nr(current));
+	return 0;
+}
+
+/*
+ * Abort on the source: the TD is RUNNABLE again, every exported page is
+ * restored and every blocked one unblocked. After the start token the
+ * destination's abort token (in the MBMD) proves it will not run the TD.
+ */
+static int export_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	struct tdx_mig_td *td = s->td;
+	u64 token = td->state == TDX_OP_STATE_POST_EXPORT ? tdx_mig_mbmd_operand(s) : 0, ret;
+	unsigned int busy;
+
+	for (busy = 0; ; busy++) {
+		ret = tdx_mig_tdh_export_abort(td->info.tdr_pa, token);
+		s->stats.seamcalls++;
+		if (!tdx_mig_status_busy(ret) || busy == TDX_MIG_BUSY_RETRIES)
+			break;
+		cond_resched();
+	}
+	*status = ret;
+	if (ret)
+		return tdx_mig_status_to_errno(ret);
+	td->generation++;
+	s->pending.active = false;
+	set_state(td, TDX_OP_STATE_RUNNABLE);
+	td->vp_next = 0;
+	return tdx_mig_restore_all(td);
+}
+
+/* Abort on the destination: the abort token goes to the MBMD page. */
+static int import_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	u64 ret = tdx_mig_tdh_import_abort(s->td->info.tdr_pa, tdx_mig_mbmd_operand(s));
+
+	s->stats.seamcalls++;
+	*status = ret;
+	tdx_mig_td_sync_state(s->td);
+	s->td->generation++;
+	return ret ? tdx_mig_status_to_errno(ret) : 0;
+}
+
+static const struct cmd_desc cmds[] = {
+	[KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE] = { export_immutable, true, true, false, DATA_OUT,
+						 S(RUNNABLE) },
+	[KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE] = { import_immutable, false, true, false, DATA_IN,
+						 S(UNINITIALIZED) },
+	[KVM_TDX_MIG_EXPORT_MEM] = { export_mem, true, false, true, DATA_INOUT, EXPORTING },
+	[KVM_TDX_MIG_IMPORT_MEM] = { import_mem, false, false, true, DATA_INOUT, IMPORTING },
+	[KVM_TDX_MIG_EXPORT_TRACK] = { export_track, true, true, false, DATA_IN,
+				       S(LIVE_EXPORT) | S(PAUSED_EXPORT) },
+	[KVM_TDX_MIG_IMPORT_TRACK] = { import_track, false, true, false, DATA_UNUSED,
+				       S(MEMORY_IMPORT) | S(STATE_IMPORT) },
+	[KVM_TDX_MIG_EXPORT_PAUSE] = { export_pause, true, true, false, DATA_UNUSED,
+				       S(LIVE_EXPORT) },
+	[KVM_TDX_MIG_EXPORT_STATE_TD] = { export_td, true, true, false, DATA_OUT,
+					  S(PAUSED_EXPORT) },
+	[KVM_TDX_MIG_IMPORT_STATE_TD] = { import_td, false, true, false, DATA_IN,
+					  S(MEMORY_IMPORT) },
+	[KVM_TDX_MIG_EXPORT_STATE_VP] = { export_vp, true, false, false, DATA_OUT,
+					  S(PAUSED_EXPORT) },
+	[KVM_TDX_MIG_IMPORT_STATE_VP] = { import_vp, false, false, false, DATA_IN,
+					  S(STATE_IMPORT) },
+	[KVM_TDX_MIG_EXPORT_ABORT] = { export_abort, true, true, false, DATA_UNUSED, EXPORTING },
+	[KVM_TDX_MIG_IMPORT_END] = { import_end, false, true, false, DATA_UNUSED,
+				     S(POST_IMPORT) | S(LIVE_IMPORT) },
+	[KVM_TDX_MIG_IMPORT_ABORT] = { import_abort, false, true, false, DATA_UNUSED,
+				       IMPORTING | S(FAILED_IMPORT) },
+};
+
+static int get_stats(struct tdx_mig_stream *s, u64 data)
+{
+	struct kvm_tdx_mig_stats st = s->stats;
+
+	st.td_write_faults = atomic64_read(&s->td->write_faults);
+	st.td_write_blocked = atomic64_read(&s->td->write_blocked);
+	return copy_to_user(u64_to_user_ptr(data), &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+/* May @d run on @s now? An errno before any SEAMCALL if not. */
+static int cmd_allowed(struct tdx_mig_stream *s, u32 id, const struct cmd_desc *d, u64 arg)
+{
+	struct tdx_mig_td *td = s->td;
+
+	if (d->main_only && !tdx_mig_td_is_main(s))
+		return -EINVAL;
+	if (d->source != td->info.source || !(d->states & BIT(td->state)))
+		return -EPERM;
+	if (!s->pending.active)
+		return 0;
+	if (s->pending.generation != td->generation) {
+		s->pending.active = false;	/* an abort voided it */
+		return 0;
+	}
+	/* Only the interrupted call itself (or an abort) until it completes. */
+	if (id != KVM_TDX_MIG_EXPORT_ABORT && (id != s->pending.id || arg != s->pending.arg))
+		return -EBUSY;
+	return 0;
+}
+
+/**
+ * tdx_mig_cmd - one KVM_MEMORY_ENCRYPT_OP on a stream fd
+ * @s: the stream
+ * @cmd: the command, copied in; @cmd->error gets the TDX status of a
+ *	 failed SEAMCALL
+ *
+ * Context: process context; takes the session lock, then the stream's.
+ */
+int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd)
+{
+	struct tdx_mig_td *td = s->td;
+	const struct cmd_desc *d;
+	u64 arg = 0, status = 0;
+	bool locked = true;
+	int ret;
+
+	if (cmd->flags || KVM_TDX_CMD_ERROR(cmd))
+		return -EINVAL;
+	if (cmd->id == KVM_TDX_MIG_GET_STATS)
+		return get_stats(s, cmd->data);
+	if (cmd->id >= ARRAY_SIZE(cmds) || !cmds[cmd->id].run)
+		return -EINVAL;
+	d = &cmds[cmd->id];
+	if ((d->data == DATA_IN || d->data == DATA_INOUT) &&
+	    get_user(arg, (u64 __user *)u64_to_user_ptr(cmd->data)))
+		return -EFAULT;
+	if (!smp_load_acquire(&s->ready))
+		return -ENXIO;
+
+	if (mutex_lock_interruptible(&td->lock))
+		return -ERESTARTSYS;
+	if (!mutex_trylock(&s->lock)) {
+		mutex_unlock(&td->lock);
+		return -EBUSY;
+	}
+	ret = cmd_allowed(s, cmd->id, d, arg);
+	if (ret)
+		goto out;
+	if (!s->pending.active) {
+		s->pending.id = cmd->id;
+		s->pending.arg = arg;
+		s->pending.generation = td->generation;
+	}
+	if (d->concurrent) {
+		mutex_unlock(&td->lock);
+		locked = false;
+	}
+	ret = d->run(s, &arg, &status);
+	if (!ret && (d->data == DATA_OUT || d->data == DATA_INOUT) &&
+	    put_user(arg, (u64 __user *)u64_to_user_ptr(cmd->data)))
+		ret = -EFAULT;
+	if (ret && tdx_status_is_error(status))
+		KVM_TDX_CMD_ERROR(cmd) = status;
+out:
+	mutex_unlock(&s->lock);
+	/* A failed SEAMCALL may have moved the TD (e.g. to FAILED_IMPORT). */
+	if (KVM_TDX_CMD_ERROR(cmd)) {
+		if (!locked)
+			mutex_lock(&td->lock);
+		locked = true;
+		tdx_mig_td_sync_state(td);
+	}
+	if (locked)
+		mutex_unlock(&td->lock);
+	return ret;
+}

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The migration core: one struct tdx_mig_td per TD (the session), one
+ * struct tdx_mig_stream per stream fd.
+ *
+ * Lock order: the hypervisor's VM lock, then tdx_mig_td.lock (the session),
+ * then tdx_mig_stream.lock. The write-fault path takes none of them: it
+ * uses atomic bit operations and one SEAMCALL.
+ */
+#ifndef TDX_MIG_CORE_H
+#define TDX_MIG_CORE_H
+
+#include <linux/atomic.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <uapi/linux/tdx_mig.h>
+
+#include "host.h"
+#include "seamcall/seamcall.h"
+
+/**
+ * struct tdx_mig_td - the migration state of one TD
+ * @ops, @vm:	the hypervisor that owns the TD
+ * @info:	the TD as the hypervisor described it
+ * @lock:	the session lock; held across state-changing calls
+ * @state:	the host's mirror of the TD's OP_STATE, so a call in the wrong
+ *		state fails before any SEAMCALL; written under @lock
+ * @generation:	bumped by an abort: interrupted calls of streams are void
+ * @vp_next:	the next vCPU to export or import (index order)
+ * @max_migs:	the TDX Module's MAX_MIGS; @migsc has that many entries
+ * @state_pages: the most pages any state bundle needs
+ * @migsc:	MIGSC pages, [0] the backward stream, [i + 1] forward stream
+ *		i; kept until the TD is destroyed, for re-migration
+ * @stream_used: forward streams with an open fd
+ * @dirty:	private GFNs written since the VMM last cleared them
+ * @blocked:	private GFNs write-blocked by TDH.EXPORT.BLOCKW
+ * @gpa_list:	the GPA list of BLOCKW and RESTORE, under @lock
+ * @write_faults, @write_blocked: TD-wide counters for the statistics
+ */
+struct tdx_mig_td {
+	const struct tdx_mig_host_ops *ops;
+	void *vm;
+	struct tdx_mig_td_info info;
+	struct mutex lock;
+	enum tdx_op_state state;
+	u32 generation;
+	u32 vp_next;
+	u16 max_migs;
+	u16 state_pages;
+	struct page **migsc;
+	unsigned long *stream_used;
+	unsigned long *dirty;
+	unsigned long *blocked;
+	struct page *gpa_list;
+	atomic64_t write_faults;
+	atomic64_t write_blocked;
+};
+
+/* An interrupted call of a stream, resumed when the same call comes again. */
+struct tdx_mig_pending {
+	bool active;
+	u32 id;
+	u64 arg;
+	u32 generation;
+	u64 gpa_list_info;
+	u64 tdvpr_pa;
+};
+
+/**
+ * struct tdx_mig_stream - one migration stream (one stream fd)
+ * @td:		its TD; the fd holds a reference on the VM
+ * @index:	the forward stream index (MIGS_INDEX)
+ * @lock:	serializes calls; a second caller gets -EBUSY
+ * @ready:	buffers allocated (SET_ATTR done); set once, with release
+ * @buf_list_pages: negotiated data buffer pages
+ * @mbmd, @gpa_list, @mac:	pages mapped at offsets 0, 1, 2 and 3
+ * @bufs:	@buf_list_pages data pages, mapped from offset 4
+ * @buf_list:	kernel-only: the migration-buffer list over @bufs
+ * @page_list:	kernel-only: the state page list, the first @bufs
+ * @td_list:	kernel-only: the new-page list of TDH.IMPORT.MEM
+ * @pending:	an interrupted call, under @lock
+ * @stats:	counters, under @lock
+ */
+struct tdx_mig_stream {
+	struct tdx_mig_td *td;
+	u16 index;
+	struct mutex lock;
+	bool ready;
+	u32 buf_list_pages;
+	struct page *mbmd;
+	struct page *gpa_list;
+	struct page *mac[2];
+	struct page **bufs;
+	struct page *buf_list;
+	struct page *page_list;
+	struct page *td_list;
+	struct tdx_mig_pending pending;
+	struct kvm_tdx_mig_stats stats;
+};
+
+/* The session (td.c). */
+bool tdx_mig_td_is_main(const struct tdx_mig_stream *s);
+int tdx_mig_td_stream_get(struct tdx_mig_td *td, u16 *index);
+void tdx_mig_td_stream_put(struct tdx_mig_td *td, u16 index);
+void tdx_mig_td_sync_state(struct tdx_mig_td *td);
+
+/* Dirty tracking and abort (dirty.c). */
+void tdx_mig_dirty_start(struct tdx_mig_td *td);
+void tdx_mig_dirty_redirty(struct tdx_mig_td *td, u64 gfn);
+int tdx_mig_restore_all(struct tdx_mig_td *td);
+
+/*
+ * A busy operand is another CPU's SEAMCALL holding a lock the TDX Module
+ * only try-locks: retried this many times, rescheduling in between.
+ */
+#define TDX_MIG_BUSY_RETRIES	1000
+
+static inline bool tdx_mig_status_busy(u64 status)
+{
+	u64 code = tdx_status_code(status);
+
+	return code == TDX_STATUS_OPERAND_BUSY || code == TDX_STATUS_OPERAND_BUSY_HOST_PRIORITY;
+}
+
+/* The resumable-call engine (call.c). */
+typedef u64 (*tdx_mig_step_fn)(struct tdx_mig_stream *s, bool resume, void *ctx);
+int tdx_mig_call(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 *status);
+int tdx_mig_call_once(struct tdx_mig_stream *s, u64 (*fn)(u64 tdr_pa), u64 *status);
+int tdx_mig_gpa_list_run(struct tdx_mig_td *td, u64 (*leaf)(u64 tdr_pa, u64 *gpa_list),
+			 unsigned int n, u64 *status);
+
+/* The commands (cmd.c). */
+int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd);
+void tdx_mig_stream_redirty(struct tdx_mig_stream *s, u32 n);
+
+/* Operand helpers shared by the commands. */
+static inline u64 tdx_mig_mbmd_operand(const struct tdx_mig_stream *s)
+{
+	return tdx_hpa_and_size_encode(page_to_phys(s->mbmd), sizeof(struct tdx_mbmd));
+}
+
+#endif /* TDX_MIG_CORE_H */

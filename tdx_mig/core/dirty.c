@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dirty tracking of private pages. Upstream KVM refuses dirty logging on
+ * guest_memfd memslots, so the core keeps its own log, fed by two hooks of
+ * the hypervisor: write-block (the VMM clears the log, the pages are
+ * TDH.EXPORT.BLOCKW'd) and write-fault (a vCPU writes a blocked page, it is
+ * TDH.EXPORT.UNBLOCKW'd and logged dirty). An abort undoes all of it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "core.h"
+
+/* A new export: every page is dirty, none is blocked (KVM's INITIALLY_SET). */
+void tdx_mig_dirty_start(struct tdx_mig_td *td)
+{
+	bitmap_fill(td->dirty, td->info.nr_gfns);
+	bitmap_zero(td->blocked, td->info.nr_gfns);
+}
+
+/* A page that must be sent again, and blocked again before that. */
+void tdx_mig_dirty_redirty(struct tdx_mig_td *td, u64 gfn)
+{
+	if (gfn >= td->info.nr_gfns)
+		return;
+	clear_bit(gfn, td->blocked);
+	set_bit(gfn, td->dirty);
+}
+
+/**
+ * tdx_mig_write_fault - a vCPU wrote to a write-blocked private page
+ * @td: the session
+ * @gpa: the faulting GPA
+ *
+ * Context: a vCPU's run loop; takes no lock. Return: 0 (re-enter the vCPU;
+ * also for a fault another vCPU already fixed), or -EFAULT.
+ */
+int tdx_mig_write_fault(struct tdx_mig_td *td, u64 gpa)
+{
+	u64 gfn = gpa >> PAGE_SHIFT, ret;
+
+	if (gfn >= td->info.nr_gfns)
+		return -EFAULT;
+	ret = tdx_mig_tdh_export_unblockw(td->info.tdr_pa, gpa & PAGE_MASK);
+	switch (tdx_status_code(ret)) {
+	case TDX_STATUS_SUCCESS:
+		clear_bit(gfn, td->blocked);
+		set_bit(gfn, td->dirty);
+		atomic64_inc(&td->write_faults);
+		return 0;
+	case TDX_STATUS_EPT_ENTRY_STATE_INCORRECT:	/* not blocked (any more) */
+	case TDX_STATUS_OP_STATE_INCORRECT:		/* not exporting */
+	case TDX_STATUS_OPERAND_BUSY:
+	case TDX_STATUS_OPERAND_BUSY_HOST_PRIORITY:
+		return 0;
+	default:
+		pr_err_ratelimited("TDH.EXPORT.UNBLOCKW of GPA %#llx failed: %#llx\n", gpa, ret);
+		return -EFAULT;
+	}
+}
+EXPORT_SYMBOL_GPL(tdx_mig_write_fault);
+
+/* KVM's rules for a dirty-log range: 64-page aligned start, inside the slot. */
+static int log_range_ok(struct tdx_mig_td *td, u64 first, u64 n)
+{
+	if (!n || first % BITS_PER_LONG || first >= td->info.nr_gfns ||
+	    n > td->info.nr_gfns - first)
+		return -EINVAL;
+	if (n % BITS_PER_LONG && first + n != td->info.nr_gfns)
+		return -EINVAL;
+	return 0;
+}
+
+int tdx_mig_dirty_log_get(struct tdx_mig_td *td, u64 first, u64 n, void __user *bitmap)
+{
+	unsigned long nwords = BITS_TO_LONGS(n), i, *copy;
+	int ret = log_range_ok(td, first, n);
+
+	if (ret)
+		return ret;
+	copy = kvmalloc_array(nwords, sizeof(long), GFP_KERNEL_ACCOUNT);
+	if (!copy)
+		return -ENOMEM;
+	for (i = 0; i < nwords; i++)
+		copy[i] = READ_ONCE(td->dirty[first / BITS_PER_LONG + i]);
+	if (n % BITS_PER_LONG)
+		copy[nwords - 1] &= BITMAP_LAST_WORD_MASK(n);
+	if (copy_to_user(bitmap, copy, nwords * sizeof(long)))
+		ret = -EFAULT;
+	kvfree(copy);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdx_mig_dirty_log_get);
+
+/*
+ * TDH.EXPORT.BLOCKW of the @n GFNs in @gfns (n <= 512). Entries that fail
+ * go back to the dirty log: they are blocked and sent in a later round.
+ */
+static int blockw_chunk(struct tdx_mig_td *td, const u64 *gfns, unsigned int n)
+{
+	u64 *list = page_address(td->gpa_list), status;
+	unsigned int k;
+	int ret;
+
+	for (k = 0; k < n; k++) {
+		struct tdx_gpa_entry e = { .gpa = gfns[k] << PAGE_SHIFT,
+					   .operation = TDX_GPA_OP_MIGRATE };
+
+		list[k] = tdx_gpa_entry_encode(&e);
+	}
+	ret = tdx_mig_gpa_list_run(td, tdx_mig_tdh_export_blockw, n, &status);
+	for (k = 0; k < n; k++) {
+		struct tdx_gpa_entry e;
+
+		tdx_gpa_entry_decode(list[k], &e);
+		if (!ret && e.status == TDX_GPA_STATUS_SUCCESS) {
+			set_bit(gfns[k], td->blocked);
+			atomic64_inc(&td->write_blocked);
+		} else if (!ret && e.status == TDX_GPA_STATUS_SEPT_ENTRY_STATE_INCORRECT) {
+			/* Blocked already: a page whose export failed. */
+			set_bit(gfns[k], td->blocked);
+		} else {
+			tdx_mig_dirty_redirty(td, gfns[k]);
+		}
+	}
+	if (ret)
+		pr_err_ratelimited("TDH.EXPORT.BLOCKW failed: %#llx\n", status);
+	return ret;
+}
+
+/* Take @mask's pages out of the dirty log, write-blocking them if live. */
+static int clear_and_block(struct tdx_mig_td *td, u64 first, u64 n, const unsigned long *mask,
+			   u64 *gfns)
+{
+	bool live = td->state == TDX_OP_STATE_LIVE_EXPORT;
+	unsigned long i, nwords = BITS_TO_LONGS(n);
+	unsigned int count = 0;
+	bool any = false;
+	int ret = 0;
+
+	for (i = 0; i < nwords && !ret; i++) {
+		unsigned long want = mask[i], taken, *word = &td->dirty[first / BITS_PER_LONG + i];
+		unsigned int bit;
+
+		if (i == nwords - 1 && n % BITS_PER_LONG)
+			want &= BITMAP_LAST_WORD_MASK(n);
+		if (!want)
+			continue;
+		taken = atomic_long_fetch_andnot(want, (atomic_long_t *)word) & want;
+		if (!live)
+			continue;
+		for_each_set_bit(bit, &taken, BITS_PER_LONG) {
+			u64 gfn = first + i * BITS_PER_LONG + bit;
+
+			if (test_bit(gfn, td->blocked))
+				continue;
+			gfns[count++] = gfn;
+			if (count < TDX_GPA_LIST_ENTRIES)
+				continue;
+			ret = blockw_chunk(td, gfns, count);
+			any = true;
+			count = 0;
+			if (ret)
+				break;
+		}
+		cond_resched();
+	}
+	if (!ret && count) {
+		ret = blockw_chunk(td, gfns, count);
+		any = true;
+	}
+	/* TLB tracking: the blocking holds once every vCPU left the old epoch. */
+	if (any && !ret) {
+		u64 status = tdx_mig_tdh_mem_track(td->info.tdr_pa);
+
+		if (status) {
+			pr_err_ratelimited("TDH.MEM.TRACK failed: %#llx\n", status);
+			ret = tdx_mig_status_to_errno(status);
+		}
+	}
+	return ret;
+}
+
+int tdx_mig_dirty_log_clear(struct tdx_mig_td *td, u64 first, u64 n,
+			    const void __user *bitmap)
+{
+	unsigned long nwords = BITS_TO_LONGS(n), *mask;
+	int ret = log_range_ok(td, first, n);
+	u64 *gfns;
+
+	if (ret)
+		return ret;
+	mask = kvmalloc_array(nwords, sizeof(long), GFP_KERNEL_ACCOUNT);
+	gfns = kmalloc_array(TDX_GPA_LIST_ENTRIES, sizeof(*gfns), GFP_KERNEL_ACCOUNT);
+	if (!mask || !gfns) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (copy_from_user(mask, bitmap, nwords * sizeof(long))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	ret = mutex_lock_killable(&td->lock);
+	if (ret)
+		goto out;
+	switch (td->state) {
+	case TDX_OP_STATE_LIVE_EXPORT:
+	case TDX_OP_STATE_PAUSED_EXPORT:
+	case TDX_OP_STATE_POST_EXPORT:
+		ret = clear_and_block(td, first, n, mask, gfns);
+		break;
+	default:
+		/* Outside an export private pages cannot be write-protected. */
+		ret = -EPERM;
+	}
+	mutex_unlock(&td->lock);
+out:
+	kfree(gfns);
+	kvfree(mask);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdx_mig_dirty_log_clear);
+
+/*
+ * After TDH.EXPORT.ABORT: TDH.EXPORT.RESTORE every page (the exported ones
+ * go back to MAPPED or PENDING), then UNBLOCKW the pages still blocked.
+ * Nothing was ever taken from the TD, so its memory is intact.
+ */
+int tdx_mig_restore_all(struct tdx_mig_td *td)
+{
+	u64 *list = page_address(td->gpa_list), gfn, status;
+	int err = 0;
+
+	lockdep_assert_held(&td->lock);
+	for (gfn = 0; gfn < td->info.nr_gfns; gfn += TDX_GPA_LIST_ENTRIES) {
+		unsigned int n = min_t(u64, TDX_GPA_LIST_ENTRIES, td->info.nr_gfns - gfn), k;
+		int ret;
+
+		for (k = 0; k < n; k++) {
+			struct tdx_gpa_entry e = { .gpa = (gfn + k) << PAGE_SHIFT,
+						   .operation = TDX_GPA_OP_MIGRATE };
+
+			list[k] = tdx_gpa_entry_encode(&e);
+		}
+		ret = tdx_mig_gpa_list_run(td, tdx_mig_tdh_export_restore, n, &status);
+		if (ret) {
+			pr_err("TDH.EXPORT.RESTORE at GFN %#llx failed: %#llx\n", gfn, status);
+			err = err ?: ret;
+			continue;
+		}
+		for (k = 0; k < n; k++) {
+			struct tdx_gpa_entry e;
+
+			tdx_gpa_entry_decode(list[k], &e);
+			if (e.status == TDX_GPA_STATUS_SUCCESS)
+				clear_bit(gfn + k, td->blocked);
+		}
+		cond_resched();
+	}
+	for_each_set_bit(gfn, td->blocked, td->info.nr_gfns) {
+		unsigned int tries;
+
+		for (tries = 0; ; tries++) {
+			status = tdx_mig_tdh_export_unblockw(td->info.tdr_pa, gfn << PAGE_SHIFT);
+			if (!tdx_mig_status_busy(status) || tries == TDX_MIG_BUSY_RETRIES)
+				break;
+			cond_resched();
+		}
+		if (status && tdx_status_code(status) != TDX_STATUS_EPT_ENTRY_STATE_INCORRECT) {
+			pr_err("TDH.EXPORT.UNBLOCKW of GFN %#llx failed: %#llx\n", gfn, status);
+			err = err ?: tdx_mig_status_to_errno(status);
+			continue;
+		}
+		clear_bit(gfn, td->blocked);
+	}
+	bitmap_zero(td->dirty, td->info.nr_gfns);
+	return err;
+}

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A migration stream fd, as Intel's KVM device "kvm-tdx-mig": attribute
+ * negotiation allocates the buffers, mmap serves them by a fault handler,
+ * KVM_MEMORY_ENCRYPT_OP runs the commands (cmd.c). The fd holds a
+ * reference on its VM, as KVM device fds do.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kvm.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "core.h"
+#include "caps.h"
+
+static void free_page_if(struct page *page)
+{
+	if (page)
+		__free_page(page);
+}
+
+static void stream_free_buffers(struct tdx_mig_stream *s)
+{
+	u32 i;
+
+	for (i = 0; s->bufs && i < s->buf_list_pages; i++)
+		free_page_if(s->bufs[i]);
+	kfree(s->bufs);
+	free_page_if(s->mbmd);
+	free_page_if(s->gpa_list);
+	free_page_if(s->mac[0]);
+	free_page_if(s->mac[1]);
+	free_page_if(s->buf_list);
+	free_page_if(s->page_list);
+	free_page_if(s->td_list);
+}
+
+static struct page *zeroed_page(void)
+{
+	return alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+}
+
+/* The buffers of @n data pages; the lists over them never change. */
+static int stream_alloc_buffers(struct tdx_mig_stream *s, u32 n)
+{
+	u64 *buf_list, *page_list;
+	u32 i;
+
+	s->buf_list_pages = n;
+	s->bufs = kcalloc(n, sizeof(*s->bufs), GFP_KERNEL_ACCOUNT);
+	s->mbmd = zeroed_page();
+	s->gpa_list = zeroed_page();
+	s->mac[0] = zeroed_page();
+	s->mac[1] = zeroed_page();
+	s->buf_list = zeroed_page();
+	s->page_list = zeroed_page();
+	s->td_list = zeroed_page();
+	if (!s->bufs || !s->mbmd || !s->gpa_list || !s->mac[0] || !s->mac[1] || !s->buf_list ||
+	    !s->page_list || !s->td_list)
+		return -ENOMEM;
+	buf_list = page_address(s->buf_list);
+	page_list = page_address(s->page_list);
+	for (i = 0; i < n; i++) {
+		s->bufs[i] = zeroed_page();
+		if (!s->bufs[i])
+			return -ENOMEM;
+		buf_list[i] = tdx_page_list_entry_encode(page_to_phys(s->bufs[i]), false);
+		page_list[i] = page_to_phys(s->bufs[i]);
+	}
+	return 0;
+}
+
+/* Negotiation, as Intel's: version 0; pages clamped to [state pages, 512]. */
+static int stream_negotiate(struct tdx_mig_stream *s, const struct kvm_device_attr *attr)
+{
+	struct kvm_dev_tdx_mig_attr a;
+	int ret;
+
+	if (attr->attr == KVM_DEV_TDX_MIG_ATTR_CAPS)
+		return -EPERM;
+	if (attr->attr != sizeof(a))
+		return -EINVAL;
+	if (copy_from_user(&a, u64_to_user_ptr(attr->addr), sizeof(a)))
+		return -EFAULT;
+	if (a.version != KVM_DEV_TDX_MIG_ATTR_VERSION)
+		return -EINVAL;
+	if (smp_load_acquire(&s->ready))
+		return -EEXIST;
+	mutex_lock(&s->lock);
+	if (s->ready) {
+		ret = -EEXIST;
+		goto out;
+	}
+	ret = stream_alloc_buffers(s, clamp_t(u32, a.buf_list_pages, s->td->state_pages,
+					      TDX_MIG_BUF_LIST_PAGES_MAX));
+	if (ret) {
+		stream_free_buffers(s);
+		s->bufs = NULL;
+		s->mbmd = s->gpa_list = s->mac[0] = s->mac[1] = NULL;
+		s->buf_list = s->page_list = s->td_list = NULL;
+		s->buf_list_pages = 0;
+		goto out;
+	}
+	/* The fault handler reads the pages locklessly once this is seen. */
+	smp_store_release(&s->ready, true);
+out:
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static int stream_get_caps(struct tdx_mig_stream *s, void __user *to)
+{
+	struct kvm_dev_tdx_mig_caps c = { .uapi_version = TDX_MIG_UAPI_VERSION };
+	struct tdx_mig_caps caps = {};
+	int ret = tdx_mig_caps_read(&caps);
+
+	if (ret)
+		return ret;
+	c.max_migs = caps.max_migs;
+	c.immutable_state_pages = caps.num_immutable_state_pages;
+	c.td_state_pages = caps.num_td_state_pages;
+	c.vp_state_pages = caps.num_vp_state_pages;
+	c.module_major = caps.major_version;
+	c.module_minor = caps.minor_version;
+	c.module_update = caps.update_version;
+	c.tdx_features0 = caps.features0;
+	return copy_to_user(to, &c, sizeof(c)) ? -EFAULT : 0;
+}
+
+static int stream_attr(struct tdx_mig_stream *s, unsigned int ioctl,
+		       const struct kvm_device_attr *attr)
+{
+	void __user *to = u64_to_user_ptr(attr->addr);
+
+	if (attr->flags)
+		return -EINVAL;
+	if (attr->group != KVM_DEV_TDX_MIG_ATTR)
+		return -ENXIO;
+	if (ioctl == KVM_SET_DEVICE_ATTR)
+		return stream_negotiate(s, attr);
+	if (attr->attr != sizeof(struct kvm_dev_tdx_mig_attr) &&
+	    attr->attr != KVM_DEV_TDX_MIG_ATTR_CAPS)
+		return -ENXIO;
+	if (ioctl == KVM_HAS_DEVICE_ATTR)
+		return 0;
+	if (attr->attr == KVM_DEV_TDX_MIG_ATTR_CAPS)
+		return stream_get_caps(s, to);
+	{
+		struct kvm_dev_tdx_mig_attr a = {
+			.version = KVM_DEV_TDX_MIG_ATTR_VERSION,
+			.buf_list_pages = smp_load_acquire(&s->ready) ? s->buf_list_pages : 0,
+			.max_migs = s->td->max_migs,
+		};
+
+		return copy_to_user(to, &a, sizeof(a)) ? -EFAULT : 0;
+	}
+}
+
+static long stream_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
+{
+	struct tdx_mig_stream *s = file->private_data;
+	void __user *argp = (void __user *)arg;
+	struct kvm_device_attr attr;
+	struct kvm_tdx_cmd cmd;
+	int ret;
+
+	switch (ioctl) {
+	case KVM_SET_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_HAS_DEVICE_ATTR:
+		if (copy_from_user(&attr, argp, sizeof(attr)))
+			return -EFAULT;
+		return stream_attr(s, ioctl, &attr);
+	case KVM_MEMORY_ENCRYPT_OP:
+		if (copy_from_user(&cmd, argp, sizeof(cmd)))
+			return -EFAULT;
+		ret = tdx_mig_cmd(s, &cmd);
+		if (copy_to_user(argp, &cmd, sizeof(cmd)))
+			return -EFAULT;
+		return ret;
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* Page @pgoff of the mapping: 0 MBMD, 1 GPA list, 2-3 MAC lists, 4.. buffers. */
+static struct page *stream_page(struct tdx_mig_stream *s, unsigned long pgoff)
+{
+	if (!smp_load_acquire(&s->ready))
+		return NULL;
+	switch (pgoff) {
+	case TDX_MIG_STREAM_MBMD_MAP_OFFSET:
+		return s->mbmd;
+	case TDX_MIG_STREAM_GPA_LIST_MAP_OFFSET:
+		return s->gpa_list;
+	case TDX_MIG_STREAM_MAC_LIST_MAP_OFFSET:
+	case TDX_MIG_STREAM_MAC_LIST_MAP_OFFSET + 1:
+		return s->mac[pgoff - TDX_MIG_STREAM_MAC_LIST_MAP_OFFSET];
+	}
+	pgoff -= TDX_MIG_STREAM_BUF_LIST_MAP_OFFSET;
+	return pgoff < s->buf_list_pages ? s->bufs[pgoff] : NULL;
+}
+
+/* Takes no lock: the pages live as long as the file, which the VMA pins. */
+static vm_fault_t stream_fault(struct vm_fault *vmf)
+{
+	struct page *page = stream_page(vmf->vma->vm_file->private_data, vmf->pgoff);
+
+	if (!page)
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct stream_vm_ops = {
+	.fault = stream_fault,
+};
+
+static int stream_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	/* A private mapping would copy the pages the TDX Module reads. */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	vma->vm_ops = &stream_vm_ops;
+	return 0;
+}
+
+static int stream_release(struct inode *inode, struct file *file)
+{
+	struct tdx_mig_stream *s = file->private_data;
+	struct tdx_mig_td *td = s->td;
+	const struct tdx_mig_host_ops *ops = td->ops;
+	struct module *owner = ops->owner;
+	void *vm = td->vm;
+
+	/* An export dropped mid-call: its pages may be exported, never sent. */
+	if (s->pending.active && s->pending.id == KVM_TDX_MIG_EXPORT_MEM &&
+	    s->pending.generation == READ_ONCE(td->generation))
+		tdx_mig_stream_redirty(s, s->pending.arg);
+	stream_free_buffers(s);
+	tdx_mig_td_stream_put(td, s->index);
+	mutex_destroy(&s->lock);
+	kfree(s);
+	ops->put(vm);
+	module_put(owner);
+	return 0;
+}
+
+static const struct file_operations stream_fops = {
+	.owner = THIS_MODULE,
+	.release = stream_release,
+	.unlocked_ioctl = stream_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = stream_mmap,
+	.llseek = noop_llseek,
+};
+
+/**
+ * tdx_mig_stream_create - KVM_CREATE_DEVICE of KVM_DEV_TYPE_TDX_MIG_STREAM
+ * @td: the TD's session
+ * @test_only: KVM_CREATE_DEVICE_TEST: only say whether streams exist
+ *
+ * Context: process context, the VM's lock held (as KVM's device creation).
+ * Return: a new fd, 0 for @test_only, -ENOSPC beyond MAX_MIGS - 1 streams,
+ * -EPERM when a new MIGSC is needed but the TD is migrating, or -errno.
+ */
+int tdx_mig_stream_create(struct tdx_mig_td *td, bool test_only)
+{
+	struct tdx_mig_stream *s;
+	int ret;
+
+	if (test_only)
+		return 0;
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return -ENOMEM;
+	s->td = td;
+	mutex_init(&s->lock);
+	ret = tdx_mig_td_stream_get(td, &s->index);
+	if (ret)
+		goto free;
+	if (!try_module_get(td->ops->owner)) {
+		ret = -ENODEV;
+		goto put_index;
+	}
+	td->ops->get(td->vm);
+	ret = anon_inode_getfd("kvm-tdx-mig", &stream_fops, s, O_RDWR | O_CLOEXEC);
+	if (ret >= 0)
+		return ret;
+	td->ops->put(td->vm);
+	module_put(td->ops->owner);
+put_index:
+	tdx_mig_td_stream_put(td, s->index);
+free:
+	mutex_destroy(&s->lock);
+	kfree(s);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdx_mig_stream_create);

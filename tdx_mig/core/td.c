@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The migration session of a TD: created with the TD, it keeps the MIGSCs
+ * (the TDX Module requires them for re-migration) and the host's mirror of
+ * the TD's OP_STATE until the TD is destroyed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/gfp.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "core.h"
+#include "caps.h"
+
+/**
+ * tdx_mig_td_create - the migration state of a new TD
+ * @ops: the hypervisor's callbacks
+ * @vm: passed back to @ops
+ * @info: the TD
+ *
+ * Context: process context. Return: the session, or an ERR_PTR: -ENODEV
+ * without a TDX Module, -EOPNOTSUPP if it cannot migrate TDs, -ENOMEM.
+ */
+struct tdx_mig_td *tdx_mig_td_create(const struct tdx_mig_host_ops *ops, void *vm,
+				     const struct tdx_mig_td_info *info)
+{
+	struct tdx_mig_caps caps = {};
+	struct tdx_mig_td *td;
+	int ret;
+
+	if (!info->nr_gfns || info->nr_gfns > (1ULL << 36) || !info->max_vcpus)
+		return ERR_PTR(-EINVAL);
+	ret = tdx_mig_caps_read(&caps);
+	if (ret)
+		return ERR_PTR(ret);
+	if (caps.max_migs < TDX_MIN_MIGS || caps.max_migs > TDX_MAX_MIGS)
+		return ERR_PTR(-EOPNOTSUPP);
+
+	td = kzalloc(sizeof(*td), GFP_KERNEL_ACCOUNT);
+	if (!td)
+		return ERR_PTR(-ENOMEM);
+	td->ops = ops;
+	td->vm = vm;
+	td->info = *info;
+	mutex_init(&td->lock);
+	td->state = info->source ? TDX_OP_STATE_RUNNABLE : TDX_OP_STATE_UNINITIALIZED;
+	td->max_migs = caps.max_migs;
+	td->state_pages = max3(caps.num_immutable_state_pages, caps.num_td_state_pages,
+			       caps.num_vp_state_pages);
+	td->migsc = kcalloc(td->max_migs, sizeof(*td->migsc), GFP_KERNEL_ACCOUNT);
+	td->stream_used = bitmap_zalloc(td->max_migs, GFP_KERNEL_ACCOUNT);
+	td->dirty = bitmap_zalloc(info->nr_gfns, GFP_KERNEL_ACCOUNT);
+	td->blocked = bitmap_zalloc(info->nr_gfns, GFP_KERNEL_ACCOUNT);
+	td->gpa_list = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!td->migsc || !td->stream_used || !td->dirty || !td->blocked || !td->gpa_list) {
+		tdx_mig_td_destroy(td);
+		return ERR_PTR(-ENOMEM);
+	}
+	return td;
+}
+EXPORT_SYMBOL_GPL(tdx_mig_td_create);
+
+/**
+ * tdx_mig_td_destroy - free a TD's migration state and reclaim its MIGSCs
+ * @td: the session, with no stream left; may be NULL
+ *
+ * Context: process context, after the TD's private key was released
+ * (TDH.PHYMEM.PAGE.RECLAIM requires it). A MIGSC the TDX Module refuses
+ * to give back is leaked, never freed while it may be in use.
+ */
+void tdx_mig_td_destroy(struct tdx_mig_td *td)
+{
+	unsigned int i;
+
+	if (!td)
+		return;
+	for (i = 0; td->migsc && i < td->max_migs; i++) {
+		u64 type, owner, ret;
+
+		if (!td->migsc[i])
+			continue;
+		ret = tdx_mig_tdh_phymem_page_reclaim(page_to_phys(td->migsc[i]), &type, &owner);
+		if (ret)
+			pr_err("MIGSC %u not reclaimed (TDX status %#llx), leaking it\n", i, ret);
+		else
+			__free_page(td->migsc[i]);
+	}
+	if (td->gpa_list)
+		__free_page(td->gpa_list);
+	bitmap_free(td->blocked);
+	bitmap_free(td->dirty);
+	bitmap_free(td->stream_used);
+	kfree(td->migsc);
+	mutex_destroy(&td->lock);
+	kfree(td);
+}
+EXPORT_SYMBOL_GPL(tdx_mig_td_destroy);
+
+/* TDH.MIG.STREAM.CREATE of link @link, unless the TD has it already. */
+static int migsc_create(struct tdx_mig_td *td, unsigned int link)
+{
+	struct page *page;
+	u64 ret;
+
+	if (td->migsc[link])
+		return 0;
+	/* The TDX Module creates streams only before a migration starts. */
+	if (td->state != TDX_OP_STATE_UNINITIALIZED && td->state != TDX_OP_STATE_RUNNABLE)
+		return -EPERM;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page)
+		return -ENOMEM;
+	ret = tdx_mig_tdh_mig_stream_create(td->info.tdr_pa, page_to_phys(page));
+	if (ret) {
+		__free_page(page);
+		pr_err_ratelimited("TDH.MIG.STREAM.CREATE failed: %#llx\n", ret);
+		return tdx_mig_status_to_errno(ret);
+	}
+	td->migsc[link] = page;
+	return 0;
+}
+
+/**
+ * tdx_mig_td_stream_get - the lowest free forward stream index, its MIGSC made
+ * @td: the session
+ * @index: the index taken
+ *
+ * The backward stream's MIGSC is created before the first forward one.
+ * Return: 0, -ENOSPC beyond MAX_MIGS - 1 forward streams, -EPERM when a
+ * MIGSC is missing and the TD is already migrating, or -errno.
+ */
+int tdx_mig_td_stream_get(struct tdx_mig_td *td, u16 *index)
+{
+	unsigned int i;
+	int ret;
+
+	mutex_lock(&td->lock);
+	i = find_first_zero_bit(td->stream_used, td->max_migs - 1);
+	if (i >= td->max_migs - 1) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	ret = migsc_create(td, 0);
+	if (!ret)
+		ret = migsc_create(td, i + 1);
+	if (!ret) {
+		__set_bit(i, td->stream_used);
+		*index = i;
+	}
+out:
+	mutex_unlock(&td->lock);
+	return ret;
+}
+
+void tdx_mig_td_stream_put(struct tdx_mig_td *td, u16 index)
+{
+	mutex_lock(&td->lock);
+	__clear_bit(index, td->stream_used);
+	mutex_unlock(&td->lock);
+}
+
+/* Session-wide commands (tokens, TD state, pause, abort) go on stream 0. */
+bool tdx_mig_td_is_main(const struct tdx_mig_stream *s)
+{
+	return s->index == 0;
+}
+
+/* After a failed SEAMCALL: the mirror follows the TD's real OP_STATE. */
+void tdx_mig_td_sync_state(struct tdx_mig_td *td)
+{
+	u64 v;
+
+	lockdep_assert_held(&td->lock);
+	if (!tdx_mig_tdh_mng_rd(td->info.tdr_pa, TDX_MD_TD_OP_STATE, &v) && v < TDX_NUM_OP_STATES)
+		WRITE_ONCE(td->state, v);
+}
+
+/**
+ * tdx_mig_vcpu_may_run - may a vCPU of @td enter now?
+ * @td: the session
+ *
+ * A source TD's vCPUs stop at EXPORT_PAUSE for good (unless the export is
+ * aborted); a destination's start at TDH.IMPORT.COMMIT.
+ * Return: 0, or -EPERM, logged with the reason.
+ */
+int tdx_mig_vcpu_may_run(struct tdx_mig_td *td)
+{
+	enum tdx_op_state state = READ_ONCE(td->state);
+
+	switch (state) {
+	case TDX_OP_STATE_RUNNABLE:
+	case TDX_OP_STATE_LIVE_EXPORT:
+	case TDX_OP_STATE_LIVE_IMPORT:
+		return 0;
+	default:
+		pr_info_ratelimited("vCPU run refused: TD is in %s (%s)\n",
+				    tdx_op_state_name(state),
+				    td->info.source ? "paused or exported; abort to resume" :
+						      "not imported yet");
+		return -EPERM;
+	}
+}
+EXPORT_SYMBOL_GPL(tdx_mig_vcpu_may_run);

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/tdx_mig_emu and its VM fds: the ioctls of the emulated host
+ * platform (uapi/linux/tdx_mig_emu.h). The KVM ones behave as on a KVM VM
+ * fd; the TEST-ONLY ones let tests play the guest and look inside it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kvm.h>
+#include <linux/miscdevice.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/tdx_mig.h>
+
+#include "host_vm.h"
+#include "test_api.h"
+
+/* A run that needs this many entries is stuck: the guest cannot progress. */
+#define HOST_RUN_MAX_ENTRIES	1000000
+#define HOST_BUSY_TRIES		1000
+
+static const struct file_operations vm_fops;
+
+static int vm_create_device(struct host_vm *vm, void __user *argp)
+{
+	struct kvm_create_device cd;
+	bool test;
+	int ret;
+
+	if (copy_from_user(&cd, argp, sizeof(cd)))
+		return -EFAULT;
+	if (cd.type != KVM_DEV_TYPE_TDX_MIG_STREAM)
+		return -ENODEV;
+	if (cd.flags & ~KVM_CREATE_DEVICE_TEST)
+		return -EINVAL;
+	test = cd.flags & KVM_CREATE_DEVICE_TEST;
+	mutex_lock(&vm->lock);
+	ret = tdx_mig_stream_create(vm->mig, test);
+	mutex_unlock(&vm->lock);
+	if (ret < 0 || test)
+		return ret < 0 ? ret : 0;
+	cd.fd = ret;
+	/* As KVM: the fd stays installed even if the caller cannot learn it. */
+	return copy_to_user(argp, &cd, sizeof(cd)) ? -EFAULT : 0;
+}
+
+/* The VM-fd commands (Migration TD binding) come with the MigTD service. */
+static int vm_memory_encrypt_op(struct host_vm *vm, void __user *argp)
+{
+	struct kvm_tdx_cmd cmd;
+
+	if (copy_from_user(&cmd, argp, sizeof(cmd)))
+		return -EFAULT;
+	if (cmd.flags || KVM_TDX_CMD_ERROR(&cmd))
+		return -EINVAL;
+	return -EINVAL;
+}
+
+static int vm_dirty_log(struct host_vm *vm, unsigned int ioctl, void __user *argp)
+{
+	struct kvm_clear_dirty_log clear;
+	struct kvm_dirty_log get;
+
+	if (ioctl == KVM_GET_DIRTY_LOG) {
+		if (copy_from_user(&get, argp, sizeof(get)))
+			return -EFAULT;
+		if (get.slot || get.padding1)
+			return -EINVAL;
+		return tdx_mig_dirty_log_get(vm->mig, 0, vm->nr_pages, get.dirty_bitmap);
+	}
+	if (copy_from_user(&clear, argp, sizeof(clear)))
+		return -EFAULT;
+	if (clear.slot)
+		return -EINVAL;
+	return tdx_mig_dirty_log_clear(vm->mig, clear.first_page, clear.num_pages,
+				       clear.dirty_bitmap);
+}
+
+static int guest_ops(const struct tdx_mig_emu_run *r, struct tdx_emu_guest_op **out)
+{
+	static const enum tdx_emu_guest_op_type types[] = {
+		[TDX_MIG_EMU_OP_WRITE] = TDX_EMU_GUEST_WRITE,
+		[TDX_MIG_EMU_OP_FILL] = TDX_EMU_GUEST_FILL,
+		[TDX_MIG_EMU_OP_ACCEPT] = TDX_EMU_GUEST_ACCEPT,
+		[TDX_MIG_EMU_OP_SET_REG] = TDX_EMU_GUEST_SET_REG,
+	};
+	struct tdx_mig_emu_op *uops;
+	struct tdx_emu_guest_op *ops;
+	u32 i;
+
+	if (!r->nr_ops || r->nr_ops > TDX_MIG_EMU_MAX_OPS)
+		return -EINVAL;
+	uops = memdup_user(u64_to_user_ptr(r->ops), r->nr_ops * sizeof(*uops));
+	if (IS_ERR(uops))
+		return PTR_ERR(uops);
+	ops = kcalloc(r->nr_ops, sizeof(*ops), GFP_KERNEL_ACCOUNT);
+	if (!ops) {
+		kfree(uops);
+		return -ENOMEM;
+	}
+	for (i = 0; i < r->nr_ops; i++) {
+		if (uops[i].type >= ARRAY_SIZE(types) || uops[i].reg >= 16 ||
+		    (uops[i].reg && uops[i].type != TDX_MIG_EMU_OP_SET_REG)) {
+			kfree(ops);
+			kfree(uops);
+			return -EINVAL;
+		}
+		ops[i].type = types[uops[i].type];
+		ops[i].reg = uops[i].reg;
+		ops[i].gpa = uops[i].gpa;
+		ops[i].value = uops[i].value;
+	}
+	kfree(uops);
+	*out = ops;
+	return 0;
+}
+
+/* Enter until the program ends; write faults go to the migration core. */
+static int run_loop(struct host_vm *vm, u64 tdvpr, struct tdx_mig_emu_run *r)
+{
+	const u64 exit_hlt = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT;
+	const u64 exit_intr = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EXTERNAL_INTERRUPT;
+	const u64 exit_ept = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION;
+	u64 status, qual, gpa;
+	int ret;
+
+	while (r->entries < HOST_RUN_MAX_ENTRIES) {
+		ret = tdx_mig_vcpu_may_run(vm->mig);
+		if (ret)
+			return ret;
+		status = host_vp_enter(tdvpr, &qual, &gpa);
+		r->entries++;
+		if (status == exit_hlt)
+			return 0;
+		if (status == exit_ept) {
+			/* Private faults are treated as writes, as KVM's TDX does. */
+			if (tdx_mig_write_fault(vm->mig, gpa))
+				return -EFAULT;
+			r->write_faults++;
+		} else if (status != exit_intr &&
+			   tdx_status_code(status) != TDX_STATUS_OPERAND_BUSY) {
+			if (tdx_status_code(status) == TDX_STATUS_OP_STATE_INCORRECT)
+				return -EPERM;
+			pr_err_ratelimited("TDH.VP.ENTER: %#llx\n", status);
+			return -EIO;
+		}
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return -EIO;
+}
+
+static int vm_run(struct host_vm *vm, void __user *argp)
+{
+	struct tdx_emu_guest_op *ops;
+	struct tdx_mig_emu_run r;
+	struct host_vcpu *v;
+	u64 tdvpr;
+	int ret;
+
+	if (copy_from_user(&r, argp, sizeof(r)))
+		return -EFAULT;
+	if (r.reserved[0] || r.reserved[1])
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	ret = r.vcpu < vm->nr_vcpus ? 0 : -EINVAL;
+	if (!ret)
+		tdvpr = host_vcpu_tdvpr(vm, r.vcpu);
+	mutex_unlock(&vm->mmu_lock);
+	if (ret)
+		return ret;
+	if (vm->destination && !READ_ONCE(vm->runnable))
+		return -EPERM;
+	ret = guest_ops(&r, &ops);
+	if (ret)
+		return ret;
+	v = &vm->vcpus[r.vcpu];
+	if (!mutex_trylock(&v->run_lock)) {
+		kfree(ops);
+		return -EBUSY;
+	}
+	ret = tdx_emu_guest_program(tdvpr, ops, r.nr_ops);
+	kfree(ops);
+	r.entries = 0;
+	r.write_faults = 0;
+	if (!ret)
+		ret = run_loop(vm, tdvpr, &r);
+	mutex_unlock(&v->run_lock);
+	if (copy_to_user(argp, &r, sizeof(r)))
+		return -EFAULT;
+	return ret;
+}
+
+static int vm_read_mem(struct host_vm *vm, void __user *argp)
+{
+	struct tdx_mig_emu_mem m;
+	u64 off, limit = vm->nr_pages << PAGE_SHIFT;
+	int ret = 0, tries;
+	void *buf;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	if (!m.len || !PAGE_ALIGNED(m.gpa) || !PAGE_ALIGNED(m.len) || m.gpa >= limit ||
+	    m.len > limit - m.gpa)
+		return -EINVAL;
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	for (off = 0; off < m.len && !ret; off += PAGE_SIZE) {
+		tries = 0;
+		do {
+			ret = tdx_emu_read_private(host_vm_tdr(vm), m.gpa + off, buf, PAGE_SIZE);
+		} while (ret == -EBUSY && ++tries < HOST_BUSY_TRIES);
+		if (!ret && copy_to_user(u64_to_user_ptr(m.buf + off), buf, PAGE_SIZE))
+			ret = -EFAULT;
+		cond_resched();
+	}
+	kfree(buf);
+	return ret;
+}
+
+static int vm_get_vcpu(struct host_vm *vm, void __user *argp)
+{
+	struct tdx_mig_emu_vcpu_state st;
+	struct tdx_emu_vcpu_regs regs;
+	int ret, tries = 0;
+	u64 tdvpr = 0;
+
+	if (copy_from_user(&st, argp, sizeof(st)))
+		return -EFAULT;
+	if (st.reserved)
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	ret = st.vcpu < vm->nr_vcpus ? 0 : -EINVAL;
+	if (!ret)
+		tdvpr = host_vcpu_tdvpr(vm, st.vcpu);
+	mutex_unlock(&vm->mmu_lock);
+	while (!ret) {
+		ret = tdx_emu_vcpu_regs(tdvpr, &regs);
+		if (ret != -EBUSY || ++tries == HOST_BUSY_TRIES)
+			break;
+		ret = 0;
+		cond_resched();
+	}
+	if (ret)
+		return ret;
+	memcpy(st.gpr, regs.gpr, sizeof(st.gpr));
+	st.rip = regs.rip;
+	st.rflags = regs.rflags;
+	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static int vm_exchange_keys(struct host_vm *vm, int peer_fd)
+{
+	struct file *peer = fget(peer_fd);
+	int ret, tries = 0;
+
+	if (!peer)
+		return -EBADF;
+	if (peer->f_op != &vm_fops) {
+		fput(peer);
+		return -EINVAL;
+	}
+	do {
+		ret = tdx_emu_exchange_mig_keys(host_vm_tdr(vm),
+						host_vm_tdr(peer->private_data));
+	} while (ret == -EBUSY && ++tries < HOST_BUSY_TRIES);
+	fput(peer);
+	return ret;
+}
+
+static long vm_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
+{
+	struct host_vm *vm = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (ioctl) {
+	case KVM_CREATE_DEVICE:
+		return vm_create_device(vm, argp);
+	case KVM_MEMORY_ENCRYPT_OP:
+		return vm_memory_encrypt_op(vm, argp);
+	case KVM_GET_DIRTY_LOG:
+	case KVM_CLEAR_DIRTY_LOG:
+		return vm_dirty_log(vm, ioctl, argp);
+	case TDX_MIG_EMU_RUN:
+		return vm_run(vm, argp);
+	case TDX_MIG_EMU_READ_MEM:
+		return vm_read_mem(vm, argp);
+	case TDX_MIG_EMU_GET_VCPU:
+		return vm_get_vcpu(vm, argp);
+	case TDX_MIG_EMU_EXCHANGE_KEYS:
+		return vm_exchange_keys(vm, (int)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int vm_release(struct inode *inode, struct file *file)
+{
+	host_vm_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations vm_fops = {
+	.owner = THIS_MODULE,
+	.release = vm_release,
+	.unlocked_ioctl = vm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static int dev_create_vm(void __user *argp)
+{
+	struct tdx_mig_emu_vm_config cfg;
+	struct host_vm *vm;
+	int fd;
+
+	if (copy_from_user(&cfg, argp, sizeof(cfg)))
+		return -EFAULT;
+	vm = host_vm_create(&cfg);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	fd = anon_inode_getfd("tdx-mig-emu-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		host_vm_put(vm);
+	return fd;
+}
+
+static int dev_set_intr(void __user *argp)
+{
+	static const enum tdx_emu_intr_mode modes[] = {
+		[TDX_MIG_EMU_INTR_NEVER] = TDX_EMU_INTR_NEVER,
+		[TDX_MIG_EMU_INTR_EVERY] = TDX_EMU_INTR_EVERY,
+		[TDX_MIG_EMU_INTR_RANDOM] = TDX_EMU_INTR_RANDOM,
+	};
+	struct tdx_mig_emu_intr in;
+
+	if (copy_from_user(&in, argp, sizeof(in)))
+		return -EFAULT;
+	if (in.mode >= ARRAY_SIZE(modes) || (in.mode != TDX_MIG_EMU_INTR_NEVER && !in.k))
+		return -EINVAL;
+	tdx_emu_set_intr_policy(modes[in.mode], in.k, in.seed);
+	return 0;
+}
+
+static long dev_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
+{
+	switch (ioctl) {
+	case TDX_MIG_EMU_CREATE_VM:
+		return dev_create_vm((void __user *)arg);
+	case TDX_MIG_EMU_SET_INTR:
+		return dev_set_intr((void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations dev_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice host_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "tdx_mig_emu",
+	.fops = &dev_fops,
+	.mode = 0600,
+};
+
+int host_dev_init(void)
+{
+	return misc_register(&host_dev);
+}
+
+void host_dev_exit(void)
+{
+	misc_deregister(&host_dev);
+}

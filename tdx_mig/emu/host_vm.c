@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The emulated host platform's VM: builds a TD through the typed SEAMCALL
+ * wrappers in the order the TDX Module requires (as KVM does), serves the
+ * migration core's host-adapter callbacks, and tears the TD down.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "host_vm.h"
+
+#define HOST_VP_TDCX		(EMU_TDVPS_PAGES - 1)
+#define HOST_CACHE_WB_TRIES	1024
+
+static struct page *host_page(void)
+{
+	return alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+}
+
+static u64 pa(struct page *p)
+{
+	return page_to_phys(p);
+}
+
+u64 host_vm_tdr(const struct host_vm *vm)
+{
+	return pa(vm->tdr);
+}
+
+u64 host_vcpu_tdvpr(const struct host_vm *vm, u32 index)
+{
+	return pa(vm->vcpus[index].tdvpr);
+}
+
+/* The content a source TD's page @gfn is built with. */
+static u64 build_pattern(u64 gfn)
+{
+	return 0x5eed000000000000ULL | gfn;
+}
+
+/* vCPUs are entered and flushed on CPU 0 only, as if KVM pinned them. */
+struct cpu0_call {
+	u64 tdvpr_pa;
+	u64 exit_qual;
+	u64 gpa;
+	bool flush;
+};
+
+static long cpu0_fn(void *arg)
+{
+	struct cpu0_call *c = arg;
+
+	if (c->flush)
+		return tdx_mig_tdh_vp_flush(c->tdvpr_pa);
+	return tdx_mig_tdh_vp_enter(c->tdvpr_pa, &c->exit_qual, &c->gpa);
+}
+
+u64 host_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa)
+{
+	struct cpu0_call c = { .tdvpr_pa = tdvpr_pa };
+	u64 ret = work_on_cpu(0, cpu0_fn, &c);
+
+	*exit_qual = c.exit_qual;
+	*gpa = c.gpa;
+	return ret;
+}
+
+/* TDH.MNG.CREATE with the first free HKID, KEY.CONFIG and the TDCS pages. */
+static int td_create(struct host_vm *vm)
+{
+	u64 ret = TDX_STATUS_HKID_NOT_FREE;
+	int hkid, i;
+
+	vm->tdr = host_page();
+	if (!vm->tdr)
+		return -ENOMEM;
+	for (hkid = EMU_PRIVATE_HKID_MIN; tdx_status_code(ret) == TDX_STATUS_HKID_NOT_FREE &&
+	     hkid < EMU_PRIVATE_HKID_MIN + EMU_NUM_PRIVATE_HKIDS; hkid++)
+		ret = tdx_mig_tdh_mng_create(pa(vm->tdr), hkid);
+	if (ret)
+		return tdx_status_code(ret) == TDX_STATUS_HKID_NOT_FREE ? -ENOSPC : -EIO;
+	ret = tdx_mig_tdh_mng_key_config(pa(vm->tdr));
+	for (i = 0; !ret && i < EMU_TDCS_PAGES; i++) {
+		vm->tdcx[i] = host_page();
+		if (!vm->tdcx[i])
+			return -ENOMEM;
+		ret = tdx_mig_tdh_mng_addcx(pa(vm->tdr), pa(vm->tdcx[i]));
+	}
+	return ret ? -EIO : 0;
+}
+
+static int td_init(struct host_vm *vm)
+{
+	struct page *params_page = host_page();
+	struct tdx_td_params *params;
+	u64 ret;
+
+	if (!params_page)
+		return -ENOMEM;
+	params = page_address(params_page);
+	params->attributes = cpu_to_le64(TDX_TD_ATTR_MIGRATABLE | TDX_TD_ATTR_SEPT_VE_DISABLE);
+	params->xfam = cpu_to_le64(EMU_XFAM_FIXED1);
+	params->max_vcpus = cpu_to_le16(vm->max_vcpus);
+	ret = tdx_mig_tdh_mng_init(pa(vm->tdr), pa(params_page));
+	__free_page(params_page);
+	return ret ? -EIO : 0;
+}
+
+/* TDH.VP.CREATE and ADDCX of the next vCPU; VP.INIT for a source. */
+static int vcpu_add(struct host_vm *vm, bool init)
+{
+	struct host_vcpu *v = &vm->vcpus[vm->nr_vcpus];
+	u64 ret;
+	int i;
+
+	v->tdvpr = host_page();
+	if (!v->tdvpr)
+		return -ENOMEM;
+	ret = tdx_mig_tdh_vp_create(pa(vm->tdr), pa(v->tdvpr));
+	if (ret)
+		return -EIO;
+	vm->nr_vcpus++;
+	for (i = 0; i < HOST_VP_TDCX; i++) {
+		v->tdcx[i] = host_page();
+		if (!v->tdcx[i])
+			return -ENOMEM;
+		if (tdx_mig_tdh_vp_addcx(pa(v->tdvpr), pa(v->tdcx[i])))
+			return -EIO;
+	}
+	if (init && tdx_mig_tdh_vp_init(pa(v->tdvpr), vm->nr_vcpus))
+		return -EIO;
+	return 0;
+}
+
+static int sept_add(struct host_vm *vm, u64 gpa, int level)
+{
+	struct page *p = host_page();
+	u64 entry, err_level, ret;
+
+	if (!p)
+		return -ENOMEM;
+	ret = tdx_mig_tdh_mem_sept_add(pa(vm->tdr), gpa, level, pa(p), &entry, &err_level);
+	if (ret) {
+		__free_page(p);
+		return -EIO;
+	}
+	vm->sept[vm->nr_sept++] = p;
+	return 0;
+}
+
+/* The SEPT pages above @gfn's leaf: level 3 once, 2 per GiB, 1 per 2 MiB. */
+static int sept_ready(struct host_vm *vm, u64 gfn)
+{
+	u64 gpa = gfn << PAGE_SHIFT;
+	int ret;
+
+	if (!vm->sept_root) {
+		ret = sept_add(vm, 0, 3);
+		if (ret)
+			return ret;
+		vm->sept_root = true;
+	}
+	if (!test_bit(gpa / SZ_1G, vm->sept_1g)) {
+		ret = sept_add(vm, gpa & ~(u64)(SZ_1G - 1), 2);
+		if (ret)
+			return ret;
+		__set_bit(gpa / SZ_1G, vm->sept_1g);
+	}
+	if (!test_bit(gpa / SZ_2M, vm->sept_2m)) {
+		ret = sept_add(vm, gpa & ~(u64)(SZ_2M - 1), 1);
+		if (ret)
+			return ret;
+		__set_bit(gpa / SZ_2M, vm->sept_2m);
+	}
+	return 0;
+}
+
+/* Every page PAGE.ADDed with build_pattern(), every n-th AUGed and PENDING. */
+static int td_add_memory(struct host_vm *vm, u32 pending_every)
+{
+	struct page *src = host_page();
+	u64 *q, gfn;
+	int ret = 0, i;
+
+	if (!src)
+		return -ENOMEM;
+	q = page_address(src);
+	for (gfn = 0; gfn < vm->nr_pages && !ret; gfn++) {
+		u64 gpa = gfn << PAGE_SHIFT;
+
+		ret = sept_ready(vm, gfn);
+		if (ret)
+			break;
+		vm->mem[gfn] = host_page();
+		if (!vm->mem[gfn]) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (pending_every && gfn % pending_every == pending_every - 1) {
+			ret = tdx_mig_tdh_mem_page_aug(pa(vm->tdr), gpa, pa(vm->mem[gfn])) ? -EIO : 0;
+			continue;
+		}
+		for (i = 0; i < PAGE_SIZE / sizeof(u64); i++)
+			q[i] = build_pattern(gfn);
+		ret = tdx_mig_tdh_mem_page_add(pa(vm->tdr), gpa, pa(vm->mem[gfn]), pa(src)) ?
+		      -EIO : 0;
+		cond_resched();
+	}
+	__free_page(src);
+	return ret;
+}
+
+/* --- The migration core's callbacks --- */
+
+static void vm_get(void *opaque)
+{
+	struct host_vm *vm = opaque;
+
+	kref_get(&vm->ref);
+}
+
+static void vm_put(void *opaque)
+{
+	host_vm_put(opaque);
+}
+
+static int vm_vcpu_tdvpr(void *opaque, u32 index, u64 *tdvpr_pa)
+{
+	struct host_vm *vm = opaque;
+	int ret = -ENOENT;
+
+	mutex_lock(&vm->mmu_lock);
+	if (index < vm->nr_vcpus) {
+		*tdvpr_pa = host_vcpu_tdvpr(vm, index);
+		ret = 0;
+	}
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+static int vm_vcpu_create(void *opaque, u32 index, u64 *tdvpr_pa)
+{
+	struct host_vm *vm = opaque;
+	int ret = 0;
+
+	mutex_lock(&vm->mmu_lock);
+	if (index > vm->nr_vcpus || index >= vm->max_vcpus)
+		ret = -EINVAL;
+	else if (index == vm->nr_vcpus)
+		ret = vcpu_add(vm, false);
+	if (!ret)
+		*tdvpr_pa = host_vcpu_tdvpr(vm, index);
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+static int vm_import_page(void *opaque, u64 gfn, u64 *page_pa, bool *first)
+{
+	struct host_vm *vm = opaque;
+	int ret;
+
+	mutex_lock(&vm->mmu_lock);
+	ret = sept_ready(vm, gfn);
+	if (!ret && !vm->mem[gfn]) {
+		vm->mem[gfn] = host_page();
+		*first = true;
+		if (!vm->mem[gfn])
+			ret = -ENOMEM;
+	}
+	if (!ret)
+		*page_pa = pa(vm->mem[gfn]);
+	mutex_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+static void vm_imported(void *opaque)
+{
+	struct host_vm *vm = opaque;
+
+	WRITE_ONCE(vm->runnable, true);
+}
+
+static const struct tdx_mig_host_ops host_vm_ops = {
+	.owner = THIS_MODULE,
+	.get = vm_get,
+	.put = vm_put,
+	.vcpu_tdvpr = vm_vcpu_tdvpr,
+	.vcpu_create = vm_vcpu_create,
+	.import_page = vm_import_page,
+	.imported = vm_imported,
+};
+
+/* --- Teardown --- */
+
+/* A page given to the TD comes back by TDH.PHYMEM.PAGE.RECLAIM, or leaks. */
+static void reclaim(struct page **p)
+{
+	u64 type, owner, ret;
+
+	if (!*p)
+		return;
+	ret = tdx_mig_tdh_phymem_page_reclaim(pa(*p), &type, &owner);
+	/* PAGE_METADATA_INCORRECT: never given (an import that did not take it). */
+	if (ret && tdx_status_code(ret) != TDX_STATUS_PAGE_METADATA_INCORRECT) {
+		pr_err("PFN %#lx not reclaimed (%#llx), leaking it\n", page_to_pfn(*p), ret);
+		*p = NULL;
+		return;
+	}
+	__free_page(*p);
+	*p = NULL;
+}
+
+/* Flush the vCPUs, write back the caches, free the key (TDX teardown, part 1). */
+static void td_release_key(struct host_vm *vm)
+{
+	u64 ret;
+	u32 i;
+	int tries;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct cpu0_call c = { .tdvpr_pa = host_vcpu_tdvpr(vm, i), .flush = true };
+
+		ret = work_on_cpu(0, cpu0_fn, &c);
+		if (ret && ret != TDX_STATUS_VCPU_NOT_ASSOCIATED)
+			pr_err("TDH.VP.FLUSH: %#llx\n", ret);
+	}
+	ret = tdx_mig_tdh_mng_vpflushdone(pa(vm->tdr));
+	if (ret)
+		pr_err("TDH.MNG.VPFLUSHDONE: %#llx\n", ret);
+	ret = tdx_mig_tdh_phymem_cache_wb(false);
+	for (tries = 0; ret == TDX_STATUS_INTERRUPTED_RESUMABLE && tries < HOST_CACHE_WB_TRIES;
+	     tries++)
+		ret = tdx_mig_tdh_phymem_cache_wb(true);
+	if (ret && ret != TDX_STATUS_NO_HKID_READY_TO_WBCACHE)
+		pr_err("TDH.PHYMEM.CACHE.WB: %#llx\n", ret);
+	ret = tdx_mig_tdh_mng_key_freeid(pa(vm->tdr));
+	if (ret)
+		pr_err("TDH.MNG.KEY.FREEID: %#llx\n", ret);
+	ret = tdx_mig_tdh_mng_key_reclaimid(pa(vm->tdr));
+	if (ret)
+		pr_err("TDH.MNG.KEY.RECLAIMID: %#llx\n", ret);
+}
+
+static void host_vm_destroy(struct host_vm *vm)
+{
+	u64 i;
+	int j;
+
+	if (vm->tdcx[0])
+		td_release_key(vm);
+	tdx_mig_td_destroy(vm->mig);
+	for (i = 0; vm->mem && i < vm->nr_pages; i++)
+		reclaim(&vm->mem[i]);
+	for (i = 0; i < vm->nr_sept; i++)
+		reclaim(&vm->sept[i]);
+	for (i = 0; vm->vcpus && i < vm->max_vcpus; i++) {
+		for (j = 0; j < HOST_VP_TDCX; j++)
+			reclaim(&vm->vcpus[i].tdcx[j]);
+		reclaim(&vm->vcpus[i].tdvpr);
+		mutex_destroy(&vm->vcpus[i].run_lock);
+	}
+	for (j = 0; j < EMU_TDCS_PAGES; j++)
+		reclaim(&vm->tdcx[j]);
+	reclaim(&vm->tdr);
+	bitmap_free(vm->sept_2m);
+	bitmap_free(vm->sept_1g);
+	kvfree(vm->sept);
+	kvfree(vm->mem);
+	kfree(vm->vcpus);
+	mutex_destroy(&vm->mmu_lock);
+	mutex_destroy(&vm->lock);
+	kfree(vm);
+}
+
+static void host_vm_release(struct kref *ref)
+{
+	host_vm_destroy(container_of(ref, struct host_vm, ref));
+}
+
+void host_vm_put(struct host_vm *vm)
+{
+	kref_put(&vm->ref, host_vm_release);
+}
+
+/* --- Creation --- */
+
+static int config_ok(const struct tdx_mig_emu_vm_config *cfg)
+{
+	if (cfg->reserved0 || memchr_inv(cfg->reserved, 0, sizeof(cfg->reserved)) ||
+	    cfg->flags & ~TDX_MIG_EMU_VM_DESTINATION)
+		return -EINVAL;
+	if (!cfg->mem_bytes || cfg->mem_bytes % SZ_2M || cfg->mem_bytes > TDX_MIG_EMU_MAX_MEM)
+		return -EINVAL;
+	if (!cfg->nr_vcpus || cfg->nr_vcpus > TDX_MIG_EMU_MAX_VCPUS)
+		return -EINVAL;
+	if ((cfg->flags & TDX_MIG_EMU_VM_DESTINATION) && cfg->pending_every)
+		return -EINVAL;
+	return 0;
+}
+
+static int host_vm_build(struct host_vm *vm, const struct tdx_mig_emu_vm_config *cfg)
+{
+	struct tdx_mig_td_info info = {
+		.source = !vm->destination, .nr_gfns = vm->nr_pages, .max_vcpus = vm->max_vcpus,
+	};
+	int ret;
+	u32 i;
+
+	ret = td_create(vm);
+	if (ret)
+		return ret;
+	if (!vm->destination) {
+		ret = td_init(vm);
+		for (i = 0; !ret && i < vm->max_vcpus; i++)
+			ret = vcpu_add(vm, true);
+		if (!ret)
+			ret = td_add_memory(vm, cfg->pending_every);
+		if (!ret && tdx_mig_tdh_mr_finalize(pa(vm->tdr)))
+			ret = -EIO;
+		if (ret)
+			return ret;
+	}
+	info.tdr_pa = pa(vm->tdr);
+	vm->mig = tdx_mig_td_create(&host_vm_ops, vm, &info);
+	if (IS_ERR(vm->mig)) {
+		ret = PTR_ERR(vm->mig);
+		vm->mig = NULL;
+	}
+	return ret;
+}
+
+/**
+ * host_vm_create - a VM with a built source TD, or an empty destination
+ * @cfg: checked here
+ *
+ * Context: process context. Return: the VM, one reference held, or an
+ * ERR_PTR.
+ */
+struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg)
+{
+	u64 nr_sept;
+	struct host_vm *vm;
+	int ret = config_ok(cfg);
+	u32 i;
+
+	if (ret)
+		return ERR_PTR(ret);
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&vm->ref);
+	mutex_init(&vm->lock);
+	mutex_init(&vm->mmu_lock);
+	vm->destination = cfg->flags & TDX_MIG_EMU_VM_DESTINATION;
+	vm->nr_pages = cfg->mem_bytes >> PAGE_SHIFT;
+	vm->max_vcpus = cfg->nr_vcpus;
+	nr_sept = 1 + DIV_ROUND_UP(cfg->mem_bytes, SZ_1G) + DIV_ROUND_UP(cfg->mem_bytes, SZ_2M);
+	vm->vcpus = kcalloc(vm->max_vcpus, sizeof(*vm->vcpus), GFP_KERNEL_ACCOUNT);
+	vm->mem = kvcalloc(vm->nr_pages, sizeof(*vm->mem), GFP_KERNEL_ACCOUNT);
+	vm->sept = kvcalloc(nr_sept, sizeof(*vm->sept), GFP_KERNEL_ACCOUNT);
+	vm->sept_1g = bitmap_zalloc(DIV_ROUND_UP(cfg->mem_bytes, SZ_1G), GFP_KERNEL_ACCOUNT);
+	vm->sept_2m = bitmap_zalloc(cfg->mem_bytes / SZ_2M, GFP_KERNEL_ACCOUNT);
+	for (i = 0; vm->vcpus && i < vm->max_vcpus; i++)
+		mutex_init(&vm->vcpus[i].run_lock);
+	if (!vm->vcpus || !vm->mem || !vm->sept || !vm->sept_1g || !vm->sept_2m) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = host_vm_build(vm, cfg);
+	if (!ret)
+		return vm;
+fail:
+	host_vm_put(vm);
+	return ERR_PTR(ret);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The emulated host platform: a "VM" that owns one TD of the emulated TDX
+ * Module, as KVM's struct kvm does, and implements the migration core's
+ * host-adapter interface for it.
+ */
+#ifndef TDX_MIG_EMU_HOST_VM_H
+#define TDX_MIG_EMU_HOST_VM_H
+
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <uapi/linux/tdx_mig_emu.h>
+
+#include "emu.h"
+#include "host.h"
+
+struct host_vcpu {
+	struct page *tdvpr;
+	struct page *tdcx[EMU_TDVPS_PAGES - 1];
+	struct mutex run_lock;
+	bool ran;
+};
+
+/**
+ * struct host_vm - one VM of the emulated host platform
+ * @ref:	the VM fd and every stream fd hold one
+ * @lock:	the VM lock (KVM's kvm->lock): device creation
+ * @mmu_lock:	pages, SEPT and vCPU creation; innermost, so the migration
+ *		core's callbacks may take it under its own locks
+ * @destination: created empty, waiting for an import
+ * @runnable:	a destination's TD was committed; its vCPUs may run
+ * @mem:	the private page of each GFN, or NULL
+ * @sept:	SEPT pages added, @nr_sept of them
+ * @sept_1g, @sept_2m: which level-2 and level-1 SEPT pages exist
+ * @mig:	the migration core's session of this TD
+ */
+struct host_vm {
+	struct kref ref;
+	struct mutex lock;
+	struct mutex mmu_lock;
+	bool destination;
+	bool runnable;
+	u64 nr_pages;
+	u32 max_vcpus;
+	u32 nr_vcpus;
+	struct page *tdr;
+	struct page *tdcx[EMU_TDCS_PAGES];
+	struct host_vcpu *vcpus;
+	struct page **mem;
+	struct page **sept;
+	unsigned int nr_sept;
+	bool sept_root;
+	unsigned long *sept_1g;
+	unsigned long *sept_2m;
+	struct tdx_mig_td *mig;
+};
+
+struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg);
+void host_vm_put(struct host_vm *vm);
+u64 host_vm_tdr(const struct host_vm *vm);
+u64 host_vcpu_tdvpr(const struct host_vm *vm, u32 index);
+u64 host_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa);
+
+int host_dev_init(void);
+void host_dev_exit(void);
+
+#endif /* TDX_MIG_EMU_HOST_VM_H */

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The host-adapter interface: what the migration core needs from the
+ * hypervisor that owns a TD (KVM, or the emulated host platform), and what
+ * the hypervisor calls in the core. The core never touches guest pages or
+ * vCPUs itself; it asks through struct tdx_mig_host_ops.
+ */
+#ifndef TDX_MIG_HOST_H
+#define TDX_MIG_HOST_H
+
+#include <linux/types.h>
+
+struct module;
+struct tdx_mig_td;
+
+/**
+ * struct tdx_mig_host_ops - what the core asks of the hypervisor
+ * @owner:	the module implementing these, pinned while a stream is open
+ * @get:	take a reference on the VM (a stream fd holds one)
+ * @put:	drop it; the last one may tear the TD down
+ * @vcpu_tdvpr:	source: the TDVPR of vCPU @index; -ENOENT past the last
+ * @vcpu_create: destination: create vCPU @index (TDH.VP.CREATE and ADDCX)
+ *		unless it exists, and give its TDVPR. vCPUs are created in
+ *		index order; -EINVAL for any other index.
+ * @import_page: destination: make the SEPT ready for @gfn and give the
+ *		page that receives it. @first is true when the TD does not
+ *		have the page yet (TDH.IMPORT.MEM's new-page list).
+ * @imported:	destination: TDH.IMPORT.COMMIT succeeded; vCPUs may run.
+ *
+ * All are called in process context and may sleep.
+ */
+struct tdx_mig_host_ops {
+	struct module *owner;
+	void (*get)(void *vm);
+	void (*put)(void *vm);
+	int (*vcpu_tdvpr)(void *vm, u32 index, u64 *tdvpr_pa);
+	int (*vcpu_create)(void *vm, u32 index, u64 *tdvpr_pa);
+	int (*import_page)(void *vm, u64 gfn, u64 *page_pa, bool *first);
+	void (*imported)(void *vm);
+};
+
+/**
+ * struct tdx_mig_td_info - a TD, as the hypervisor describes it
+ * @tdr_pa:	its TDR
+ * @source:	a built TD that may be exported; else an uninitialized TD
+ *		waiting for import (KVM's POST_INIT)
+ * @nr_gfns:	private memory is GFNs 0 .. @nr_gfns - 1
+ * @max_vcpus:	vCPUs the TD has (source) or may get (destination)
+ */
+struct tdx_mig_td_info {
+	u64 tdr_pa;
+	bool source;
+	u64 nr_gfns;
+	u32 max_vcpus;
+};
+
+/* TD lifetime: create with the TD; destroy after its key is released. */
+struct tdx_mig_td *tdx_mig_td_create(const struct tdx_mig_host_ops *ops, void *vm,
+				     const struct tdx_mig_td_info *info);
+void tdx_mig_td_destroy(struct tdx_mig_td *td);
+
+/* KVM_CREATE_DEVICE of a stream: a new fd, or with @test_only 0 or -errno. */
+int tdx_mig_stream_create(struct tdx_mig_td *td, bool test_only);
+
+/* May a vCPU of this TD enter now? 0, or -EPERM with the reason logged once. */
+int tdx_mig_vcpu_may_run(struct tdx_mig_td *td);
+
+/*
+ * The write-fault hook: a vCPU wrote to a write-blocked private page.
+ * 0 when the page was unblocked (re-enter), -EFAULT when the fault is
+ * not the core's (not migrating, outside private memory).
+ */
+int tdx_mig_write_fault(struct tdx_mig_td *td, u64 gpa);
+
+/*
+ * The write-block hook, with KVM's manual-protect dirty-log semantics on
+ * private memory: get copies the bitmap of GFNs [@first, @first + @n)
+ * without clearing it; clear takes the bits set in the user's bitmap out
+ * of the dirty log and write-blocks those pages (TDH.EXPORT.BLOCKW).
+ */
+int tdx_mig_dirty_log_get(struct tdx_mig_td *td, u64 first, u64 n, void __user *bitmap);
+int tdx_mig_dirty_log_clear(struct tdx_mig_td *td, u64 first, u64 n,
+			    const void __user *bitmap);
+
+#endif /* TDX_MIG_HOST_H */

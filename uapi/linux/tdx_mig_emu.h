@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * The emulated host platform of tdx_mig_emu.ko: /dev/tdx_mig_emu creates
+ * "VM" fds that stand in for KVM's. A VM fd answers KVM_CREATE_DEVICE
+ * (stream devices), KVM_MEMORY_ENCRYPT_OP, KVM_GET_DIRTY_LOG and
+ * KVM_CLEAR_DIRTY_LOG (slot 0: the private memory) as a KVM VM fd does,
+ * plus the TEST-ONLY calls below, which exist because real TDX lets no
+ * host look into a TD: run a guest program, read private memory and vCPU
+ * registers, install migration keys. Only for tests; never on hardware.
+ */
+#ifndef _UAPI_LINUX_TDX_MIG_EMU_H
+#define _UAPI_LINUX_TDX_MIG_EMU_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define TDX_MIG_EMU_DEVICE		"/dev/tdx_mig_emu"
+#define TDX_MIG_EMU_IO			0xEF
+
+/* TDX_MIG_EMU_CREATE_VM: a built, finalized, migratable TD, or a destination. */
+#define TDX_MIG_EMU_VM_DESTINATION	(1U << 0)
+#define TDX_MIG_EMU_MAX_MEM		(1ULL << 30)
+#define TDX_MIG_EMU_MAX_VCPUS		8
+
+struct tdx_mig_emu_vm_config {
+	__u64 mem_bytes;	/* private memory at GPA 0: 2 MiB multiple, <= 1 GiB */
+	__u32 nr_vcpus;		/* 1 .. TDX_MIG_EMU_MAX_VCPUS */
+	__u32 flags;
+	__u32 pending_every;	/* source: every n-th page left PENDING (0: none) */
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+/* What the emulated TDX Module does at an interruptible leaf's poll. */
+#define TDX_MIG_EMU_INTR_NEVER		0
+#define TDX_MIG_EMU_INTR_EVERY		1	/* pending at every @k-th poll */
+#define TDX_MIG_EMU_INTR_RANDOM		2	/* with probability 1/@k, from @seed */
+
+struct tdx_mig_emu_intr {
+	__u32 mode;
+	__u32 k;
+	__u64 seed;
+};
+
+#define TDX_MIG_EMU_CREATE_VM		_IOW(TDX_MIG_EMU_IO, 0x00, struct tdx_mig_emu_vm_config)
+#define TDX_MIG_EMU_SET_INTR		_IOW(TDX_MIG_EMU_IO, 0x01, struct tdx_mig_emu_intr)
+
+/* One guest instruction. */
+#define TDX_MIG_EMU_OP_WRITE		0	/* store @value at @gpa (8 bytes) */
+#define TDX_MIG_EMU_OP_FILL		1	/* store @value in all of @gpa's page */
+#define TDX_MIG_EMU_OP_ACCEPT		2	/* TDG.MEM.PAGE.ACCEPT of @gpa */
+#define TDX_MIG_EMU_OP_SET_REG		3	/* load @value into GPR @reg */
+
+struct tdx_mig_emu_op {
+	__u32 type;
+	__u32 reg;
+	__u64 gpa;
+	__u64 value;
+};
+
+#define TDX_MIG_EMU_MAX_OPS		4096
+
+/* Run vCPU @vcpu through @nr_ops ops at @ops, to its end. */
+struct tdx_mig_emu_run {
+	__u32 vcpu;
+	__u32 nr_ops;
+	__u64 ops;
+	__u64 entries;		/* out: TDH.VP.ENTERs */
+	__u64 write_faults;	/* out: exits the migration core unblocked */
+	__u64 reserved[2];
+};
+
+/* Read @len bytes (page multiple) of private memory at @gpa (page aligned). */
+struct tdx_mig_emu_mem {
+	__u64 gpa;
+	__u64 len;
+	__u64 buf;
+};
+
+struct tdx_mig_emu_vcpu_state {
+	__u32 vcpu;
+	__u32 reserved;
+	__u64 gpr[16];
+	__u64 rip;
+	__u64 rflags;
+};
+
+/* On a VM fd. */
+#define TDX_MIG_EMU_RUN			_IOWR(TDX_MIG_EMU_IO, 0x10, struct tdx_mig_emu_run)
+#define TDX_MIG_EMU_READ_MEM		_IOW(TDX_MIG_EMU_IO, 0x11, struct tdx_mig_emu_mem)
+#define TDX_MIG_EMU_GET_VCPU		_IOWR(TDX_MIG_EMU_IO, 0x12, struct tdx_mig_emu_vcpu_state)
+/* Argument: the peer VM's fd (an int); both get each other's key. */
+#define TDX_MIG_EMU_EXCHANGE_KEYS	_IO(TDX_MIG_EMU_IO, 0x13)
+
+#endif /* _UAPI_LINUX_TDX_MIG_EMU_H */
