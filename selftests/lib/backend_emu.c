@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The test backend over the emulated host platform (/dev/tdx_mig_emu). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/tdx_mig_emu.h>
+
+#include "test_backend.h"
+
+#define TB_CHUNK	(1UL << 20)
+#define FNV_OFFSET	0xcbf29ce484222325ULL
+#define FNV_PRIME	0x100000001b3ULL
+
+static int dev_fd = -1;
+
+int tb_open(void)
+{
+	if (dev_fd < 0)
+		dev_fd = open(TDX_MIG_EMU_DEVICE, O_RDWR | O_CLOEXEC);
+	return dev_fd < 0 ? -errno : 0;
+}
+
+int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
+		 unsigned int pending_every)
+{
+	struct tdx_mig_emu_vm_config cfg = {
+		.mem_bytes = mem_bytes,
+		.nr_vcpus = nr_vcpus,
+		.flags = destination ? TDX_MIG_EMU_VM_DESTINATION : 0,
+		.pending_every = pending_every,
+	};
+	int fd;
+
+	if (tb_open())
+		return -ENODEV;
+	fd = ioctl(dev_fd, TDX_MIG_EMU_CREATE_VM, &cfg);
+	return fd < 0 ? -errno : fd;
+}
+
+int tb_exchange_keys(int src_vm, int dst_vm)
+{
+	return ioctl(src_vm, TDX_MIG_EMU_EXCHANGE_KEYS, dst_vm) ? -errno : 0;
+}
+
+int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
+		   uint64_t value, uint64_t *write_faults)
+{
+	struct tdx_mig_emu_op *ops = calloc(2 * n + 1, sizeof(*ops));
+	struct tdx_mig_emu_run r = { .vcpu = vcpu, .ops = (uintptr_t)ops };
+	unsigned int i;
+	int ret;
+
+	if (!ops || 2 * n + 1 > TDX_MIG_EMU_MAX_OPS) {
+		free(ops);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t gpa = gfns[i] * 4096;
+
+		ops[r.nr_ops++] = (struct tdx_mig_emu_op){ .type = TDX_MIG_EMU_OP_ACCEPT,
+							   .gpa = gpa };
+		ops[r.nr_ops++] = (struct tdx_mig_emu_op){ .type = TDX_MIG_EMU_OP_WRITE,
+							   .gpa = gpa + 8 * (vcpu % 512),
+							   .value = value + i };
+	}
+	ops[r.nr_ops++] = (struct tdx_mig_emu_op){ .type = TDX_MIG_EMU_OP_SET_REG, .reg = 3,
+						   .value = value };
+	ret = ioctl(vm, TDX_MIG_EMU_RUN, &r) ? -errno : 0;
+	if (write_faults)
+		*write_faults += r.write_faults;
+	free(ops);
+	return ret;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t words)
+{
+	const uint64_t *q = p;
+	size_t i;
+
+	for (i = 0; i < words; i++)
+		h = (h ^ q[i]) * FNV_PRIME;
+	return h;
+}
+
+int tb_mem_hash(int vm, uint64_t bytes, uint64_t *hash)
+{
+	uint64_t *buf = malloc(TB_CHUNK), off, h = FNV_OFFSET;
+	int ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (off = 0; off < bytes && !ret; off += TB_CHUNK) {
+		struct tdx_mig_emu_mem m = {
+			.gpa = off,
+			.len = bytes - off < TB_CHUNK ? bytes - off : TB_CHUNK,
+			.buf = (uintptr_t)buf,
+		};
+
+		ret = ioctl(vm, TDX_MIG_EMU_READ_MEM, &m) ? -errno : 0;
+		if (!ret)
+			h = fnv(h, buf, m.len / 8);
+	}
+	free(buf);
+	*hash = h;
+	return ret;
+}
+
+int tb_vcpu_hash(int vm, unsigned int vcpu, uint64_t *hash)
+{
+	struct tdx_mig_emu_vcpu_state st = { .vcpu = vcpu };
+
+	if (ioctl(vm, TDX_MIG_EMU_GET_VCPU, &st))
+		return -errno;
+	*hash = fnv(FNV_OFFSET, st.gpr, 16);
+	*hash = fnv(*hash, &st.rip, 1);
+	*hash = fnv(*hash, &st.rflags, 1);
+	return 0;
+}
+
+int tb_set_intr(unsigned int mode, unsigned int k, uint64_t seed)
+{
+	struct tdx_mig_emu_intr in = { .mode = mode, .k = k, .seed = seed };
+
+	if (tb_open())
+		return -ENODEV;
+	return ioctl(dev_fd, TDX_MIG_EMU_SET_INTR, &in) ? -errno : 0;
+}

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VMM-side library (tdx_mig_vmm.h): what QEMU's TDX migration code does
+ * with the stream uAPI, reduced to functions a test can call.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "tdx_mig_vmm.h"
+
+#define BITS_PER_UL	(8 * sizeof(unsigned long))
+#define GPA_OP_SHIFT	52
+#define GPA_OP_MASK	(3ULL << GPA_OP_SHIFT)
+#define GPA_OP_MIGRATE	1ULL
+#define GPA_OP_REMIGRATE 3ULL
+#define GPA_ADDR_MASK	0x000ffffffffff000ULL
+
+double mig_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int mig_cmd_raw(int fd, uint32_t id, uint32_t flags, uint64_t data, uint64_t *status)
+{
+	struct kvm_tdx_cmd cmd = { .id = id, .flags = flags, .data = data };
+	int ret = ioctl(fd, KVM_MEMORY_ENCRYPT_OP, &cmd);
+
+	if (status)
+		*status = KVM_TDX_CMD_ERROR(&cmd);
+	return ret ? -errno : 0;
+}
+
+int mig_cmd(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *status)
+{
+	return mig_cmd_raw(s->fd, id, 0, (uint64_t)(uintptr_t)arg, status);
+}
+
+/* A signal without SA_RESTART ends a call with EINTR; the same call resumes. */
+int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *eintr)
+{
+	uint64_t in = arg ? *arg : 0;
+	int ret;
+
+	for (;;) {
+		ret = mig_cmd(s, id, arg, NULL);
+		if (ret != -EINTR)
+			return ret;
+		if (eintr)
+			(*eintr)++;
+		if (arg)
+			*arg = in;
+	}
+}
+
+int mig_stream_create(int vm_fd)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_TDX_MIG_STREAM };
+
+	if (ioctl(vm_fd, KVM_CREATE_DEVICE, &cd))
+		return -errno;
+	return cd.fd;
+}
+
+static void *map(int fd, unsigned long pgoff, unsigned long pages)
+{
+	void *p = mmap(NULL, pages * MIG_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		       pgoff * MIG_PAGE_SIZE);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Create, negotiate (as QEMU: SET then GET), map the four regions. */
+int mig_stream_open(int vm_fd, uint32_t want_pages, struct mig_stream *s)
+{
+	struct kvm_dev_tdx_mig_attr a = { .version = KVM_DEV_TDX_MIG_ATTR_VERSION,
+					  .buf_list_pages = want_pages };
+	struct kvm_device_attr da = { .group = KVM_DEV_TDX_MIG_ATTR, .attr = sizeof(a),
+				      .addr = (uint64_t)(uintptr_t)&a };
+
+	memset(s, 0, sizeof(*s));
+	s->fd = mig_stream_create(vm_fd);
+	if (s->fd < 0)
+		return s->fd;
+	if (ioctl(s->fd, KVM_SET_DEVICE_ATTR, &da) || ioctl(s->fd, KVM_GET_DEVICE_ATTR, &da))
+		goto fail;
+	s->buf_list_pages = a.buf_list_pages;
+	s->max_migs = a.max_migs;
+	s->mbmd = map(s->fd, TDX_MIG_STREAM_MBMD_MAP_OFFSET, 1);
+	s->gpa_list = map(s->fd, TDX_MIG_STREAM_GPA_LIST_MAP_OFFSET, 1);
+	s->mac = map(s->fd, TDX_MIG_STREAM_MAC_LIST_MAP_OFFSET, 2);
+	s->bufs = map(s->fd, TDX_MIG_STREAM_BUF_LIST_MAP_OFFSET, s->buf_list_pages);
+	if (s->mbmd && s->gpa_list && s->mac && s->bufs)
+		return 0;
+fail:
+	mig_stream_close(s);
+	return -EIO;
+}
+
+void mig_stream_close(struct mig_stream *s)
+{
+	if (s->mbmd)
+		munmap(s->mbmd, MIG_PAGE_SIZE);
+	if (s->gpa_list)
+		munmap(s->gpa_list, MIG_PAGE_SIZE);
+	if (s->mac)
+		munmap(s->mac, 2 * MIG_PAGE_SIZE);
+	if (s->bufs)
+		munmap(s->bufs, s->buf_list_pages * MIG_PAGE_SIZE);
+	if (s->fd >= 0)
+		close(s->fd);
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+}
+
+int mig_get_stats(struct mig_stream *s, struct kvm_tdx_mig_stats *st)
+{
+	return mig_cmd_raw(s->fd, KVM_TDX_MIG_GET_STATS, 0, (uint64_t)(uintptr_t)st, NULL);
+}
+
+/* The wire: what the destination's stream must hold (MBMD and @pages buffers). */
+static void wire_copy(struct mig_stream *to, const struct mig_stream *from, uint64_t pages)
+{
+	memcpy(to->mbmd, from->mbmd, MIG_PAGE_SIZE);
+	memcpy(to->bufs, from->bufs, pages * MIG_PAGE_SIZE);
+}
+
+/* A state bundle: export on @from, copy, import on @to. */
+int mig_move_state(struct mig *m, struct mig_stream *from, struct mig_stream *to,
+		   uint32_t export_id, uint32_t import_id)
+{
+	uint64_t pages = 0;
+	int ret;
+
+	ret = mig_cmd_retry(from, export_id, &pages, &m->st.eintr);
+	if (ret)
+		return ret;
+	if (pages > to->buf_list_pages)
+		return -E2BIG;
+	wire_copy(to, from, pages);
+	m->st.bundles++;
+	return mig_cmd_retry(to, import_id, &pages, &m->st.eintr);
+}
+
+/* An epoch token (or the start token, which commits the destination). */
+int mig_move_token(struct mig *m, bool start)
+{
+	uint64_t flag = start ? TDX_MIG_EXPORT_TRACK_F_IN_ORDER_DONE : 0;
+	int ret;
+
+	ret = mig_cmd_retry(&m->src[0], KVM_TDX_MIG_EXPORT_TRACK, &flag, &m->st.eintr);
+	if (ret)
+		return ret;
+	memcpy(m->dst[0].mbmd, m->src[0].mbmd, MIG_PAGE_SIZE);
+	m->st.bundles++;
+	m->st.epochs++;
+	return mig_cmd_retry(&m->dst[0], KVM_TDX_MIG_IMPORT_TRACK, NULL, &m->st.eintr);
+}
+
+/* One memory bundle of @n pages on stream @stream. */
+int mig_move_pages(struct mig *m, unsigned int stream, const uint64_t *gfns, unsigned int n)
+{
+	struct mig_stream *from = &m->src[stream], *to = &m->dst[stream];
+	uint64_t count = n;
+	unsigned int k;
+	int ret;
+
+	for (k = 0; k < n; k++)
+		from->gpa_list[k] = (gfns[k] * MIG_PAGE_SIZE) | (GPA_OP_MIGRATE << GPA_OP_SHIFT);
+	ret = mig_cmd_retry(from, KVM_TDX_MIG_EXPORT_MEM, &count, &m->st.eintr);
+	if (ret)
+		return ret;
+	m->st.pages_sent += count;
+	m->st.failed_entries += n - count;
+	for (k = 0; k < n; k++)
+		if (((from->gpa_list[k] & GPA_OP_MASK) >> GPA_OP_SHIFT) == GPA_OP_REMIGRATE)
+			m->st.remigrated++;
+	wire_copy(to, from, n);
+	memcpy(to->gpa_list, from->gpa_list, n * sizeof(uint64_t));
+	memcpy(to->mac, from->mac, 2 * MIG_PAGE_SIZE);
+	m->st.bundles++;
+	count = n;
+	return mig_cmd_retry(to, KVM_TDX_MIG_IMPORT_MEM, &count, &m->st.eintr);
+}
+
+int mig_open(struct mig *m, int src_vm, int dst_vm, uint64_t npages, unsigned int nr_vcpus,
+	     unsigned int nstreams, uint32_t buf_pages)
+{
+	unsigned int i;
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	m->src_vm = src_vm;
+	m->dst_vm = dst_vm;
+	m->npages = npages;
+	m->nr_vcpus = nr_vcpus;
+	m->min_rounds = 3;
+	m->max_rounds = 10;
+	m->stop_pages = 512;
+	for (i = 0; i < MIG_MAX_STREAMS; i++)
+		m->src[i].fd = m->dst[i].fd = -1;
+	m->dirty = calloc((npages + BITS_PER_UL - 1) / BITS_PER_UL, sizeof(unsigned long));
+	if (!m->dirty || !nstreams || nstreams > MIG_MAX_STREAMS)
+		return -EINVAL;
+	for (i = 0; i < nstreams; i++) {
+		ret = mig_stream_open(src_vm, buf_pages, &m->src[i]);
+		if (!ret)
+			ret = mig_stream_open(dst_vm, buf_pages, &m->dst[i]);
+		if (ret)
+			return ret;
+		m->nstreams++;
+	}
+	return 0;
+}
+
+void mig_close(struct mig *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < MIG_MAX_STREAMS; i++) {
+		if (m->src[i].fd >= 0)
+			mig_stream_close(&m->src[i]);
+		if (m->dst[i].fd >= 0)
+			mig_stream_close(&m->dst[i]);
+	}
+	free(m->dirty);
+	m->dirty = NULL;
+}
+
+/* The immutable state opens the migration on both sides. */
+int mig_start(struct mig *m)
+{
+	m->st.total_ms = mig_now_ms();
+	return mig_move_state(m, &m->src[0], &m->dst[0], KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE,
+			      KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE);
+}
+
+static int dirty_log(struct mig *m, bool clear)
+{
+	struct kvm_clear_dirty_log c = { .slot = 0, .num_pages = m->npages, .first_page = 0,
+					 .dirty_bitmap = m->dirty };
+	struct kvm_dirty_log g = { .slot = 0, .dirty_bitmap = m->dirty };
+
+	if (clear)
+		return ioctl(m->src_vm, KVM_CLEAR_DIRTY_LOG, &c) ? -errno : 0;
+	return ioctl(m->src_vm, KVM_GET_DIRTY_LOG, &g) ? -errno : 0;
+}
+
+static uint64_t dirty_count(const struct mig *m)
+{
+	uint64_t i, n = 0;
+
+	for (i = 0; i < (m->npages + BITS_PER_UL - 1) / BITS_PER_UL; i++)
+		n += __builtin_popcountl(m->dirty[i]);
+	return n;
+}
+
+/*
+ * Send what the dirty log holds: get it, clear it (which write-blocks the
+ * pages while live), then the pages in bundles, streams in turn.
+ */
+int mig_send_dirty(struct mig *m, bool block, uint64_t *count)
+{
+	uint64_t gfn, *gfns;
+	unsigned int n = 0, stream = 0, batch = m->src[0].buf_list_pages;
+	int ret;
+
+	gfns = calloc(batch, sizeof(*gfns));
+	if (!gfns)
+		return -ENOMEM;
+	ret = dirty_log(m, false);
+	if (!ret && block)
+		ret = dirty_log(m, true);
+	if (count)
+		*count = ret ? 0 : dirty_count(m);
+	for (gfn = 0; !ret && gfn < m->npages; gfn++) {
+		if (!(m->dirty[gfn / BITS_PER_UL] & (1UL << (gfn % BITS_PER_UL))))
+			continue;
+		gfns[n++] = gfn;
+		if (n < batch)
+			continue;
+		ret = mig_move_pages(m, stream, gfns, n);
+		stream = (stream + 1) % m->nstreams;
+		n = 0;
+	}
+	if (!ret && n)
+		ret = mig_move_pages(m, stream, gfns, n);
+	free(gfns);
+	return ret;
+}
+
+/* Rounds while the TD runs: each a new epoch (but the first), then its pages. */
+int mig_live_rounds(struct mig *m)
+{
+	uint64_t dirty, before;
+	double t;
+	int ret;
+
+	for (m->st.rounds = 0; m->st.rounds < m->max_rounds; m->st.rounds++) {
+		if (m->st.rounds) {
+			ret = mig_move_token(m, false);
+			if (ret)
+				return ret;
+		}
+		ret = dirty_log(m, false);
+		if (ret)
+			return ret;
+		dirty = dirty_count(m);
+		if (m->st.rounds >= m->min_rounds && dirty <= m->stop_pages)
+			break;
+		before = m->st.pages_sent;
+		t = mig_now_ms();
+		ret = mig_send_dirty(m, true, NULL);
+		if (ret)
+			return ret;
+		if (m->progress)
+			m->progress(m, m->st.rounds, dirty,
+				    (m->st.pages_sent - before) * MIG_PAGE_SIZE / 1048576.0 /
+				    ((mig_now_ms() - t) / 1e3 + 1e-9));
+	}
+	return 0;
+}
+
+/* Pause, the last pages in a new epoch, TD and VP state, start token, end. */
+int mig_finish(struct mig *m)
+{
+	struct kvm_tdx_mig_stats st;
+	unsigned int v, i;
+	double t;
+	int ret;
+
+	if (m->before_pause)
+		m->before_pause(m);
+	t = mig_now_ms();
+	ret = mig_cmd_retry(&m->src[0], KVM_TDX_MIG_EXPORT_PAUSE, NULL, &m->st.eintr);
+	if (!ret)
+		ret = mig_move_token(m, false);
+	if (!ret)
+		ret = mig_send_dirty(m, false, NULL);
+	if (!ret)
+		ret = mig_move_state(m, &m->src[0], &m->dst[0], KVM_TDX_MIG_EXPORT_STATE_TD,
+				     KVM_TDX_MIG_IMPORT_STATE_TD);
+	for (v = 0; !ret && v < m->nr_vcpus; v++)
+		ret = mig_move_state(m, &m->src[0], &m->dst[0], KVM_TDX_MIG_EXPORT_STATE_VP,
+				     KVM_TDX_MIG_IMPORT_STATE_VP);
+	if (!ret)
+		ret = mig_move_token(m, true);
+	if (!ret)
+		m->st.blackout_ms = mig_now_ms() - t;
+	if (!ret)
+		ret = mig_cmd_retry(&m->dst[0], KVM_TDX_MIG_IMPORT_END, NULL, &m->st.eintr);
+	m->st.total_ms = mig_now_ms() - m->st.total_ms;
+	for (i = 0; i < m->nstreams; i++) {
+		if (mig_get_stats(&m->src[i], &st))
+			continue;
+		m->st.resumptions += st.resumptions;
+		m->st.write_faults = st.td_write_faults;
+		m->st.write_blocked = st.td_write_blocked;
+		if (!mig_get_stats(&m->dst[i], &st))
+			m->st.resumptions += st.resumptions;
+	}
+	if (m->progress)
+		m->progress(m, -1, 0, 0);
+	return ret;
+}
+
+int mig_precopy(struct mig *m)
+{
+	return mig_start(m) ?: mig_live_rounds(m) ?: mig_finish(m);
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A small VMM-side library over the tdx_mig uAPI, so that each test reads
+ * as a scenario: open and map streams, move bundles from a source stream to
+ * a destination stream (single host: the VMM copies the bytes), and the
+ * pre-copy loop with epoch tokens, pause, the last dirty pages, TD and VP
+ * state, the start token and import end. It uses only KVM-style fds and
+ * the tdx_mig uAPI, so it runs unchanged against KVM on a TDX host.
+ */
+#ifndef TDX_MIG_VMM_H
+#define TDX_MIG_VMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/tdx_mig.h>
+
+#define MIG_PAGE_SIZE		4096UL
+#define MIG_MAX_STREAMS		8
+
+/* One stream fd and its four mappings. */
+struct mig_stream {
+	int fd;
+	uint32_t buf_list_pages;
+	uint32_t max_migs;
+	void *mbmd;
+	uint64_t *gpa_list;
+	void *mac;		/* both MAC lists, 2 pages */
+	void *bufs;		/* buf_list_pages pages */
+};
+
+/* What a migration did and saw. */
+struct mig_stats {
+	unsigned int rounds;
+	unsigned int epochs;
+	uint64_t pages_sent;
+	uint64_t bundles;
+	uint64_t remigrated;		/* entries REMIGRATE on the wire */
+	uint64_t failed_entries;	/* reported by EXPORT_MEM, re-sent */
+	uint64_t eintr;			/* calls the library re-issued after EINTR */
+	uint64_t resumptions;		/* from KVM_TDX_MIG_GET_STATS */
+	uint64_t write_faults;
+	uint64_t write_blocked;
+	double blackout_ms;
+	double total_ms;
+};
+
+/* One migration: a source VM, a destination VM, their streams. */
+struct mig {
+	int src_vm;
+	int dst_vm;
+	uint64_t npages;	/* private memory pages (dirty-log slot 0) */
+	unsigned int nr_vcpus;
+	unsigned int nstreams;
+	struct mig_stream src[MIG_MAX_STREAMS];
+	struct mig_stream dst[MIG_MAX_STREAMS];
+	unsigned long *dirty;
+	struct mig_stats st;
+	/* the live phase ends after min_rounds once dirty <= stop_pages, or at max_rounds */
+	unsigned int min_rounds;
+	unsigned int max_rounds;
+	uint64_t stop_pages;
+	/* called before each round's pages go, and once at the end (round = -1) */
+	void (*progress)(const struct mig *m, int round, uint64_t dirty, double mib_s);
+	/* called just before EXPORT_PAUSE, e.g. to stop a writer */
+	void (*before_pause)(struct mig *m);
+	void *opaque;
+};
+
+/* A command on a stream fd: 0 or -errno; *status gets kvm_tdx_cmd's error. */
+int mig_cmd_raw(int fd, uint32_t id, uint32_t flags, uint64_t data, uint64_t *status);
+int mig_cmd(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *status);
+/* The same, re-issued while it returns EINTR (counted in *eintr if given). */
+int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *eintr);
+
+int mig_stream_create(int vm_fd);
+int mig_stream_open(int vm_fd, uint32_t want_pages, struct mig_stream *s);
+void mig_stream_close(struct mig_stream *s);
+int mig_get_stats(struct mig_stream *s, struct kvm_tdx_mig_stats *st);
+
+/* Bundles from a source stream to a destination stream. */
+int mig_move_state(struct mig *m, struct mig_stream *from, struct mig_stream *to,
+		   uint32_t export_id, uint32_t import_id);
+int mig_move_token(struct mig *m, bool start);
+int mig_move_pages(struct mig *m, unsigned int stream, const uint64_t *gfns, unsigned int n);
+
+/* The phases. */
+int mig_open(struct mig *m, int src_vm, int dst_vm, uint64_t npages, unsigned int nr_vcpus,
+	     unsigned int nstreams, uint32_t buf_pages);
+void mig_close(struct mig *m);
+int mig_start(struct mig *m);
+int mig_send_dirty(struct mig *m, bool block, uint64_t *count);
+int mig_live_rounds(struct mig *m);
+int mig_finish(struct mig *m);
+int mig_precopy(struct mig *m);
+
+double mig_now_ms(void);
+
+#endif /* TDX_MIG_VMM_H */

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one interface through which tests look into a guest or play its
+ * part: create TDs, run guest writes, hash private memory and vCPU state,
+ * install migration keys. Real TDX lets no host do any of this; on
+ * hardware a guest payload would. This implementation (backend_emu.c)
+ * uses the emulated host platform's TEST-ONLY calls.
+ */
+#ifndef TDX_MIG_TEST_BACKEND_H
+#define TDX_MIG_TEST_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Is the backend there? 0, or -errno (tests then skip). */
+int tb_open(void);
+/* A source TD (built, finalized, migratable) or an empty destination: its VM fd. */
+int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
+		 unsigned int pending_every);
+/* What two Migration TDs would do after attesting each other. */
+int tb_exchange_keys(int src_vm, int dst_vm);
+/* vCPU @vcpu writes @value to each of @n GFNs (accepting them first), and sets RBX. */
+int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
+		   uint64_t value, uint64_t *write_faults);
+/* A hash of the first @bytes of private memory, and of a vCPU's registers. */
+int tb_mem_hash(int vm, uint64_t bytes, uint64_t *hash);
+int tb_vcpu_hash(int vm, unsigned int vcpu, uint64_t *hash);
+/* The emulated TDX Module's interrupts: 0 never, 1 every k-th poll, 2 random. */
+int tb_set_intr(unsigned int mode, unsigned int k, uint64_t seed);
+
+#endif /* TDX_MIG_TEST_BACKEND_H */
