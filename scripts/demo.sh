@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make demo: build (or reuse) the debug kernel and the modules, boot the
-# test VM, and show what the emulated TDX Module reports.
+# test VM, and live-migrate an emulated TD on a single host while its vCPUs
+# write, with progress and a summary.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -9,6 +10,8 @@
 eval "$("$TOP/scripts/kernel.sh")"
 mkdir -p "$OUT/demo-tests"
 "$TOP/scripts/build.sh" debug "$KB" "$("$TOP/scripts/sparse.sh")"
+make -s -C "$TOP/selftests" KSRC="$KSRC" O="$OUT/demo-tests" "$OUT/demo-tests/tdx_mig_demo" ||
+	die "building the demo program failed"
 install -m 0755 "$TOP/scripts/guest-demo.sh" "$OUT/demo-tests/demo.sh"
 VM_TIMEOUT=${VM_TIMEOUT:-600} "$TOP/scripts/vm.sh" demo "$KB/arch/x86/boot/bzImage" \
 	"$OUT/build-debug" "$OUT/demo-tests"

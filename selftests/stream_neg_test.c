@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bad input to every stream call: a clear errno (and the TDX status where
+ * a SEAMCALL failed), and nothing lost: where a migration is under way,
+ * it still completes and the destination equals the source.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "guest_writer.h"
+#include "tdx_mig_vmm.h"
+#include "test_backend.h"
+
+#define BYTES		(2UL << 20)
+#define NPAGES		(BYTES / MIG_PAGE_SIZE)
+#define NR_VCPUS	2
+#define BUF_PAGES	16
+#define GPA_MIGRATE	(1ULL << 52)
+
+FIXTURE(neg) {
+	int src, dst;
+	struct mig m;
+};
+
+FIXTURE_SETUP(neg)
+{
+	self->src = self->dst = -1;
+	if (tb_open())
+		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+	self->src = tb_create_td(BYTES, NR_VCPUS, false, 8);
+	self->dst = tb_create_td(BYTES, NR_VCPUS, true, 0);
+	ASSERT_LE(0, self->src);
+	ASSERT_LE(0, self->dst);
+	ASSERT_EQ(0, tb_exchange_keys(self->src, self->dst));
+	ASSERT_EQ(0, mig_open(&self->m, self->src, self->dst, NPAGES, NR_VCPUS, 1, BUF_PAGES));
+	self->m.min_rounds = 1;
+}
+
+FIXTURE_TEARDOWN(neg)
+{
+	mig_close(&self->m);
+	if (self->src >= 0)
+		close(self->src);
+	if (self->dst >= 0)
+		close(self->dst);
+	tb_set_intr(0, 0, 0);
+}
+
+static int cmd(struct mig_stream *s, uint32_t id, uint64_t arg)
+{
+	return mig_cmd(s, id, &arg, NULL);
+}
+
+/* The rest of the migration goes through and the TDs end equal. */
+static void complete(struct __test_metadata *_metadata, FIXTURE_DATA(neg) *self)
+{
+	ASSERT_EQ(0, mig_live_rounds(&self->m));
+	ASSERT_EQ(0, mig_finish(&self->m));
+	ASSERT_EQ(0, td_compare(self->src, self->dst, BYTES, NR_VCPUS, NULL));
+}
+
+static int attr_ioctl(int fd, unsigned long ioctl_nr, uint32_t group, uint64_t attr, void *p,
+		      uint32_t flags)
+{
+	struct kvm_device_attr da = { .flags = flags, .group = group, .attr = attr,
+				      .addr = (uint64_t)(uintptr_t)p };
+
+	return ioctl(fd, ioctl_nr, &da) ? -errno : 0;
+}
+
+TEST_F(neg, negotiation)
+{
+	struct kvm_dev_tdx_mig_attr a = {};
+	struct kvm_dev_tdx_mig_caps caps = {};
+	const uint32_t size = sizeof(a);
+	int fd = mig_stream_create(self->src), fd2;
+
+	ASSERT_LE(0, fd);
+	/* Nothing works before SET_ATTR. */
+	EXPECT_EQ(-ENXIO, cmd(&(struct mig_stream){ .fd = fd },
+			      KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE, 0));
+	ASSERT_EQ(0, attr_ioctl(fd, KVM_GET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size, &a, 0));
+	EXPECT_EQ(0, a.buf_list_pages);
+	EXPECT_LE(2, a.max_migs);
+
+	a.version = 1;
+	EXPECT_EQ(-EINVAL, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size, &a, 0));
+	a.version = 0;
+	a.buf_list_pages = 100000;
+	EXPECT_EQ(-EINVAL, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, 8, &a, 0));
+	EXPECT_EQ(-ENXIO, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, 2, size, &a, 0));
+	EXPECT_EQ(-EINVAL, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size, &a, 1));
+	EXPECT_EQ(-EPERM, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR,
+				     KVM_DEV_TDX_MIG_ATTR_CAPS, &a, 0));
+	EXPECT_EQ(-EFAULT, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size,
+				      (void *)8, 0));
+	/* Clamped to 512, and only once. */
+	ASSERT_EQ(0, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size, &a, 0));
+	ASSERT_EQ(0, attr_ioctl(fd, KVM_GET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size, &a, 0));
+	EXPECT_EQ(TDX_MIG_BUF_LIST_PAGES_MAX, a.buf_list_pages);
+	EXPECT_EQ(-EEXIST, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size, &a, 0));
+
+	/* The capabilities: read-only, consistent with the negotiation. */
+	EXPECT_EQ(0, attr_ioctl(fd, KVM_HAS_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR,
+				KVM_DEV_TDX_MIG_ATTR_CAPS, NULL, 0));
+	EXPECT_EQ(-ENXIO, attr_ioctl(fd, KVM_HAS_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, 7, NULL, 0));
+	ASSERT_EQ(0, attr_ioctl(fd, KVM_GET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR,
+				KVM_DEV_TDX_MIG_ATTR_CAPS, &caps, 0));
+	EXPECT_EQ(TDX_MIG_UAPI_VERSION, caps.uapi_version);
+	EXPECT_EQ(a.max_migs, caps.max_migs);
+	EXPECT_LT(0, caps.vp_state_pages);
+
+	/* Too few pages: raised to what the state bundles need. */
+	fd2 = mig_stream_create(self->src);
+	ASSERT_LE(0, fd2);
+	a.buf_list_pages = 0;
+	ASSERT_EQ(0, attr_ioctl(fd2, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size, &a, 0));
+	ASSERT_EQ(0, attr_ioctl(fd2, KVM_GET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size, &a, 0));
+	EXPECT_EQ(caps.vp_state_pages > caps.td_state_pages ?
+		  (caps.vp_state_pages > caps.immutable_state_pages ? caps.vp_state_pages :
+		   caps.immutable_state_pages) :
+		  (caps.td_state_pages > caps.immutable_state_pages ? caps.td_state_pages :
+		   caps.immutable_state_pages), a.buf_list_pages);
+	close(fd2);
+	close(fd);
+}
+
+static sigjmp_buf bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(bus_jmp, 1);
+}
+
+/* Touch @p; true if it raised SIGBUS. */
+static bool touch_bus(volatile char *p)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	bool bus = false;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(bus_jmp, 1))
+		bus = true;
+	else
+		*p = 1;
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
+TEST_F(neg, mmap_range)
+{
+	int fd = self->m.src[0].fd, raw = mig_stream_create(self->src);
+	unsigned long pages = 4 + BUF_PAGES + 2;
+	char *p;
+
+	ASSERT_LE(0, raw);
+	/* Private mappings would copy what the TDX Module reads. */
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_FALSE(touch_bus(p));
+	EXPECT_FALSE(touch_bus(p + 3 * 4096));
+	EXPECT_FALSE(touch_bus(p + (4 + BUF_PAGES - 1) * 4096));
+	EXPECT_TRUE(touch_bus(p + (4 + BUF_PAGES) * 4096));
+	EXPECT_TRUE(touch_bus(p + (pages - 1) * 4096));
+	munmap(p, pages * 4096);
+	/* Before negotiation nothing is mapped. */
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, raw, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_TRUE(touch_bus(p));
+	munmap(p, 4096);
+	close(raw);
+}
+
+TEST_F(neg, command_header)
+{
+	static const uint32_t bad_ids[] = { 0, 5, 8, 22, 63, 66, 1000 };
+	struct mig_stream *s = &self->m.src[0];
+	uint64_t status = 1;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++)
+		EXPECT_EQ(-EINVAL, cmd(s, bad_ids[i], 0));
+	EXPECT_EQ(-EINVAL, mig_cmd_raw(s->fd, KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE, 1, 0, NULL));
+	EXPECT_EQ(-ENOTTY, ioctl(s->fd, _IO(KVMIO, 0x77), 0) ? -errno : 0);
+	/* A bad data pointer is seen before anything runs. */
+	EXPECT_EQ(-EFAULT, mig_cmd_raw(s->fd, KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE, 0, 8, &status));
+	EXPECT_EQ(0, status);
+	ASSERT_EQ(0, mig_start(&self->m));
+	EXPECT_EQ(-EFAULT, mig_cmd_raw(s->fd, KVM_TDX_MIG_EXPORT_MEM, 0, 8, &status));
+	EXPECT_EQ(0, status);
+	complete(_metadata, self);
+}
+
+TEST_F(neg, wrong_state)
+{
+	struct mig_stream *s = &self->m.src[0], *d = &self->m.dst[0];
+	static const uint32_t src_early[] = {
+		KVM_TDX_MIG_EXPORT_MEM, KVM_TDX_MIG_EXPORT_TRACK, KVM_TDX_MIG_EXPORT_PAUSE,
+		KVM_TDX_MIG_EXPORT_STATE_TD, KVM_TDX_MIG_EXPORT_STATE_VP,
+		KVM_TDX_MIG_EXPORT_ABORT, KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE,
+		KVM_TDX_MIG_IMPORT_MEM, KVM_TDX_MIG_IMPORT_END, KVM_TDX_MIG_IMPORT_ABORT,
+	};
+	static const uint32_t dst_early[] = {
+		KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE, KVM_TDX_MIG_EXPORT_MEM,
+		KVM_TDX_MIG_IMPORT_MEM, KVM_TDX_MIG_IMPORT_TRACK, KVM_TDX_MIG_IMPORT_STATE_TD,
+		KVM_TDX_MIG_IMPORT_STATE_VP, KVM_TDX_MIG_IMPORT_END,
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(src_early) / sizeof(src_early[0]); i++)
+		EXPECT_EQ(-EPERM, cmd(s, src_early[i], 1)) TH_LOG("source id %u", src_early[i]);
+	for (i = 0; i < sizeof(dst_early) / sizeof(dst_early[0]); i++)
+		EXPECT_EQ(-EPERM, cmd(d, dst_early[i], 1)) TH_LOG("destination id %u",
+								    dst_early[i]);
+	ASSERT_EQ(0, mig_start(&self->m));
+	EXPECT_EQ(-EPERM, cmd(s, KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE, 0));
+	EXPECT_EQ(-EPERM, cmd(s, KVM_TDX_MIG_EXPORT_STATE_TD, 0));
+	EXPECT_EQ(-EPERM, cmd(s, KVM_TDX_MIG_EXPORT_STATE_VP, 0));
+	EXPECT_EQ(-EPERM, cmd(s, KVM_TDX_MIG_EXPORT_TRACK, TDX_MIG_EXPORT_TRACK_F_IN_ORDER_DONE));
+	EXPECT_EQ(-EPERM, cmd(d, KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE, 3));
+	EXPECT_EQ(-EPERM, cmd(d, KVM_TDX_MIG_IMPORT_STATE_VP, 3));
+	EXPECT_EQ(-EPERM, cmd(d, KVM_TDX_MIG_IMPORT_END, 0));
+	complete(_metadata, self);
+}
+
+TEST_F(neg, sizes_and_reserved_bits)
+{
+	struct mig_stream *s = &self->m.src[0], *d = &self->m.dst[0];
+
+	EXPECT_EQ(-EINVAL, cmd(d, KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE, 0));
+	EXPECT_EQ(-E2BIG, cmd(d, KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE, BUF_PAGES + 1));
+	ASSERT_EQ(0, mig_start(&self->m));
+	EXPECT_EQ(-EINVAL, cmd(s, KVM_TDX_MIG_EXPORT_MEM, 0));
+	EXPECT_EQ(-E2BIG, cmd(s, KVM_TDX_MIG_EXPORT_MEM, BUF_PAGES + 1));
+	EXPECT_EQ(-E2BIG, cmd(d, KVM_TDX_MIG_IMPORT_MEM, 513));
+	EXPECT_EQ(-EINVAL, cmd(s, KVM_TDX_MIG_EXPORT_TRACK, 1));
+	EXPECT_EQ(-EINVAL, cmd(s, KVM_TDX_MIG_EXPORT_TRACK, 1ULL << 62));
+	/* A GPA beyond the TD's memory is refused before any SEAMCALL. */
+	d->gpa_list[0] = BYTES | GPA_MIGRATE;
+	EXPECT_EQ(-EINVAL, cmd(d, KVM_TDX_MIG_IMPORT_MEM, 1));
+	complete(_metadata, self);
+}
+
+/* Session-wide commands go on stream 0 only. */
+TEST_F(neg, main_stream_only)
+{
+	struct mig_stream s1, d1;
+
+	ASSERT_EQ(0, mig_stream_open(self->src, BUF_PAGES, &s1));
+	ASSERT_EQ(0, mig_stream_open(self->dst, BUF_PAGES, &d1));
+	EXPECT_EQ(-EINVAL, cmd(&s1, KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE, 0));
+	ASSERT_EQ(0, mig_start(&self->m));
+	EXPECT_EQ(-EINVAL, cmd(&s1, KVM_TDX_MIG_EXPORT_TRACK, 0));
+	EXPECT_EQ(-EINVAL, cmd(&s1, KVM_TDX_MIG_EXPORT_PAUSE, 0));
+	EXPECT_EQ(-EINVAL, cmd(&s1, KVM_TDX_MIG_EXPORT_ABORT, 0));
+	EXPECT_EQ(-EINVAL, cmd(&d1, KVM_TDX_MIG_IMPORT_TRACK, 0));
+	mig_stream_close(&s1);
+	mig_stream_close(&d1);
+	complete(_metadata, self);
+}
+
+/* A tampered bundle: the SEAMCALL's status reaches the VMM. */
+TEST_F(neg, tdx_status_surfaced)
+{
+	struct mig_stream *s = &self->m.src[0], *d = &self->m.dst[0];
+	uint64_t pages = 0, status = 0;
+	int dst2;
+
+	ASSERT_EQ(0, mig_cmd(s, KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE, &pages, NULL));
+	memcpy(d->mbmd, s->mbmd, MIG_PAGE_SIZE);
+	memcpy(d->bufs, s->bufs, pages * MIG_PAGE_SIZE);
+	((uint8_t *)d->mbmd)[40] ^= 1;	/* a MAC byte */
+	EXPECT_EQ(-EIO, mig_cmd(d, KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE, &pages, &status));
+	EXPECT_TRUE(status >> 63) TH_LOG("status %#llx", (unsigned long long)status);
+	/* That destination is lost; the source aborts and goes to a new one. */
+	EXPECT_EQ(0, cmd(s, KVM_TDX_MIG_EXPORT_ABORT, 0));
+	mig_close(&self->m);
+	dst2 = tb_create_td(BYTES, NR_VCPUS, true, 0);
+	ASSERT_LE(0, dst2);
+	close(self->dst);
+	self->dst = dst2;
+	ASSERT_EQ(0, tb_exchange_keys(self->src, self->dst));
+	ASSERT_EQ(0, mig_open(&self->m, self->src, self->dst, NPAGES, NR_VCPUS, 1, BUF_PAGES));
+	self->m.min_rounds = 1;
+	ASSERT_EQ(0, mig_start(&self->m));
+	complete(_metadata, self);
+}
+
+/* vCPUs import in index order, and export no further than the last. */
+TEST_F(neg, vcpu_order)
+{
+	struct mig_stream *s = &self->m.src[0], *d = &self->m.dst[0];
+	uint64_t pages[NR_VCPUS], n;
+	static char saved[NR_VCPUS][1 + BUF_PAGES][4096];
+	unsigned int v;
+
+	self->m.max_rounds = 1;
+	ASSERT_EQ(0, mig_start(&self->m));
+	ASSERT_EQ(0, mig_live_rounds(&self->m));
+	ASSERT_EQ(0, mig_cmd(s, KVM_TDX_MIG_EXPORT_PAUSE, NULL, NULL));
+	ASSERT_EQ(0, mig_move_token(&self->m, false));
+	ASSERT_EQ(0, mig_send_dirty(&self->m, false, NULL));
+	ASSERT_EQ(0, mig_move_state(&self->m, s, d, KVM_TDX_MIG_EXPORT_STATE_TD,
+				    KVM_TDX_MIG_IMPORT_STATE_TD));
+	for (v = 0; v < NR_VCPUS; v++) {
+		ASSERT_EQ(0, mig_cmd(s, KVM_TDX_MIG_EXPORT_STATE_VP, &pages[v], NULL));
+		memcpy(saved[v][0], s->mbmd, 4096);
+		memcpy(saved[v][1], s->bufs, pages[v] * 4096);
+	}
+	EXPECT_EQ(-ENOENT, mig_cmd(s, KVM_TDX_MIG_EXPORT_STATE_VP, &n, NULL));
+	/* vCPU 1 before vCPU 0. */
+	memcpy(d->mbmd, saved[1][0], 4096);
+	memcpy(d->bufs, saved[1][1], pages[1] * 4096);
+	n = pages[1];
+	EXPECT_EQ(-EINVAL, mig_cmd(d, KVM_TDX_MIG_IMPORT_STATE_VP, &n, NULL));
+	for (v = 0; v < NR_VCPUS; v++) {
+		memcpy(d->mbmd, saved[v][0], 4096);
+		memcpy(d->bufs, saved[v][1], pages[v] * 4096);
+		n = pages[v];
+		ASSERT_EQ(0, mig_cmd(d, KVM_TDX_MIG_IMPORT_STATE_VP, &n, NULL));
+	}
+	ASSERT_EQ(0, mig_move_token(&self->m, true));
+	ASSERT_EQ(0, mig_cmd(d, KVM_TDX_MIG_IMPORT_END, NULL, NULL));
+	EXPECT_EQ(0, td_compare(self->src, self->dst, BYTES, NR_VCPUS, NULL));
+}
+
+static void on_alarm(int sig)
+{
+}
+
+/* Clear the dirty log of pages [@first, @first + @n) only, write-blocking them. */
+static int clear_range(FIXTURE_DATA(neg) *self, unsigned int first, unsigned int n)
+{
+	unsigned long bitmap[NPAGES / (8 * sizeof(long))] = {};
+	struct kvm_clear_dirty_log c = { .num_pages = NPAGES, .dirty_bitmap = bitmap };
+	unsigned int i;
+
+	for (i = first; i < first + n; i++)
+		bitmap[i / (8 * sizeof(long))] |= 1UL << (i % (8 * sizeof(long)));
+	return ioctl(self->src, KVM_CLEAR_DIRTY_LOG, &c) ? -errno : 0;
+}
+
+/* EXPORT_MEM of pages [@first, @first + BUF_PAGES), blocked first. */
+static int export_chunk(FIXTURE_DATA(neg) *self, unsigned int first)
+{
+	struct mig_stream *s = &self->m.src[0];
+	uint64_t n = BUF_PAGES;
+	unsigned int i;
+	int ret = clear_range(self, first, BUF_PAGES);
+
+	for (i = 0; i < BUF_PAGES; i++)
+		s->gpa_list[i] = ((first + i) * 4096ULL) | GPA_MIGRATE;
+	return ret ?: mig_cmd(s, KVM_TDX_MIG_EXPORT_MEM, &n, NULL);
+}
+
+/* The bundle on stream 0 goes to the destination. */
+static int import_chunk(FIXTURE_DATA(neg) *self)
+{
+	struct mig_stream *s = &self->m.src[0], *d = &self->m.dst[0];
+	uint64_t n = BUF_PAGES;
+
+	memcpy(d->mbmd, s->mbmd, 4096);
+	memcpy(d->gpa_list, s->gpa_list, BUF_PAGES * 8);
+	memcpy(d->mac, s->mac, 2 * 4096);
+	memcpy(d->bufs, s->bufs, BUF_PAGES * 4096);
+	return mig_cmd(d, KVM_TDX_MIG_IMPORT_MEM, &n, NULL);
+}
+
+/*
+ * A call interrupted by a signal stays pending: other calls get EBUSY
+ * until the same call is made again, which resumes it.
+ */
+TEST_F_TIMEOUT(neg, pending_call_busy, 120)
+{
+	struct itimerval it = { { 0, 500 }, { 0, 500 } }, off = {};
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct mig_stream *s = &self->m.src[0];
+	unsigned int first;
+	uint64_t n;
+	int ret = 0;
+
+	ASSERT_EQ(0, mig_start(&self->m));
+	ASSERT_EQ(0, tb_set_intr(1, 1, 0));
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	/* Chunk by chunk until a signal lands inside a call. */
+	for (first = 0; first + BUF_PAGES <= NPAGES; first += BUF_PAGES) {
+		ret = export_chunk(self, first);
+		if (ret)
+			break;
+		ASSERT_EQ(0, import_chunk(self));
+	}
+	setitimer(ITIMER_REAL, &off, NULL);
+	ASSERT_EQ(-EINTR, ret) TH_LOG("no signal hit a call in %u chunks", first / BUF_PAGES);
+	EXPECT_EQ(-EBUSY, cmd(s, KVM_TDX_MIG_EXPORT_TRACK, 0));
+	EXPECT_EQ(-EBUSY, cmd(s, KVM_TDX_MIG_EXPORT_MEM, BUF_PAGES - 1));
+	EXPECT_EQ(-EBUSY, cmd(s, KVM_TDX_MIG_EXPORT_PAUSE, 0));
+	n = BUF_PAGES;
+	ASSERT_EQ(0, mig_cmd_retry(s, KVM_TDX_MIG_EXPORT_MEM, &n, NULL));
+	EXPECT_EQ(BUF_PAGES, n);
+	tb_set_intr(0, 0, 0);
+	ASSERT_EQ(0, import_chunk(self));
+	complete(_metadata, self);
+}
+
+struct racer {
+	struct mig_stream *s;
+	volatile bool stop;
+	unsigned int busy, ok, other;
+};
+
+static void *race_fn(void *arg)
+{
+	struct racer *r = arg;
+
+	while (!r->stop) {
+		int ret = cmd(r->s, KVM_TDX_MIG_EXPORT_TRACK, 0);
+
+		if (ret == -EBUSY)
+			r->busy++;
+		else if (!ret)
+			r->ok++;
+		else
+			r->other++;
+		usleep(100);
+	}
+	return NULL;
+}
+
+/* Two threads on one stream: the second caller gets EBUSY, never a mix. */
+TEST_F_TIMEOUT(neg, two_threads_one_stream, 120)
+{
+	struct racer r = { .s = &self->m.src[0] };
+	struct mig_stream *s = &self->m.src[0];
+	pthread_t t;
+	unsigned int i;
+	uint64_t n;
+
+	ASSERT_EQ(0, mig_start(&self->m));
+	ASSERT_EQ(0, clear_range(self, 0, BUF_PAGES));
+	for (i = 0; i < BUF_PAGES; i++)
+		s->gpa_list[i] = (i * 4096ULL) | GPA_MIGRATE;
+	ASSERT_EQ(0, tb_set_intr(1, 1, 0));
+	ASSERT_EQ(0, pthread_create(&t, NULL, race_fn, &r));
+	for (i = 0; i < 200 && !r.busy; i++) {
+		n = BUF_PAGES;
+		/* The same pages again: per-entry failures, but a long call. */
+		ASSERT_EQ(0, mig_cmd_retry(s, KVM_TDX_MIG_EXPORT_MEM, &n, NULL));
+	}
+	r.stop = true;
+	pthread_join(t, NULL);
+	tb_set_intr(0, 0, 0);
+	TH_LOG("racer: %u EBUSY, %u ok, %u other", r.busy, r.ok, r.other);
+	EXPECT_LT(0, r.busy);
+	EXPECT_EQ(0, r.other);
+	/* What was exported is lost to the destination: abort, nothing is lost on the source. */
+	EXPECT_EQ(0, cmd(s, KVM_TDX_MIG_EXPORT_ABORT, 0));
+}
+
+/* Stream fds closed mid-migration and opened again: the migration goes on. */
+TEST_F(neg, close_streams_mid_migration)
+{
+	ASSERT_EQ(0, mig_start(&self->m));
+	ASSERT_EQ(0, mig_send_dirty(&self->m, true, NULL));
+	mig_close(&self->m);
+	ASSERT_EQ(0, mig_open(&self->m, self->src, self->dst, NPAGES, NR_VCPUS, 1, BUF_PAGES));
+	self->m.min_rounds = 1;
+	ASSERT_EQ(0, mig_move_token(&self->m, false));
+	complete(_metadata, self);
+}
+
+/* The VM fds closed first: the streams keep their TDs alive until they close. */
+TEST_F(neg, vm_closed_with_streams_open)
+{
+	struct kvm_tdx_mig_stats st;
+
+	ASSERT_EQ(0, mig_start(&self->m));
+	close(self->src);
+	close(self->dst);
+	self->src = self->dst = -1;
+	EXPECT_EQ(0, mig_get_stats(&self->m.src[0], &st));
+	EXPECT_EQ(1, st.bundles);
+	EXPECT_EQ(0, cmd(&self->m.src[0], KVM_TDX_MIG_EXPORT_ABORT, 0));
+	EXPECT_EQ(-EPERM, cmd(&self->m.src[0], KVM_TDX_MIG_EXPORT_PAUSE, 0));
+}
+
+TEST_HARNESS_MAIN
