@@ -22,7 +22,7 @@ for sys in system upstream; do
 	gcc -std=gnu11 -Wall -Werror -fsyntax-only "${extra[@]}" "${inc[@]}" "$test_src" ||
 		die "uapi: the layout test with $sys <linux/kvm.h>"
 	for lang in c c++; do
-		printf '#include <linux/tdx_mig.h>\nint main(void) { struct kvm_tdx_cmd c; c.id = KVM_TDX_MIG_EXPORT_MEM; return (int)c.id; }\n' |
+		printf '#include <linux/tdx_mig.h>\n#include <linux/tdx_mig_emu.h>\nint main(void) { struct kvm_tdx_cmd c = {}; c.id = KVM_TDX_MIG_EXPORT_MEM; return (int)(c.id + KVM_TDX_CMD_ERROR(&c)); }\n' |
 			gcc -Wall -Wextra -Werror -fsyntax-only "${extra[@]}" -I"$TOP/uapi" -x $lang - ||
 			die "uapi: $lang with $sys <linux/kvm.h>"
 	done

@@ -7,6 +7,7 @@
  */
 #include <stddef.h>
 #include <linux/tdx_mig.h>
+#include <linux/tdx_mig_emu.h>
 
 #include "kselftest_harness.h"
 
@@ -67,6 +68,18 @@ TEST(own_structs_are_64bit_clean)
 	EXPECT_EQ(32, offsetof(struct kvm_dev_tdx_mig_caps, tdx_features0));
 	EXPECT_EQ(72, sizeof(struct kvm_dev_tdx_mig_caps));
 	EXPECT_EQ(128, sizeof(struct kvm_tdx_mig_stats));
+	EXPECT_EQ(48, offsetof(struct kvm_tdx_mig_stats, td_write_blocked));
+	EXPECT_EQ(56, offsetof(struct kvm_tdx_mig_stats, td_write_faults));
+}
+
+TEST(emulated_platform_structs_are_64bit_clean)
+{
+	EXPECT_EQ(56, sizeof(struct tdx_mig_emu_vm_config));
+	EXPECT_EQ(16, sizeof(struct tdx_mig_emu_intr));
+	EXPECT_EQ(24, sizeof(struct tdx_mig_emu_op));
+	EXPECT_EQ(48, sizeof(struct tdx_mig_emu_run));
+	EXPECT_EQ(24, sizeof(struct tdx_mig_emu_mem));
+	EXPECT_EQ(152, sizeof(struct tdx_mig_emu_vcpu_state));
 }
 
 TEST_HARNESS_MAIN

@@ -203,9 +203,15 @@ static int import_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 
 /* --- Memory --- */
 
-struct mem_call {
-	u32 n;
-};
+/* The module marks the buffers it did not use; each bundle starts afresh. */
+static void buf_list_fill(struct tdx_mig_stream *s, u32 n)
+{
+	u64 *list = page_address(s->buf_list);
+	u32 k;
+
+	for (k = 0; k < s->buf_list_pages; k++)
+		list[k] = tdx_page_list_entry_encode(page_to_phys(s->bufs[k]), k >= n);
+}
 
 static u64 export_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
@@ -268,9 +274,11 @@ static int export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 
 	if (ret)
 		return ret;
-	if (!s->pending.active)
+	if (!s->pending.active) {
+		buf_list_fill(s, *arg);
 		s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_list), 0,
 								    *arg - 1);
+	}
 	ret = tdx_mig_call(s, export_mem_step, NULL, status);
 	if (ret == -ERESTARTSYS || ret == -EAGAIN)
 		return ret;
@@ -325,6 +333,7 @@ static int import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 		ret = import_mem_prepare(s, *arg);
 		if (ret)
 			return ret;
+		buf_list_fill(s, *arg);
 		s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_list), 0,
 								    *arg - 1);
 	}

@@ -44,10 +44,10 @@ static struct page *zeroed_page(void)
 	return alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 }
 
-/* The buffers of @n data pages; the lists over them never change. */
+/* The buffers of @n data pages; the state page list over them never changes. */
 static int stream_alloc_buffers(struct tdx_mig_stream *s, u32 n)
 {
-	u64 *buf_list, *page_list;
+	u64 *page_list;
 	u32 i;
 
 	s->buf_list_pages = n;
@@ -62,13 +62,11 @@ static int stream_alloc_buffers(struct tdx_mig_stream *s, u32 n)
 	if (!s->bufs || !s->mbmd || !s->gpa_list || !s->mac[0] || !s->mac[1] || !s->buf_list ||
 	    !s->page_list || !s->td_list)
 		return -ENOMEM;
-	buf_list = page_address(s->buf_list);
 	page_list = page_address(s->page_list);
 	for (i = 0; i < n; i++) {
 		s->bufs[i] = zeroed_page();
 		if (!s->bufs[i])
 			return -ENOMEM;
-		buf_list[i] = tdx_page_list_entry_encode(page_to_phys(s->bufs[i]), false);
 		page_list[i] = page_to_phys(s->bufs[i]);
 	}
 	return 0;
