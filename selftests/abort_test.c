@@ -141,7 +141,8 @@ TEST_F_TIMEOUT(abort, after_start_token, 120)
 	EXPECT_NE(0, mig_cmd(&self->m.src[0], KVM_TDX_MIG_EXPORT_ABORT, NULL, &status));
 	EXPECT_NE(0, status);
 
-	ASSERT_EQ(0, mig_cmd(&self->m.dst[0], KVM_TDX_MIG_IMPORT_ABORT, NULL, NULL));
+	ASSERT_EQ(0, mig_cmd(&self->m.dst[0], KVM_TDX_MIG_IMPORT_ABORT, NULL, &status))
+		TH_LOG("TDX status %#llx", (unsigned long long)status);
 	memcpy(self->m.src[0].mbmd, self->m.dst[0].mbmd, MIG_PAGE_SIZE);
 	ASSERT_EQ(0, src_cmd(self, KVM_TDX_MIG_EXPORT_ABORT));
 	/* The destination never runs. */

@@ -55,11 +55,10 @@ static void round_done(const struct mig *m, int round, uint64_t dirty, double mi
 		writer_wait_run(w);
 }
 
+/* The writer finishes its run: the vCPUs are idle when the source pauses. */
 static void stop_writer(struct mig *m)
 {
-	struct guest_writer *w = m->opaque;
-
-	w->stop = true;
+	writer_stop(m->opaque);
 }
 
 /* Source and destination TDs, keys, streams, and the writer started. */

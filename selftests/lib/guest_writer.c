@@ -45,6 +45,7 @@ int writer_start(struct guest_writer *w, int vm, unsigned int nr_vcpus, uint64_t
 	w->npages = npages;
 	w->seed = 0x9e3779b97f4a7c15ULL;
 	w->stop = false;
+	w->joined = false;
 	w->runs = 0;
 	w->write_faults = 0;
 	w->error = 0;
@@ -54,7 +55,9 @@ int writer_start(struct guest_writer *w, int vm, unsigned int nr_vcpus, uint64_t
 int writer_stop(struct guest_writer *w)
 {
 	w->stop = true;
-	pthread_join(w->thread, NULL);
+	if (!w->joined)
+		pthread_join(w->thread, NULL);
+	w->joined = true;
 	return w->error;
 }
 

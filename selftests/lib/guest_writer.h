@@ -17,13 +17,14 @@ struct guest_writer {
 	uint64_t seed;
 	pthread_t thread;
 	volatile bool stop;
+	bool joined;
 	volatile uint64_t runs;
 	uint64_t write_faults;
 	int error;
 };
 
 int writer_start(struct guest_writer *w, int vm, unsigned int nr_vcpus, uint64_t npages);
-/* Stop and join; returns the first error the writer met (0 if none). */
+/* Stop and join (once); the first error the writer met, 0 if none. */
 int writer_stop(struct guest_writer *w);
 /* Wait until the writer has completed one more run (at most ~10 s). */
 bool writer_wait_run(struct guest_writer *w);

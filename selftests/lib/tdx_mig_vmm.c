@@ -4,6 +4,7 @@
  * with the stream uAPI, reduced to functions a test can call.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,11 +47,15 @@ int mig_cmd(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *status)
 /* A signal without SA_RESTART ends a call with EINTR; the same call resumes. */
 int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *eintr)
 {
-	uint64_t in = arg ? *arg : 0;
+	uint64_t in = arg ? *arg : 0, status;
 	int ret;
 
 	for (;;) {
-		ret = mig_cmd(s, id, arg, NULL);
+		ret = mig_cmd(s, id, arg, &status);
+		if (ret && ret != -EINTR)
+			fprintf(stderr, "# tdx_mig_vmm: command %u (value %llu) failed: %s, TDX status %#llx\n",
+				id, (unsigned long long)in, strerror(-ret),
+				(unsigned long long)status);
 		if (ret != -EINTR)
 			return ret;
 		if (eintr)
@@ -248,9 +253,16 @@ static int dirty_log(struct mig *m, bool clear)
 					 .dirty_bitmap = m->dirty };
 	struct kvm_dirty_log g = { .slot = 0, .dirty_bitmap = m->dirty };
 
+	int ret;
+
 	if (clear)
-		return ioctl(m->src_vm, KVM_CLEAR_DIRTY_LOG, &c) ? -errno : 0;
-	return ioctl(m->src_vm, KVM_GET_DIRTY_LOG, &g) ? -errno : 0;
+		ret = ioctl(m->src_vm, KVM_CLEAR_DIRTY_LOG, &c) ? -errno : 0;
+	else
+		ret = ioctl(m->src_vm, KVM_GET_DIRTY_LOG, &g) ? -errno : 0;
+	if (ret)
+		fprintf(stderr, "# tdx_mig_vmm: %s dirty log failed: %s\n", clear ? "clearing" : "getting",
+			strerror(-ret));
+	return ret;
 }
 
 static uint64_t dirty_count(const struct mig *m)

@@ -9,6 +9,7 @@
  * Busy operands are retried a bounded number of times. Nothing loops
  * without bound.
  */
+#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -18,6 +19,25 @@
 static int status_errno(u64 status)
 {
 	return tdx_status_is_error(status) ? tdx_mig_status_to_errno(status) : 0;
+}
+
+/**
+ * tdx_mig_busy_backoff - wait before retrying a busy SEAMCALL
+ * @tries: retries so far, incremented
+ *
+ * The lock holder is another SEAMCALL, possibly a vCPU running guest code
+ * for a few milliseconds: reschedule first, then sleep briefly.
+ * Return: false once the retries are exhausted (about 100 ms).
+ */
+bool tdx_mig_busy_backoff(unsigned int *tries)
+{
+	if (++*tries > TDX_MIG_BUSY_RETRIES)
+		return false;
+	if (*tries < 16)
+		cond_resched();
+	else
+		usleep_range(20, 50);
+	return true;
 }
 
 /**
@@ -41,11 +61,11 @@ int tdx_mig_call(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 
 	for (;;) {
 		ret = step(s, resume, ctx);
 		s->stats.seamcalls++;
-		*status = ret;
 		if (ret == TDX_STATUS_INTERRUPTED_RESUMABLE) {
 			s->stats.resumptions++;
 			resume = true;
 			s->pending.active = true;
+			/* The status stays unreported: the ioctl may be restarted. */
 			if (signal_pending(current))
 				return -ERESTARTSYS;
 			cond_resched();
@@ -53,29 +73,29 @@ int tdx_mig_call(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 
 		}
 		if (!tdx_mig_status_busy(ret))
 			break;
-		if (++busy > TDX_MIG_BUSY_RETRIES || signal_pending(current))
-			return resume ? -EAGAIN : -ERESTARTSYS;
+		if (signal_pending(current) && !resume)
+			return -ERESTARTSYS;
+		if (!tdx_mig_busy_backoff(&busy)) {
+			*status = ret;
+			return resume ? -EAGAIN : -EBUSY;
+		}
 		s->stats.busy_retries++;
-		cond_resched();
 	}
 	s->pending.active = false;
+	*status = ret;
 	return status_errno(ret);
 }
 
 /* A leaf that takes only the TDR and completes in one call (busy retried). */
 int tdx_mig_call_once(struct tdx_mig_stream *s, u64 (*fn)(u64 tdr_pa), u64 *status)
 {
-	unsigned int busy;
+	unsigned int busy = 0;
 	u64 ret;
 
-	for (busy = 0; ; busy++) {
+	do {
 		ret = fn(s->td->info.tdr_pa);
 		s->stats.seamcalls++;
-		if (!tdx_mig_status_busy(ret) || busy == TDX_MIG_BUSY_RETRIES)
-			break;
-		s->stats.busy_retries++;
-		cond_resched();
-	}
+	} while (tdx_mig_status_busy(ret) && tdx_mig_busy_backoff(&busy));
 	*status = ret;
 	return status_errno(ret);
 }
@@ -103,9 +123,8 @@ int tdx_mig_gpa_list_run(struct tdx_mig_td *td, u64 (*leaf)(u64 tdr_pa, u64 *gpa
 			cond_resched();
 			continue;
 		}
-		if (!tdx_mig_status_busy(ret) || busy++ == TDX_MIG_BUSY_RETRIES)
+		if (!tdx_mig_status_busy(ret) || !tdx_mig_busy_backoff(&busy))
 			break;
-		cond_resched();
 	}
 	*status = ret;
 	if (ret == TDX_STATUS_INTERRUPTED_RESUMABLE)

@@ -351,20 +351,17 @@ static int import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 static int export_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	bool start = *arg == TDX_MIG_EXPORT_TRACK_F_IN_ORDER_DONE;
-	unsigned int busy;
+	unsigned int busy = 0;
 	u64 ret;
 
 	if (*arg && !start)
 		return -EINVAL;
 	if (start && s->td->state != TDX_OP_STATE_PAUSED_EXPORT)
 		return -EPERM;
-	for (busy = 0; ; busy++) {
+	do {
 		ret = tdx_mig_tdh_export_track(s->td->info.tdr_pa, tdx_mig_mbmd_operand(s), start);
 		s->stats.seamcalls++;
-		if (!tdx_mig_status_busy(ret) || busy == TDX_MIG_BUSY_RETRIES)
-			break;
-		cond_resched();
-	}
+	} while (tdx_mig_status_busy(ret) && tdx_mig_busy_backoff(&busy));
 	*status = ret;
 	if (ret)
 		return tdx_mig_status_to_errno(ret);
@@ -430,15 +427,12 @@ static int export_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct tdx_mig_td *td = s->td;
 	u64 token = td->state == TDX_OP_STATE_POST_EXPORT ? tdx_mig_mbmd_operand(s) : 0, ret;
-	unsigned int busy;
+	unsigned int busy = 0;
 
-	for (busy = 0; ; busy++) {
+	do {
 		ret = tdx_mig_tdh_export_abort(td->info.tdr_pa, token);
 		s->stats.seamcalls++;
-		if (!tdx_mig_status_busy(ret) || busy == TDX_MIG_BUSY_RETRIES)
-			break;
-		cond_resched();
-	}
+	} while (tdx_mig_status_busy(ret) && tdx_mig_busy_backoff(&busy));
 	*status = ret;
 	if (ret)
 		return tdx_mig_status_to_errno(ret);
@@ -455,10 +449,13 @@ static int import_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	u64 ret = tdx_mig_tdh_import_abort(s->td->info.tdr_pa, tdx_mig_mbmd_operand(s));
 
 	s->stats.seamcalls++;
-	*status = ret;
 	tdx_mig_td_sync_state(s->td);
 	s->td->generation++;
-	return ret ? tdx_mig_status_to_errno(ret) : 0;
+	/* Success comes with the fatal bit: only teardown is left for this TD. */
+	if (tdx_status_code(ret & ~TDX_STATUS_FATAL_BIT) == TDX_STATUS_SUCCESS)
+		return 0;
+	*status = ret;
+	return tdx_mig_status_to_errno(ret);
 }
 
 static const struct cmd_desc cmds[] = {
@@ -570,7 +567,8 @@ int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd)
 	if (!ret && (d->data == DATA_OUT || d->data == DATA_INOUT) &&
 	    put_user(arg, (u64 __user *)u64_to_user_ptr(cmd->data)))
 		ret = -EFAULT;
-	if (ret && tdx_status_is_error(status))
+	/* The status of the SEAMCALL that failed, if one did. */
+	if (ret && status)
 		KVM_TDX_CMD_ERROR(cmd) = status;
 out:
 	mutex_unlock(&s->lock);

@@ -113,9 +113,9 @@ int tdx_mig_restore_all(struct tdx_mig_td *td);
 
 /*
  * A busy operand is another CPU's SEAMCALL holding a lock the TDX Module
- * only try-locks: retried this many times, rescheduling in between.
+ * only try-locks: retried this many times (tdx_mig_busy_backoff()).
  */
-#define TDX_MIG_BUSY_RETRIES	1000
+#define TDX_MIG_BUSY_RETRIES	2000
 
 static inline bool tdx_mig_status_busy(u64 status)
 {
@@ -125,6 +125,7 @@ static inline bool tdx_mig_status_busy(u64 status)
 }
 
 /* The resumable-call engine (call.c). */
+bool tdx_mig_busy_backoff(unsigned int *tries);
 typedef u64 (*tdx_mig_step_fn)(struct tdx_mig_stream *s, bool resume, void *ctx);
 int tdx_mig_call(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 *status);
 int tdx_mig_call_once(struct tdx_mig_stream *s, u64 (*fn)(u64 tdr_pa), u64 *status);

@@ -263,14 +263,11 @@ int tdx_mig_restore_all(struct tdx_mig_td *td)
 		cond_resched();
 	}
 	for_each_set_bit(gfn, td->blocked, td->info.nr_gfns) {
-		unsigned int tries;
+		unsigned int busy = 0;
 
-		for (tries = 0; ; tries++) {
+		do {
 			status = tdx_mig_tdh_export_unblockw(td->info.tdr_pa, gfn << PAGE_SHIFT);
-			if (!tdx_mig_status_busy(status) || tries == TDX_MIG_BUSY_RETRIES)
-				break;
-			cond_resched();
-		}
+		} while (tdx_mig_status_busy(status) && tdx_mig_busy_backoff(&busy));
 		if (status && tdx_status_code(status) != TDX_STATUS_EPT_ENTRY_STATE_INCORRECT) {
 			pr_err("TDH.EXPORT.UNBLOCKW of GFN %#llx failed: %#llx\n", gfn, status);
 			err = err ?: tdx_mig_status_to_errno(status);

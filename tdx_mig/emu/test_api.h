@@ -35,7 +35,6 @@ enum tdx_emu_guest_op_type {
  */
 struct tdx_emu_guest_op {
 	enum tdx_emu_guest_op_type type;
-	unsigned int reg;
 	u64 gpa;
 	u64 value;
 	u64 handle;
@@ -43,6 +42,7 @@ struct tdx_emu_guest_op {
 	u64 mask;
 	u64 uuid[4];
 	u64 status;
+	unsigned int reg;	/* SET_REG only */
 };
 
 /* Guest register state the model keeps; enough to prove it migrates. */
