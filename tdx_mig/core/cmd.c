@@ -542,7 +542,7 @@ int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd)
 	if ((d->data == DATA_IN || d->data == DATA_INOUT) &&
 	    get_user(arg, (u64 __user *)u64_to_user_ptr(cmd->data)))
 		return -EFAULT;
-	if (!smp_load_acquire(&s->ready))
+	if (!tdx_mig_stream_ready(s))
 		return -ENXIO;
 
 	if (mutex_lock_interruptible(&td->lock))

@@ -43,7 +43,7 @@ struct tdx_mig_td {
 	const struct tdx_mig_host_ops *ops;
 	void *vm;
 	struct tdx_mig_td_info info;
-	struct mutex lock;
+	struct mutex lock;		/* the session lock */
 	enum tdx_op_state state;
 	u32 generation;
 	u32 vp_next;
@@ -86,7 +86,7 @@ struct tdx_mig_pending {
 struct tdx_mig_stream {
 	struct tdx_mig_td *td;
 	u16 index;
-	struct mutex lock;
+	struct mutex lock;		/* serializes the stream's calls */
 	bool ready;
 	u32 buf_list_pages;
 	struct page *mbmd;
@@ -99,6 +99,13 @@ struct tdx_mig_stream {
 	struct tdx_mig_pending pending;
 	struct kvm_tdx_mig_stats stats;
 };
+
+/* Buffers negotiated: they never change after this reads true. */
+static inline bool tdx_mig_stream_ready(const struct tdx_mig_stream *s)
+{
+	/* Pairs with smp_store_release() in stream_negotiate(). */
+	return smp_load_acquire(&s->ready);
+}
 
 /* The session (td.c). */
 bool tdx_mig_td_is_main(const struct tdx_mig_stream *s);

@@ -17,10 +17,11 @@
 #include "core.h"
 #include "caps.h"
 
-static void free_page_if(struct page *page)
+static void free_page_if(struct page **page)
 {
-	if (page)
-		__free_page(page);
+	if (*page)
+		__free_page(*page);
+	*page = NULL;
 }
 
 static void stream_free_buffers(struct tdx_mig_stream *s)
@@ -28,15 +29,17 @@ static void stream_free_buffers(struct tdx_mig_stream *s)
 	u32 i;
 
 	for (i = 0; s->bufs && i < s->buf_list_pages; i++)
-		free_page_if(s->bufs[i]);
+		free_page_if(&s->bufs[i]);
 	kfree(s->bufs);
-	free_page_if(s->mbmd);
-	free_page_if(s->gpa_list);
-	free_page_if(s->mac[0]);
-	free_page_if(s->mac[1]);
-	free_page_if(s->buf_list);
-	free_page_if(s->page_list);
-	free_page_if(s->td_list);
+	s->bufs = NULL;
+	s->buf_list_pages = 0;
+	free_page_if(&s->mbmd);
+	free_page_if(&s->gpa_list);
+	free_page_if(&s->mac[0]);
+	free_page_if(&s->mac[1]);
+	free_page_if(&s->buf_list);
+	free_page_if(&s->page_list);
+	free_page_if(&s->td_list);
 }
 
 static struct page *zeroed_page(void)
@@ -86,7 +89,7 @@ static int stream_negotiate(struct tdx_mig_stream *s, const struct kvm_device_at
 		return -EFAULT;
 	if (a.version != KVM_DEV_TDX_MIG_ATTR_VERSION)
 		return -EINVAL;
-	if (smp_load_acquire(&s->ready))
+	if (tdx_mig_stream_ready(s))
 		return -EEXIST;
 	mutex_lock(&s->lock);
 	if (s->ready) {
@@ -97,10 +100,6 @@ static int stream_negotiate(struct tdx_mig_stream *s, const struct kvm_device_at
 					      TDX_MIG_BUF_LIST_PAGES_MAX));
 	if (ret) {
 		stream_free_buffers(s);
-		s->bufs = NULL;
-		s->mbmd = s->gpa_list = s->mac[0] = s->mac[1] = NULL;
-		s->buf_list = s->page_list = s->td_list = NULL;
-		s->buf_list_pages = 0;
 		goto out;
 	}
 	/* The fault handler reads the pages locklessly once this is seen. */
@@ -129,6 +128,17 @@ static int stream_get_caps(struct tdx_mig_stream *s, void __user *to)
 	return copy_to_user(to, &c, sizeof(c)) ? -EFAULT : 0;
 }
 
+static int stream_get_negotiated(struct tdx_mig_stream *s, void __user *to)
+{
+	struct kvm_dev_tdx_mig_attr a = {
+		.version = KVM_DEV_TDX_MIG_ATTR_VERSION,
+		.buf_list_pages = tdx_mig_stream_ready(s) ? s->buf_list_pages : 0,
+		.max_migs = s->td->max_migs,
+	};
+
+	return copy_to_user(to, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
 static int stream_attr(struct tdx_mig_stream *s, unsigned int ioctl,
 		       const struct kvm_device_attr *attr)
 {
@@ -147,15 +157,7 @@ static int stream_attr(struct tdx_mig_stream *s, unsigned int ioctl,
 		return 0;
 	if (attr->attr == KVM_DEV_TDX_MIG_ATTR_CAPS)
 		return stream_get_caps(s, to);
-	{
-		struct kvm_dev_tdx_mig_attr a = {
-			.version = KVM_DEV_TDX_MIG_ATTR_VERSION,
-			.buf_list_pages = smp_load_acquire(&s->ready) ? s->buf_list_pages : 0,
-			.max_migs = s->td->max_migs,
-		};
-
-		return copy_to_user(to, &a, sizeof(a)) ? -EFAULT : 0;
-	}
+	return stream_get_negotiated(s, to);
 }
 
 static long stream_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
@@ -188,7 +190,7 @@ static long stream_ioctl(struct file *file, unsigned int ioctl, unsigned long ar
 /* Page @pgoff of the mapping: 0 MBMD, 1 GPA list, 2-3 MAC lists, 4.. buffers. */
 static struct page *stream_page(struct tdx_mig_stream *s, unsigned long pgoff)
 {
-	if (!smp_load_acquire(&s->ready))
+	if (!tdx_mig_stream_ready(s))
 		return NULL;
 	switch (pgoff) {
 	case TDX_MIG_STREAM_MBMD_MAP_OFFSET:

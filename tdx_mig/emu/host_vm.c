@@ -201,7 +201,8 @@ static int td_add_memory(struct host_vm *vm, u32 pending_every)
 			break;
 		}
 		if (pending_every && gfn % pending_every == pending_every - 1) {
-			ret = tdx_mig_tdh_mem_page_aug(pa(vm->tdr), gpa, pa(vm->mem[gfn])) ? -EIO : 0;
+			if (tdx_mig_tdh_mem_page_aug(pa(vm->tdr), gpa, pa(vm->mem[gfn])))
+				ret = -EIO;
 			continue;
 		}
 		for (i = 0; i < PAGE_SIZE / sizeof(u64); i++)

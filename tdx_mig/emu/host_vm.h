@@ -17,8 +17,7 @@
 struct host_vcpu {
 	struct page *tdvpr;
 	struct page *tdcx[EMU_TDVPS_PAGES - 1];
-	struct mutex run_lock;
-	bool ran;
+	struct mutex run_lock;		/* one run at a time */
 };
 
 /**
@@ -36,8 +35,8 @@ struct host_vcpu {
  */
 struct host_vm {
 	struct kref ref;
-	struct mutex lock;
-	struct mutex mmu_lock;
+	struct mutex lock;		/* the VM lock */
+	struct mutex mmu_lock;		/* pages, SEPT, vCPU creation */
 	bool destination;
 	bool runnable;
 	u64 nr_pages;

@@ -83,6 +83,7 @@ struct kvm_tdx_cmd {
 	__u64 data;
 	__u64 error;
 };
+
 #define KVM_TDX_CMD_ERROR(cmd)	((cmd)->error)
 #else
 #define KVM_TDX_CMD_ERROR(cmd)	((cmd)->hw_error)

@@ -11,6 +11,7 @@
 #ifndef _UAPI_LINUX_TDX_MIG_EMU_H
 #define _UAPI_LINUX_TDX_MIG_EMU_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -18,8 +19,8 @@
 #define TDX_MIG_EMU_IO			0xEF
 
 /* TDX_MIG_EMU_CREATE_VM: a built, finalized, migratable TD, or a destination. */
-#define TDX_MIG_EMU_VM_DESTINATION	(1U << 0)
-#define TDX_MIG_EMU_MAX_MEM		(1ULL << 30)
+#define TDX_MIG_EMU_VM_DESTINATION	_BITUL(0)
+#define TDX_MIG_EMU_MAX_MEM		_BITULL(30)
 #define TDX_MIG_EMU_MAX_VCPUS		8
 
 struct tdx_mig_emu_vm_config {
