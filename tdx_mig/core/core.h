@@ -100,6 +100,13 @@ struct tdx_mig_stream {
 	struct kvm_tdx_mig_stats stats;
 };
 
+/* Internal functions the KUnit suites call (tdx_mig_kunit.ko is another module). */
+#if IS_ENABLED(CONFIG_KUNIT)
+#define TDX_MIG_EXPORT_FOR_KUNIT(sym)	EXPORT_SYMBOL_GPL(sym)
+#else
+#define TDX_MIG_EXPORT_FOR_KUNIT(sym)
+#endif
+
 /* Buffers negotiated: they never change after this reads true. */
 static inline bool tdx_mig_stream_ready(const struct tdx_mig_stream *s)
 {
@@ -116,6 +123,7 @@ void tdx_mig_td_sync_state(struct tdx_mig_td *td);
 /* Dirty tracking and abort (dirty.c). */
 void tdx_mig_dirty_start(struct tdx_mig_td *td);
 void tdx_mig_dirty_redirty(struct tdx_mig_td *td, u64 gfn);
+int tdx_mig_dirty_block(struct tdx_mig_td *td, u64 first, u64 n, const unsigned long *mask);
 int tdx_mig_restore_all(struct tdx_mig_td *td);
 
 /*

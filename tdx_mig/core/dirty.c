@@ -22,6 +22,7 @@ void tdx_mig_dirty_start(struct tdx_mig_td *td)
 	bitmap_fill(td->dirty, td->info.nr_gfns);
 	bitmap_zero(td->blocked, td->info.nr_gfns);
 }
+TDX_MIG_EXPORT_FOR_KUNIT(tdx_mig_dirty_start);
 
 /* A page that must be sent again, and blocked again before that. */
 void tdx_mig_dirty_redirty(struct tdx_mig_td *td, u64 gfn)
@@ -186,25 +187,26 @@ static int clear_and_block(struct tdx_mig_td *td, u64 first, u64 n, const unsign
 	return ret;
 }
 
-int tdx_mig_dirty_log_clear(struct tdx_mig_td *td, u64 first, u64 n,
-			    const void __user *bitmap)
+/**
+ * tdx_mig_dirty_block - take @mask's pages out of the dirty log
+ * @td: the session
+ * @first: the GFN of @mask's bit 0, a multiple of BITS_PER_LONG
+ * @n: bits in @mask
+ * @mask: the pages
+ *
+ * In LIVE_EXPORT the pages are write-blocked; later in the export they
+ * are only taken out. Return: 0, -EPERM outside an export, or -errno.
+ */
+int tdx_mig_dirty_block(struct tdx_mig_td *td, u64 first, u64 n, const unsigned long *mask)
 {
-	unsigned long nwords = BITS_TO_LONGS(n), *mask;
-	int ret = log_range_ok(td, first, n);
 	u64 *gfns;
+	int ret = log_range_ok(td, first, n);
 
 	if (ret)
 		return ret;
-	mask = kvmalloc_array(nwords, sizeof(long), GFP_KERNEL_ACCOUNT);
 	gfns = kmalloc_array(TDX_GPA_LIST_ENTRIES, sizeof(*gfns), GFP_KERNEL_ACCOUNT);
-	if (!mask || !gfns) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (copy_from_user(mask, bitmap, nwords * sizeof(long))) {
-		ret = -EFAULT;
-		goto out;
-	}
+	if (!gfns)
+		return -ENOMEM;
 	ret = mutex_lock_killable(&td->lock);
 	if (ret)
 		goto out;
@@ -221,6 +223,25 @@ int tdx_mig_dirty_log_clear(struct tdx_mig_td *td, u64 first, u64 n,
 	mutex_unlock(&td->lock);
 out:
 	kfree(gfns);
+	return ret;
+}
+TDX_MIG_EXPORT_FOR_KUNIT(tdx_mig_dirty_block);
+
+int tdx_mig_dirty_log_clear(struct tdx_mig_td *td, u64 first, u64 n,
+			    const void __user *bitmap)
+{
+	unsigned long nwords = BITS_TO_LONGS(n), *mask;
+	int ret = log_range_ok(td, first, n);
+
+	if (ret)
+		return ret;
+	mask = kvmalloc_array(nwords, sizeof(long), GFP_KERNEL_ACCOUNT);
+	if (!mask)
+		return -ENOMEM;
+	if (copy_from_user(mask, bitmap, nwords * sizeof(long)))
+		ret = -EFAULT;
+	else
+		ret = tdx_mig_dirty_block(td, first, n, mask);
 	kvfree(mask);
 	return ret;
 }
@@ -278,3 +299,4 @@ int tdx_mig_restore_all(struct tdx_mig_td *td)
 	bitmap_zero(td->dirty, td->info.nr_gfns);
 	return err;
 }
+TDX_MIG_EXPORT_FOR_KUNIT(tdx_mig_restore_all);

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the migration core's session pieces against TDs of the emulated
+ * TDX Module: stream indexes and MigSCs, the vCPU run gate, write-blocking
+ * in 512-entry chunks, the write fault, and the abort's restore.
+ */
+#include <kunit/test.h>
+#include <linux/bitmap.h>
+
+#include "core/core.h"
+#include "emu/test_td.h"
+
+/* The core's callbacks: nothing of them is needed by these cases. */
+static void fake_get(void *vm)
+{
+}
+
+static const struct tdx_mig_host_ops fake_ops = {
+	.owner = THIS_MODULE,
+	.get = fake_get,
+	.put = fake_get,
+};
+
+struct core_ctx {
+	struct test_td *td;
+	struct tdx_mig_td *mig;
+};
+
+static void core_setup(struct kunit *test, struct core_ctx *c, unsigned int npages)
+{
+	struct tdx_mig_td_info info = { .source = true, .nr_gfns = npages, .max_vcpus = 1 };
+
+	ktd_require_emu(test);
+	c->td = ktd_td_new(test, npages, 1, 8, true);
+	info.tdr_pa = c->td->tdr_pa;
+	c->mig = tdx_mig_td_create(&fake_ops, NULL, &info);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c->mig));
+}
+
+/* The TDX teardown order: key released, then the core's MigSCs, then the rest. */
+static void core_teardown(struct kunit *test, struct core_ctx *c)
+{
+	ktd_td_release_key(test, c->td);
+	tdx_mig_td_destroy(c->mig);
+	ktd_td_reclaim_all(test, c->td, true);
+	KUNIT_EXPECT_EQ(test, tdx_emu_leaked_pages(), 0UL);
+}
+
+/* MAX_MIGS - 1 forward streams, the lowest free index first, one more refused. */
+static void stream_index_test(struct kunit *test)
+{
+	struct core_ctx c;
+	unsigned int i;
+	u16 index;
+
+	core_setup(test, &c, 1);
+	for (i = 0; i < c.mig->max_migs - 1; i++) {
+		KUNIT_ASSERT_EQ(test, tdx_mig_td_stream_get(c.mig, &index), 0);
+		KUNIT_EXPECT_EQ(test, index, i);
+	}
+	KUNIT_EXPECT_EQ(test, tdx_mig_td_stream_get(c.mig, &index), -ENOSPC);
+	/* Every link has its MigSC, the backward one included. */
+	for (i = 0; i < c.mig->max_migs; i++)
+		KUNIT_EXPECT_NOT_NULL(test, c.mig->migsc[i]);
+	tdx_mig_td_stream_put(c.mig, 7);
+	KUNIT_ASSERT_EQ(test, tdx_mig_td_stream_get(c.mig, &index), 0);
+	KUNIT_EXPECT_EQ(test, index, 7);
+	/* A migrating TD gets no new MigSC, but reuses the ones it has. */
+	for (i = 0; i < c.mig->max_migs - 1; i++)
+		tdx_mig_td_stream_put(c.mig, i);
+	c.mig->state = TDX_OP_STATE_LIVE_EXPORT;
+	KUNIT_EXPECT_EQ(test, tdx_mig_td_stream_get(c.mig, &index), 0);
+	c.mig->state = TDX_OP_STATE_RUNNABLE;
+	core_teardown(test, &c);
+}
+
+static void vcpu_gate_test(struct kunit *test)
+{
+	struct core_ctx c;
+	int s;
+
+	core_setup(test, &c, 1);
+	for (s = 0; s < TDX_NUM_OP_STATES; s++) {
+		bool runs = s == TDX_OP_STATE_RUNNABLE || s == TDX_OP_STATE_LIVE_EXPORT ||
+			    s == TDX_OP_STATE_LIVE_IMPORT;
+
+		c.mig->state = s;
+		KUNIT_EXPECT_EQ_MSG(test, tdx_mig_vcpu_may_run(c.mig), runs ? 0 : -EPERM,
+				    "state %s", tdx_op_state_name(s));
+	}
+	c.mig->state = TDX_OP_STATE_RUNNABLE;
+	core_teardown(test, &c);
+}
+
+static int leaf_state(struct core_ctx *c, u64 gfn)
+{
+	return tdx_emu_sept_state(c->td->tdr_pa, gfn << PAGE_SHIFT, 0);
+}
+
+/*
+ * 1100 pages write-blocked in one call: three BLOCKW chunks (512, 512,
+ * 76), every page blocked exactly once (Intel's chunking re-blocked the
+ * first range); a write fault unblocks and logs one page; the abort's
+ * restore unblocks the rest.
+ */
+static void block_fault_restore_test(struct kunit *test)
+{
+	const unsigned int n = 1100;
+	unsigned long *mask;
+	struct core_ctx c;
+	u64 gfn, qual, gpa;
+	struct tdx_emu_guest_op ops[] = {
+		{ TDX_EMU_GUEST_WRITE, 700ULL << PAGE_SHIFT, 0x77 },
+		{ TDX_EMU_GUEST_HLT },
+	};
+
+	core_setup(test, &c, n);
+	mask = kunit_kcalloc(test, BITS_TO_LONGS(n), sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mask);
+	bitmap_fill(mask, n);
+
+	/* Outside an export nothing can be blocked. */
+	KUNIT_EXPECT_EQ(test, tdx_mig_dirty_block(c.mig, 0, n, mask), -EPERM);
+	/* Bad ranges, as KVM's rules. */
+	KUNIT_EXPECT_EQ(test, tdx_mig_dirty_block(c.mig, 1, 64, mask), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tdx_mig_dirty_block(c.mig, 0, n + 1, mask), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tdx_mig_dirty_block(c.mig, 0, 100, mask), -EINVAL);
+
+	KUNIT_ASSERT_EQ(test, tdx_emu_force_op_state(c.td->tdr_pa, TDX_OP_STATE_LIVE_EXPORT), 0);
+	c.mig->state = TDX_OP_STATE_LIVE_EXPORT;
+	tdx_mig_dirty_start(c.mig);
+	KUNIT_ASSERT_EQ(test, tdx_mig_dirty_block(c.mig, 0, n, mask), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&c.mig->write_blocked), (s64)n);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(c.mig->blocked, n), n);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(c.mig->dirty, n));
+	for (gfn = 0; gfn < n; gfn++) {
+		int want = gfn % 8 == 7 ? TDX_SEPT_PENDING_BLOCKEDW : TDX_SEPT_BLOCKEDW;
+
+		if (leaf_state(&c, gfn) != want) {
+			KUNIT_FAIL(test, "GFN %llu in SEPT state %d", gfn, leaf_state(&c, gfn));
+			break;
+		}
+	}
+	/* Clearing again blocks nothing more. */
+	KUNIT_EXPECT_EQ(test, tdx_mig_dirty_block(c.mig, 0, n, mask), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&c.mig->write_blocked), (s64)n);
+
+	/* The guest writes GFN 700: the fault unblocks it and logs it dirty. */
+	KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(ktd_pa(c.td->vcpu[0].tdvpr), ops, 2), 0);
+	KUNIT_ASSERT_EQ(test, ktd_vp_enter(ktd_pa(c.td->vcpu[0].tdvpr), &qual, &gpa),
+			TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION);
+	KUNIT_EXPECT_EQ(test, tdx_mig_write_fault(c.mig, gpa), 0);
+	KUNIT_EXPECT_TRUE(test, test_bit(700, c.mig->dirty));
+	KUNIT_EXPECT_FALSE(test, test_bit(700, c.mig->blocked));
+	KUNIT_EXPECT_EQ(test, leaf_state(&c, 700), TDX_SEPT_MAPPED);
+	ktd_run_to_halt(test, ktd_pa(c.td->vcpu[0].tdvpr));
+	KUNIT_EXPECT_EQ(test, ktd_read_private_u64(test, c.td, 700ULL << PAGE_SHIFT), 0x77ULL);
+	/* A second fault on it (another vCPU's) changes nothing; beyond memory: not ours. */
+	KUNIT_EXPECT_EQ(test, tdx_mig_write_fault(c.mig, gpa), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&c.mig->write_faults), 1LL);
+	KUNIT_EXPECT_EQ(test, tdx_mig_write_fault(c.mig, (u64)n << PAGE_SHIFT), -EFAULT);
+
+	/* After an abort (RUNNABLE again) every blocked page is unblocked. */
+	KUNIT_ASSERT_EQ(test, tdx_emu_force_op_state(c.td->tdr_pa, TDX_OP_STATE_RUNNABLE), 0);
+	c.mig->state = TDX_OP_STATE_RUNNABLE;
+	mutex_lock(&c.mig->lock);
+	KUNIT_EXPECT_EQ(test, tdx_mig_restore_all(c.mig), 0);
+	mutex_unlock(&c.mig->lock);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(c.mig->blocked, n));
+	for (gfn = 0; gfn < n; gfn++) {
+		int want = gfn % 8 == 7 ? TDX_SEPT_PENDING : TDX_SEPT_MAPPED;
+
+		if (leaf_state(&c, gfn) != want) {
+			KUNIT_FAIL(test, "GFN %llu in SEPT state %d", gfn, leaf_state(&c, gfn));
+			break;
+		}
+	}
+	core_teardown(test, &c);
+}
+
+static struct kunit_case core_cases[] = {
+	KUNIT_CASE(stream_index_test),
+	KUNIT_CASE(vcpu_gate_test),
+	KUNIT_CASE(block_fault_restore_test),
+	{}
+};
+
+static struct kunit_suite core_suite = {
+	.name = "tdx_mig_core",
+	.test_cases = core_cases,
+};
+
+kunit_test_suite(core_suite);
