@@ -30,7 +30,7 @@ struct cmd_desc {
 	bool source;		/* a source command (else destination) */
 	bool main_only;		/* only on stream 0 */
 	bool concurrent;	/* runs without the session lock */
-	enum cmd_data data;
+	enum cmd_data data;	/* DATA_UNUSED unless said */
 	u16 states;		/* OP_STATEs the call is valid in */
 };
 
@@ -458,32 +458,34 @@ static int import_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	return tdx_mig_status_to_errno(ret);
 }
 
+#define SRC	.source = true
+#define MAIN	.main_only = true
+
 static const struct cmd_desc cmds[] = {
-	[KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE] = { export_immutable, true, true, false, DATA_OUT,
-						 S(RUNNABLE) },
-	[KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE] = { import_immutable, false, true, false, DATA_IN,
-						 S(UNINITIALIZED) },
-	[KVM_TDX_MIG_EXPORT_MEM] = { export_mem, true, false, true, DATA_INOUT, EXPORTING },
-	[KVM_TDX_MIG_IMPORT_MEM] = { import_mem, false, false, true, DATA_INOUT, IMPORTING },
-	[KVM_TDX_MIG_EXPORT_TRACK] = { export_track, true, true, false, DATA_IN,
-				       S(LIVE_EXPORT) | S(PAUSED_EXPORT) },
-	[KVM_TDX_MIG_IMPORT_TRACK] = { import_track, false, true, false, DATA_UNUSED,
-				       S(MEMORY_IMPORT) | S(STATE_IMPORT) },
-	[KVM_TDX_MIG_EXPORT_PAUSE] = { export_pause, true, true, false, DATA_UNUSED,
-				       S(LIVE_EXPORT) },
-	[KVM_TDX_MIG_EXPORT_STATE_TD] = { export_td, true, true, false, DATA_OUT,
-					  S(PAUSED_EXPORT) },
-	[KVM_TDX_MIG_IMPORT_STATE_TD] = { import_td, false, true, false, DATA_IN,
-					  S(MEMORY_IMPORT) },
-	[KVM_TDX_MIG_EXPORT_STATE_VP] = { export_vp, true, false, false, DATA_OUT,
-					  S(PAUSED_EXPORT) },
-	[KVM_TDX_MIG_IMPORT_STATE_VP] = { import_vp, false, false, false, DATA_IN,
-					  S(STATE_IMPORT) },
-	[KVM_TDX_MIG_EXPORT_ABORT] = { export_abort, true, true, false, DATA_UNUSED, EXPORTING },
-	[KVM_TDX_MIG_IMPORT_END] = { import_end, false, true, false, DATA_UNUSED,
-				     S(POST_IMPORT) | S(LIVE_IMPORT) },
-	[KVM_TDX_MIG_IMPORT_ABORT] = { import_abort, false, true, false, DATA_UNUSED,
-				       IMPORTING | S(FAILED_IMPORT) },
+	[KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE] = { export_immutable, SRC, MAIN, .data = DATA_OUT,
+						 .states = S(RUNNABLE) },
+	[KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE] = { import_immutable, MAIN, .data = DATA_IN,
+						 .states = S(UNINITIALIZED) },
+	[KVM_TDX_MIG_EXPORT_MEM] = { export_mem, SRC, .concurrent = true, .data = DATA_INOUT,
+				     .states = EXPORTING },
+	[KVM_TDX_MIG_IMPORT_MEM] = { import_mem, .concurrent = true, .data = DATA_INOUT,
+				     .states = IMPORTING },
+	[KVM_TDX_MIG_EXPORT_TRACK] = { export_track, SRC, MAIN, .data = DATA_IN,
+				       .states = S(LIVE_EXPORT) | S(PAUSED_EXPORT) },
+	[KVM_TDX_MIG_IMPORT_TRACK] = { import_track, MAIN,
+				       .states = S(MEMORY_IMPORT) | S(STATE_IMPORT) },
+	[KVM_TDX_MIG_EXPORT_PAUSE] = { export_pause, SRC, MAIN, .states = S(LIVE_EXPORT) },
+	[KVM_TDX_MIG_EXPORT_STATE_TD] = { export_td, SRC, MAIN, .data = DATA_OUT,
+					  .states = S(PAUSED_EXPORT) },
+	[KVM_TDX_MIG_IMPORT_STATE_TD] = { import_td, MAIN, .data = DATA_IN,
+					  .states = S(MEMORY_IMPORT) },
+	[KVM_TDX_MIG_EXPORT_STATE_VP] = { export_vp, SRC, .data = DATA_OUT,
+					  .states = S(PAUSED_EXPORT) },
+	[KVM_TDX_MIG_IMPORT_STATE_VP] = { import_vp, .data = DATA_IN, .states = S(STATE_IMPORT) },
+	[KVM_TDX_MIG_EXPORT_ABORT] = { export_abort, SRC, MAIN, .states = EXPORTING },
+	[KVM_TDX_MIG_IMPORT_END] = { import_end, MAIN, .states = S(POST_IMPORT) | S(LIVE_IMPORT) },
+	[KVM_TDX_MIG_IMPORT_ABORT] = { import_abort, MAIN,
+				       .states = IMPORTING | S(FAILED_IMPORT) },
 };
 
 static int get_stats(struct tdx_mig_stream *s, u64 data)
