@@ -102,9 +102,9 @@ struct tdx_mig_stream {
 
 /* Internal functions the KUnit suites call (tdx_mig_kunit.ko is another module). */
 #if IS_ENABLED(CONFIG_KUNIT)
-#define TDX_MIG_EXPORT_FOR_KUNIT(sym)	EXPORT_SYMBOL_GPL(sym)
+#define EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(sym)	EXPORT_SYMBOL_GPL(sym)
 #else
-#define TDX_MIG_EXPORT_FOR_KUNIT(sym)
+#define EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(sym)
 #endif
 
 /* Buffers negotiated: they never change after this reads true. */

@@ -22,7 +22,7 @@ void tdx_mig_dirty_start(struct tdx_mig_td *td)
 	bitmap_fill(td->dirty, td->info.nr_gfns);
 	bitmap_zero(td->blocked, td->info.nr_gfns);
 }
-TDX_MIG_EXPORT_FOR_KUNIT(tdx_mig_dirty_start);
+EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_dirty_start);
 
 /* A page that must be sent again, and blocked again before that. */
 void tdx_mig_dirty_redirty(struct tdx_mig_td *td, u64 gfn)
@@ -225,7 +225,7 @@ out:
 	kfree(gfns);
 	return ret;
 }
-TDX_MIG_EXPORT_FOR_KUNIT(tdx_mig_dirty_block);
+EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_dirty_block);
 
 int tdx_mig_dirty_log_clear(struct tdx_mig_td *td, u64 first, u64 n,
 			    const void __user *bitmap)
@@ -299,4 +299,4 @@ int tdx_mig_restore_all(struct tdx_mig_td *td)
 	bitmap_zero(td->dirty, td->info.nr_gfns);
 	return err;
 }
-TDX_MIG_EXPORT_FOR_KUNIT(tdx_mig_restore_all);
+EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_restore_all);

@@ -153,7 +153,7 @@ out:
 	mutex_unlock(&td->lock);
 	return ret;
 }
-TDX_MIG_EXPORT_FOR_KUNIT(tdx_mig_td_stream_get);
+EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_td_stream_get);
 
 void tdx_mig_td_stream_put(struct tdx_mig_td *td, u16 index)
 {
@@ -161,7 +161,7 @@ void tdx_mig_td_stream_put(struct tdx_mig_td *td, u16 index)
 	__clear_bit(index, td->stream_used);
 	mutex_unlock(&td->lock);
 }
-TDX_MIG_EXPORT_FOR_KUNIT(tdx_mig_td_stream_put);
+EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_td_stream_put);
 
 /* Session-wide commands (tokens, TD state, pause, abort) go on stream 0. */
 bool tdx_mig_td_is_main(const struct tdx_mig_stream *s)
