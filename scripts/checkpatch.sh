@@ -9,12 +9,36 @@ if [ -z "${KSRC:-}" ]; then
 	eval "$("$TOP/scripts/kernel.sh")"
 fi
 cd "$TOP"
+[ -x "$KSRC/scripts/checkpatch.pl" ] || die "checkpatch: no $KSRC/scripts/checkpatch.pl"
 mapfile -t files < <(git ls-files -co --exclude-standard '*.c' '*.h' | sort)
 [ ${#files[@]} -gt 0 ] || die "checkpatch: no sources"
-# ALLOC_WITH_SIZEOF asks for kzalloc_obj(), which 6.1 and 6.12 lack.
-out=$("$KSRC/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
-	--ignore ALLOC_WITH_SIZEOF -f "${files[@]}" 2>&1 || true)
-problems=$(printf '%s\n' "$out" | grep -E ': (ERROR|WARNING|CHECK):' || true)
+kernel=() user=()
+for f in "${files[@]}"; do
+	case $f in
+	selftests/*) user+=("$f") ;;
+	*) kernel+=("$f") ;;
+	esac
+done
+
+# $@: extra checkpatch options, then --, then the files; prints the problems.
+run_checkpatch() {
+	local opts=()
+	while [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	[ $# -gt 0 ] || return 0
+	# ALLOC_WITH_SIZEOF asks for kzalloc_obj(), which 6.1 and 6.12 lack.
+	"$KSRC/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
+		--ignore ALLOC_WITH_SIZEOF "${opts[@]}" -f "$@" 2>&1 |
+		grep -E ': (ERROR|WARNING|CHECK):' || true
+}
+
+problems=$(run_checkpatch -- "${kernel[@]}")
+# Userspace has neither u64 nor BIT(); KVM's own selftests use uint64_t.
+problems+=$'\n'$(run_checkpatch --ignore PREFER_KERNEL_TYPES,BIT_MACRO -- "${user[@]}")
+problems=$(printf '%s\n' "$problems" | sed '/^$/d')
 if [ -n "$problems" ]; then
 	printf '%s\n' "$problems"
 	die "checkpatch: $(printf '%s\n' "$problems" | wc -l) problem(s) in ${#files[@]} files"

@@ -19,7 +19,7 @@
 
 #define NR_VCPUS	4
 
-FIXTURE(precopy) {
+struct precopy_ctx {
 	int src, dst;
 	uint64_t bytes;
 	struct mig m;
@@ -27,22 +27,31 @@ FIXTURE(precopy) {
 	bool writer_running;
 };
 
+FIXTURE(precopy) {
+	struct precopy_ctx c;
+};
+
 FIXTURE_SETUP(precopy)
 {
-	self->src = self->dst = -1;
+	struct precopy_ctx *ctx = &self->c;
+
+	ctx->src = -1;
+	ctx->dst = -1;
 	if (tb_open())
 		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
 }
 
 FIXTURE_TEARDOWN(precopy)
 {
-	if (self->writer_running)
-		writer_stop(&self->w);
-	mig_close(&self->m);
-	if (self->src >= 0)
-		close(self->src);
-	if (self->dst >= 0)
-		close(self->dst);
+	struct precopy_ctx *ctx = &self->c;
+
+	if (ctx->writer_running)
+		writer_stop(&ctx->w);
+	mig_close(&ctx->m);
+	if (ctx->src >= 0)
+		close(ctx->src);
+	if (ctx->dst >= 0)
+		close(ctx->dst);
 	tb_set_intr(0, 0, 0);
 }
 
@@ -62,81 +71,87 @@ static void stop_writer(struct mig *m)
 }
 
 /* Source and destination TDs, keys, streams, and the writer started. */
-static int setup_migration(FIXTURE_DATA(precopy) *self, uint64_t bytes, unsigned int streams,
+static int setup_migration(struct precopy_ctx *ctx, uint64_t bytes, unsigned int streams,
 			   uint32_t buf_pages)
 {
 	int ret;
 
-	self->bytes = bytes;
-	self->src = tb_create_td(bytes, NR_VCPUS, false, 8);
-	self->dst = tb_create_td(bytes, NR_VCPUS, true, 0);
-	if (self->src < 0 || self->dst < 0)
-		return self->src < 0 ? self->src : self->dst;
-	ret = tb_exchange_keys(self->src, self->dst) ?:
-	      mig_open(&self->m, self->src, self->dst, bytes / MIG_PAGE_SIZE, NR_VCPUS,
+	ctx->bytes = bytes;
+	ctx->src = tb_create_td(bytes, NR_VCPUS, false, 8);
+	ctx->dst = tb_create_td(bytes, NR_VCPUS, true, 0);
+	if (ctx->src < 0 || ctx->dst < 0)
+		return ctx->src < 0 ? ctx->src : ctx->dst;
+	ret = tb_exchange_keys(ctx->src, ctx->dst) ?:
+	      mig_open(&ctx->m, ctx->src, ctx->dst, bytes / MIG_PAGE_SIZE, NR_VCPUS,
 		       streams, buf_pages);
 	if (ret)
 		return ret;
-	self->m.progress = round_done;
-	self->m.before_pause = stop_writer;
-	self->m.opaque = &self->w;
-	ret = writer_start(&self->w, self->src, NR_VCPUS, bytes / MIG_PAGE_SIZE);
-	self->writer_running = !ret;
+	ctx->m.progress = round_done;
+	ctx->m.before_pause = stop_writer;
+	ctx->m.opaque = &ctx->w;
+	ret = writer_start(&ctx->w, ctx->src, NR_VCPUS, bytes / MIG_PAGE_SIZE);
+	ctx->writer_running = !ret;
 	return ret;
 }
 
 static void log_stats(struct __test_metadata *_metadata, const struct mig_stats *st,
 		      const struct guest_writer *w)
 {
-	TH_LOG("rounds %u, epochs %u, pages %llu, re-migrated %llu, failed %llu, write faults %llu (writer %llu runs), resumptions %llu, EINTR %llu, blackout %.1f ms, total %.1f ms",
+	TH_LOG("rounds %u, epochs %u, pages %llu, re-migrated %llu, failed %llu",
 	       st->rounds, st->epochs, (unsigned long long)st->pages_sent,
-	       (unsigned long long)st->remigrated, (unsigned long long)st->failed_entries,
-	       (unsigned long long)st->write_faults, (unsigned long long)w->runs,
-	       (unsigned long long)st->resumptions, (unsigned long long)st->eintr,
-	       st->blackout_ms, st->total_ms);
+	       (unsigned long long)st->remigrated, (unsigned long long)st->failed_entries);
+	TH_LOG("write faults %llu (writer %llu runs), resumptions %llu, EINTR %llu",
+	       (unsigned long long)st->write_faults, (unsigned long long)writer_runs(w),
+	       (unsigned long long)st->resumptions, (unsigned long long)st->eintr);
+	TH_LOG("blackout %.1f ms, total %.1f ms", st->blackout_ms, st->total_ms);
 }
 
 /* After the migration: identical TDs; the destination runs, the source does not. */
-static void check_result(struct __test_metadata *_metadata, FIXTURE_DATA(precopy) *self)
+static void check_result(struct __test_metadata *_metadata, struct precopy_ctx *ctx)
 {
 	uint64_t gfns[4] = { 0, 1, 2, 3 };
 
-	ASSERT_EQ(0, writer_stop(&self->w));
-	self->writer_running = false;
-	ASSERT_EQ(0, td_compare(self->src, self->dst, self->bytes, NR_VCPUS, NULL));
-	EXPECT_EQ(-EPERM, tb_guest_write(self->src, 0, gfns, 4, 1, NULL));
-	EXPECT_EQ(0, tb_guest_write(self->dst, 0, gfns, 4, 1, NULL));
+	ASSERT_EQ(0, writer_stop(&ctx->w));
+	ctx->writer_running = false;
+	ASSERT_EQ(0, td_compare(ctx->src, ctx->dst, ctx->bytes, NR_VCPUS, NULL));
+	EXPECT_EQ(-EPERM, tb_guest_write(ctx->src, 0, gfns, 4, 1, NULL));
+	EXPECT_EQ(0, tb_guest_write(ctx->dst, 0, gfns, 4, 1, NULL));
 }
 
 /* The acceptance run: 128 MiB, 4 vCPUs, 2 streams, >= 3 rounds under writes. */
 TEST_F_TIMEOUT(precopy, live_128m_two_streams, 600)
 {
-	ASSERT_EQ(0, setup_migration(self, 128UL << 20, 2, 512));
-	ASSERT_EQ(0, mig_precopy(&self->m));
-	log_stats(_metadata, &self->m.st, &self->w);
-	EXPECT_GE(self->m.st.rounds, 3);
-	EXPECT_GT(self->m.st.write_faults, 0);
-	EXPECT_GT(self->m.st.remigrated, 0);
-	check_result(_metadata, self);
+	struct precopy_ctx *ctx = &self->c;
+
+	ASSERT_EQ(0, setup_migration(ctx, 128UL << 20, 2, 512));
+	ASSERT_EQ(0, mig_precopy(&ctx->m));
+	log_stats(_metadata, &ctx->m.st, &ctx->w);
+	EXPECT_GE(ctx->m.st.rounds, 3);
+	EXPECT_GT(ctx->m.st.write_faults, 0);
+	EXPECT_GT(ctx->m.st.remigrated, 0);
+	check_result(_metadata, ctx);
 }
 
 /* Every interruptible leaf is interrupted at every poll and resumed. */
 TEST_F_TIMEOUT(precopy, interrupt_every_poll_8m, 300)
 {
-	ASSERT_EQ(0, setup_migration(self, 8UL << 20, 1, 128));
+	struct precopy_ctx *ctx = &self->c;
+
+	ASSERT_EQ(0, setup_migration(ctx, 8UL << 20, 1, 128));
 	ASSERT_EQ(0, tb_set_intr(1, 1, 0));
-	ASSERT_EQ(0, mig_precopy(&self->m));
-	log_stats(_metadata, &self->m.st, &self->w);
-	EXPECT_GT(self->m.st.resumptions, 0);
-	EXPECT_GE(self->m.st.rounds, 3);
-	check_result(_metadata, self);
+	ASSERT_EQ(0, mig_precopy(&ctx->m));
+	log_stats(_metadata, &ctx->m.st, &ctx->w);
+	EXPECT_GT(ctx->m.st.resumptions, 0);
+	EXPECT_GE(ctx->m.st.rounds, 3);
+	check_result(_metadata, ctx);
 }
 
-static volatile unsigned long alarms;
+/* Counted in the handler: accessed through __atomic builtins only. */
+static unsigned long alarms;
 
 static void on_alarm(int sig)
 {
-	alarms++;
+	__atomic_add_fetch(&alarms, 1, __ATOMIC_RELAXED);
 }
 
 /* SIGALRM every millisecond, no SA_RESTART: calls end in EINTR and resume. */
@@ -144,18 +159,21 @@ TEST_F_TIMEOUT(precopy, sigalrm_every_ms_16m, 300)
 {
 	struct itimerval it = { { 0, 1000 }, { 0, 1000 } }, off = {};
 	struct sigaction sa = { .sa_handler = on_alarm };
+	struct precopy_ctx *ctx = &self->c;
+	unsigned long n;
 
-	ASSERT_EQ(0, setup_migration(self, 16UL << 20, 2, 256));
+	ASSERT_EQ(0, setup_migration(ctx, 16UL << 20, 2, 256));
 	ASSERT_EQ(0, tb_set_intr(2, 4, 42));
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
-	ASSERT_EQ(0, mig_precopy(&self->m));
+	ASSERT_EQ(0, mig_precopy(&ctx->m));
 	setitimer(ITIMER_REAL, &off, NULL);
-	log_stats(_metadata, &self->m.st, &self->w);
-	TH_LOG("%lu SIGALRMs", alarms);
-	EXPECT_GT(alarms, 0);
-	EXPECT_GT(self->m.st.resumptions, 0);
-	check_result(_metadata, self);
+	log_stats(_metadata, &ctx->m.st, &ctx->w);
+	n = __atomic_load_n(&alarms, __ATOMIC_RELAXED);
+	TH_LOG("%lu SIGALRMs", n);
+	EXPECT_GT(n, 0);
+	EXPECT_GT(ctx->m.st.resumptions, 0);
+	check_result(_metadata, ctx);
 }
 
 TEST_HARNESS_MAIN

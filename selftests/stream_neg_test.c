@@ -26,32 +26,41 @@
 #define BUF_PAGES	16
 #define GPA_MIGRATE	(1ULL << 52)
 
-FIXTURE(neg) {
+struct neg_ctx {
 	int src, dst;
 	struct mig m;
 };
 
+FIXTURE(neg) {
+	struct neg_ctx c;
+};
+
 FIXTURE_SETUP(neg)
 {
-	self->src = self->dst = -1;
+	struct neg_ctx *ctx = &self->c;
+
+	ctx->src = -1;
+	ctx->dst = -1;
 	if (tb_open())
 		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
-	self->src = tb_create_td(BYTES, NR_VCPUS, false, 8);
-	self->dst = tb_create_td(BYTES, NR_VCPUS, true, 0);
-	ASSERT_LE(0, self->src);
-	ASSERT_LE(0, self->dst);
-	ASSERT_EQ(0, tb_exchange_keys(self->src, self->dst));
-	ASSERT_EQ(0, mig_open(&self->m, self->src, self->dst, NPAGES, NR_VCPUS, 1, BUF_PAGES));
-	self->m.min_rounds = 1;
+	ctx->src = tb_create_td(BYTES, NR_VCPUS, false, 8);
+	ctx->dst = tb_create_td(BYTES, NR_VCPUS, true, 0);
+	ASSERT_LE(0, ctx->src);
+	ASSERT_LE(0, ctx->dst);
+	ASSERT_EQ(0, tb_exchange_keys(ctx->src, ctx->dst));
+	ASSERT_EQ(0, mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 1, BUF_PAGES));
+	ctx->m.min_rounds = 1;
 }
 
 FIXTURE_TEARDOWN(neg)
 {
-	mig_close(&self->m);
-	if (self->src >= 0)
-		close(self->src);
-	if (self->dst >= 0)
-		close(self->dst);
+	struct neg_ctx *ctx = &self->c;
+
+	mig_close(&ctx->m);
+	if (ctx->src >= 0)
+		close(ctx->src);
+	if (ctx->dst >= 0)
+		close(ctx->dst);
 	tb_set_intr(0, 0, 0);
 }
 
@@ -61,11 +70,11 @@ static int cmd(struct mig_stream *s, uint32_t id, uint64_t arg)
 }
 
 /* The rest of the migration goes through and the TDs end equal. */
-static void complete(struct __test_metadata *_metadata, FIXTURE_DATA(neg) *self)
+static void complete(struct __test_metadata *_metadata, struct neg_ctx *ctx)
 {
-	ASSERT_EQ(0, mig_live_rounds(&self->m));
-	ASSERT_EQ(0, mig_finish(&self->m));
-	ASSERT_EQ(0, td_compare(self->src, self->dst, BYTES, NR_VCPUS, NULL));
+	ASSERT_EQ(0, mig_live_rounds(&ctx->m));
+	ASSERT_EQ(0, mig_finish(&ctx->m));
+	ASSERT_EQ(0, td_compare(ctx->src, ctx->dst, BYTES, NR_VCPUS, NULL));
 }
 
 static int attr_ioctl(int fd, unsigned long ioctl_nr, uint32_t group, uint64_t attr, void *p,
@@ -79,10 +88,11 @@ static int attr_ioctl(int fd, unsigned long ioctl_nr, uint32_t group, uint64_t a
 
 TEST_F(neg, negotiation)
 {
+	struct neg_ctx *ctx = &self->c;
 	struct kvm_dev_tdx_mig_attr a = {};
 	struct kvm_dev_tdx_mig_caps caps = {};
 	const uint32_t size = sizeof(a);
-	int fd = mig_stream_create(self->src), fd2;
+	int fd = mig_stream_create(ctx->src), fd2;
 
 	ASSERT_LE(0, fd);
 	/* Nothing works before SET_ATTR. */
@@ -120,7 +130,7 @@ TEST_F(neg, negotiation)
 	EXPECT_LT(0, caps.vp_state_pages);
 
 	/* Too few pages: raised to what the state bundles need. */
-	fd2 = mig_stream_create(self->src);
+	fd2 = mig_stream_create(ctx->src);
 	ASSERT_LE(0, fd2);
 	a.buf_list_pages = 0;
 	ASSERT_EQ(0, attr_ioctl(fd2, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size, &a, 0));
@@ -141,8 +151,8 @@ static void on_sigbus(int sig)
 	siglongjmp(bus_jmp, 1);
 }
 
-/* Touch @p; true if it raised SIGBUS. */
-static bool touch_bus(volatile char *p)
+/* Touch @p (an access the compiler must not drop); true if it raised SIGBUS. */
+static bool touch_bus(char *p)
 {
 	struct sigaction sa = { .sa_handler = on_sigbus }, old;
 	bool bus = false;
@@ -151,14 +161,15 @@ static bool touch_bus(volatile char *p)
 	if (sigsetjmp(bus_jmp, 1))
 		bus = true;
 	else
-		*p = 1;
+		__atomic_store_n(p, 1, __ATOMIC_RELAXED);
 	sigaction(SIGBUS, &old, NULL);
 	return bus;
 }
 
 TEST_F(neg, mmap_range)
 {
-	int fd = self->m.src[0].fd, raw = mig_stream_create(self->src);
+	struct neg_ctx *ctx = &self->c;
+	int fd = ctx->m.src[0].fd, raw = mig_stream_create(ctx->src);
 	unsigned long pages = 4 + BUF_PAGES + 2;
 	char *p;
 
@@ -184,27 +195,29 @@ TEST_F(neg, mmap_range)
 
 TEST_F(neg, command_header)
 {
+	struct neg_ctx *ctx = &self->c;
 	static const uint32_t bad_ids[] = { 0, 5, 8, 22, 63, 66, 1000 };
-	struct mig_stream *s = &self->m.src[0];
+	struct mig_stream *s = &ctx->m.src[0];
 	uint64_t status = 1;
 	unsigned int i;
 
-	for (i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(bad_ids); i++)
 		EXPECT_EQ(-EINVAL, cmd(s, bad_ids[i], 0));
 	EXPECT_EQ(-EINVAL, mig_cmd_raw(s->fd, KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE, 1, 0, NULL));
 	EXPECT_EQ(-ENOTTY, ioctl(s->fd, _IO(KVMIO, 0x77), 0) ? -errno : 0);
 	/* A bad data pointer is seen before anything runs. */
 	EXPECT_EQ(-EFAULT, mig_cmd_raw(s->fd, KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE, 0, 8, &status));
 	EXPECT_EQ(0, status);
-	ASSERT_EQ(0, mig_start(&self->m));
+	ASSERT_EQ(0, mig_start(&ctx->m));
 	EXPECT_EQ(-EFAULT, mig_cmd_raw(s->fd, KVM_TDX_MIG_EXPORT_MEM, 0, 8, &status));
 	EXPECT_EQ(0, status);
-	complete(_metadata, self);
+	complete(_metadata, ctx);
 }
 
 TEST_F(neg, wrong_state)
 {
-	struct mig_stream *s = &self->m.src[0], *d = &self->m.dst[0];
+	struct neg_ctx *ctx = &self->c;
+	struct mig_stream *s = &ctx->m.src[0], *d = &ctx->m.dst[0];
 	static const uint32_t src_early[] = {
 		KVM_TDX_MIG_EXPORT_MEM, KVM_TDX_MIG_EXPORT_TRACK, KVM_TDX_MIG_EXPORT_PAUSE,
 		KVM_TDX_MIG_EXPORT_STATE_TD, KVM_TDX_MIG_EXPORT_STATE_VP,
@@ -218,12 +231,12 @@ TEST_F(neg, wrong_state)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(src_early) / sizeof(src_early[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(src_early); i++)
 		EXPECT_EQ(-EPERM, cmd(s, src_early[i], 1)) TH_LOG("source id %u", src_early[i]);
-	for (i = 0; i < sizeof(dst_early) / sizeof(dst_early[0]); i++)
-		EXPECT_EQ(-EPERM, cmd(d, dst_early[i], 1)) TH_LOG("destination id %u",
-								    dst_early[i]);
-	ASSERT_EQ(0, mig_start(&self->m));
+	for (i = 0; i < ARRAY_SIZE(dst_early); i++)
+		EXPECT_EQ(-EPERM, cmd(d, dst_early[i], 1))
+			TH_LOG("destination id %u", dst_early[i]);
+	ASSERT_EQ(0, mig_start(&ctx->m));
 	EXPECT_EQ(-EPERM, cmd(s, KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE, 0));
 	EXPECT_EQ(-EPERM, cmd(s, KVM_TDX_MIG_EXPORT_STATE_TD, 0));
 	EXPECT_EQ(-EPERM, cmd(s, KVM_TDX_MIG_EXPORT_STATE_VP, 0));
@@ -231,16 +244,17 @@ TEST_F(neg, wrong_state)
 	EXPECT_EQ(-EPERM, cmd(d, KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE, 3));
 	EXPECT_EQ(-EPERM, cmd(d, KVM_TDX_MIG_IMPORT_STATE_VP, 3));
 	EXPECT_EQ(-EPERM, cmd(d, KVM_TDX_MIG_IMPORT_END, 0));
-	complete(_metadata, self);
+	complete(_metadata, ctx);
 }
 
 TEST_F(neg, sizes_and_reserved_bits)
 {
-	struct mig_stream *s = &self->m.src[0], *d = &self->m.dst[0];
+	struct neg_ctx *ctx = &self->c;
+	struct mig_stream *s = &ctx->m.src[0], *d = &ctx->m.dst[0];
 
 	EXPECT_EQ(-EINVAL, cmd(d, KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE, 0));
 	EXPECT_EQ(-E2BIG, cmd(d, KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE, BUF_PAGES + 1));
-	ASSERT_EQ(0, mig_start(&self->m));
+	ASSERT_EQ(0, mig_start(&ctx->m));
 	EXPECT_EQ(-EINVAL, cmd(s, KVM_TDX_MIG_EXPORT_MEM, 0));
 	EXPECT_EQ(-E2BIG, cmd(s, KVM_TDX_MIG_EXPORT_MEM, BUF_PAGES + 1));
 	EXPECT_EQ(-E2BIG, cmd(d, KVM_TDX_MIG_IMPORT_MEM, 513));
@@ -249,31 +263,33 @@ TEST_F(neg, sizes_and_reserved_bits)
 	/* A GPA beyond the TD's memory is refused before any SEAMCALL. */
 	d->gpa_list[0] = BYTES | GPA_MIGRATE;
 	EXPECT_EQ(-EINVAL, cmd(d, KVM_TDX_MIG_IMPORT_MEM, 1));
-	complete(_metadata, self);
+	complete(_metadata, ctx);
 }
 
 /* Session-wide commands go on stream 0 only. */
 TEST_F(neg, main_stream_only)
 {
+	struct neg_ctx *ctx = &self->c;
 	struct mig_stream s1, d1;
 
-	ASSERT_EQ(0, mig_stream_open(self->src, BUF_PAGES, &s1));
-	ASSERT_EQ(0, mig_stream_open(self->dst, BUF_PAGES, &d1));
+	ASSERT_EQ(0, mig_stream_open(ctx->src, BUF_PAGES, &s1));
+	ASSERT_EQ(0, mig_stream_open(ctx->dst, BUF_PAGES, &d1));
 	EXPECT_EQ(-EINVAL, cmd(&s1, KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE, 0));
-	ASSERT_EQ(0, mig_start(&self->m));
+	ASSERT_EQ(0, mig_start(&ctx->m));
 	EXPECT_EQ(-EINVAL, cmd(&s1, KVM_TDX_MIG_EXPORT_TRACK, 0));
 	EXPECT_EQ(-EINVAL, cmd(&s1, KVM_TDX_MIG_EXPORT_PAUSE, 0));
 	EXPECT_EQ(-EINVAL, cmd(&s1, KVM_TDX_MIG_EXPORT_ABORT, 0));
 	EXPECT_EQ(-EINVAL, cmd(&d1, KVM_TDX_MIG_IMPORT_TRACK, 0));
 	mig_stream_close(&s1);
 	mig_stream_close(&d1);
-	complete(_metadata, self);
+	complete(_metadata, ctx);
 }
 
 /* A tampered bundle: the SEAMCALL's status reaches the VMM. */
 TEST_F(neg, tdx_status_surfaced)
 {
-	struct mig_stream *s = &self->m.src[0], *d = &self->m.dst[0];
+	struct neg_ctx *ctx = &self->c;
+	struct mig_stream *s = &ctx->m.src[0], *d = &ctx->m.dst[0];
 	uint64_t pages = 0, status = 0;
 	int dst2;
 
@@ -285,33 +301,34 @@ TEST_F(neg, tdx_status_surfaced)
 	EXPECT_TRUE(status >> 63) TH_LOG("status %#llx", (unsigned long long)status);
 	/* That destination is lost; the source aborts and goes to a new one. */
 	EXPECT_EQ(0, cmd(s, KVM_TDX_MIG_EXPORT_ABORT, 0));
-	mig_close(&self->m);
+	mig_close(&ctx->m);
 	dst2 = tb_create_td(BYTES, NR_VCPUS, true, 0);
 	ASSERT_LE(0, dst2);
-	close(self->dst);
-	self->dst = dst2;
-	ASSERT_EQ(0, tb_exchange_keys(self->src, self->dst));
-	ASSERT_EQ(0, mig_open(&self->m, self->src, self->dst, NPAGES, NR_VCPUS, 1, BUF_PAGES));
-	self->m.min_rounds = 1;
-	ASSERT_EQ(0, mig_start(&self->m));
-	complete(_metadata, self);
+	close(ctx->dst);
+	ctx->dst = dst2;
+	ASSERT_EQ(0, tb_exchange_keys(ctx->src, ctx->dst));
+	ASSERT_EQ(0, mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 1, BUF_PAGES));
+	ctx->m.min_rounds = 1;
+	ASSERT_EQ(0, mig_start(&ctx->m));
+	complete(_metadata, ctx);
 }
 
 /* vCPUs import in index order, and export no further than the last. */
 TEST_F(neg, vcpu_order)
 {
-	struct mig_stream *s = &self->m.src[0], *d = &self->m.dst[0];
+	struct neg_ctx *ctx = &self->c;
+	struct mig_stream *s = &ctx->m.src[0], *d = &ctx->m.dst[0];
 	uint64_t pages[NR_VCPUS], n;
 	static char saved[NR_VCPUS][1 + BUF_PAGES][4096];
 	unsigned int v;
 
-	self->m.max_rounds = 1;
-	ASSERT_EQ(0, mig_start(&self->m));
-	ASSERT_EQ(0, mig_live_rounds(&self->m));
+	ctx->m.max_rounds = 1;
+	ASSERT_EQ(0, mig_start(&ctx->m));
+	ASSERT_EQ(0, mig_live_rounds(&ctx->m));
 	ASSERT_EQ(0, mig_cmd(s, KVM_TDX_MIG_EXPORT_PAUSE, NULL, NULL));
-	ASSERT_EQ(0, mig_move_token(&self->m, false));
-	ASSERT_EQ(0, mig_send_dirty(&self->m, false, NULL));
-	ASSERT_EQ(0, mig_move_state(&self->m, s, d, KVM_TDX_MIG_EXPORT_STATE_TD,
+	ASSERT_EQ(0, mig_move_token(&ctx->m, false));
+	ASSERT_EQ(0, mig_send_dirty(&ctx->m, false, NULL));
+	ASSERT_EQ(0, mig_move_state(&ctx->m, s, d, KVM_TDX_MIG_EXPORT_STATE_TD,
 				    KVM_TDX_MIG_IMPORT_STATE_TD));
 	for (v = 0; v < NR_VCPUS; v++) {
 		ASSERT_EQ(0, mig_cmd(s, KVM_TDX_MIG_EXPORT_STATE_VP, &pages[v], NULL));
@@ -330,9 +347,9 @@ TEST_F(neg, vcpu_order)
 		n = pages[v];
 		ASSERT_EQ(0, mig_cmd(d, KVM_TDX_MIG_IMPORT_STATE_VP, &n, NULL));
 	}
-	ASSERT_EQ(0, mig_move_token(&self->m, true));
+	ASSERT_EQ(0, mig_move_token(&ctx->m, true));
 	ASSERT_EQ(0, mig_cmd(d, KVM_TDX_MIG_IMPORT_END, NULL, NULL));
-	EXPECT_EQ(0, td_compare(self->src, self->dst, BYTES, NR_VCPUS, NULL));
+	EXPECT_EQ(0, td_compare(ctx->src, ctx->dst, BYTES, NR_VCPUS, NULL));
 }
 
 static void on_alarm(int sig)
@@ -340,7 +357,7 @@ static void on_alarm(int sig)
 }
 
 /* Clear the dirty log of pages [@first, @first + @n) only, write-blocking them. */
-static int clear_range(FIXTURE_DATA(neg) *self, unsigned int first, unsigned int n)
+static int clear_range(struct neg_ctx *ctx, unsigned int first, unsigned int n)
 {
 	unsigned long bitmap[NPAGES / (8 * sizeof(long))] = {};
 	struct kvm_clear_dirty_log c = { .num_pages = NPAGES, .dirty_bitmap = bitmap };
@@ -348,16 +365,16 @@ static int clear_range(FIXTURE_DATA(neg) *self, unsigned int first, unsigned int
 
 	for (i = first; i < first + n; i++)
 		bitmap[i / (8 * sizeof(long))] |= 1UL << (i % (8 * sizeof(long)));
-	return ioctl(self->src, KVM_CLEAR_DIRTY_LOG, &c) ? -errno : 0;
+	return ioctl(ctx->src, KVM_CLEAR_DIRTY_LOG, &c) ? -errno : 0;
 }
 
 /* EXPORT_MEM of pages [@first, @first + BUF_PAGES), blocked first. */
-static int export_chunk(FIXTURE_DATA(neg) *self, unsigned int first)
+static int export_chunk(struct neg_ctx *ctx, unsigned int first)
 {
-	struct mig_stream *s = &self->m.src[0];
+	struct mig_stream *s = &ctx->m.src[0];
 	uint64_t n = BUF_PAGES;
 	unsigned int i;
-	int ret = clear_range(self, first, BUF_PAGES);
+	int ret = clear_range(ctx, first, BUF_PAGES);
 
 	for (i = 0; i < BUF_PAGES; i++)
 		s->gpa_list[i] = ((first + i) * 4096ULL) | GPA_MIGRATE;
@@ -365,9 +382,9 @@ static int export_chunk(FIXTURE_DATA(neg) *self, unsigned int first)
 }
 
 /* The bundle on stream 0 goes to the destination. */
-static int import_chunk(FIXTURE_DATA(neg) *self)
+static int import_chunk(struct neg_ctx *ctx)
 {
-	struct mig_stream *s = &self->m.src[0], *d = &self->m.dst[0];
+	struct mig_stream *s = &ctx->m.src[0], *d = &ctx->m.dst[0];
 	uint64_t n = BUF_PAGES;
 
 	memcpy(d->mbmd, s->mbmd, 4096);
@@ -383,23 +400,24 @@ static int import_chunk(FIXTURE_DATA(neg) *self)
  */
 TEST_F_TIMEOUT(neg, pending_call_busy, 120)
 {
+	struct neg_ctx *ctx = &self->c;
 	struct itimerval it = { { 0, 500 }, { 0, 500 } }, off = {};
 	struct sigaction sa = { .sa_handler = on_alarm };
-	struct mig_stream *s = &self->m.src[0];
+	struct mig_stream *s = &ctx->m.src[0];
 	unsigned int first;
 	uint64_t n;
 	int ret = 0;
 
-	ASSERT_EQ(0, mig_start(&self->m));
+	ASSERT_EQ(0, mig_start(&ctx->m));
 	ASSERT_EQ(0, tb_set_intr(1, 1, 0));
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
 	/* Chunk by chunk until a signal lands inside a call. */
 	for (first = 0; first + BUF_PAGES <= NPAGES; first += BUF_PAGES) {
-		ret = export_chunk(self, first);
+		ret = export_chunk(ctx, first);
 		if (ret)
 			break;
-		ASSERT_EQ(0, import_chunk(self));
+		ASSERT_EQ(0, import_chunk(ctx));
 	}
 	setitimer(ITIMER_REAL, &off, NULL);
 	ASSERT_EQ(-EINTR, ret) TH_LOG("no signal hit a call in %u chunks", first / BUF_PAGES);
@@ -410,13 +428,13 @@ TEST_F_TIMEOUT(neg, pending_call_busy, 120)
 	ASSERT_EQ(0, mig_cmd_retry(s, KVM_TDX_MIG_EXPORT_MEM, &n, NULL));
 	EXPECT_EQ(BUF_PAGES, n);
 	tb_set_intr(0, 0, 0);
-	ASSERT_EQ(0, import_chunk(self));
-	complete(_metadata, self);
+	ASSERT_EQ(0, import_chunk(ctx));
+	complete(_metadata, ctx);
 }
 
 struct racer {
 	struct mig_stream *s;
-	volatile bool stop;
+	bool stop;		/* accessed through __atomic builtins only */
 	unsigned int busy, ok, other;
 };
 
@@ -424,7 +442,7 @@ static void *race_fn(void *arg)
 {
 	struct racer *r = arg;
 
-	while (!r->stop) {
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
 		int ret = cmd(r->s, KVM_TDX_MIG_EXPORT_TRACK, 0);
 
 		if (ret == -EBUSY)
@@ -441,14 +459,15 @@ static void *race_fn(void *arg)
 /* Two threads on one stream: the second caller gets EBUSY, never a mix. */
 TEST_F_TIMEOUT(neg, two_threads_one_stream, 120)
 {
-	struct racer r = { .s = &self->m.src[0] };
-	struct mig_stream *s = &self->m.src[0];
+	struct neg_ctx *ctx = &self->c;
+	struct racer r = { .s = &ctx->m.src[0] };
+	struct mig_stream *s = &ctx->m.src[0];
 	pthread_t t;
 	unsigned int i;
 	uint64_t n;
 
-	ASSERT_EQ(0, mig_start(&self->m));
-	ASSERT_EQ(0, clear_range(self, 0, BUF_PAGES));
+	ASSERT_EQ(0, mig_start(&ctx->m));
+	ASSERT_EQ(0, clear_range(ctx, 0, BUF_PAGES));
 	for (i = 0; i < BUF_PAGES; i++)
 		s->gpa_list[i] = (i * 4096ULL) | GPA_MIGRATE;
 	ASSERT_EQ(0, tb_set_intr(1, 1, 0));
@@ -458,7 +477,7 @@ TEST_F_TIMEOUT(neg, two_threads_one_stream, 120)
 		/* The same pages again: per-entry failures, but a long call. */
 		ASSERT_EQ(0, mig_cmd_retry(s, KVM_TDX_MIG_EXPORT_MEM, &n, NULL));
 	}
-	r.stop = true;
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	tb_set_intr(0, 0, 0);
 	TH_LOG("racer: %u EBUSY, %u ok, %u other", r.busy, r.ok, r.other);
@@ -471,28 +490,32 @@ TEST_F_TIMEOUT(neg, two_threads_one_stream, 120)
 /* Stream fds closed mid-migration and opened again: the migration goes on. */
 TEST_F(neg, close_streams_mid_migration)
 {
-	ASSERT_EQ(0, mig_start(&self->m));
-	ASSERT_EQ(0, mig_send_dirty(&self->m, true, NULL));
-	mig_close(&self->m);
-	ASSERT_EQ(0, mig_open(&self->m, self->src, self->dst, NPAGES, NR_VCPUS, 1, BUF_PAGES));
-	self->m.min_rounds = 1;
-	ASSERT_EQ(0, mig_move_token(&self->m, false));
-	complete(_metadata, self);
+	struct neg_ctx *ctx = &self->c;
+
+	ASSERT_EQ(0, mig_start(&ctx->m));
+	ASSERT_EQ(0, mig_send_dirty(&ctx->m, true, NULL));
+	mig_close(&ctx->m);
+	ASSERT_EQ(0, mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 1, BUF_PAGES));
+	ctx->m.min_rounds = 1;
+	ASSERT_EQ(0, mig_move_token(&ctx->m, false));
+	complete(_metadata, ctx);
 }
 
 /* The VM fds closed first: the streams keep their TDs alive until they close. */
 TEST_F(neg, vm_closed_with_streams_open)
 {
+	struct neg_ctx *ctx = &self->c;
 	struct kvm_tdx_mig_stats st;
 
-	ASSERT_EQ(0, mig_start(&self->m));
-	close(self->src);
-	close(self->dst);
-	self->src = self->dst = -1;
-	EXPECT_EQ(0, mig_get_stats(&self->m.src[0], &st));
+	ASSERT_EQ(0, mig_start(&ctx->m));
+	close(ctx->src);
+	close(ctx->dst);
+	ctx->src = -1;
+	ctx->dst = -1;
+	EXPECT_EQ(0, mig_get_stats(&ctx->m.src[0], &st));
 	EXPECT_EQ(1, st.bundles);
-	EXPECT_EQ(0, cmd(&self->m.src[0], KVM_TDX_MIG_EXPORT_ABORT, 0));
-	EXPECT_EQ(-EPERM, cmd(&self->m.src[0], KVM_TDX_MIG_EXPORT_PAUSE, 0));
+	EXPECT_EQ(0, cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_ABORT, 0));
+	EXPECT_EQ(-EPERM, cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_PAUSE, 0));
 }
 
 TEST_HARNESS_MAIN

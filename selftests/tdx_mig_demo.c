@@ -20,7 +20,7 @@ static void progress(const struct mig *m, int round, uint64_t dirty, double mib_
 	if (round < 0)
 		return;
 	printf("  round %d: %llu dirty pages sent at %.1f MiB/s (guest writes so far: %llu runs)\n",
-	       round + 1, (unsigned long long)dirty, mib_s, (unsigned long long)w->runs);
+	       round + 1, (unsigned long long)dirty, mib_s, (unsigned long long)writer_runs(w));
 	fflush(stdout);
 	writer_wait_run(w);
 }
@@ -31,7 +31,7 @@ static void stop_writer(struct mig *m)
 
 	writer_stop(w);
 	printf("  writer stopped after %llu runs; pausing the source\n",
-	       (unsigned long long)w->runs);
+	       (unsigned long long)writer_runs(w));
 }
 
 int main(int argc, char **argv)
@@ -57,8 +57,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "creating the TDs failed: %d %d\n", src, dst);
 		return 1;
 	}
-	printf("  source TD: %lu MiB private memory (every 8th page PENDING), %u vCPUs, built in %.0f ms\n",
-	       mib, vcpus, mig_now_ms() - t);
+	printf("  source TD: %lu MiB private memory (every 8th page PENDING), ", mib);
+	printf("%u vCPUs, built in %.0f ms\n", vcpus, mig_now_ms() - t);
 	printf("  destination TD: empty, waiting for the import; %u streams of 512 pages\n",
 	       streams);
 	ret = tb_exchange_keys(src, dst);
@@ -86,9 +86,10 @@ int main(int argc, char **argv)
 	       m.st.rounds, m.st.epochs, (unsigned long long)m.st.bundles,
 	       (unsigned long long)m.st.pages_sent,
 	       (double)m.st.pages_sent / (bytes / MIG_PAGE_SIZE));
-	printf("  write-blocked %llu, write faults %llu, re-migrated pages %llu, interrupted calls resumed %llu\n",
+	printf("  write-blocked %llu, write faults %llu, re-migrated pages %llu, ",
 	       (unsigned long long)m.st.write_blocked, (unsigned long long)m.st.write_faults,
-	       (unsigned long long)m.st.remigrated, (unsigned long long)m.st.resumptions);
+	       (unsigned long long)m.st.remigrated);
+	printf("interrupted calls resumed %llu\n", (unsigned long long)m.st.resumptions);
 	printf("  blackout %.1f ms, total %.1f ms, throughput %.1f MiB/s\n", m.st.blackout_ms,
 	       m.st.total_ms, m.st.pages_sent * MIG_PAGE_SIZE / 1048576.0 / (m.st.total_ms / 1e3));
 	printf("  memory hash %016llx on both sides: %s\n", (unsigned long long)hash,

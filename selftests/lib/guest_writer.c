@@ -23,10 +23,10 @@ static void *writer_fn(void *arg)
 	unsigned int v = 0, i;
 	int ret;
 
-	while (!w->stop) {
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		for (i = 0; i < WRITER_PAGES; i++)
 			gfns[i] = next_rand(&w->seed) % w->npages;
-		ret = tb_guest_write(w->vm, v, gfns, WRITER_PAGES, (w->runs + 1) << 20,
+		ret = tb_guest_write(w->vm, v, gfns, WRITER_PAGES, (writer_runs(w) + 1) << 20,
 				     &w->write_faults);
 		if (ret) {
 			w->error = ret;
@@ -44,9 +44,9 @@ int writer_start(struct guest_writer *w, int vm, unsigned int nr_vcpus, uint64_t
 	w->nr_vcpus = nr_vcpus;
 	w->npages = npages;
 	w->seed = 0x9e3779b97f4a7c15ULL;
-	w->stop = false;
+	__atomic_store_n(&w->stop, false, __ATOMIC_RELAXED);
 	w->joined = false;
-	w->runs = 0;
+	__atomic_store_n(&w->runs, 0, __ATOMIC_RELAXED);
 	w->write_faults = 0;
 	w->error = 0;
 	return -pthread_create(&w->thread, NULL, writer_fn, w);
@@ -54,7 +54,7 @@ int writer_start(struct guest_writer *w, int vm, unsigned int nr_vcpus, uint64_t
 
 int writer_stop(struct guest_writer *w)
 {
-	w->stop = true;
+	__atomic_store_n(&w->stop, true, __ATOMIC_RELEASE);
 	if (!w->joined)
 		pthread_join(w->thread, NULL);
 	w->joined = true;
@@ -67,11 +67,17 @@ bool writer_wait_run(struct guest_writer *w)
 	int i;
 
 	for (i = 0; i < 10000; i++) {
-		if (__atomic_load_n(&w->runs, __ATOMIC_ACQUIRE) > seen || w->error || w->stop)
+		if (__atomic_load_n(&w->runs, __ATOMIC_ACQUIRE) > seen || w->error ||
+		    __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
 			return !w->error;
 		usleep(1000);
 	}
 	return false;
+}
+
+uint64_t writer_runs(const struct guest_writer *w)
+{
+	return __atomic_load_n(&w->runs, __ATOMIC_ACQUIRE);
 }
 
 int td_compare(int a, int b, uint64_t bytes, unsigned int nr_vcpus, uint64_t *mem_hash)

@@ -16,9 +16,10 @@ struct guest_writer {
 	uint64_t npages;
 	uint64_t seed;
 	pthread_t thread;
-	volatile bool stop;
+	/* stop and runs: shared with the thread, through __atomic builtins only */
+	bool stop;
 	bool joined;
-	volatile uint64_t runs;
+	uint64_t runs;
 	uint64_t write_faults;
 	int error;
 };
@@ -28,6 +29,8 @@ int writer_start(struct guest_writer *w, int vm, unsigned int nr_vcpus, uint64_t
 int writer_stop(struct guest_writer *w);
 /* Wait until the writer has completed one more run (at most ~10 s). */
 bool writer_wait_run(struct guest_writer *w);
+/* The runs (writes to WRITER_PAGES pages of one vCPU) completed so far. */
+uint64_t writer_runs(const struct guest_writer *w);
 
 /* 0 if private memory and every vCPU of @a and @b are identical. */
 int td_compare(int a, int b, uint64_t bytes, unsigned int nr_vcpus, uint64_t *mem_hash);

@@ -52,10 +52,11 @@ int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *ei
 
 	for (;;) {
 		ret = mig_cmd(s, id, arg, &status);
-		if (ret && ret != -EINTR)
-			fprintf(stderr, "# tdx_mig_vmm: command %u (value %llu) failed: %s, TDX status %#llx\n",
-				id, (unsigned long long)in, strerror(-ret),
-				(unsigned long long)status);
+		if (ret && ret != -EINTR) {
+			fprintf(stderr, "# tdx_mig_vmm: command %u (value %llu) failed: %s, ",
+				id, (unsigned long long)in, strerror(-ret));
+			fprintf(stderr, "TDX status %#llx\n", (unsigned long long)status);
+		}
 		if (ret != -EINTR)
 			return ret;
 		if (eintr)
@@ -209,8 +210,10 @@ int mig_open(struct mig *m, int src_vm, int dst_vm, uint64_t npages, unsigned in
 	m->min_rounds = 3;
 	m->max_rounds = 10;
 	m->stop_pages = 512;
-	for (i = 0; i < MIG_MAX_STREAMS; i++)
-		m->src[i].fd = m->dst[i].fd = -1;
+	for (i = 0; i < MIG_MAX_STREAMS; i++) {
+		m->src[i].fd = -1;
+		m->dst[i].fd = -1;
+	}
 	m->dirty = calloc((npages + BITS_PER_UL - 1) / BITS_PER_UL, sizeof(unsigned long));
 	if (!m->dirty || !nstreams || nstreams > MIG_MAX_STREAMS)
 		return -EINVAL;
@@ -260,8 +263,8 @@ static int dirty_log(struct mig *m, bool clear)
 	else
 		ret = ioctl(m->src_vm, KVM_GET_DIRTY_LOG, &g) ? -errno : 0;
 	if (ret)
-		fprintf(stderr, "# tdx_mig_vmm: %s dirty log failed: %s\n", clear ? "clearing" : "getting",
-			strerror(-ret));
+		fprintf(stderr, "# tdx_mig_vmm: %s dirty log failed: %s\n",
+			clear ? "clearing" : "getting", strerror(-ret));
 	return ret;
 }
 
@@ -332,10 +335,12 @@ int mig_live_rounds(struct mig *m)
 		ret = mig_send_dirty(m, true, NULL);
 		if (ret)
 			return ret;
-		if (m->progress)
-			m->progress(m, m->st.rounds, dirty,
-				    (m->st.pages_sent - before) * MIG_PAGE_SIZE / 1048576.0 /
-				    ((mig_now_ms() - t) / 1e3 + 1e-9));
+		if (m->progress) {
+			double mib = (m->st.pages_sent - before) * MIG_PAGE_SIZE / 1048576.0;
+			double secs = (mig_now_ms() - t) / 1e3;
+
+			m->progress(m, m->st.rounds, dirty, secs > 0 ? mib / secs : 0);
+		}
 	}
 	return 0;
 }

@@ -128,7 +128,8 @@ int tdx_mig_restore_all(struct tdx_mig_td *td);
 
 /*
  * A busy operand is another CPU's SEAMCALL holding a lock the TDX Module
- * only try-locks: retried this many times (tdx_mig_busy_backoff()).
+ * only try-locks, or (TDH.MEM.TRACK) a vCPU still running in the previous
+ * TLB epoch: retried this many times (tdx_mig_busy_backoff()).
  */
 #define TDX_MIG_BUSY_RETRIES	2000
 
@@ -136,7 +137,8 @@ static inline bool tdx_mig_status_busy(u64 status)
 {
 	u64 code = tdx_status_code(status);
 
-	return code == TDX_STATUS_OPERAND_BUSY || code == TDX_STATUS_OPERAND_BUSY_HOST_PRIORITY;
+	return code == TDX_STATUS_OPERAND_BUSY || code == TDX_STATUS_OPERAND_BUSY_HOST_PRIORITY ||
+	       code == TDX_STATUS_PREVIOUS_TLB_EPOCH_BUSY;
 }
 
 /* The resumable-call engine (call.c). */

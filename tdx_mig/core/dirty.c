@@ -177,8 +177,12 @@ static int clear_and_block(struct tdx_mig_td *td, u64 first, u64 n, const unsign
 	}
 	/* TLB tracking: the blocking holds once every vCPU left the old epoch. */
 	if (any && !ret) {
-		u64 status = tdx_mig_tdh_mem_track(td->info.tdr_pa);
+		unsigned int busy = 0;
+		u64 status;
 
+		do {
+			status = tdx_mig_tdh_mem_track(td->info.tdr_pa);
+		} while (tdx_mig_status_busy(status) && tdx_mig_busy_backoff(&busy));
 		if (status) {
 			pr_err_ratelimited("TDH.MEM.TRACK failed: %#llx\n", status);
 			ret = tdx_mig_status_to_errno(status);
