@@ -10,6 +10,7 @@
 
 #include <linux/types.h>
 
+struct kvm_tdx_cmd;
 struct module;
 struct tdx_mig_td;
 
@@ -26,6 +27,8 @@ struct tdx_mig_td;
  *		page that receives it. @first is true when the TD does not
  *		have the page yet (TDH.IMPORT.MEM's new-page list).
  * @imported:	destination: TDH.IMPORT.COMMIT succeeded; vCPUs may run.
+ * @servtd_get:	the Migration TD whose VMM is process @pid, with a reference
+ *		on its VM (dropped with that TD's ->put), or NULL
  *
  * All are called in process context and may sleep.
  */
@@ -37,6 +40,7 @@ struct tdx_mig_host_ops {
 	int (*vcpu_create)(void *vm, u32 index, u64 *tdvpr_pa);
 	int (*import_page)(void *vm, u64 gfn, u64 *page_pa, bool *first);
 	void (*imported)(void *vm);
+	struct tdx_mig_td *(*servtd_get)(void *vm, pid_t pid);
 };
 
 /**
@@ -44,12 +48,14 @@ struct tdx_mig_host_ops {
  * @tdr_pa:	its TDR
  * @source:	a built TD that may be exported; else an uninitialized TD
  *		waiting for import (KVM's POST_INIT)
+ * @servtd:	a Migration TD: user TDs may bind to it
  * @nr_gfns:	private memory is GFNs 0 .. @nr_gfns - 1
  * @max_vcpus:	vCPUs the TD has (source) or may get (destination)
  */
 struct tdx_mig_td_info {
 	u64 tdr_pa;
 	bool source;
+	bool servtd;
 	u64 nr_gfns;
 	u32 max_vcpus;
 };
@@ -58,6 +64,10 @@ struct tdx_mig_td_info {
 struct tdx_mig_td *tdx_mig_td_create(const struct tdx_mig_host_ops *ops, void *vm,
 				     const struct tdx_mig_td_info *info);
 void tdx_mig_td_destroy(struct tdx_mig_td *td);
+void tdx_mig_td_refresh(struct tdx_mig_td *td);
+
+/* KVM_MEMORY_ENCRYPT_OP on the VM fd: binding a Migration TD (ids 5-8). */
+int tdx_mig_vm_cmd(struct tdx_mig_td *td, struct kvm_tdx_cmd *cmd);
 
 /* KVM_CREATE_DEVICE of a stream: a new fd, or with @test_only 0 or -errno. */
 int tdx_mig_stream_create(struct tdx_mig_td *td, bool test_only);

@@ -23,13 +23,13 @@ int tb_open(void)
 	return dev_fd < 0 ? -errno : 0;
 }
 
-int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
-		 unsigned int pending_every)
+static int create_vm(uint64_t mem_bytes, unsigned int nr_vcpus, uint32_t flags,
+		     unsigned int pending_every)
 {
 	struct tdx_mig_emu_vm_config cfg = {
 		.mem_bytes = mem_bytes,
 		.nr_vcpus = nr_vcpus,
-		.flags = destination ? TDX_MIG_EMU_VM_DESTINATION : 0,
+		.flags = flags,
 		.pending_every = pending_every,
 	};
 	int fd;
@@ -38,6 +38,33 @@ int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
 		return -ENODEV;
 	fd = ioctl(dev_fd, TDX_MIG_EMU_CREATE_VM, &cfg);
 	return fd < 0 ? -errno : fd;
+}
+
+int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
+		 unsigned int pending_every)
+{
+	return create_vm(mem_bytes, nr_vcpus, destination ? TDX_MIG_EMU_VM_DESTINATION : 0,
+			 pending_every);
+}
+
+int tb_create_migtd(void)
+{
+	return create_vm(2UL << 20, 1, TDX_MIG_EMU_VM_MIGTD, 0);
+}
+
+int tb_create_unfinalized(uint64_t mem_bytes, unsigned int nr_vcpus)
+{
+	return create_vm(mem_bytes, nr_vcpus, TDX_MIG_EMU_VM_UNFINALIZED, 0);
+}
+
+int tb_servtd_hash(int migtd_vm, uint64_t attr, uint8_t hash[48])
+{
+	struct tdx_mig_emu_servtd_hash h = { .attr = attr };
+
+	if (ioctl(migtd_vm, TDX_MIG_EMU_SERVTD_HASH, &h))
+		return -errno;
+	memcpy(hash, h.hash, sizeof(h.hash));
+	return 0;
 }
 
 int tb_exchange_keys(int src_vm, int dst_vm)

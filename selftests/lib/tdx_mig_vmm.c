@@ -66,6 +66,11 @@ int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *ei
 	}
 }
 
+int vm_tdx_cmd(int vm_fd, uint32_t id, void *data, uint64_t *status)
+{
+	return mig_cmd_raw(vm_fd, id, 0, (uint64_t)(uintptr_t)data, status);
+}
+
 int mig_stream_create(int vm_fd)
 {
 	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_TDX_MIG_STREAM };

@@ -72,6 +72,9 @@ int mig_cmd(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *status);
 /* The same, re-issued while it returns EINTR (counted in *eintr if given). */
 int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *eintr);
 
+/* KVM_MEMORY_ENCRYPT_OP on a VM fd (FINALIZE_VM, binding): 0 or -errno. */
+int vm_tdx_cmd(int vm_fd, uint32_t id, void *data, uint64_t *status);
+
 int mig_stream_create(int vm_fd);
 int mig_stream_open(int vm_fd, uint32_t want_pages, struct mig_stream *s);
 void mig_stream_close(struct mig_stream *s);

@@ -17,6 +17,11 @@ int tb_open(void);
 /* A source TD (built, finalized, migratable) or an empty destination: its VM fd. */
 int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
 		 unsigned int pending_every);
+/* A Migration TD, or a source left unfinalized (for an initial binding): its VM fd. */
+int tb_create_migtd(void);
+int tb_create_unfinalized(uint64_t mem_bytes, unsigned int nr_vcpus);
+/* The SERVTD_INFO_HASH of a MigTD for SERVTD_ATTR @attr (from its image, on hardware). */
+int tb_servtd_hash(int migtd_vm, uint64_t attr, uint8_t hash[48]);
 /* What two Migration TDs would do after attesting each other. */
 int tb_exchange_keys(int src_vm, int dst_vm);
 /* vCPU @vcpu writes @value to each of @n GFNs (accepting them first), and sets RBX. */

@@ -20,6 +20,38 @@
 #include "host.h"
 #include "seamcall/seamcall.h"
 
+/* Binding slots of one MigTD (Intel's SERVTD_SLOTS_MAX). */
+#define TDX_MIG_SERVTD_SLOTS	32
+
+enum tdx_mig_binding_state {
+	TDX_MIG_BINDING_INIT,
+	TDX_MIG_BINDING_PREBOUND,
+	TDX_MIG_BINDING_BOUND,
+	TDX_MIG_BINDING_PREMIG_WAIT,
+	TDX_MIG_BINDING_PREMIG_PROGRESS,
+	TDX_MIG_BINDING_PREMIG_DONE,
+};
+
+/**
+ * struct tdx_mig_binding - a user TD's binding to its Migration TD
+ * @state:	enum tdx_mig_binding_state
+ * @handle, @uuid: what TDH.SERVTD.BIND returned
+ * @attr:	SERVTD_ATTR
+ * @servtd:	the MigTD, NULL when none is bound or it went away
+ * @req_id:	the index in the MigTD's table, its request id
+ * @is_src, @vsock_port: from KVM_TDX_SET_MIGRATION_INFO
+ */
+struct tdx_mig_binding {
+	enum tdx_mig_binding_state state;
+	u64 handle;
+	u64 uuid[4];
+	u64 attr;
+	struct tdx_mig_td *servtd;
+	u16 req_id;
+	bool is_src;
+	u32 vsock_port;
+};
+
 /**
  * struct tdx_mig_td - the migration state of one TD
  * @ops, @vm:	the hypervisor that owns the TD
@@ -38,6 +70,8 @@
  * @blocked:	private GFNs write-blocked by TDH.EXPORT.BLOCKW
  * @gpa_list:	the GPA list of BLOCKW and RESTORE, under @lock
  * @write_faults, @write_blocked: TD-wide counters for the statistics
+ * @binding:	as a user TD, its binding to a MigTD
+ * @usertds:	as a MigTD, the user TDs bound to it, by request id
  */
 struct tdx_mig_td {
 	const struct tdx_mig_host_ops *ops;
@@ -56,6 +90,8 @@ struct tdx_mig_td {
 	struct page *gpa_list;
 	atomic64_t write_faults;
 	atomic64_t write_blocked;
+	struct tdx_mig_binding binding;
+	struct tdx_mig_td *usertds[TDX_MIG_SERVTD_SLOTS];
 };
 
 /* An interrupted call of a stream, resumed when the same call comes again. */
@@ -119,6 +155,9 @@ bool tdx_mig_td_is_main(const struct tdx_mig_stream *s);
 int tdx_mig_td_stream_get(struct tdx_mig_td *td, u16 *index);
 void tdx_mig_td_stream_put(struct tdx_mig_td *td, u16 index);
 void tdx_mig_td_sync_state(struct tdx_mig_td *td);
+
+/* Binding to Migration TDs (servtd.c). */
+void tdx_mig_servtd_release(struct tdx_mig_td *td);
 
 /* Dirty tracking and abort (dirty.c). */
 void tdx_mig_dirty_start(struct tdx_mig_td *td);

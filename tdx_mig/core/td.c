@@ -58,6 +58,8 @@ struct tdx_mig_td *tdx_mig_td_create(const struct tdx_mig_host_ops *ops, void *v
 		tdx_mig_td_destroy(td);
 		return ERR_PTR(-ENOMEM);
 	}
+	/* A TD not finalized yet reads INITIALIZED; an empty one cannot be read. */
+	tdx_mig_td_refresh(td);
 	return td;
 }
 EXPORT_SYMBOL_GPL(tdx_mig_td_create);
@@ -76,6 +78,7 @@ void tdx_mig_td_destroy(struct tdx_mig_td *td)
 
 	if (!td)
 		return;
+	tdx_mig_servtd_release(td);
 	for (i = 0; td->migsc && i < td->max_migs; i++) {
 		u64 type, owner, ret;
 
@@ -178,6 +181,20 @@ void tdx_mig_td_sync_state(struct tdx_mig_td *td)
 	if (!tdx_mig_tdh_mng_rd(td->info.tdr_pa, TDX_MD_TD_OP_STATE, &v) && v < TDX_NUM_OP_STATES)
 		WRITE_ONCE(td->state, v);
 }
+
+/**
+ * tdx_mig_td_refresh - the hypervisor changed the TD's OP_STATE
+ * @td: the session
+ *
+ * For the build steps the core does not see (TDH.MR.FINALIZE).
+ */
+void tdx_mig_td_refresh(struct tdx_mig_td *td)
+{
+	mutex_lock(&td->lock);
+	tdx_mig_td_sync_state(td);
+	mutex_unlock(&td->lock);
+}
+EXPORT_SYMBOL_GPL(tdx_mig_td_refresh);
 
 /**
  * tdx_mig_vcpu_may_run - may a vCPU of @td enter now?

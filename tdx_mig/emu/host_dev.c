@@ -49,16 +49,23 @@ static int vm_create_device(struct host_vm *vm, void __user *argp)
 	return copy_to_user(argp, &cd, sizeof(cd)) ? -EFAULT : 0;
 }
 
-/* The VM-fd commands (Migration TD binding) come with the MigTD service. */
+/* FINALIZE_VM is the platform's; binding a Migration TD is the core's. */
 static int vm_memory_encrypt_op(struct host_vm *vm, void __user *argp)
 {
 	struct kvm_tdx_cmd cmd;
+	int ret;
 
 	if (copy_from_user(&cmd, argp, sizeof(cmd)))
 		return -EFAULT;
-	if (cmd.flags || KVM_TDX_CMD_ERROR(&cmd))
-		return -EINVAL;
-	return -EINVAL;
+	if (cmd.id == KVM_TDX_FINALIZE_VM) {
+		if (cmd.flags || cmd.data || KVM_TDX_CMD_ERROR(&cmd))
+			return -EINVAL;
+		return host_vm_finalize(vm);
+	}
+	ret = tdx_mig_vm_cmd(vm->mig, &cmd);
+	if (copy_to_user(argp, &cmd, sizeof(cmd)))
+		return -EFAULT;
+	return ret;
 }
 
 static int vm_dirty_log(struct host_vm *vm, unsigned int ioctl, void __user *argp)
@@ -275,6 +282,21 @@ static int vm_exchange_keys(struct host_vm *vm, int peer_fd)
 	return ret;
 }
 
+static int vm_servtd_hash(struct host_vm *vm, void __user *argp)
+{
+	struct tdx_mig_emu_servtd_hash h;
+	int ret;
+
+	if (copy_from_user(&h, argp, sizeof(h)))
+		return -EFAULT;
+	if (!vm->migtd)
+		return -EINVAL;
+	ret = tdx_emu_servtd_info_hash(host_vm_tdr(vm), h.attr, h.hash);
+	if (ret)
+		return ret;
+	return copy_to_user(argp, &h, sizeof(h)) ? -EFAULT : 0;
+}
+
 static long vm_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
 {
 	struct host_vm *vm = file->private_data;
@@ -296,6 +318,8 @@ static long vm_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
 		return vm_get_vcpu(vm, argp);
 	case TDX_MIG_EMU_EXCHANGE_KEYS:
 		return vm_exchange_keys(vm, (int)arg);
+	case TDX_MIG_EMU_SERVTD_HASH:
+		return vm_servtd_hash(vm, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -8,6 +8,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -15,6 +16,10 @@
 
 #define HOST_VP_TDCX		(EMU_TDVPS_PAGES - 1)
 #define HOST_CACHE_WB_TRIES	1024
+
+/* Every VM, so that BIND can find a MigTD by the pid of its VMM. */
+static LIST_HEAD(host_vms);
+static DEFINE_MUTEX(host_vms_lock);
 
 static struct page *host_page(void)
 {
@@ -285,6 +290,23 @@ static void vm_imported(void *opaque)
 	WRITE_ONCE(vm->runnable, true);
 }
 
+/* The MigTD VM created by process @pid (the first, if it made several). */
+static struct tdx_mig_td *vm_servtd_get(void *opaque, pid_t pid)
+{
+	struct tdx_mig_td *found = NULL;
+	struct host_vm *vm;
+
+	mutex_lock(&host_vms_lock);
+	list_for_each_entry(vm, &host_vms, node) {
+		if (vm->migtd && vm->tgid == pid && kref_get_unless_zero(&vm->ref)) {
+			found = vm->mig;
+			break;
+		}
+	}
+	mutex_unlock(&host_vms_lock);
+	return found;
+}
+
 static const struct tdx_mig_host_ops host_vm_ops = {
 	.owner = THIS_MODULE,
 	.get = vm_get,
@@ -293,6 +315,7 @@ static const struct tdx_mig_host_ops host_vm_ops = {
 	.vcpu_create = vm_vcpu_create,
 	.import_page = vm_import_page,
 	.imported = vm_imported,
+	.servtd_get = vm_servtd_get,
 };
 
 /* --- Teardown --- */
@@ -351,6 +374,11 @@ static void host_vm_destroy(struct host_vm *vm)
 	u64 i;
 	int j;
 
+	mutex_lock(&host_vms_lock);
+	if (!list_empty(&vm->node))
+		list_del(&vm->node);
+	mutex_unlock(&host_vms_lock);
+
 	if (vm->tdcx[0])
 		td_release_key(vm);
 	tdx_mig_td_destroy(vm->mig);
@@ -392,13 +420,17 @@ void host_vm_put(struct host_vm *vm)
 static int config_ok(const struct tdx_mig_emu_vm_config *cfg)
 {
 	if (cfg->reserved0 || memchr_inv(cfg->reserved, 0, sizeof(cfg->reserved)) ||
-	    cfg->flags & ~TDX_MIG_EMU_VM_DESTINATION)
+	    cfg->flags & ~(TDX_MIG_EMU_VM_DESTINATION | TDX_MIG_EMU_VM_MIGTD |
+			   TDX_MIG_EMU_VM_UNFINALIZED))
 		return -EINVAL;
 	if (!cfg->mem_bytes || cfg->mem_bytes % SZ_2M || cfg->mem_bytes > TDX_MIG_EMU_MAX_MEM)
 		return -EINVAL;
 	if (!cfg->nr_vcpus || cfg->nr_vcpus > TDX_MIG_EMU_MAX_VCPUS)
 		return -EINVAL;
-	if ((cfg->flags & TDX_MIG_EMU_VM_DESTINATION) && cfg->pending_every)
+	if ((cfg->flags & TDX_MIG_EMU_VM_DESTINATION) &&
+	    (cfg->pending_every || cfg->flags != TDX_MIG_EMU_VM_DESTINATION))
+		return -EINVAL;
+	if ((cfg->flags & TDX_MIG_EMU_VM_MIGTD) && (cfg->flags & TDX_MIG_EMU_VM_UNFINALIZED))
 		return -EINVAL;
 	return 0;
 }
@@ -406,7 +438,8 @@ static int config_ok(const struct tdx_mig_emu_vm_config *cfg)
 static int host_vm_build(struct host_vm *vm, const struct tdx_mig_emu_vm_config *cfg)
 {
 	struct tdx_mig_td_info info = {
-		.source = !vm->destination, .nr_gfns = vm->nr_pages, .max_vcpus = vm->max_vcpus,
+		.source = !vm->destination, .servtd = vm->migtd, .nr_gfns = vm->nr_pages,
+		.max_vcpus = vm->max_vcpus,
 	};
 	int ret;
 	u32 i;
@@ -420,8 +453,8 @@ static int host_vm_build(struct host_vm *vm, const struct tdx_mig_emu_vm_config 
 			ret = vcpu_add(vm, true);
 		if (!ret)
 			ret = td_add_memory(vm, cfg->pending_every);
-		if (!ret && tdx_mig_tdh_mr_finalize(pa(vm->tdr)))
-			ret = -EIO;
+		if (!ret && !(cfg->flags & TDX_MIG_EMU_VM_UNFINALIZED))
+			ret = host_vm_finalize(vm);
 		if (ret)
 			return ret;
 	}
@@ -431,6 +464,24 @@ static int host_vm_build(struct host_vm *vm, const struct tdx_mig_emu_vm_config 
 		ret = PTR_ERR(vm->mig);
 		vm->mig = NULL;
 	}
+	return ret;
+}
+
+/* KVM_TDX_FINALIZE_VM: TDH.MR.FINALIZE of a built TD, once. */
+int host_vm_finalize(struct host_vm *vm)
+{
+	int ret = 0;
+
+	mutex_lock(&vm->lock);
+	if (vm->destination || vm->finalized)
+		ret = -EPERM;
+	else if (tdx_mig_tdh_mr_finalize(pa(vm->tdr)))
+		ret = -EIO;
+	else
+		vm->finalized = true;
+	mutex_unlock(&vm->lock);
+	if (!ret && vm->mig)
+		tdx_mig_td_refresh(vm->mig);
 	return ret;
 }
 
@@ -456,6 +507,9 @@ struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg)
 	kref_init(&vm->ref);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->mmu_lock);
+	INIT_LIST_HEAD(&vm->node);
+	vm->tgid = task_tgid_nr(current);
+	vm->migtd = cfg->flags & TDX_MIG_EMU_VM_MIGTD;
 	vm->destination = cfg->flags & TDX_MIG_EMU_VM_DESTINATION;
 	vm->nr_pages = cfg->mem_bytes >> PAGE_SHIFT;
 	vm->max_vcpus = cfg->nr_vcpus;
@@ -472,8 +526,12 @@ struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg)
 		goto fail;
 	}
 	ret = host_vm_build(vm, cfg);
-	if (!ret)
+	if (!ret) {
+		mutex_lock(&host_vms_lock);
+		list_add_tail(&vm->node, &host_vms);
+		mutex_unlock(&host_vms_lock);
 		return vm;
+	}
 fail:
 	host_vm_put(vm);
 	return ERR_PTR(ret);

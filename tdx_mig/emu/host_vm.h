@@ -8,6 +8,7 @@
 #define TDX_MIG_EMU_HOST_VM_H
 
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <uapi/linux/tdx_mig_emu.h>
 
@@ -26,6 +27,10 @@ struct host_vcpu {
  * @lock:	the VM lock (KVM's kvm->lock): device creation
  * @mmu_lock:	pages, SEPT and vCPU creation; innermost, so the migration
  *		core's callbacks may take it under its own locks
+ * @node:	in the list of VMs, where BIND finds a MigTD by its VMM's pid
+ * @tgid:	the process that created the VM (KVM's kvm->userspace_pid)
+ * @migtd:	a Migration TD, which user TDs may bind to
+ * @finalized:	a built TD after TDH.MR.FINALIZE
  * @destination: created empty, waiting for an import
  * @runnable:	a destination's TD was committed; its vCPUs may run
  * @mem:	the private page of each GFN, or NULL
@@ -37,6 +42,10 @@ struct host_vm {
 	struct kref ref;
 	struct mutex lock;		/* the VM lock */
 	struct mutex mmu_lock;		/* pages, SEPT, vCPU creation */
+	struct list_head node;
+	pid_t tgid;
+	bool migtd;
+	bool finalized;
 	bool destination;
 	bool runnable;
 	u64 nr_pages;
@@ -56,6 +65,7 @@ struct host_vm {
 
 struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg);
 void host_vm_put(struct host_vm *vm);
+int host_vm_finalize(struct host_vm *vm);
 u64 host_vm_tdr(const struct host_vm *vm);
 u64 host_vcpu_tdvpr(const struct host_vm *vm, u32 index);
 u64 host_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa);

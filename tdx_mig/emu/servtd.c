@@ -173,6 +173,12 @@ static void info_hash(const struct emu_td *std, u16 ignore, u8 *out)
 	put_cpu_ptr(&servtd_sha);
 }
 
+/* SERVTD_INFO_HASH as BIND would compute it with @attr; @std's TDR locked. */
+void emu_servtd_info_hash(const struct emu_td *std, u64 attr, u8 *out)
+{
+	info_hash(std, ignore_tdinfo(attr), out);
+}
+
 /**
  * emu_servtd_finalize - compute SERVTD_HASH at TDH.MR.FINALIZE (§5)
  * @td: the TD, its TDR locked exclusively

@@ -343,3 +343,24 @@ int tdx_emu_exchange_mig_keys(u64 tdr_a, u64 tdr_b)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(tdx_emu_exchange_mig_keys);
+
+/**
+ * tdx_emu_servtd_info_hash - the SERVTD_INFO_HASH a PREBIND must name
+ * @tdr_pa: the service TD
+ * @attr: the SERVTD_ATTR of the binding (its IGNORE_TDINFO bits count)
+ * @hash: TDX_SERVTD_INFO_HASH_LEN bytes out
+ *
+ * A real VMM learns it from the MigTD image's measurement.
+ */
+int tdx_emu_servtd_info_hash(u64 tdr_pa, u64 attr, u8 *hash)
+{
+	struct emu_td *td;
+	int ret = td_get(tdr_pa, EMU_LOCK_SHARED, &td);
+
+	if (ret)
+		return ret;
+	emu_servtd_info_hash(td, attr, hash);
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tdx_emu_servtd_info_hash);

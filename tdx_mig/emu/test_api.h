@@ -66,6 +66,7 @@ unsigned long tdx_emu_leaked_pages(void);
 int tdx_emu_hold_migsc(u64 tdr_pa, unsigned int link);
 void tdx_emu_release_migsc(u64 tdr_pa, unsigned int link);
 int tdx_emu_exchange_mig_keys(u64 tdr_a, u64 tdr_b);
+int tdx_emu_servtd_info_hash(u64 tdr_pa, u64 attr, u8 *hash);
 int tdx_emu_gcm(const u8 *key, const struct tdx_migs_iv *iv, const void *aad,
 		unsigned int aad_len, struct page *in, struct page *out, u8 *tag, bool encrypt);
 

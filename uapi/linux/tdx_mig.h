@@ -94,7 +94,10 @@ struct kvm_tdx_cmd {
  * #defines, not an enum: upstream's enum kvm_tdx_cmd_id numbers 5 as
  * KVM_TDX_GET_CPUID, a vCPU-fd command that cannot meet these.
  */
-/* On the VM fd. */
+/* On the VM fd. KVM's own FINALIZE_VM, which upstream numbers 4 as well. */
+#ifndef KVM_X86_TDX_VM
+#define KVM_TDX_FINALIZE_VM			4
+#endif
 #define KVM_TDX_SERVTD_PREBIND			5
 #define KVM_TDX_SERVTD_BIND			6
 #define KVM_TDX_SET_MIGRATION_INFO		7

@@ -20,6 +20,10 @@
 
 /* TDX_MIG_EMU_CREATE_VM: a built, finalized, migratable TD, or a destination. */
 #define TDX_MIG_EMU_VM_DESTINATION	_BITUL(0)
+/* A Migration TD (a service TD user TDs bind to), built and finalized. */
+#define TDX_MIG_EMU_VM_MIGTD		_BITUL(1)
+/* A source left unfinalized, for an initial binding; KVM_TDX_FINALIZE_VM ends it. */
+#define TDX_MIG_EMU_VM_UNFINALIZED	_BITUL(2)
 #define TDX_MIG_EMU_MAX_MEM		_BITULL(30)
 #define TDX_MIG_EMU_MAX_VCPUS		8
 
@@ -86,11 +90,18 @@ struct tdx_mig_emu_vcpu_state {
 	__u64 rflags;
 };
 
+/* The SERVTD_INFO_HASH of a MigTD VM, for a binding with SERVTD_ATTR @attr. */
+struct tdx_mig_emu_servtd_hash {
+	__u64 attr;
+	__u8 hash[48];
+};
+
 /* On a VM fd. */
 #define TDX_MIG_EMU_RUN			_IOWR(TDX_MIG_EMU_IO, 0x10, struct tdx_mig_emu_run)
 #define TDX_MIG_EMU_READ_MEM		_IOW(TDX_MIG_EMU_IO, 0x11, struct tdx_mig_emu_mem)
 #define TDX_MIG_EMU_GET_VCPU		_IOWR(TDX_MIG_EMU_IO, 0x12, struct tdx_mig_emu_vcpu_state)
 /* Argument: the peer VM's fd (an int); both get each other's key. */
 #define TDX_MIG_EMU_EXCHANGE_KEYS	_IO(TDX_MIG_EMU_IO, 0x13)
+#define TDX_MIG_EMU_SERVTD_HASH		_IOWR(TDX_MIG_EMU_IO, 0x14, struct tdx_mig_emu_servtd_hash)
 
 #endif /* _UAPI_LINUX_TDX_MIG_EMU_H */

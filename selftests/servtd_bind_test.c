@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Binding user TDs to a Migration TD on the VM fd (KVM_TDX_SERVTD_PREBIND,
+ * KVM_TDX_SERVTD_BIND, KVM_TDX_SET/GET_MIGRATION_INFO): initial binding,
+ * pre-binding by hash, mismatches surfacing the TDX Module's status, bad
+ * input, the limit of user TDs per MigTD, and a MigTD going away.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "tdx_mig_vmm.h"
+#include "test_backend.h"
+
+#define BYTES			(2UL << 20)
+#define LIMIT_PARAM		"/sys/module/tdx_mig/parameters/max_bound_tds"
+#define STATUS_HASH_MISMATCH	0xC0000D0300000000ULL
+#define STATUS_ATTR_MISMATCH	0xC0000D0200000000ULL
+#define STATUS_CODE(s)		((s) & 0xFFFFFFFF00000000ULL)
+
+struct bind_ctx {
+	int migtd;
+	int user;
+};
+
+FIXTURE(bind) {
+	struct bind_ctx c;
+};
+
+FIXTURE_SETUP(bind)
+{
+	struct bind_ctx *ctx = &self->c;
+
+	ctx->migtd = -1;
+	ctx->user = -1;
+	if (tb_open())
+		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+	ctx->migtd = tb_create_migtd();
+	ctx->user = tb_create_unfinalized(BYTES, 1);
+	ASSERT_LE(0, ctx->migtd);
+	ASSERT_LE(0, ctx->user);
+}
+
+FIXTURE_TEARDOWN(bind)
+{
+	struct bind_ctx *ctx = &self->c;
+
+	if (ctx->user >= 0)
+		close(ctx->user);
+	if (ctx->migtd >= 0)
+		close(ctx->migtd);
+}
+
+static int bind(int vm, uint64_t attr, uint64_t *status)
+{
+	struct kvm_tdx_servtd b = { .type = KVM_TDX_SERVTD_TYPE_MIGTD, .attr = attr,
+				    .pid = getpid() };
+
+	return vm_tdx_cmd(vm, KVM_TDX_SERVTD_BIND, &b, status);
+}
+
+static int prebind(int vm, uint64_t attr, const uint8_t *hash, uint64_t *status)
+{
+	struct kvm_tdx_servtd b = { .type = KVM_TDX_SERVTD_TYPE_MIGTD, .attr = attr };
+
+	memcpy(b.hash, hash, sizeof(b.hash));
+	return vm_tdx_cmd(vm, KVM_TDX_SERVTD_PREBIND, &b, status);
+}
+
+static int finalize(int vm)
+{
+	return vm_tdx_cmd(vm, KVM_TDX_FINALIZE_VM, NULL, NULL);
+}
+
+static int set_info(int vm, uint8_t is_src, uint32_t port)
+{
+	struct kvm_tdx_set_migration_info in = { .is_src = is_src, .vsock_port = port };
+
+	return vm_tdx_cmd(vm, KVM_TDX_SET_MIGRATION_INFO, &in, NULL);
+}
+
+static int premig_done(int vm)
+{
+	struct kvm_tdx_get_migration_info out = { .premig_done = 0xff };
+	int ret = vm_tdx_cmd(vm, KVM_TDX_GET_MIGRATION_INFO, &out, NULL);
+
+	return ret ? ret : out.premig_done;
+}
+
+/* Bound while being built, then finalized; then the user TD asks for work. */
+TEST_F(bind, initial_binding)
+{
+	struct bind_ctx *ctx = &self->c;
+
+	EXPECT_EQ(-ENOENT, set_info(ctx->user, 1, 1234));
+	ASSERT_EQ(0, bind(ctx->user, 0, NULL));
+	ASSERT_EQ(0, finalize(ctx->user));
+	EXPECT_EQ(-EPERM, finalize(ctx->user));
+	EXPECT_EQ(0, premig_done(ctx->user));
+	EXPECT_EQ(0, set_info(ctx->user, 1, 1234));
+	/* Re-binding the same MigTD after finalization is allowed. */
+	EXPECT_EQ(0, bind(ctx->user, 0, NULL));
+}
+
+/* Pre-bound by the hash of the MigTD to come, bound once the TD runs. */
+TEST_F(bind, prebind_by_hash)
+{
+	struct bind_ctx *ctx = &self->c;
+	uint8_t hash[48];
+
+	ASSERT_EQ(0, tb_servtd_hash(ctx->migtd, 0, hash));
+	ASSERT_EQ(0, prebind(ctx->user, 0, hash, NULL));
+	EXPECT_EQ(-EPERM, prebind(ctx->user, 0, hash, NULL));
+	ASSERT_EQ(0, finalize(ctx->user));
+	EXPECT_EQ(0, bind(ctx->user, 0, NULL));
+	EXPECT_EQ(0, set_info(ctx->user, 0, 5555));
+}
+
+/* A MigTD whose hash is not the pre-bound one: the TDX Module's status. */
+TEST_F(bind, hash_mismatch)
+{
+	struct bind_ctx *ctx = &self->c;
+	uint64_t status = 0;
+	uint8_t hash[48];
+
+	ASSERT_EQ(0, tb_servtd_hash(ctx->migtd, 0, hash));
+	hash[0] ^= 1;
+	ASSERT_EQ(0, prebind(ctx->user, 0, hash, NULL));
+	ASSERT_EQ(0, finalize(ctx->user));
+	EXPECT_EQ(-EIO, bind(ctx->user, 0, &status));
+	EXPECT_EQ(STATUS_HASH_MISMATCH, STATUS_CODE(status));
+	EXPECT_EQ(-ENOENT, set_info(ctx->user, 1, 1));
+}
+
+/* Other attributes than pre-bound: refused by the TDX Module. */
+TEST_F(bind, attr_mismatch)
+{
+	struct bind_ctx *ctx = &self->c;
+	uint64_t status = 0;
+	uint8_t hash[48];
+
+	ASSERT_EQ(0, tb_servtd_hash(ctx->migtd, 0, hash));
+	ASSERT_EQ(0, prebind(ctx->user, 0, hash, NULL));
+	ASSERT_EQ(0, finalize(ctx->user));
+	EXPECT_EQ(-EIO, bind(ctx->user, 1, &status));
+	EXPECT_EQ(STATUS_ATTR_MISMATCH, STATUS_CODE(status));
+}
+
+TEST_F(bind, bad_input)
+{
+	struct bind_ctx *ctx = &self->c;
+	struct kvm_tdx_servtd b = { .type = KVM_TDX_SERVTD_TYPE_MIGTD, .pid = getpid() };
+	struct kvm_tdx_set_migration_info in = {};
+
+	b.version = 1;
+	EXPECT_EQ(-EINVAL, vm_tdx_cmd(ctx->user, KVM_TDX_SERVTD_BIND, &b, NULL));
+	b.version = 0;
+	b.pad[2] = 1;
+	EXPECT_EQ(-EINVAL, vm_tdx_cmd(ctx->user, KVM_TDX_SERVTD_BIND, &b, NULL));
+	b.pad[2] = 0;
+	b.type = KVM_TDX_SERVTD_TYPE_MAX;
+	EXPECT_EQ(-EINVAL, vm_tdx_cmd(ctx->user, KVM_TDX_SERVTD_BIND, &b, NULL));
+	b.type = KVM_TDX_SERVTD_TYPE_MIGTD;
+	b.hash[40] = 1;	/* beyond the pid: reserved for BIND */
+	EXPECT_EQ(-EINVAL, vm_tdx_cmd(ctx->user, KVM_TDX_SERVTD_BIND, &b, NULL));
+	b.hash[40] = 0;
+	b.pid = 1;	/* no MigTD of init's */
+	EXPECT_EQ(-ENOENT, vm_tdx_cmd(ctx->user, KVM_TDX_SERVTD_BIND, &b, NULL));
+	EXPECT_EQ(-EFAULT, vm_tdx_cmd(ctx->user, KVM_TDX_SERVTD_BIND, (void *)8, NULL));
+	EXPECT_EQ(-EINVAL, mig_cmd_raw(ctx->user, KVM_TDX_SERVTD_BIND, 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, vm_tdx_cmd(ctx->user, 22, &b, NULL));
+	/* A MigTD cannot serve itself. */
+	b.pid = getpid();
+	EXPECT_EQ(-EINVAL, vm_tdx_cmd(ctx->migtd, KVM_TDX_SERVTD_BIND, &b, NULL));
+	ASSERT_EQ(0, bind(ctx->user, 0, NULL));
+	in.is_src = 2;
+	EXPECT_EQ(-EINVAL, vm_tdx_cmd(ctx->user, KVM_TDX_SET_MIGRATION_INFO, &in, NULL));
+	in.is_src = 1;
+	in.version = 1;
+	EXPECT_EQ(-EINVAL, vm_tdx_cmd(ctx->user, KVM_TDX_SET_MIGRATION_INFO, &in, NULL));
+	in.version = 0;
+	in.pad[1] = 1;
+	EXPECT_EQ(-EINVAL, vm_tdx_cmd(ctx->user, KVM_TDX_SET_MIGRATION_INFO, &in, NULL));
+}
+
+static int write_limit(unsigned int n)
+{
+	FILE *f = fopen(LIMIT_PARAM, "w");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fprintf(f, "%u\n", n) < 0 ? -EIO : 0;
+	return fclose(f) ? -errno : ret;
+}
+
+/* The module's limit of user TDs per MigTD: one more is refused until one goes. */
+TEST_F(bind, limit_per_migtd)
+{
+	struct bind_ctx *ctx = &self->c;
+	int more[2], i;
+
+	ASSERT_EQ(0, write_limit(2));
+	for (i = 0; i < 2; i++) {
+		more[i] = tb_create_td(BYTES, 1, true, 0);
+		ASSERT_LE(0, more[i]);
+	}
+	EXPECT_EQ(0, bind(more[0], 0, NULL));
+	EXPECT_EQ(0, bind(more[1], 0, NULL));
+	EXPECT_EQ(-EBUSY, bind(ctx->user, 0, NULL));
+	close(more[0]);
+	EXPECT_EQ(0, bind(ctx->user, 0, NULL));
+	close(more[1]);
+	ASSERT_EQ(0, write_limit(32));
+}
+
+/* The MigTD goes away: its user TD keeps its state, but has no MigTD to ask. */
+TEST_F(bind, migtd_gone)
+{
+	struct bind_ctx *ctx = &self->c;
+
+	ASSERT_EQ(0, bind(ctx->user, 0, NULL));
+	ASSERT_EQ(0, finalize(ctx->user));
+	ASSERT_EQ(0, set_info(ctx->user, 1, 1234));
+	close(ctx->migtd);
+	ctx->migtd = -1;
+	EXPECT_EQ(0, premig_done(ctx->user));
+	EXPECT_EQ(-ENOENT, set_info(ctx->user, 1, 1234));
+	EXPECT_EQ(-ENOENT, bind(ctx->user, 0, NULL));
+}
+
+TEST_HARNESS_MAIN
