@@ -4,7 +4,8 @@
 #
 #   make              build against KDIR (default: installed Debian headers)
 #   make check        the whole test suite (installs what it needs; root)
-#   make demo         boot the test VM and show the emulated TDX Module
+#   make demo         boot the test VM and live-migrate an emulated TD
+#   make bench        boot the test VM and print the migration path's figures
 #   make checkpatch   checkpatch.pl --strict over every source
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
@@ -19,9 +20,12 @@ check:
 	bash scripts/check.sh
 
 demo:
-	bash scripts/demo.sh
+	bash scripts/vm-run.sh demo
+
+bench:
+	bash scripts/vm-run.sh bench
 
 checkpatch:
 	bash scripts/checkpatch.sh
 
-.PHONY: all modules clean check demo checkpatch
+.PHONY: all modules clean check demo bench checkpatch

@@ -51,7 +51,7 @@ def sections(lines):
             if not m:
                 continue
             word, rest = m.group(1), (m.group(2) or "")
-            if word in ("SELFTEST", "KUNIT", "KMEMLEAK", "DMESG", "DEMO"):
+            if word in ("SELFTEST", "KUNIT", "KMEMLEAK", "DMESG", "RUN"):
                 parts = rest.split(" ", 2)
                 if parts[0] == "BEGIN":
                     cur = (word, parts[1] if len(parts) > 1 else "",

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Boot the debug kernel in QEMU with the modules and tests, in mode "check"
-# (KUnit + selftests) or "demo". The serial log goes to $OUT/vm-<mode>.log.
+# (KUnit + selftests), "demo" or "bench". The serial log goes to $OUT/vm-<mode>.log.
 #
 #   vm.sh <mode> <bzImage> <module dir> <selftest dir>
 #

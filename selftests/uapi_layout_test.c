@@ -70,6 +70,8 @@ TEST(own_structs_are_64bit_clean)
 	EXPECT_EQ(128, sizeof(struct kvm_tdx_mig_stats));
 	EXPECT_EQ(48, offsetof(struct kvm_tdx_mig_stats, td_write_blocked));
 	EXPECT_EQ(56, offsetof(struct kvm_tdx_mig_stats, td_write_faults));
+	EXPECT_EQ(64, offsetof(struct kvm_tdx_mig_stats, stream_mem_bytes));
+	EXPECT_EQ(72, offsetof(struct kvm_tdx_mig_stats, td_mem_bytes));
 }
 
 TEST(emulated_platform_structs_are_64bit_clean)

@@ -21,6 +21,8 @@
 #define GPA_OP_REMIGRATE 3ULL
 #define GPA_ADDR_MASK	0x000ffffffffff000ULL
 
+unsigned long long mig_ioctls;
+
 double mig_now_ms(void)
 {
 	struct timespec ts;
@@ -34,6 +36,7 @@ int mig_cmd_raw(int fd, uint32_t id, uint32_t flags, uint64_t data, uint64_t *st
 	struct kvm_tdx_cmd cmd = { .id = id, .flags = flags, .data = data };
 	int ret = ioctl(fd, KVM_MEMORY_ENCRYPT_OP, &cmd);
 
+	mig_ioctls++;
 	if (status)
 		*status = KVM_TDX_CMD_ERROR(&cmd);
 	return ret ? -errno : 0;
@@ -137,10 +140,12 @@ int mig_get_stats(struct mig_stream *s, struct kvm_tdx_mig_stats *st)
 }
 
 /* The wire: what the destination's stream must hold (MBMD and @pages buffers). */
-static void wire_copy(struct mig_stream *to, const struct mig_stream *from, uint64_t pages)
+static void wire_copy(struct mig *m, struct mig_stream *to, const struct mig_stream *from,
+		      uint64_t pages)
 {
 	memcpy(to->mbmd, from->mbmd, MIG_PAGE_SIZE);
 	memcpy(to->bufs, from->bufs, pages * MIG_PAGE_SIZE);
+	m->st.page_bytes_copied += pages * MIG_PAGE_SIZE;
 }
 
 /* A state bundle: export on @from, copy, import on @to. */
@@ -155,7 +160,7 @@ int mig_move_state(struct mig *m, struct mig_stream *from, struct mig_stream *to
 		return ret;
 	if (pages > to->buf_list_pages)
 		return -E2BIG;
-	wire_copy(to, from, pages);
+	wire_copy(m, to, from, pages);
 	m->st.bundles++;
 	return mig_cmd_retry(to, import_id, &pages, &m->st.eintr);
 }
@@ -193,7 +198,7 @@ int mig_move_pages(struct mig *m, unsigned int stream, const uint64_t *gfns, uns
 	for (k = 0; k < n; k++)
 		if (((from->gpa_list[k] & GPA_OP_MASK) >> GPA_OP_SHIFT) == GPA_OP_REMIGRATE)
 			m->st.remigrated++;
-	wire_copy(to, from, n);
+	wire_copy(m, to, from, n);
 	memcpy(to->gpa_list, from->gpa_list, n * sizeof(uint64_t));
 	memcpy(to->mac, from->mac, 2 * MIG_PAGE_SIZE);
 	m->st.bundles++;
@@ -260,9 +265,9 @@ static int dirty_log(struct mig *m, bool clear)
 	struct kvm_clear_dirty_log c = { .slot = 0, .num_pages = m->npages, .first_page = 0,
 					 .dirty_bitmap = m->dirty };
 	struct kvm_dirty_log g = { .slot = 0, .dirty_bitmap = m->dirty };
-
 	int ret;
 
+	mig_ioctls++;
 	if (clear)
 		ret = ioctl(m->src_vm, KVM_CLEAR_DIRTY_LOG, &c) ? -errno : 0;
 	else

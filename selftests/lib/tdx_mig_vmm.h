@@ -38,6 +38,7 @@ struct mig_stats {
 	uint64_t failed_entries;	/* reported by EXPORT_MEM, re-sent */
 	uint64_t eintr;			/* calls the library re-issued after EINTR */
 	uint64_t resumptions;		/* from KVM_TDX_MIG_GET_STATS */
+	uint64_t page_bytes_copied;	/* page data the VMM copied between streams */
 	uint64_t write_faults;
 	uint64_t write_blocked;
 	double blackout_ms;
@@ -65,6 +66,9 @@ struct mig {
 	void (*before_pause)(struct mig *m);
 	void *opaque;
 };
+
+/* KVM_MEMORY_ENCRYPT_OP and dirty-log ioctls the library made, for benchmarks. */
+extern unsigned long long mig_ioctls;
 
 /* A command on a stream fd: 0 or -errno; *status gets kvm_tdx_cmd's error. */
 int mig_cmd_raw(int fd, uint32_t id, uint32_t flags, uint64_t data, uint64_t *status);

@@ -155,6 +155,7 @@ bool tdx_mig_td_is_main(const struct tdx_mig_stream *s);
 int tdx_mig_td_stream_get(struct tdx_mig_td *td, u16 *index);
 void tdx_mig_td_stream_put(struct tdx_mig_td *td, u16 index);
 void tdx_mig_td_sync_state(struct tdx_mig_td *td);
+u64 tdx_mig_td_mem_bytes(struct tdx_mig_td *td);
 
 /* Binding to Migration TDs (servtd.c). */
 void tdx_mig_servtd_release(struct tdx_mig_td *td);

@@ -166,6 +166,21 @@ void tdx_mig_td_stream_put(struct tdx_mig_td *td, u16 index)
 }
 EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_td_stream_put);
 
+/* The kernel memory of a TD's migration state: bitmaps, lists, MigSCs. */
+u64 tdx_mig_td_mem_bytes(struct tdx_mig_td *td)
+{
+	u64 bytes = sizeof(*td) + td->max_migs * sizeof(*td->migsc) + PAGE_SIZE +
+		    BITS_TO_LONGS(td->max_migs) * sizeof(long) +
+		    2 * BITS_TO_LONGS(td->info.nr_gfns) * sizeof(long);
+	unsigned int i;
+
+	mutex_lock(&td->lock);
+	for (i = 0; i < td->max_migs; i++)
+		bytes += td->migsc[i] ? PAGE_SIZE : 0;
+	mutex_unlock(&td->lock);
+	return bytes;
+}
+
 /* Session-wide commands (tokens, TD state, pause, abort) go on stream 0. */
 bool tdx_mig_td_is_main(const struct tdx_mig_stream *s)
 {

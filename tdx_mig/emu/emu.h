@@ -325,6 +325,8 @@ void emu_servtd_uninit(void);
 u64 emu_servtd_bind(struct tdx_mig_args *a);
 u64 emu_servtd_prebind(struct tdx_mig_args *a);
 void emu_servtd_info_hash(const struct emu_td *std, u64 attr, u8 *out);
+void emu_bench_init(void);
+void emu_bench_exit(void);
 void emu_servtd_finalize(struct emu_td *td);
 bool emu_servtd_field(struct emu_td *td, u64 field_id, u64 *value);
 u64 emu_guest_servtd(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op, struct tdx_mig_args *a);

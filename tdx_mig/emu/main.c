@@ -158,6 +158,7 @@ static int __init tdx_emu_init(void)
 	ret = host_dev_init();
 	if (ret)
 		goto unregister;
+	emu_bench_init();
 	return 0;
 
 unregister:
@@ -173,6 +174,7 @@ uninit_pamt:
 
 static void __exit tdx_emu_exit(void)
 {
+	emu_bench_exit();
 	host_dev_exit();
 	tdx_mig_backend_unregister(&emu_backend);
 	emu_servtd_uninit();

@@ -127,9 +127,10 @@ struct kvm_tdx_cmd {
 #define KVM_TDX_INIT_VM_F_POST_INIT		1
 
 /*
- * KVM_TDX_MIG_GET_STATS: the stream's counters, and two of its TD (shared
- * by all of the TD's streams): pages write-blocked by TDH.EXPORT.BLOCKW and
- * write faults that unblocked one (TDH.EXPORT.UNBLOCKW).
+ * KVM_TDX_MIG_GET_STATS: the stream's counters, and some of its TD (shared
+ * by all of the TD's streams): pages write-blocked by TDH.EXPORT.BLOCKW,
+ * write faults that unblocked one (TDH.EXPORT.UNBLOCKW), and the kernel
+ * memory the stream and the TD's migration state hold (MigSCs included).
  */
 struct kvm_tdx_mig_stats {
 	__u64 bundles;
@@ -140,7 +141,9 @@ struct kvm_tdx_mig_stats {
 	__u64 busy_retries;
 	__u64 td_write_blocked;
 	__u64 td_write_faults;
-	__u64 reserved[8];
+	__u64 stream_mem_bytes;
+	__u64 td_mem_bytes;
+	__u64 reserved[6];
 };
 
 /* Binding a Migration TD (VM fd). */

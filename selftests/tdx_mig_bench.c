@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * make bench: figures of the migration path in one boot, to compare runs.
+ * The baseline is the kernel's own gcm(aes) on 4 KiB pages; then a
+ * migration of an idle TD (throughput, ioctls and VMM copies per page,
+ * blackout), one under a writer (rounds, blackout), and the kernel memory
+ * a stream and a TD's migration state hold, as base + per-unit figures.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "guest_writer.h"
+#include "tdx_mig_vmm.h"
+#include "test_backend.h"
+
+#define GCM_FILE	"/sys/kernel/debug/tdx_mig_emu/gcm_4k"
+#define MIB		(1024.0 * 1024.0)
+
+static double gcm_baseline(void)
+{
+	char driver[128] = "?";
+	unsigned long long pages = 0, ns = 0;
+	FILE *f = fopen(GCM_FILE, "r");
+
+	if (!f || fscanf(f, "pages %llu ns %llu driver %127s", &pages, &ns, driver) != 3) {
+		printf("baseline: %s unreadable\n", GCM_FILE);
+		if (f)
+			fclose(f);
+		return 0;
+	}
+	fclose(f);
+	printf("baseline: kernel gcm(aes) [%s], one request per 4 KiB page: %.1f MiB/s\n",
+	       driver, pages * 4096 / MIB / (ns / 1e9));
+	return pages * 4096 / MIB / (ns / 1e9);
+}
+
+struct bench_run {
+	struct guest_writer *w;
+	unsigned long long ioctls_start;
+	unsigned long long ioctls_first;
+	double first_mib_s;
+};
+
+static void progress(const struct mig *m, int round, uint64_t dirty, double mib_s)
+{
+	struct bench_run *r = m->opaque;
+
+	if (round == 0) {
+		r->first_mib_s = mib_s;
+		r->ioctls_first = mig_ioctls - r->ioctls_start;
+	}
+	if (round >= 0 && r->w)
+		writer_wait_run(r->w);
+}
+
+static void stop_writer(struct mig *m)
+{
+	struct bench_run *r = m->opaque;
+
+	if (r->w)
+		writer_stop(r->w);
+}
+
+/* A migration of @mib MiB; with a writer, the guest writes until the pause. */
+static int migrate(unsigned long mib, bool writer, struct mig_stats *st, struct bench_run *r)
+{
+	uint64_t bytes = mib << 20;
+	struct guest_writer w = {};
+	struct mig m;
+	int src, dst, ret;
+
+	src = tb_create_td(bytes, 4, false, 8);
+	dst = tb_create_td(bytes, 4, true, 0);
+	if (src < 0 || dst < 0)
+		return -1;
+	ret = tb_exchange_keys(src, dst) ?:
+	      mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, 4, 2, 512);
+	if (!ret && writer)
+		ret = writer_start(&w, src, 4, bytes / MIG_PAGE_SIZE);
+	if (ret)
+		return ret;
+	r->w = writer ? &w : NULL;
+	m.opaque = r;
+	m.progress = progress;
+	m.before_pause = stop_writer;
+	m.min_rounds = writer ? 3 : 1;
+	m.max_rounds = writer ? 5 : 1;
+	ret = mig_start(&m);
+	r->ioctls_start = mig_ioctls;
+	if (!ret)
+		ret = mig_live_rounds(&m);
+	if (!ret)
+		ret = mig_finish(&m);
+	else if (writer)
+		writer_stop(&w);
+	if (!ret)
+		ret = td_compare(src, dst, bytes, 4, NULL);
+	*st = m.st;
+	mig_close(&m);
+	close(src);
+	close(dst);
+	return ret;
+}
+
+static int stream_mem(int vm, uint32_t pages, unsigned long long *stream, unsigned long long *td)
+{
+	struct kvm_tdx_mig_stats st;
+	struct mig_stream s;
+	int ret = mig_stream_open(vm, pages, &s);
+
+	if (ret)
+		return ret;
+	ret = mig_get_stats(&s, &st);
+	*stream = st.stream_mem_bytes;
+	*td = st.td_mem_bytes;
+	mig_stream_close(&s);
+	return ret;
+}
+
+static int print_memory(void)
+{
+	unsigned long long s16, s512, td2, td64, unused;
+	int small = tb_create_td(2UL << 20, 1, true, 0), big = tb_create_td(64UL << 20, 1, true, 0);
+	int ret;
+
+	if (small < 0 || big < 0)
+		return -1;
+	ret = stream_mem(small, 16, &s16, &td2) ?: stream_mem(small, 512, &s512, &unused) ?:
+	      stream_mem(big, 16, &unused, &td64);
+	close(small);
+	close(big);
+	if (ret)
+		return ret;
+	printf("kernel allocations of tdx_mig:\n");
+	printf("  per stream: %.0f bytes + %.0f bytes per buffer page\n",
+	       s16 - 16 * (s512 - s16) / 496.0, (s512 - s16) / 496.0);
+	printf("    (16 pages: %llu, 512 pages: %llu)\n", s16, s512);
+	printf("  per TD migration state (with 2 MigSCs): %.0f bytes\n",
+	       td2 - (td64 - td2) / 62.0 * 2);
+	printf("    + %.0f bytes per GiB of private memory\n", (td64 - td2) / 62.0 * 1024);
+	printf("  per MigTD session: not measured (no Migration TD service yet)\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_run r = {};
+	struct mig_stats st;
+	double gcm;
+
+	printf("tdx-mig bench: emulated TDX Module, debug kernel (KASAN, lockdep) under TCG;\n");
+	printf("the figures compare runs of this harness, they say nothing of hardware\n");
+	if (tb_open()) {
+		fprintf(stderr, "no /dev/tdx_mig_emu\n");
+		return 1;
+	}
+	gcm = gcm_baseline();
+	if (migrate(64, false, &st, &r))
+		return 1;
+	printf("migration, 64 MiB TD, 4 vCPUs, idle guest, 2 streams of 512-page bundles:\n");
+	printf("  first round: %.1f MiB/s (%.2f x the gcm(aes) baseline; each page is\n",
+	       r.first_mib_s, gcm > 0 ? r.first_mib_s / gcm : 0);
+	printf("    encrypted by the source and decrypted by the destination)\n");
+	printf("  ioctls per page in that round: %.4f\n", r.ioctls_first / (64.0 * 256));
+	printf("  page data copied per page: by the VMM %.2f, by the kernel 0\n",
+	       (double)st.page_bytes_copied / (st.pages_sent * MIG_PAGE_SIZE));
+	printf("  blackout %.1f ms, total %.1f ms\n", st.blackout_ms, st.total_ms);
+	if (migrate(32, true, &st, &r))
+		return 1;
+	printf("migration, 32 MiB TD under a writer on 4 vCPUs:\n");
+	printf("  rounds %u, pages sent %llu (%.2f x the TD), write faults %llu\n", st.rounds,
+	       (unsigned long long)st.pages_sent, st.pages_sent / (32.0 * 256),
+	       (unsigned long long)st.write_faults);
+	printf("  blackout %.1f ms, total %.1f ms\n", st.blackout_ms, st.total_ms);
+	return print_memory() ? 1 : 0;
+}
