@@ -446,7 +446,7 @@ static void *race_fn(void *arg)
 		int ret = cmd(r->s, KVM_TDX_MIG_EXPORT_TRACK, 0);
 
 		if (ret == -EBUSY)
-			r->busy++;
+			__atomic_add_fetch(&r->busy, 1, __ATOMIC_RELAXED);
 		else if (!ret)
 			r->ok++;
 		else
@@ -472,7 +472,7 @@ TEST_F_TIMEOUT(neg, two_threads_one_stream, 120)
 		s->gpa_list[i] = (i * 4096ULL) | GPA_MIGRATE;
 	ASSERT_EQ(0, tb_set_intr(1, 1, 0));
 	ASSERT_EQ(0, pthread_create(&t, NULL, race_fn, &r));
-	for (i = 0; i < 200 && !r.busy; i++) {
+	for (i = 0; i < 200 && !__atomic_load_n(&r.busy, __ATOMIC_RELAXED); i++) {
 		n = BUF_PAGES;
 		/* The same pages again: per-entry failures, but a long call. */
 		ASSERT_EQ(0, mig_cmd_retry(s, KVM_TDX_MIG_EXPORT_MEM, &n, NULL));

@@ -29,7 +29,7 @@ static void *writer_fn(void *arg)
 		ret = tb_guest_write(w->vm, v, gfns, WRITER_PAGES, (writer_runs(w) + 1) << 20,
 				     &w->write_faults);
 		if (ret) {
-			w->error = ret;
+			__atomic_store_n(&w->error, ret, __ATOMIC_RELEASE);
 			break;
 		}
 		__atomic_add_fetch(&w->runs, 1, __ATOMIC_RELEASE);
@@ -67,9 +67,11 @@ bool writer_wait_run(struct guest_writer *w)
 	int i;
 
 	for (i = 0; i < 10000; i++) {
-		if (__atomic_load_n(&w->runs, __ATOMIC_ACQUIRE) > seen || w->error ||
+		int error = __atomic_load_n(&w->error, __ATOMIC_ACQUIRE);
+
+		if (__atomic_load_n(&w->runs, __ATOMIC_ACQUIRE) > seen || error ||
 		    __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
-			return !w->error;
+			return !error;
 		usleep(1000);
 	}
 	return false;
