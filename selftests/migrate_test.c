@@ -7,6 +7,8 @@
  * with SIGALRM every millisecond ending long calls with EINTR.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/time.h>
@@ -173,6 +175,82 @@ TEST_F_TIMEOUT(precopy, sigalrm_every_ms_16m, 300)
 	TH_LOG("%lu SIGALRMs", n);
 	EXPECT_GT(n, 0);
 	EXPECT_GT(ctx->m.st.resumptions, 0);
+	check_result(_metadata, ctx);
+}
+
+/* One thread per stream: memory bundles go out concurrently. */
+struct sender {
+	struct mig m;		/* a copy: its own counters, the shared streams */
+	unsigned int stream;
+	uint64_t *gfns;
+	unsigned int n;
+	pthread_t thread;
+	int ret;
+};
+
+static void *send_fn(void *arg)
+{
+	struct sender *t = arg;
+	unsigned int batch = t->m.src[t->stream].buf_list_pages, i;
+
+	for (i = 0; i < t->n && !t->ret; i += batch)
+		t->ret = mig_move_pages(&t->m, t->stream, t->gfns + i,
+					t->n - i < batch ? t->n - i : batch);
+	return NULL;
+}
+
+/* The first round: the dirty pages dealt over the streams, one thread each. */
+static int parallel_round(struct precopy_ctx *ctx, uint64_t *sent)
+{
+	unsigned int nstreams = ctx->m.nstreams, i, started = 0;
+	struct sender t[MIG_MAX_STREAMS] = {};
+	uint64_t gfn;
+	int ret;
+
+	ret = mig_dirty_log(&ctx->m, false) ?: mig_dirty_log(&ctx->m, true);
+	for (i = 0; i < nstreams && !ret; i++) {
+		t[i].m = ctx->m;
+		memset(&t[i].m.st, 0, sizeof(t[i].m.st));
+		t[i].stream = i;
+		t[i].gfns = calloc(ctx->m.npages, sizeof(uint64_t));
+		if (!t[i].gfns)
+			ret = -ENOMEM;
+	}
+	for (gfn = 0; gfn < ctx->m.npages && !ret; gfn++) {
+		struct sender *to = &t[gfn % nstreams];
+
+		if (ctx->m.dirty[gfn / (8 * sizeof(long))] & (1UL << (gfn % (8 * sizeof(long)))))
+			to->gfns[to->n++] = gfn;
+	}
+	for (i = 0; i < nstreams && !ret; i++, started++)
+		ret = -pthread_create(&t[i].thread, NULL, send_fn, &t[i]);
+	*sent = 0;
+	for (i = 0; i < started; i++) {
+		pthread_join(t[i].thread, NULL);
+		ret = ret ?: t[i].ret;
+		*sent += t[i].m.st.pages_sent;
+	}
+	for (i = 0; i < nstreams; i++)
+		free(t[i].gfns);
+	return ret;
+}
+
+/* 4 streams sent concurrently (interrupts at random), the guest writing. */
+TEST_F_TIMEOUT(precopy, parallel_streams_16m, 300)
+{
+	struct precopy_ctx *ctx = &self->c;
+	uint64_t sent;
+
+	ASSERT_EQ(0, setup_migration(ctx, 16UL << 20, 4, 64));
+	ASSERT_EQ(0, tb_set_intr(2, 8, 7));
+	ASSERT_EQ(0, mig_start(&ctx->m));
+	ASSERT_EQ(0, parallel_round(ctx, &sent));
+	TH_LOG("first round: %llu pages over 4 streams in parallel", (unsigned long long)sent);
+	EXPECT_LT(0, sent);
+	ASSERT_EQ(0, mig_move_token(&ctx->m, false));
+	ASSERT_EQ(0, mig_live_rounds(&ctx->m));
+	ASSERT_EQ(0, mig_finish(&ctx->m));
+	log_stats(_metadata, &ctx->m.st, &ctx->w);
 	check_result(_metadata, ctx);
 }
 

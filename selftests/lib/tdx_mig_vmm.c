@@ -260,7 +260,7 @@ int mig_start(struct mig *m)
 			      KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE);
 }
 
-static int dirty_log(struct mig *m, bool clear)
+int mig_dirty_log(struct mig *m, bool clear)
 {
 	struct kvm_clear_dirty_log c = { .slot = 0, .num_pages = m->npages, .first_page = 0,
 					 .dirty_bitmap = m->dirty };
@@ -300,9 +300,9 @@ int mig_send_dirty(struct mig *m, bool block, uint64_t *count)
 	gfns = calloc(batch, sizeof(*gfns));
 	if (!gfns)
 		return -ENOMEM;
-	ret = dirty_log(m, false);
+	ret = mig_dirty_log(m, false);
 	if (!ret && block)
-		ret = dirty_log(m, true);
+		ret = mig_dirty_log(m, true);
 	if (count)
 		*count = ret ? 0 : dirty_count(m);
 	for (gfn = 0; !ret && gfn < m->npages; gfn++) {
@@ -334,7 +334,7 @@ int mig_live_rounds(struct mig *m)
 			if (ret)
 				return ret;
 		}
-		ret = dirty_log(m, false);
+		ret = mig_dirty_log(m, false);
 		if (ret)
 			return ret;
 		dirty = dirty_count(m);

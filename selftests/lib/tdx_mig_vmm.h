@@ -95,6 +95,8 @@ int mig_open(struct mig *m, int src_vm, int dst_vm, uint64_t npages, unsigned in
 	     unsigned int nstreams, uint32_t buf_pages);
 void mig_close(struct mig *m);
 int mig_start(struct mig *m);
+/* KVM_GET_DIRTY_LOG (or with @clear KVM_CLEAR_DIRTY_LOG) of m->dirty. */
+int mig_dirty_log(struct mig *m, bool clear);
 int mig_send_dirty(struct mig *m, bool block, uint64_t *count);
 int mig_live_rounds(struct mig *m);
 int mig_finish(struct mig *m);
