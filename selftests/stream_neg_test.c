@@ -443,7 +443,8 @@ static void *race_fn(void *arg)
 	struct racer *r = arg;
 
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
-		int ret = cmd(r->s, KVM_TDX_MIG_EXPORT_TRACK, 0);
+		/* The same bundle again: per-entry failures, but a call on the stream. */
+		int ret = cmd(r->s, KVM_TDX_MIG_EXPORT_MEM, BUF_PAGES);
 
 		if (ret == -EBUSY)
 			__atomic_add_fetch(&r->busy, 1, __ATOMIC_RELAXED);
@@ -456,7 +457,10 @@ static void *race_fn(void *arg)
 	return NULL;
 }
 
-/* Two threads on one stream: the second caller gets EBUSY, never a mix. */
+/*
+ * Two threads sending bundles on one stream: the second caller gets EBUSY,
+ * never a mix. (Other calls wait for the session lock instead.)
+ */
 TEST_F_TIMEOUT(neg, two_threads_one_stream, 120)
 {
 	struct neg_ctx *ctx = &self->c;

@@ -57,6 +57,13 @@ static void set_state(struct tdx_mig_td *td, enum tdx_op_state state)
 	WRITE_ONCE(td->state, state);
 }
 
+/* An abort voids the interrupted calls of every stream (the module did). */
+static void tdx_mig_void_pending(struct tdx_mig_td *td)
+{
+	WRITE_ONCE(td->generation, td->generation + 1);
+	atomic_set(&td->pending_calls, 0);
+}
+
 /* A page count for an import: 1 .. buf_list_pages. */
 static int import_pages_ok(const struct tdx_mig_stream *s, u64 n)
 {
@@ -223,6 +230,7 @@ static u64 export_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 				      page_to_phys(s->mac[1]), &pages);
 }
 
+/* An import works on a private copy of the GPA list (see import_mem()). */
 static u64 import_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
 	return tdx_mig_tdh_import_mem(s->td->info.tdr_pa, &s->pending.gpa_list_info,
@@ -236,9 +244,9 @@ static u64 import_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
  * only counts failures). Pages moved are returned; a source's failed
  * entries go back to the dirty log, to be blocked and sent again.
  */
-static u32 count_entries(struct tdx_mig_stream *s, u32 n, bool redirty_failed)
+static u32 count_entries(struct tdx_mig_stream *s, const u64 *list, u32 n,
+			 bool redirty_failed)
 {
-	const u64 *list = page_address(s->gpa_list);
 	u32 k, moved = 0;
 
 	for (k = 0; k < n; k++) {
@@ -288,14 +296,14 @@ static int export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 		return ret;
 	}
 	s->stats.bundles++;
-	*arg = count_entries(s, *arg, true);
+	*arg = count_entries(s, page_address(s->gpa_list), *arg, true);
 	return 0;
 }
 
 /* The new-page list: a first import gets a page from the hypervisor. */
 static int import_mem_prepare(struct tdx_mig_stream *s, u32 n)
 {
-	const u64 *list = page_address(s->gpa_list);
+	const u64 *list = page_address(s->gpa_copy);
 	u64 *td_list = page_address(s->td_list);
 	struct tdx_mig_td *td = s->td;
 	u32 k;
@@ -307,7 +315,7 @@ static int import_mem_prepare(struct tdx_mig_stream *s, u32 n)
 		int ret;
 
 		td_list[k] = tdx_page_list_entry_encode(0, true);
-		if (!tdx_gpa_entry_decode(READ_ONCE(list[k]), &e) ||
+		if (!tdx_gpa_entry_decode(list[k], &e) ||
 		    e.operation == TDX_GPA_OP_NOP || e.operation == TDX_GPA_OP_CANCEL)
 			continue;
 		gfn = e.gpa >> PAGE_SHIFT;
@@ -322,6 +330,11 @@ static int import_mem_prepare(struct tdx_mig_stream *s, u32 n)
 	return 0;
 }
 
+/*
+ * The GPA list is copied first: the pages the hypervisor hands out for the
+ * entries must be the pages the TDX Module maps, whatever the VMM writes
+ * to its mapping meanwhile. The statuses are copied back for the VMM.
+ */
 static int import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	u32 before = s->stats.failed_entries;
@@ -330,20 +343,25 @@ static int import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	if (ret)
 		return ret;
 	if (!s->pending.active) {
+		memcpy(page_address(s->gpa_copy), page_address(s->gpa_list), *arg * sizeof(u64));
 		ret = import_mem_prepare(s, *arg);
 		if (ret)
 			return ret;
 		buf_list_fill(s, *arg);
-		s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_list), 0,
+		s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_copy), 0,
 								    *arg - 1);
 	}
 	ret = tdx_mig_call(s, import_mem_step, NULL, status);
 	if (ret)
 		return ret;
+	memcpy(page_address(s->gpa_list), page_address(s->gpa_copy), *arg * sizeof(u64));
 	s->stats.bundles++;
-	*arg = count_entries(s, *arg, false);
+	*arg = count_entries(s, page_address(s->gpa_copy), *arg, false);
 	/* A page the destination could not take fails the migration. */
-	return s->stats.failed_entries != before ? -EIO : 0;
+	if (s->stats.failed_entries == before)
+		return 0;
+	*status = 0;	/* the SEAMCALL succeeded; the entries say what failed */
+	return -EIO;
 }
 
 /* --- Tokens, pause, commit, end, abort --- */
@@ -414,6 +432,8 @@ static int import_end(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	if (ret)
 		return ret;
 	set_state(s->td, TDX_OP_STATE_RUNNABLE);
+	/* After a commit that failed, IMPORT.END committed: the vCPUs may run. */
+	s->td->ops->imported(s->td->vm);
 	pr_info("migration flow is done, userspace pid %d\n", task_tgid_nr(current));
 	return 0;
 }
@@ -428,7 +448,14 @@ static int export_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	struct tdx_mig_td *td = s->td;
 	u64 token = td->state == TDX_OP_STATE_POST_EXPORT ? tdx_mig_mbmd_operand(s) : 0, ret;
 	unsigned int busy = 0;
+	int err;
 
+	/* RUNNABLE: the restore of an earlier abort did not complete; retry it. */
+	if (td->state == TDX_OP_STATE_RUNNABLE) {
+		if (!td->restore_pending)
+			return -EPERM;
+		goto restore;
+	}
 	do {
 		ret = tdx_mig_tdh_export_abort(td->info.tdr_pa, token);
 		s->stats.seamcalls++;
@@ -436,11 +463,14 @@ static int export_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	*status = ret;
 	if (ret)
 		return tdx_mig_status_to_errno(ret);
-	td->generation++;
+	tdx_mig_void_pending(td);
 	s->pending.active = false;
 	set_state(td, TDX_OP_STATE_RUNNABLE);
 	td->vp_next = 0;
-	return tdx_mig_restore_all(td);
+restore:
+	err = tdx_mig_restore_all(td);
+	td->restore_pending = err != 0;
+	return err;
 }
 
 /* Abort on the destination: the abort token goes to the MBMD page. */
@@ -450,10 +480,12 @@ static int import_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 
 	s->stats.seamcalls++;
 	tdx_mig_td_sync_state(s->td);
-	s->td->generation++;
 	/* Success comes with the fatal bit: only teardown is left for this TD. */
-	if (tdx_status_code(ret & ~TDX_STATUS_FATAL_BIT) == TDX_STATUS_SUCCESS)
+	if (tdx_status_code(ret & ~TDX_STATUS_FATAL_BIT) == TDX_STATUS_SUCCESS) {
+		tdx_mig_void_pending(s->td);
+		s->pending.active = false;
 		return 0;
+	}
 	*status = ret;
 	return tdx_mig_status_to_errno(ret);
 }
@@ -482,7 +514,8 @@ static const struct cmd_desc cmds[] = {
 	[KVM_TDX_MIG_EXPORT_STATE_VP] = { export_vp, SRC, .data = DATA_OUT,
 					  .states = S(PAUSED_EXPORT) },
 	[KVM_TDX_MIG_IMPORT_STATE_VP] = { import_vp, .data = DATA_IN, .states = S(STATE_IMPORT) },
-	[KVM_TDX_MIG_EXPORT_ABORT] = { export_abort, SRC, MAIN, .states = EXPORTING },
+	[KVM_TDX_MIG_EXPORT_ABORT] = { export_abort, SRC, MAIN,
+				       .states = EXPORTING | S(RUNNABLE) },
 	[KVM_TDX_MIG_IMPORT_END] = { import_end, MAIN, .states = S(POST_IMPORT) | S(LIVE_IMPORT) },
 	[KVM_TDX_MIG_IMPORT_ABORT] = { import_abort, MAIN,
 				       .states = IMPORTING | S(FAILED_IMPORT) },
@@ -518,16 +551,35 @@ static int cmd_allowed(struct tdx_mig_stream *s, u32 id, const struct cmd_desc *
 		return -EINVAL;
 	if (d->source != td->info.source || !(d->states & BIT(td->state)))
 		return -EPERM;
-	if (!s->pending.active)
-		return 0;
-	if (s->pending.generation != td->generation) {
+	if (s->pending.active && s->pending.generation != td->generation)
 		s->pending.active = false;	/* an abort voided it */
+	if (id == KVM_TDX_MIG_EXPORT_ABORT)
 		return 0;
-	}
-	/* Only the interrupted call itself (or an abort) until it completes. */
-	if (id != KVM_TDX_MIG_EXPORT_ABORT && (id != s->pending.id || arg != s->pending.arg))
+	/* Only the interrupted call itself until it completes. */
+	if (s->pending.active && (id != s->pending.id || arg != s->pending.arg))
+		return -EBUSY;
+	/*
+	 * Nor any session-wide call while another stream has one: a token
+	 * would change the epoch its resumption must repeat.
+	 */
+	if (!d->concurrent &&
+	    atomic_read(&td->pending_calls) > (s->pending.active ? 1 : 0))
 		return -EBUSY;
 	return 0;
+}
+
+/* Counts the stream's interrupted call in its TD, once. */
+static void pending_account(struct tdx_mig_stream *s, bool was, u32 generation)
+{
+	struct tdx_mig_td *td = s->td;
+
+	/* An abort during the call reset the count. */
+	if (generation != READ_ONCE(td->generation) || was == s->pending.active)
+		return;
+	if (s->pending.active)
+		atomic_inc(&td->pending_calls);
+	else
+		atomic_dec(&td->pending_calls);
 }
 
 /**
@@ -543,7 +595,8 @@ int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd)
 	struct tdx_mig_td *td = s->td;
 	const struct cmd_desc *d;
 	u64 arg = 0, status = 0;
-	bool locked = true;
+	bool was_pending;
+	u32 generation;
 	int ret;
 
 	if (cmd->flags || KVM_TDX_CMD_ERROR(cmd))
@@ -559,11 +612,14 @@ int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd)
 	if (!tdx_mig_stream_ready(s))
 		return -ENXIO;
 
-	if (mutex_lock_interruptible(&td->lock))
+	/* Memory bundles of several streams run together; the rest alone. */
+	ret = d->concurrent ? down_read_interruptible(&td->lock) :
+			      down_write_killable(&td->lock);
+	if (ret)
 		return -ERESTARTSYS;
 	if (!mutex_trylock(&s->lock)) {
-		mutex_unlock(&td->lock);
-		return -EBUSY;
+		ret = -EBUSY;
+		goto unlock_td;
 	}
 	ret = cmd_allowed(s, cmd->id, d, arg);
 	if (ret)
@@ -573,27 +629,25 @@ int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd)
 		s->pending.arg = arg;
 		s->pending.generation = td->generation;
 	}
-	if (d->concurrent) {
-		mutex_unlock(&td->lock);
-		locked = false;
-	}
+	was_pending = s->pending.active;
+	generation = td->generation;
 	ret = d->run(s, &arg, &status);
+	pending_account(s, was_pending, generation);
 	if (!ret && (d->data == DATA_OUT || d->data == DATA_INOUT) &&
 	    put_user(arg, (u64 __user *)u64_to_user_ptr(cmd->data)))
 		ret = -EFAULT;
 	/* The status of the SEAMCALL that failed, if one did. */
 	if (ret && status)
 		KVM_TDX_CMD_ERROR(cmd) = status;
+	/* A failed SEAMCALL may have moved the TD (e.g. to FAILED_IMPORT). */
+	if (KVM_TDX_CMD_ERROR(cmd))
+		tdx_mig_td_sync_state(td);
 out:
 	mutex_unlock(&s->lock);
-	/* A failed SEAMCALL may have moved the TD (e.g. to FAILED_IMPORT). */
-	if (KVM_TDX_CMD_ERROR(cmd)) {
-		if (!locked)
-			mutex_lock(&td->lock);
-		locked = true;
-		tdx_mig_td_sync_state(td);
-	}
-	if (locked)
-		mutex_unlock(&td->lock);
+unlock_td:
+	if (d->concurrent)
+		up_read(&td->lock);
+	else
+		up_write(&td->lock);
 	return ret;
 }

@@ -3,9 +3,11 @@
  * The migration core: one struct tdx_mig_td per TD (the session), one
  * struct tdx_mig_stream per stream fd.
  *
- * Lock order: the hypervisor's VM lock, then tdx_mig_td.lock (the session),
- * then tdx_mig_stream.lock. The write-fault path takes none of them: it
- * uses atomic bit operations and one SEAMCALL.
+ * Lock order: the hypervisor's VM lock, then tdx_mig_td.lock (the session;
+ * shared by memory bundles, exclusive for everything else), then
+ * tdx_mig_stream.lock, then the hypervisor's locks its callbacks take
+ * (innermost). The write-fault path takes none of them: it uses atomic bit
+ * operations and one SEAMCALL.
  */
 #ifndef TDX_MIG_CORE_H
 #define TDX_MIG_CORE_H
@@ -14,6 +16,7 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/types.h>
 #include <uapi/linux/tdx_mig.h>
 
@@ -56,10 +59,14 @@ struct tdx_mig_binding {
  * struct tdx_mig_td - the migration state of one TD
  * @ops, @vm:	the hypervisor that owns the TD
  * @info:	the TD as the hypervisor described it
- * @lock:	the session lock; held across state-changing calls
+ * @lock:	the session lock: held for writing across state-changing calls,
+ *		for reading across memory bundles (which run concurrently)
  * @state:	the host's mirror of the TD's OP_STATE, so a call in the wrong
  *		state fails before any SEAMCALL; written under @lock
  * @generation:	bumped by an abort: interrupted calls of streams are void
+ * @pending_calls: interrupted calls of this generation, on any stream
+ * @restore_pending: an abort's restore did not complete; EXPORT_ABORT
+ *		retries it
  * @vp_next:	the next vCPU to export or import (index order)
  * @max_migs:	the TDX Module's MAX_MIGS; @migsc has that many entries
  * @state_pages: the most pages any state bundle needs
@@ -77,9 +84,11 @@ struct tdx_mig_td {
 	const struct tdx_mig_host_ops *ops;
 	void *vm;
 	struct tdx_mig_td_info info;
-	struct mutex lock;		/* the session lock */
+	struct rw_semaphore lock;	/* the session lock */
 	enum tdx_op_state state;
 	u32 generation;
+	atomic_t pending_calls;
+	bool restore_pending;
 	u32 vp_next;
 	u16 max_migs;
 	u16 state_pages;
@@ -116,6 +125,8 @@ struct tdx_mig_pending {
  * @buf_list:	kernel-only: the migration-buffer list over @bufs
  * @page_list:	kernel-only: the state page list, the first @bufs
  * @td_list:	kernel-only: the new-page list of TDH.IMPORT.MEM
+ * @gpa_copy:	kernel-only: the GPA list an import works on, copied from
+ *		@gpa_list so the VMM cannot change it under the host
  * @pending:	an interrupted call, under @lock
  * @stats:	counters, under @lock
  */
@@ -132,6 +143,7 @@ struct tdx_mig_stream {
 	struct page *buf_list;
 	struct page *page_list;
 	struct page *td_list;
+	struct page *gpa_copy;
 	struct tdx_mig_pending pending;
 	struct kvm_tdx_mig_stats stats;
 };

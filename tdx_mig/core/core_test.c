@@ -163,9 +163,9 @@ static void block_fault_restore_test(struct kunit *test)
 	/* After an abort (RUNNABLE again) every blocked page is unblocked. */
 	KUNIT_ASSERT_EQ(test, tdx_emu_force_op_state(c.td->tdr_pa, TDX_OP_STATE_RUNNABLE), 0);
 	c.mig->state = TDX_OP_STATE_RUNNABLE;
-	mutex_lock(&c.mig->lock);
+	down_write(&c.mig->lock);
 	KUNIT_EXPECT_EQ(test, tdx_mig_restore_all(c.mig), 0);
-	mutex_unlock(&c.mig->lock);
+	up_write(&c.mig->lock);
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(c.mig->blocked, n));
 	for (gfn = 0; gfn < n; gfn++) {
 		int want = gfn % 8 == 7 ? TDX_SEPT_PENDING : TDX_SEPT_MAPPED;

@@ -166,8 +166,11 @@ static int clear_and_block(struct tdx_mig_td *td, u64 first, u64 n, const unsign
 			ret = blockw_chunk(td, gfns, count);
 			any = true;
 			count = 0;
-			if (ret)
+			if (ret) {
+				/* The word's pages not collected yet stay dirty. */
+				atomic_long_or(taken & ~GENMASK(bit, 0), (atomic_long_t *)word);
 				break;
+			}
 		}
 		cond_resched();
 	}
@@ -211,7 +214,7 @@ int tdx_mig_dirty_block(struct tdx_mig_td *td, u64 first, u64 n, const unsigned 
 	gfns = kmalloc_array(TDX_GPA_LIST_ENTRIES, sizeof(*gfns), GFP_KERNEL_ACCOUNT);
 	if (!gfns)
 		return -ENOMEM;
-	ret = mutex_lock_killable(&td->lock);
+	ret = down_write_killable(&td->lock);
 	if (ret)
 		goto out;
 	switch (td->state) {
@@ -224,7 +227,7 @@ int tdx_mig_dirty_block(struct tdx_mig_td *td, u64 first, u64 n, const unsigned 
 		/* Outside an export private pages cannot be write-protected. */
 		ret = -EPERM;
 	}
-	mutex_unlock(&td->lock);
+	up_write(&td->lock);
 out:
 	kfree(gfns);
 	return ret;
@@ -256,35 +259,56 @@ EXPORT_SYMBOL_GPL(tdx_mig_dirty_log_clear);
  * go back to MAPPED or PENDING), then UNBLOCKW the pages still blocked.
  * Nothing was ever taken from the TD, so its memory is intact.
  */
+/*
+ * RESTORE of GFNs [@gfn, @gfn + @n). An entry whose SEPT entry a vCPU's
+ * fault holds (host priority busy) is tried again; the rest are done, or
+ * were not exported (state incorrect).
+ */
+static int restore_chunk(struct tdx_mig_td *td, u64 gfn, unsigned int n)
+{
+	u64 *list = page_address(td->gpa_list), status;
+	unsigned int k, left = n, busy = 0;
+	int ret;
+
+	for (k = 0; k < n; k++) {
+		struct tdx_gpa_entry e = { .gpa = (gfn + k) << PAGE_SHIFT,
+					   .operation = TDX_GPA_OP_MIGRATE };
+
+		list[k] = tdx_gpa_entry_encode(&e);
+	}
+	do {
+		ret = tdx_mig_gpa_list_run(td, tdx_mig_tdh_export_restore, left, &status);
+		if (ret) {
+			pr_err("TDH.EXPORT.RESTORE at GFN %#llx failed: %#llx\n", gfn, status);
+			return ret;
+		}
+		for (k = 0, n = left, left = 0; k < n; k++) {
+			struct tdx_gpa_entry e;
+
+			tdx_gpa_entry_decode(list[k], &e);
+			if (e.status == TDX_GPA_STATUS_SUCCESS) {
+				clear_bit(e.gpa >> PAGE_SHIFT, td->blocked);
+			} else if (e.status == TDX_GPA_STATUS_SEPT_ENTRY_BUSY_HOST_PRIORITY) {
+				e.operation = TDX_GPA_OP_MIGRATE;
+				e.status = TDX_GPA_STATUS_SUCCESS;
+				list[left++] = tdx_gpa_entry_encode(&e);
+			}
+		}
+	} while (left && tdx_mig_busy_backoff(&busy));
+	return left ? -EBUSY : 0;
+}
+
 int tdx_mig_restore_all(struct tdx_mig_td *td)
 {
-	u64 *list = page_address(td->gpa_list), gfn, status;
+	u64 gfn, status;
 	int err = 0;
 
 	lockdep_assert_held(&td->lock);
 	for (gfn = 0; gfn < td->info.nr_gfns; gfn += TDX_GPA_LIST_ENTRIES) {
-		unsigned int n = min_t(u64, TDX_GPA_LIST_ENTRIES, td->info.nr_gfns - gfn), k;
-		int ret;
+		int ret = restore_chunk(td, gfn, min_t(u64, TDX_GPA_LIST_ENTRIES,
+						       td->info.nr_gfns - gfn));
 
-		for (k = 0; k < n; k++) {
-			struct tdx_gpa_entry e = { .gpa = (gfn + k) << PAGE_SHIFT,
-						   .operation = TDX_GPA_OP_MIGRATE };
-
-			list[k] = tdx_gpa_entry_encode(&e);
-		}
-		ret = tdx_mig_gpa_list_run(td, tdx_mig_tdh_export_restore, n, &status);
-		if (ret) {
-			pr_err("TDH.EXPORT.RESTORE at GFN %#llx failed: %#llx\n", gfn, status);
-			err = err ?: ret;
-			continue;
-		}
-		for (k = 0; k < n; k++) {
-			struct tdx_gpa_entry e;
-
-			tdx_gpa_entry_decode(list[k], &e);
-			if (e.status == TDX_GPA_STATUS_SUCCESS)
-				clear_bit(gfn + k, td->blocked);
-		}
+		err = err ?: ret;
 		cond_resched();
 	}
 	for_each_set_bit(gfn, td->blocked, td->info.nr_gfns) {

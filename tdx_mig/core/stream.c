@@ -40,6 +40,7 @@ static void stream_free_buffers(struct tdx_mig_stream *s)
 	free_page_if(&s->buf_list);
 	free_page_if(&s->page_list);
 	free_page_if(&s->td_list);
+	free_page_if(&s->gpa_copy);
 }
 
 static struct page *zeroed_page(void)
@@ -62,8 +63,9 @@ static int stream_alloc_buffers(struct tdx_mig_stream *s, u32 n)
 	s->buf_list = zeroed_page();
 	s->page_list = zeroed_page();
 	s->td_list = zeroed_page();
+	s->gpa_copy = zeroed_page();
 	if (!s->bufs || !s->mbmd || !s->gpa_list || !s->mac[0] || !s->mac[1] || !s->buf_list ||
-	    !s->page_list || !s->td_list)
+	    !s->page_list || !s->td_list || !s->gpa_copy)
 		return -ENOMEM;
 	page_list = page_address(s->page_list);
 	for (i = 0; i < n; i++) {
@@ -239,9 +241,13 @@ static int stream_release(struct inode *inode, struct file *file)
 	void *vm = td->vm;
 
 	/* An export dropped mid-call: its pages may be exported, never sent. */
-	if (s->pending.active && s->pending.id == KVM_TDX_MIG_EXPORT_MEM &&
-	    s->pending.generation == READ_ONCE(td->generation))
-		tdx_mig_stream_redirty(s, s->pending.arg);
+	down_write(&td->lock);
+	if (s->pending.active && s->pending.generation == td->generation) {
+		if (s->pending.id == KVM_TDX_MIG_EXPORT_MEM)
+			tdx_mig_stream_redirty(s, s->pending.arg);
+		atomic_dec(&td->pending_calls);
+	}
+	up_write(&td->lock);
 	stream_free_buffers(s);
 	tdx_mig_td_stream_put(td, s->index);
 	mutex_destroy(&s->lock);

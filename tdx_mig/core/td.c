@@ -30,7 +30,8 @@ struct tdx_mig_td *tdx_mig_td_create(const struct tdx_mig_host_ops *ops, void *v
 	struct tdx_mig_td *td;
 	int ret;
 
-	if (!info->nr_gfns || info->nr_gfns > (1ULL << 36) || !info->max_vcpus)
+	/* The bitmaps take an unsigned int size: up to 8 TiB of private memory. */
+	if (!info->nr_gfns || info->nr_gfns > (1ULL << 31) || !info->max_vcpus)
 		return ERR_PTR(-EINVAL);
 	ret = tdx_mig_caps_read(&caps);
 	if (ret)
@@ -44,7 +45,7 @@ struct tdx_mig_td *tdx_mig_td_create(const struct tdx_mig_host_ops *ops, void *v
 	td->ops = ops;
 	td->vm = vm;
 	td->info = *info;
-	mutex_init(&td->lock);
+	init_rwsem(&td->lock);
 	td->state = info->source ? TDX_OP_STATE_RUNNABLE : TDX_OP_STATE_UNINITIALIZED;
 	td->max_migs = caps.max_migs;
 	td->state_pages = max3(caps.num_immutable_state_pages, caps.num_td_state_pages,
@@ -96,7 +97,6 @@ void tdx_mig_td_destroy(struct tdx_mig_td *td)
 	bitmap_free(td->dirty);
 	bitmap_free(td->stream_used);
 	kfree(td->migsc);
-	mutex_destroy(&td->lock);
 	kfree(td);
 }
 EXPORT_SYMBOL_GPL(tdx_mig_td_destroy);
@@ -110,7 +110,8 @@ static int migsc_create(struct tdx_mig_td *td, unsigned int link)
 	if (td->migsc[link])
 		return 0;
 	/* The TDX Module creates streams only before a migration starts. */
-	if (td->state != TDX_OP_STATE_UNINITIALIZED && td->state != TDX_OP_STATE_RUNNABLE)
+	if (td->state != TDX_OP_STATE_UNINITIALIZED && td->state != TDX_OP_STATE_INITIALIZED &&
+	    td->state != TDX_OP_STATE_RUNNABLE)
 		return -EPERM;
 	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!page)
@@ -139,7 +140,7 @@ int tdx_mig_td_stream_get(struct tdx_mig_td *td, u16 *index)
 	unsigned int i;
 	int ret;
 
-	mutex_lock(&td->lock);
+	down_write(&td->lock);
 	i = find_first_zero_bit(td->stream_used, td->max_migs - 1);
 	if (i >= td->max_migs - 1) {
 		ret = -ENOSPC;
@@ -153,16 +154,16 @@ int tdx_mig_td_stream_get(struct tdx_mig_td *td, u16 *index)
 		*index = i;
 	}
 out:
-	mutex_unlock(&td->lock);
+	up_write(&td->lock);
 	return ret;
 }
 EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_td_stream_get);
 
 void tdx_mig_td_stream_put(struct tdx_mig_td *td, u16 index)
 {
-	mutex_lock(&td->lock);
+	down_write(&td->lock);
 	__clear_bit(index, td->stream_used);
-	mutex_unlock(&td->lock);
+	up_write(&td->lock);
 }
 EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_td_stream_put);
 
@@ -174,10 +175,10 @@ u64 tdx_mig_td_mem_bytes(struct tdx_mig_td *td)
 		    2 * BITS_TO_LONGS(td->info.nr_gfns) * sizeof(long);
 	unsigned int i;
 
-	mutex_lock(&td->lock);
+	down_write(&td->lock);
 	for (i = 0; i < td->max_migs; i++)
 		bytes += td->migsc[i] ? PAGE_SIZE : 0;
-	mutex_unlock(&td->lock);
+	up_write(&td->lock);
 	return bytes;
 }
 
@@ -205,9 +206,9 @@ void tdx_mig_td_sync_state(struct tdx_mig_td *td)
  */
 void tdx_mig_td_refresh(struct tdx_mig_td *td)
 {
-	mutex_lock(&td->lock);
+	down_write(&td->lock);
 	tdx_mig_td_sync_state(td);
-	mutex_unlock(&td->lock);
+	up_write(&td->lock);
 }
 EXPORT_SYMBOL_GPL(tdx_mig_td_refresh);
 
