@@ -178,6 +178,33 @@ TEST_F_TIMEOUT(precopy, sigalrm_every_ms_16m, 300)
 	check_result(_metadata, ctx);
 }
 
+/* A TD migrated in migrates on: A to B, then B to C, all three equal. */
+TEST_F_TIMEOUT(precopy, migrate_again_from_destination, 300)
+{
+	struct precopy_ctx *ctx = &self->c;
+	const uint64_t bytes = 8UL << 20;
+	struct mig again;
+	int third;
+
+	ASSERT_EQ(0, setup_migration(ctx, bytes, 1, 128));
+	ASSERT_EQ(0, writer_stop(&ctx->w));
+	ctx->writer_running = false;
+	ctx->m.min_rounds = 1;
+	ASSERT_EQ(0, mig_precopy(&ctx->m));
+	mig_close(&ctx->m);
+
+	third = tb_create_td(bytes, NR_VCPUS, true, 0);
+	ASSERT_LE(0, third);
+	ASSERT_EQ(0, tb_exchange_keys(ctx->dst, third));
+	ASSERT_EQ(0, mig_open(&again, ctx->dst, third, bytes / MIG_PAGE_SIZE, NR_VCPUS, 1, 128));
+	again.min_rounds = 1;
+	EXPECT_EQ(0, mig_precopy(&again));
+	EXPECT_EQ(0, td_compare(ctx->src, third, bytes, NR_VCPUS, NULL));
+	EXPECT_EQ(0, td_compare(ctx->dst, third, bytes, NR_VCPUS, NULL));
+	mig_close(&again);
+	close(third);
+}
+
 /* One thread per stream: memory bundles go out concurrently. */
 struct sender {
 	struct mig m;		/* a copy: its own counters, the shared streams */

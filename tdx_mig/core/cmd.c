@@ -27,7 +27,6 @@ enum cmd_data {
 
 struct cmd_desc {
 	int (*run)(struct tdx_mig_stream *s, u64 *arg, u64 *status);
-	bool source;		/* a source command (else destination) */
 	bool main_only;		/* only on stream 0 */
 	bool concurrent;	/* runs without the session lock */
 	enum cmd_data data;	/* DATA_UNUSED unless said */
@@ -490,31 +489,30 @@ static int import_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	return tdx_mig_status_to_errno(ret);
 }
 
-#define SRC	.source = true
 #define MAIN	.main_only = true
 
 static const struct cmd_desc cmds[] = {
-	[KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE] = { export_immutable, SRC, MAIN, .data = DATA_OUT,
+	[KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE] = { export_immutable, MAIN, .data = DATA_OUT,
 						 .states = S(RUNNABLE) },
 	[KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE] = { import_immutable, MAIN, .data = DATA_IN,
 						 .states = S(UNINITIALIZED) },
-	[KVM_TDX_MIG_EXPORT_MEM] = { export_mem, SRC, .concurrent = true, .data = DATA_INOUT,
+	[KVM_TDX_MIG_EXPORT_MEM] = { export_mem, .concurrent = true, .data = DATA_INOUT,
 				     .states = EXPORTING },
 	[KVM_TDX_MIG_IMPORT_MEM] = { import_mem, .concurrent = true, .data = DATA_INOUT,
 				     .states = IMPORTING },
-	[KVM_TDX_MIG_EXPORT_TRACK] = { export_track, SRC, MAIN, .data = DATA_IN,
+	[KVM_TDX_MIG_EXPORT_TRACK] = { export_track, MAIN, .data = DATA_IN,
 				       .states = S(LIVE_EXPORT) | S(PAUSED_EXPORT) },
 	[KVM_TDX_MIG_IMPORT_TRACK] = { import_track, MAIN,
 				       .states = S(MEMORY_IMPORT) | S(STATE_IMPORT) },
-	[KVM_TDX_MIG_EXPORT_PAUSE] = { export_pause, SRC, MAIN, .states = S(LIVE_EXPORT) },
-	[KVM_TDX_MIG_EXPORT_STATE_TD] = { export_td, SRC, MAIN, .data = DATA_OUT,
+	[KVM_TDX_MIG_EXPORT_PAUSE] = { export_pause, MAIN, .states = S(LIVE_EXPORT) },
+	[KVM_TDX_MIG_EXPORT_STATE_TD] = { export_td, MAIN, .data = DATA_OUT,
 					  .states = S(PAUSED_EXPORT) },
 	[KVM_TDX_MIG_IMPORT_STATE_TD] = { import_td, MAIN, .data = DATA_IN,
 					  .states = S(MEMORY_IMPORT) },
-	[KVM_TDX_MIG_EXPORT_STATE_VP] = { export_vp, SRC, .data = DATA_OUT,
+	[KVM_TDX_MIG_EXPORT_STATE_VP] = { export_vp, .data = DATA_OUT,
 					  .states = S(PAUSED_EXPORT) },
 	[KVM_TDX_MIG_IMPORT_STATE_VP] = { import_vp, .data = DATA_IN, .states = S(STATE_IMPORT) },
-	[KVM_TDX_MIG_EXPORT_ABORT] = { export_abort, SRC, MAIN,
+	[KVM_TDX_MIG_EXPORT_ABORT] = { export_abort, MAIN,
 				       .states = EXPORTING | S(RUNNABLE) },
 	[KVM_TDX_MIG_IMPORT_END] = { import_end, MAIN, .states = S(POST_IMPORT) | S(LIVE_IMPORT) },
 	[KVM_TDX_MIG_IMPORT_ABORT] = { import_abort, MAIN,
@@ -549,7 +547,8 @@ static int cmd_allowed(struct tdx_mig_stream *s, u32 id, const struct cmd_desc *
 
 	if (d->main_only && !tdx_mig_td_is_main(s))
 		return -EINVAL;
-	if (d->source != td->info.source || !(d->states & BIT(td->state)))
+	/* The states alone tell the roles apart: an imported TD may export. */
+	if (!(d->states & BIT(td->state)))
 		return -EPERM;
 	if (s->pending.active && s->pending.generation != td->generation)
 		s->pending.active = false;	/* an abort voided it */

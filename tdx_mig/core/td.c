@@ -232,8 +232,10 @@ int tdx_mig_vcpu_may_run(struct tdx_mig_td *td)
 	default:
 		pr_info_ratelimited("vCPU run refused: TD is in %s (%s)\n",
 				    tdx_op_state_name(state),
-				    td->info.source ? "paused or exported; abort to resume" :
-						      "not imported yet");
+				    state == TDX_OP_STATE_PAUSED_EXPORT ||
+				    state == TDX_OP_STATE_POST_EXPORT ?
+				    "paused or exported; abort to resume" :
+				    "not finalized or not imported yet");
 		return -EPERM;
 	}
 }
