@@ -391,7 +391,8 @@ static int import_chunk(struct neg_ctx *ctx)
 	memcpy(d->gpa_list, s->gpa_list, BUF_PAGES * 8);
 	memcpy(d->mac, s->mac, 2 * 4096);
 	memcpy(d->bufs, s->bufs, BUF_PAGES * 4096);
-	return mig_cmd(d, KVM_TDX_MIG_IMPORT_MEM, &n, NULL);
+	/* The timer may interrupt the import too: it resumes like any call. */
+	return mig_cmd_retry(d, KVM_TDX_MIG_IMPORT_MEM, &n, NULL);
 }
 
 /*
