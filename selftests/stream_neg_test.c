@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -490,6 +491,49 @@ TEST_F_TIMEOUT(neg, two_threads_one_stream, 120)
 	EXPECT_EQ(0, r.other);
 	/* What was exported is lost to the destination: abort, nothing is lost on the source. */
 	EXPECT_EQ(0, cmd(s, KVM_TDX_MIG_EXPORT_ABORT, 0));
+}
+
+/* MAX_MIGS - 1 forward streams at most; one closed makes room for one more. */
+TEST_F(neg, stream_limit)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_TDX_MIG_STREAM,
+					.flags = KVM_CREATE_DEVICE_TEST };
+	struct neg_ctx *ctx = &self->c;
+	int *fds, n = 0, fd;
+
+	/* KVM_CREATE_DEVICE_TEST: streams are supported; bad type and flags. */
+	EXPECT_EQ(0, ioctl(ctx->src, KVM_CREATE_DEVICE, &cd));
+	cd.type = 1;
+	EXPECT_EQ(-1, ioctl(ctx->src, KVM_CREATE_DEVICE, &cd));
+	EXPECT_EQ(ENODEV, errno);
+	cd.type = KVM_DEV_TYPE_TDX_MIG_STREAM;
+	cd.flags = 2;
+	EXPECT_EQ(-1, ioctl(ctx->src, KVM_CREATE_DEVICE, &cd));
+	EXPECT_EQ(EINVAL, errno);
+
+	fds = calloc(ctx->m.src[0].max_migs, sizeof(int));
+	ASSERT_NE(NULL, fds);
+	/* Stream 0 is open already (the fixture's). */
+	for (;;) {
+		fd = mig_stream_create(ctx->src);
+		if (fd < 0)
+			break;
+		fds[n++] = fd;
+	}
+	EXPECT_EQ(-ENOSPC, fd);
+	EXPECT_EQ(ctx->m.src[0].max_migs - 2, n);
+	close(fds[--n]);
+	fd = mig_stream_create(ctx->src);
+	EXPECT_LE(0, fd);
+	if (fd >= 0)
+		close(fd);
+	while (n)
+		close(fds[--n]);
+	free(fds);
+	/*
+	 * No migration follows: the source now has MAX_MIGS MigSCs, and a
+	 * destination must have created as many (NUM_MIGS_HIGHER_THAN_CREATED).
+	 */
 }
 
 /* Stream fds closed mid-migration and opened again: the migration goes on. */
