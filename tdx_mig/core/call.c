@@ -86,14 +86,14 @@ int tdx_mig_call(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 
 	return status_errno(ret);
 }
 
-/* A leaf that takes only the TDR and completes in one call (busy retried). */
-int tdx_mig_call_once(struct tdx_mig_stream *s, u64 (*fn)(u64 tdr_pa), u64 *status)
+/* A leaf that completes in one call (tokens, pause, commit, end, abort): busy retried. */
+int tdx_mig_call_once(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 *status)
 {
 	unsigned int busy = 0;
 	u64 ret;
 
 	do {
-		ret = fn(s->td->info.tdr_pa);
+		ret = step(s, false, ctx);
 		s->stats.seamcalls++;
 	} while (tdx_mig_status_busy(ret) && tdx_mig_busy_backoff(&busy));
 	*status = ret;

@@ -365,23 +365,53 @@ static int import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 
 /* --- Tokens, pause, commit, end, abort --- */
 
+/* A leaf whose only operand is the TDR: PAUSE, COMMIT, END. */
+struct tdr_leaf {
+	u64 (*fn)(u64 tdr_pa);
+};
+
+static u64 tdr_leaf_step(struct tdx_mig_stream *s, bool resume, void *ctx)
+{
+	const struct tdr_leaf *leaf = ctx;
+
+	return leaf->fn(s->td->info.tdr_pa);
+}
+
+static int call_tdr_leaf(struct tdx_mig_stream *s, u64 (*fn)(u64 tdr_pa), u64 *status)
+{
+	struct tdr_leaf leaf = { fn };
+
+	return tdx_mig_call_once(s, tdr_leaf_step, &leaf, status);
+}
+
+static u64 export_track_step(struct tdx_mig_stream *s, bool resume, void *ctx)
+{
+	return tdx_mig_tdh_export_track(s->td->info.tdr_pa, tdx_mig_mbmd_operand(s),
+					*(bool *)ctx);
+}
+
+static u64 import_track_step(struct tdx_mig_stream *s, bool resume, void *ctx)
+{
+	return tdx_mig_tdh_import_track(s->td->info.tdr_pa, tdx_mig_mbmd_operand(s));
+}
+
+static u64 export_abort_step(struct tdx_mig_stream *s, bool resume, void *ctx)
+{
+	return tdx_mig_tdh_export_abort(s->td->info.tdr_pa, *(u64 *)ctx);
+}
+
 static int export_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	bool start = *arg == TDX_MIG_EXPORT_TRACK_F_IN_ORDER_DONE;
-	unsigned int busy = 0;
-	u64 ret;
+	int ret;
 
 	if (*arg && !start)
 		return -EINVAL;
 	if (start && s->td->state != TDX_OP_STATE_PAUSED_EXPORT)
 		return -EPERM;
-	do {
-		ret = tdx_mig_tdh_export_track(s->td->info.tdr_pa, tdx_mig_mbmd_operand(s), start);
-		s->stats.seamcalls++;
-	} while (tdx_mig_status_busy(ret) && tdx_mig_busy_backoff(&busy));
-	*status = ret;
+	ret = tdx_mig_call_once(s, export_track_step, &start, status);
 	if (ret)
-		return tdx_mig_status_to_errno(ret);
+		return ret;
 	s->stats.bundles++;
 	if (start)
 		set_state(s->td, TDX_OP_STATE_POST_EXPORT);
@@ -392,21 +422,18 @@ static int export_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 static int import_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct tdx_mig_td *td = s->td;
-	u64 ret;
-	int err;
+	int ret;
 
-	ret = tdx_mig_tdh_import_track(td->info.tdr_pa, tdx_mig_mbmd_operand(s));
-	s->stats.seamcalls++;
-	*status = ret;
+	ret = tdx_mig_call_once(s, import_track_step, NULL, status);
 	if (ret)
-		return tdx_mig_status_to_errno(ret);
+		return ret;
 	s->stats.bundles++;
 	tdx_mig_td_sync_state(td);
 	if (td->state != TDX_OP_STATE_POST_IMPORT)
 		return 0;
-	err = tdx_mig_call_once(s, tdx_mig_tdh_import_commit, status);
-	if (err)
-		return err;
+	ret = call_tdr_leaf(s, tdx_mig_tdh_import_commit, status);
+	if (ret)
+		return ret;
 	set_state(td, TDX_OP_STATE_LIVE_IMPORT);
 	td->ops->imported(td->vm);
 	return 0;
@@ -418,7 +445,7 @@ static int export_pause(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 
 	/* No vCPU enters from now on; those inside make PAUSE busy until they exit. */
 	set_state(s->td, TDX_OP_STATE_PAUSED_EXPORT);
-	ret = tdx_mig_call_once(s, tdx_mig_tdh_export_pause, status);
+	ret = call_tdr_leaf(s, tdx_mig_tdh_export_pause, status);
 	if (ret)
 		set_state(s->td, TDX_OP_STATE_LIVE_EXPORT);
 	return ret;
@@ -426,7 +453,7 @@ static int export_pause(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 
 static int import_end(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
-	int ret = tdx_mig_call_once(s, tdx_mig_tdh_import_end, status);
+	int ret = call_tdr_leaf(s, tdx_mig_tdh_import_end, status);
 
 	if (ret)
 		return ret;
@@ -445,8 +472,7 @@ static int import_end(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 static int export_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct tdx_mig_td *td = s->td;
-	u64 token = td->state == TDX_OP_STATE_POST_EXPORT ? tdx_mig_mbmd_operand(s) : 0, ret;
-	unsigned int busy = 0;
+	u64 token = td->state == TDX_OP_STATE_POST_EXPORT ? tdx_mig_mbmd_operand(s) : 0;
 	int err;
 
 	/* RUNNABLE: the restore of an earlier abort did not complete; retry it. */
@@ -455,13 +481,9 @@ static int export_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 			return -EPERM;
 		goto restore;
 	}
-	do {
-		ret = tdx_mig_tdh_export_abort(td->info.tdr_pa, token);
-		s->stats.seamcalls++;
-	} while (tdx_mig_status_busy(ret) && tdx_mig_busy_backoff(&busy));
-	*status = ret;
-	if (ret)
-		return tdx_mig_status_to_errno(ret);
+	err = tdx_mig_call_once(s, export_abort_step, &token, status);
+	if (err)
+		return err;
 	tdx_mig_void_pending(td);
 	s->pending.active = false;
 	set_state(td, TDX_OP_STATE_RUNNABLE);
@@ -473,20 +495,22 @@ restore:
 }
 
 /* Abort on the destination: the abort token goes to the MBMD page. */
+static u64 import_abort_step(struct tdx_mig_stream *s, bool resume, void *ctx)
+{
+	return tdx_mig_tdh_import_abort(s->td->info.tdr_pa, tdx_mig_mbmd_operand(s));
+}
+
+/* Its success carries the fatal bit (not an error): only teardown is left. */
 static int import_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
-	u64 ret = tdx_mig_tdh_import_abort(s->td->info.tdr_pa, tdx_mig_mbmd_operand(s));
+	int ret = tdx_mig_call_once(s, import_abort_step, NULL, status);
 
-	s->stats.seamcalls++;
 	tdx_mig_td_sync_state(s->td);
-	/* Success comes with the fatal bit: only teardown is left for this TD. */
-	if (tdx_status_code(ret & ~TDX_STATUS_FATAL_BIT) == TDX_STATUS_SUCCESS) {
-		tdx_mig_void_pending(s->td);
-		s->pending.active = false;
-		return 0;
-	}
-	*status = ret;
-	return tdx_mig_status_to_errno(ret);
+	if (ret)
+		return ret;
+	tdx_mig_void_pending(s->td);
+	s->pending.active = false;
+	return 0;
 }
 
 #define MAIN	.main_only = true

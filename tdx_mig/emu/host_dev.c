@@ -248,13 +248,11 @@ static int vm_get_vcpu(struct host_vm *vm, void __user *argp)
 	if (!ret)
 		tdvpr = host_vcpu_tdvpr(vm, st.vcpu);
 	mutex_unlock(&vm->mmu_lock);
-	while (!ret) {
+	if (ret)
+		return ret;
+	do {
 		ret = tdx_emu_vcpu_regs(tdvpr, &regs);
-		if (ret != -EBUSY || ++tries == HOST_BUSY_TRIES)
-			break;
-		ret = 0;
-		cond_resched();
-	}
+	} while (ret == -EBUSY && ++tries < HOST_BUSY_TRIES);
 	if (ret)
 		return ret;
 	memcpy(st.gpr, regs.gpr, sizeof(st.gpr));
