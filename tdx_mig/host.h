@@ -29,6 +29,13 @@ struct tdx_mig_td;
  * @imported:	destination: TDH.IMPORT.COMMIT succeeded; vCPUs may run.
  * @servtd_get:	the Migration TD whose VMM is process @pid, with a reference
  *		on its VM (dropped with that TD's ->put), or NULL
+ * @shared_access: copy @len bytes from (or with @write, to) the TD's shared
+ *		memory at @gpa, which carries the shared bit; -EFAULT when
+ *		any byte is not shared memory of the TD; @len 0 checks
+ *		@gpa alone. May be called from
+ *		another process (a user TD's VMM completing a MigTD request).
+ * @inject:	post interrupt @vector (32-255) to the TD's first vCPU
+ * @kick:	wake a vCPU halted after TDX_MIG_VMCALL_HALT
  *
  * All are called in process context and may sleep.
  */
@@ -41,6 +48,9 @@ struct tdx_mig_host_ops {
 	int (*import_page)(void *vm, u64 gfn, u64 *page_pa, bool *first);
 	void (*imported)(void *vm);
 	struct tdx_mig_td *(*servtd_get)(void *vm, pid_t pid);
+	int (*shared_access)(void *vm, u64 gpa, void *buf, size_t len, bool write);
+	void (*inject)(void *vm, u8 vector);
+	void (*kick)(void *vm);
 };
 
 /**
@@ -51,6 +61,7 @@ struct tdx_mig_host_ops {
  * @servtd:	a Migration TD: user TDs may bind to it
  * @nr_gfns:	private memory is GFNs 0 .. @nr_gfns - 1
  * @max_vcpus:	vCPUs the TD has (source) or may get (destination)
+ * @pid:	the VMM's process (KVM's userspace_pid), for the logs
  */
 struct tdx_mig_td_info {
 	u64 tdr_pa;
@@ -58,6 +69,7 @@ struct tdx_mig_td_info {
 	bool servtd;
 	u64 nr_gfns;
 	u32 max_vcpus;
+	pid_t pid;
 };
 
 /* TD lifetime: create with the TD; destroy after its key is released. */
@@ -68,6 +80,35 @@ void tdx_mig_td_refresh(struct tdx_mig_td *td);
 
 /* KVM_MEMORY_ENCRYPT_OP on the VM fd: binding a Migration TD (ids 5-8). */
 int tdx_mig_vm_cmd(struct tdx_mig_td *td, struct kvm_tdx_cmd *cmd);
+
+/* TDG.VP.VMCALL statuses in R10 (GHCI). */
+#define TDX_MIG_VMCALL_SUCCESS		0ULL
+#define TDX_MIG_VMCALL_INVALID_OPERAND	0x8000000000000000ULL
+
+/**
+ * struct tdx_mig_vmcall - a TDG.VP.VMCALL of a Migration TD
+ * @r10..@rdi:	the guest's GPRs; on return, what the guest gets back (R10:
+ *		the status)
+ */
+struct tdx_mig_vmcall {
+	u64 r10, r11, r12, r13, r14, r15, rbx, rdi;
+};
+
+enum tdx_mig_vmcall_ret {
+	TDX_MIG_VMCALL_NOT_MINE,	/* not a MigTD service call */
+	TDX_MIG_VMCALL_DONE,		/* resume the guest with the registers */
+	/*
+	 * Done with a "no request yet" answer; a guest would halt and ask
+	 * again, so the hypervisor may halt the vCPU until ->kick and call
+	 * again with the same registers instead of resuming it.
+	 */
+	TDX_MIG_VMCALL_HALT,
+	/* Done; the VMM carries the transport bytes (Send/Receive) */
+	TDX_MIG_VMCALL_USER,
+};
+
+/* The MigTD's service requests: TDG.VP.VMCALL<Service> and <MigTD>. */
+enum tdx_mig_vmcall_ret tdx_mig_servtd_vmcall(struct tdx_mig_td *td, struct tdx_mig_vmcall *vc);
 
 /* KVM_CREATE_DEVICE of a stream: a new fd, or with @test_only 0 or -errno. */
 int tdx_mig_stream_create(struct tdx_mig_td *td, bool test_only);

@@ -103,12 +103,28 @@ static int state_run(struct tdx_mig_stream *s, struct state_call *c, u64 *status
 	return ret;
 }
 
+/*
+ * A new STATE.IMMUTABLE call latches the keys the MigTDs wrote and clears
+ * MIG_DEC_KEY_SET, even when it fails later (§10.2); only the checks made
+ * before that leave the pre-migration for another try.
+ */
+static void premig_used(struct tdx_mig_td *td, int ret, u64 status)
+{
+	u64 code = tdx_status_code(status);
+
+	if (ret && (!status || code == TDX_STATUS_MIGRATION_DECRYPTION_KEY_NOT_SET ||
+		    code == TDX_STATUS_OP_STATE_INCORRECT || code == TDX_STATUS_OPERAND_BUSY))
+		return;
+	tdx_mig_servtd_premig_consume(td);
+}
+
 static int export_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct state_call c = { .obj = s->td->info.tdr_pa,
 				.exp = tdx_mig_tdh_export_state_immutable };
 	int ret = state_run(s, &c, status);
 
+	premig_used(s->td, ret, *status);
 	if (ret)
 		return ret;
 	set_state(s->td, TDX_OP_STATE_LIVE_EXPORT);
@@ -124,6 +140,7 @@ static int import_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 				.imp = tdx_mig_tdh_import_state_immutable };
 	int ret = import_pages_ok(s, *arg) ?: state_run(s, &c, status);
 
+	premig_used(s->td, ret, *status);
 	if (!ret)
 		set_state(s->td, TDX_OP_STATE_MEMORY_IMPORT);
 	return ret;

@@ -56,6 +56,21 @@ struct tdx_mig_binding {
 };
 
 /**
+ * struct tdx_mig_servtd_wait - a MigTD's WaitForRequest not yet answered
+ * @armed:	a request is awaited
+ * @raw:	GHCI 1.5 vmcall-raw (else TDG.VP.VMCALL<Service>)
+ * @gpa, @len:	the buffer the answer goes to
+ * @vector:	the interrupt that tells the MigTD, 0 to poll
+ */
+struct tdx_mig_servtd_wait {
+	bool armed;
+	bool raw;
+	u64 gpa;
+	u32 len;
+	u8 vector;
+};
+
+/**
  * struct tdx_mig_td - the migration state of one TD
  * @ops, @vm:	the hypervisor that owns the TD
  * @info:	the TD as the hypervisor described it
@@ -79,6 +94,7 @@ struct tdx_mig_binding {
  * @write_faults, @write_blocked: TD-wide counters for the statistics
  * @binding:	as a user TD, its binding to a MigTD
  * @usertds:	as a MigTD, the user TDs bound to it, by request id
+ * @servtd_wait: as a MigTD, its WaitForRequest not yet answered
  */
 struct tdx_mig_td {
 	const struct tdx_mig_host_ops *ops;
@@ -101,6 +117,7 @@ struct tdx_mig_td {
 	atomic64_t write_blocked;
 	struct tdx_mig_binding binding;
 	struct tdx_mig_td *usertds[TDX_MIG_SERVTD_SLOTS];
+	struct tdx_mig_servtd_wait servtd_wait;
 };
 
 /* An interrupted call of a stream, resumed when the same call comes again. */
@@ -169,8 +186,13 @@ void tdx_mig_td_stream_put(struct tdx_mig_td *td, u16 index);
 void tdx_mig_td_sync_state(struct tdx_mig_td *td);
 u64 tdx_mig_td_mem_bytes(struct tdx_mig_td *td);
 
-/* Binding to Migration TDs (servtd.c). */
+/* Binding to Migration TDs (servtd.c); the lock guards bindings and requests. */
+extern struct mutex tdx_mig_servtd_lock;
 void tdx_mig_servtd_release(struct tdx_mig_td *td);
+void tdx_mig_servtd_premig_consume(struct tdx_mig_td *td);
+
+/* The MigTD's requests (migtd.c), under tdx_mig_servtd_lock. */
+void tdx_mig_servtd_notify(struct tdx_mig_td *servtd);
 
 /* Dirty tracking and abort (dirty.c). */
 void tdx_mig_dirty_start(struct tdx_mig_td *td);

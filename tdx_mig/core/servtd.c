@@ -20,8 +20,8 @@ static unsigned int max_bound_tds = TDX_MIG_SERVTD_SLOTS;
 module_param(max_bound_tds, uint, 0644);
 MODULE_PARM_DESC(max_bound_tds, "User TDs one Migration TD may serve (1-32)");
 
-/* Guards every tdx_mig_td.binding and tdx_mig_td.usertds. */
-static DEFINE_MUTEX(servtd_lock);
+/* Guards every tdx_mig_td.binding, .usertds and .servtd_wait. */
+DEFINE_MUTEX(tdx_mig_servtd_lock);
 
 static unsigned int slots_limit(void)
 {
@@ -51,7 +51,7 @@ static int servtd_prebind(struct tdx_mig_td *td, const struct kvm_tdx_servtd *a,
 	if (!hash_page)
 		return -ENOMEM;
 	memcpy(page_address(hash_page), a->hash, sizeof(a->hash));
-	mutex_lock(&servtd_lock);
+	mutex_lock(&tdx_mig_servtd_lock);
 	if (td->binding.state != TDX_MIG_BINDING_INIT) {
 		ret = -EPERM;
 		goto out;
@@ -65,7 +65,7 @@ static int servtd_prebind(struct tdx_mig_td *td, const struct kvm_tdx_servtd *a,
 	td->binding.state = TDX_MIG_BINDING_PREBOUND;
 	td->binding.attr = a->attr;
 out:
-	mutex_unlock(&servtd_lock);
+	mutex_unlock(&tdx_mig_servtd_lock);
 	__free_page(hash_page);
 	return ret;
 }
@@ -75,7 +75,7 @@ static void servtd_unlink(struct tdx_mig_td *td)
 {
 	struct tdx_mig_binding *b = &td->binding;
 
-	lockdep_assert_held(&servtd_lock);
+	lockdep_assert_held(&tdx_mig_servtd_lock);
 	if (b->servtd && b->servtd->usertds[b->req_id] == td)
 		b->servtd->usertds[b->req_id] = NULL;
 	b->servtd = NULL;
@@ -113,7 +113,7 @@ static int servtd_bind(struct tdx_mig_td *td, const struct kvm_tdx_servtd *a, u6
 		ret = -EINVAL;
 		goto put;
 	}
-	mutex_lock(&servtd_lock);
+	mutex_lock(&tdx_mig_servtd_lock);
 	req = servtd_req_id(servtd, td);
 	if (req < 0) {
 		ret = req;
@@ -135,7 +135,7 @@ static int servtd_bind(struct tdx_mig_td *td, const struct kvm_tdx_servtd *a, u6
 	b->req_id = req;
 	servtd->usertds[req] = td;
 unlock:
-	mutex_unlock(&servtd_lock);
+	mutex_unlock(&tdx_mig_servtd_lock);
 put:
 	servtd->ops->put(servtd->vm);
 	return ret;
@@ -149,15 +149,16 @@ static int servtd_set_info(struct tdx_mig_td *td, const struct kvm_tdx_set_migra
 
 	if (in->version || in->is_src > 1 || memchr_inv(in->pad, 0, sizeof(in->pad)))
 		return -EINVAL;
-	mutex_lock(&servtd_lock);
+	mutex_lock(&tdx_mig_servtd_lock);
 	if (!b->servtd) {
 		ret = -ENOENT;
 	} else {
 		b->is_src = in->is_src;
 		b->vsock_port = in->vsock_port;
 		b->state = TDX_MIG_BINDING_PREMIG_WAIT;
+		tdx_mig_servtd_notify(b->servtd);
 	}
-	mutex_unlock(&servtd_lock);
+	mutex_unlock(&tdx_mig_servtd_lock);
 	return ret;
 }
 
@@ -194,9 +195,9 @@ int tdx_mig_vm_cmd(struct tdx_mig_td *td, struct kvm_tdx_cmd *cmd)
 		ret = servtd_set_info(td, &in);
 		break;
 	case KVM_TDX_GET_MIGRATION_INFO:
-		mutex_lock(&servtd_lock);
+		mutex_lock(&tdx_mig_servtd_lock);
 		out.premig_done = td->binding.state == TDX_MIG_BINDING_PREMIG_DONE;
-		mutex_unlock(&servtd_lock);
+		mutex_unlock(&tdx_mig_servtd_lock);
 		ret = copy_to_user(data, &out, sizeof(out)) ? -EFAULT : 0;
 		break;
 	default:
@@ -216,12 +217,26 @@ void tdx_mig_servtd_release(struct tdx_mig_td *td)
 {
 	unsigned int i;
 
-	mutex_lock(&servtd_lock);
+	mutex_lock(&tdx_mig_servtd_lock);
 	servtd_unlink(td);
 	for (i = 0; i < TDX_MIG_SERVTD_SLOTS; i++) {
 		if (td->usertds[i])
 			td->usertds[i]->binding.servtd = NULL;
 		td->usertds[i] = NULL;
 	}
-	mutex_unlock(&servtd_lock);
+	td->servtd_wait.armed = false;
+	mutex_unlock(&tdx_mig_servtd_lock);
+}
+
+/*
+ * A new STATE.IMMUTABLE export or import used the keys the MigTDs wrote
+ * (MIG_DEC_KEY_SET is consumed), so the next migration needs its own
+ * pre-migration.
+ */
+void tdx_mig_servtd_premig_consume(struct tdx_mig_td *td)
+{
+	mutex_lock(&tdx_mig_servtd_lock);
+	if (td->binding.state == TDX_MIG_BINDING_PREMIG_DONE)
+		td->binding.state = TDX_MIG_BINDING_BOUND;
+	mutex_unlock(&tdx_mig_servtd_lock);
 }

@@ -171,6 +171,8 @@ struct emu_vcpu {
 	struct tdx_emu_guest_op *ops;
 	unsigned int nr_ops;
 	unsigned int next_op;
+	/* the GPRs the current step's TDG.VP.VMCALL gave the host, or 0 */
+	u16 vmcall_gprs;
 };
 
 /* pamt.c also maps TDR and TDVPR pages to their objects. */

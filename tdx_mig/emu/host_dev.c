@@ -11,6 +11,8 @@
 #include <linux/fs.h>
 #include <linux/kvm.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -23,6 +25,11 @@
 /* A run that needs this many entries is stuck: the guest cannot progress. */
 #define HOST_RUN_MAX_ENTRIES	1000000
 #define HOST_BUSY_TRIES		1000
+
+static bool test_keys;
+module_param(test_keys, bool, 0644);
+MODULE_PARM_DESC(test_keys,
+		 "TEST-ONLY: allow TDX_MIG_EMU_EXCHANGE_KEYS (off: keys come from the MigTDs)");
 
 static const struct file_operations vm_fops;
 
@@ -95,6 +102,7 @@ static int guest_ops(const struct tdx_mig_emu_run *r, struct tdx_emu_guest_op **
 		[TDX_MIG_EMU_OP_FILL] = TDX_EMU_GUEST_FILL,
 		[TDX_MIG_EMU_OP_ACCEPT] = TDX_EMU_GUEST_ACCEPT,
 		[TDX_MIG_EMU_OP_SET_REG] = TDX_EMU_GUEST_SET_REG,
+		[TDX_MIG_EMU_OP_TDCALL] = TDX_EMU_GUEST_TDCALL,
 	};
 	struct tdx_mig_emu_op *uops;
 	struct tdx_emu_guest_op *ops;
@@ -127,26 +135,78 @@ static int guest_ops(const struct tdx_mig_emu_run *r, struct tdx_emu_guest_op **
 	return 0;
 }
 
+/* The GPRs of a VMCALL exit, to the core's view and back. */
+static void vmcall_regs(struct tdx_mig_args *a, struct tdx_mig_vmcall *vc, bool to_core)
+{
+	u64 *ar[] = { &a->r10, &a->r11, &a->r12, &a->r13, &a->r14, &a->r15, &a->rbx, &a->rdi };
+	u64 *vr[] = { &vc->r10, &vc->r11, &vc->r12, &vc->r13, &vc->r14, &vc->r15, &vc->rbx,
+		      &vc->rdi };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ar); i++) {
+		if (to_core)
+			*vr[i] = *ar[i];
+		else
+			*ar[i] = *vr[i];
+	}
+}
+
+/*
+ * A TDG.VP.VMCALL exit. The MigTD's service calls are the core's; when it
+ * answers "none yet", the vCPU halts until the core kicks it (a user TD
+ * asked for pre-migration) and the call is made again. The platform has
+ * no other VMCALLs. The registers go back to the guest on the next entry.
+ */
+static void run_vmcall(struct host_vm *vm, struct tdx_mig_args *a, struct tdx_mig_emu_run *r)
+{
+	struct tdx_mig_vmcall in, vc;
+	enum tdx_mig_vmcall_ret ret;
+	int kicks;
+
+	vmcall_regs(a, &in, true);
+	for (;;) {
+		vc = in;
+		kicks = atomic_read(&vm->kicks);
+		ret = tdx_mig_servtd_vmcall(vm->mig, &vc);
+		if (ret != TDX_MIG_VMCALL_HALT ||
+		    wait_event_interruptible(vm->kick_wq, atomic_read(&vm->kicks) != kicks))
+			break;
+	}
+	if (ret == TDX_MIG_VMCALL_NOT_MINE)
+		vc.r10 = TDX_MIG_VMCALL_INVALID_OPERAND;
+	if (ret == TDX_MIG_VMCALL_USER) {
+		r->exit_reason = TDX_MIG_EMU_EXIT_VMCALL;
+		r->vmcall = (struct tdx_mig_emu_vmcall){
+			.r10 = in.r10, .r11 = in.r11, .r12 = in.r12, .r13 = in.r13,
+			.r14 = in.r14, .r15 = in.r15, .rbx = in.rbx, .rdi = in.rdi };
+	}
+	vmcall_regs(a, &vc, false);
+}
+
 /* Enter until the program ends; write faults go to the migration core. */
 static int run_loop(struct host_vm *vm, u64 tdvpr, struct tdx_mig_emu_run *r)
 {
 	const u64 exit_hlt = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT;
 	const u64 exit_intr = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EXTERNAL_INTERRUPT;
 	const u64 exit_ept = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION;
-	u64 status, qual, gpa;
+	const u64 exit_tdcall = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_TDCALL;
+	struct tdx_mig_args a = {};
+	u64 status;
 	int ret;
 
 	while (r->entries < HOST_RUN_MAX_ENTRIES) {
 		ret = tdx_mig_vcpu_may_run(vm->mig);
 		if (ret)
 			return ret;
-		status = host_vp_enter(tdvpr, &qual, &gpa);
+		status = host_vp_enter(tdvpr, &a);
 		r->entries++;
 		if (status == exit_hlt)
 			return 0;
-		if (status == exit_ept) {
+		if (status == exit_tdcall) {
+			run_vmcall(vm, &a, r);
+		} else if (status == exit_ept) {
 			/* Private faults are treated as writes, as KVM's TDX does. */
-			if (tdx_mig_write_fault(vm->mig, gpa))
+			if (tdx_mig_write_fault(vm->mig, a.r8))
 				return -EFAULT;
 			r->write_faults++;
 		} else if (status != exit_intr &&
@@ -173,7 +233,7 @@ static int vm_run(struct host_vm *vm, void __user *argp)
 
 	if (copy_from_user(&r, argp, sizeof(r)))
 		return -EFAULT;
-	if (r.reserved[0] || r.reserved[1])
+	if (r.reserved)
 		return -EINVAL;
 	mutex_lock(&vm->mmu_lock);
 	ret = r.vcpu < vm->nr_vcpus ? 0 : -EINVAL;
@@ -196,6 +256,8 @@ static int vm_run(struct host_vm *vm, void __user *argp)
 	kfree(ops);
 	r.entries = 0;
 	r.write_faults = 0;
+	r.exit_reason = TDX_MIG_EMU_EXIT_NONE;
+	memset(&r.vmcall, 0, sizeof(r.vmcall));
 	if (!ret)
 		ret = run_loop(vm, tdvpr, &r);
 	mutex_unlock(&v->run_lock);
@@ -263,9 +325,12 @@ static int vm_get_vcpu(struct host_vm *vm, void __user *argp)
 
 static int vm_exchange_keys(struct host_vm *vm, int peer_fd)
 {
-	struct file *peer = fget(peer_fd);
+	struct file *peer;
 	int ret, tries = 0;
 
+	if (!READ_ONCE(test_keys))
+		return -EPERM;
+	peer = fget(peer_fd);
 	if (!peer)
 		return -EBADF;
 	if (peer->f_op != &vm_fops) {
@@ -295,6 +360,43 @@ static int vm_servtd_hash(struct host_vm *vm, void __user *argp)
 	return copy_to_user(argp, &h, sizeof(h)) ? -EFAULT : 0;
 }
 
+/* The VMM posts an interrupt, as with KVM_SIGNAL_MSI. */
+static int vm_interrupt(struct host_vm *vm, unsigned long vector)
+{
+	if (vector < 32 || vector > 255)
+		return -EINVAL;
+	host_vm_post_intr(vm, vector);
+	return 0;
+}
+
+/* The lowest posted vector, taken out of the PIR; -1 if none. */
+static int take_vector(struct host_vm *vm)
+{
+	unsigned long v;
+
+	spin_lock(&vm->intr_wq.lock);
+	v = find_first_bit(vm->pir, 256);
+	if (v < 256)
+		__clear_bit(v, vm->pir);
+	spin_unlock(&vm->intr_wq.lock);
+	return v < 256 ? v : -1;
+}
+
+/* The guest takes a posted interrupt, waiting up to @ms (0: forever). */
+static long vm_wait_intr(struct host_vm *vm, unsigned long ms)
+{
+	long left = ms ? msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT;
+	int vector = -1;
+
+	if (ms > INT_MAX)
+		return -EINVAL;
+	left = wait_event_interruptible_timeout(vm->intr_wq, (vector = take_vector(vm)) >= 0,
+						left);
+	if (vector >= 0)
+		return vector;
+	return left < 0 ? left : -ETIMEDOUT;
+}
+
 static long vm_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
 {
 	struct host_vm *vm = file->private_data;
@@ -318,9 +420,37 @@ static long vm_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
 		return vm_exchange_keys(vm, (int)arg);
 	case TDX_MIG_EMU_SERVTD_HASH:
 		return vm_servtd_hash(vm, argp);
+	case TDX_MIG_EMU_INTERRUPT:
+		return vm_interrupt(vm, arg);
+	case TDX_MIG_EMU_WAIT_INTR:
+		return vm_wait_intr(vm, arg);
 	default:
 		return -ENOTTY;
 	}
+}
+
+/* mmap of a VM fd: its shared memory, the VMM's own. */
+static vm_fault_t vm_shared_fault(struct vm_fault *vmf)
+{
+	struct host_vm *vm = vmf->vma->vm_file->private_data;
+
+	if (vmf->pgoff >= vm->nr_shared)
+		return VM_FAULT_SIGBUS;
+	vmf->page = vm->shared[vmf->pgoff];
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct vm_shared_ops = {
+	.fault = vm_shared_fault,
+};
+
+static int vm_fd_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	vma->vm_ops = &vm_shared_ops;
+	return 0;
 }
 
 static int vm_release(struct inode *inode, struct file *file)
@@ -334,6 +464,7 @@ static const struct file_operations vm_fops = {
 	.release = vm_release,
 	.unlocked_ioctl = vm_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = vm_fd_mmap,
 	.llseek = noop_llseek,
 };
 

@@ -50,8 +50,7 @@ static u64 build_pattern(u64 gfn)
 /* vCPUs are entered and flushed on CPU 0 only, as if KVM pinned them. */
 struct cpu0_call {
 	u64 tdvpr_pa;
-	u64 exit_qual;
-	u64 gpa;
+	struct tdx_mig_args *regs;
 	bool flush;
 };
 
@@ -61,17 +60,15 @@ static long cpu0_fn(void *arg)
 
 	if (c->flush)
 		return tdx_mig_tdh_vp_flush(c->tdvpr_pa);
-	return tdx_mig_tdh_vp_enter(c->tdvpr_pa, &c->exit_qual, &c->gpa);
+	return tdx_mig_tdh_vp_enter_regs(c->tdvpr_pa, c->regs);
 }
 
-u64 host_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa)
+/* TDH.VP.ENTER; @regs as tdx_mig_tdh_vp_enter_regs() has them. */
+u64 host_vp_enter(u64 tdvpr_pa, struct tdx_mig_args *regs)
 {
-	struct cpu0_call c = { .tdvpr_pa = tdvpr_pa };
-	u64 ret = work_on_cpu(0, cpu0_fn, &c);
+	struct cpu0_call c = { .tdvpr_pa = tdvpr_pa, .regs = regs };
 
-	*exit_qual = c.exit_qual;
-	*gpa = c.gpa;
-	return ret;
+	return work_on_cpu(0, cpu0_fn, &c);
 }
 
 /* TDH.MNG.CREATE with the first free HKID, KEY.CONFIG and the TDCS pages. */
@@ -307,6 +304,49 @@ static struct tdx_mig_td *vm_servtd_get(void *opaque, pid_t pid)
 	return found;
 }
 
+/* Shared memory is the VMM's; the core reaches a MigTD's buffers here. */
+static int vm_shared_access(void *opaque, u64 gpa, void *buf, size_t len, bool write)
+{
+	struct host_vm *vm = opaque;
+	u64 off = gpa - TDX_MIG_EMU_SHARED_GPA, size = (u64)vm->nr_shared << PAGE_SHIFT;
+	size_t chunk;
+
+	if (gpa < TDX_MIG_EMU_SHARED_GPA || off >= size || len > size - off)
+		return -EFAULT;
+	for (; len; len -= chunk, off += chunk, buf += chunk) {
+		void *p = page_address(vm->shared[off >> PAGE_SHIFT]) + offset_in_page(off);
+
+		chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(off));
+		if (write)
+			memcpy(p, buf, chunk);
+		else
+			memcpy(buf, p, chunk);
+	}
+	return 0;
+}
+
+/* A posted interrupt: set in the PIR, taken by WAIT_INTR. */
+void host_vm_post_intr(struct host_vm *vm, u8 vector)
+{
+	spin_lock(&vm->intr_wq.lock);
+	__set_bit(vector, vm->pir);
+	wake_up_locked(&vm->intr_wq);
+	spin_unlock(&vm->intr_wq.lock);
+}
+
+static void vm_inject(void *opaque, u8 vector)
+{
+	host_vm_post_intr(opaque, vector);
+}
+
+static void vm_kick(void *opaque)
+{
+	struct host_vm *vm = opaque;
+
+	atomic_inc(&vm->kicks);
+	wake_up(&vm->kick_wq);
+}
+
 static const struct tdx_mig_host_ops host_vm_ops = {
 	.owner = THIS_MODULE,
 	.get = vm_get,
@@ -316,6 +356,9 @@ static const struct tdx_mig_host_ops host_vm_ops = {
 	.import_page = vm_import_page,
 	.imported = vm_imported,
 	.servtd_get = vm_servtd_get,
+	.shared_access = vm_shared_access,
+	.inject = vm_inject,
+	.kick = vm_kick,
 };
 
 /* --- Teardown --- */
@@ -399,6 +442,10 @@ static void host_vm_destroy(struct host_vm *vm)
 	bitmap_free(vm->sept_1g);
 	kvfree(vm->sept);
 	kvfree(vm->mem);
+	for (i = 0; vm->shared && i < vm->nr_shared; i++)
+		if (vm->shared[i])
+			__free_page(vm->shared[i]);
+	kvfree(vm->shared);
 	kfree(vm->vcpus);
 	mutex_destroy(&vm->mmu_lock);
 	mutex_destroy(&vm->lock);
@@ -419,7 +466,8 @@ void host_vm_put(struct host_vm *vm)
 
 static int config_ok(const struct tdx_mig_emu_vm_config *cfg)
 {
-	if (cfg->reserved0 || memchr_inv(cfg->reserved, 0, sizeof(cfg->reserved)) ||
+	if (cfg->shared_pages > TDX_MIG_EMU_MAX_SHARED_PAGES ||
+	    memchr_inv(cfg->reserved, 0, sizeof(cfg->reserved)) ||
 	    cfg->flags & ~(TDX_MIG_EMU_VM_DESTINATION | TDX_MIG_EMU_VM_MIGTD |
 			   TDX_MIG_EMU_VM_UNFINALIZED))
 		return -EINVAL;
@@ -439,7 +487,7 @@ static int host_vm_build(struct host_vm *vm, const struct tdx_mig_emu_vm_config 
 {
 	struct tdx_mig_td_info info = {
 		.source = !vm->destination, .servtd = vm->migtd, .nr_gfns = vm->nr_pages,
-		.max_vcpus = vm->max_vcpus,
+		.max_vcpus = vm->max_vcpus, .pid = vm->tgid,
 	};
 	int ret;
 	u32 i;
@@ -521,7 +569,16 @@ struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg)
 	vm->sept_2m = bitmap_zalloc(cfg->mem_bytes / SZ_2M, GFP_KERNEL_ACCOUNT);
 	for (i = 0; vm->vcpus && i < vm->max_vcpus; i++)
 		mutex_init(&vm->vcpus[i].run_lock);
-	if (!vm->vcpus || !vm->mem || !vm->sept || !vm->sept_1g || !vm->sept_2m) {
+	init_waitqueue_head(&vm->intr_wq);
+	init_waitqueue_head(&vm->kick_wq);
+	vm->shared = kvcalloc(cfg->shared_pages, sizeof(*vm->shared), GFP_KERNEL_ACCOUNT);
+	for (i = 0; vm->shared && i < cfg->shared_pages; i++, vm->nr_shared++) {
+		vm->shared[i] = host_page();
+		if (!vm->shared[i])
+			break;
+	}
+	if (!vm->vcpus || !vm->mem || !vm->sept || !vm->sept_1g || !vm->sept_2m ||
+	    vm->nr_shared != cfg->shared_pages) {
 		ret = -ENOMEM;
 		goto fail;
 	}

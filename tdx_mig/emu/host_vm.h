@@ -10,6 +10,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/wait.h>
 #include <uapi/linux/tdx_mig_emu.h>
 
 #include "emu.h"
@@ -37,6 +38,12 @@ struct host_vcpu {
  * @sept:	SEPT pages added, @nr_sept of them
  * @sept_1g, @sept_2m: which level-2 and level-1 SEPT pages exist
  * @mig:	the migration core's session of this TD
+ * @shared:	shared memory, @nr_shared pages from TDX_MIG_EMU_SHARED_GPA;
+ *		fixed for the VM's life
+ * @pir:	posted interrupts not yet taken (a posted-interrupt
+ *		descriptor's PIR), under @intr_wq.lock
+ * @intr_wq:	WAIT_INTR waits here for @pir
+ * @kicks:	bumped by the core's ->kick; @kick_wq wakes on it
  */
 struct host_vm {
 	struct kref ref;
@@ -61,6 +68,12 @@ struct host_vm {
 	unsigned long *sept_1g;
 	unsigned long *sept_2m;
 	struct tdx_mig_td *mig;
+	struct page **shared;
+	u32 nr_shared;
+	DECLARE_BITMAP(pir, 256);
+	wait_queue_head_t intr_wq;
+	atomic_t kicks;
+	wait_queue_head_t kick_wq;
 };
 
 struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg);
@@ -68,7 +81,8 @@ void host_vm_put(struct host_vm *vm);
 int host_vm_finalize(struct host_vm *vm);
 u64 host_vm_tdr(const struct host_vm *vm);
 u64 host_vcpu_tdvpr(const struct host_vm *vm, u32 index);
-u64 host_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa);
+u64 host_vp_enter(u64 tdvpr_pa, struct tdx_mig_args *regs);
+void host_vm_post_intr(struct host_vm *vm, u8 vector);
 
 int host_dev_init(void);
 void host_dev_exit(void);

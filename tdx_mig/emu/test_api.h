@@ -25,6 +25,7 @@ enum tdx_emu_guest_op_type {
 	TDX_EMU_GUEST_SERVTD_RD,	/* TDG.SERVTD.RD (a service TD's TDCALL) */
 	TDX_EMU_GUEST_SERVTD_WR,	/* TDG.SERVTD.WR */
 	TDX_EMU_GUEST_SET_REG,	/* load @value into GPR @reg */
+	TDX_EMU_GUEST_TDCALL,	/* TDCALL leaf @value, operands in the GPRs */
 };
 
 /*

@@ -6,6 +6,7 @@
  * program (test_api.h) through the Secure EPT with the guest's rules, until
  * it needs the host (an EPT violation), halts, or an interrupt is pending.
  */
+#include <linux/bitops.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 
@@ -254,6 +255,125 @@ static u64 guest_set_reg(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op)
 }
 
 /*
+ * TDG.VP.VMCALL (GHCI): the guest's RCX selects the GPRs the host sees
+ * and may change; RAX, RCX, RSP and RBP are never shared.
+ */
+#define EMU_VMCALL_GPRS_ALLOWED	(BIT(2) | BIT(3) | GENMASK(15, 6))
+
+/* The TDH.VP.ENTER register that carries guest GPR @i across a VMCALL. */
+static u64 *vmcall_reg(struct tdx_mig_args *a, unsigned int i)
+{
+	switch (i) {
+	case 2: return &a->rdx;
+	case 3: return &a->rbx;
+	case 6: return &a->rsi;
+	case 7: return &a->rdi;
+	case 8: return &a->r8;
+	case 9: return &a->r9;
+	case 10: return &a->r10;
+	case 11: return &a->r11;
+	case 12: return &a->r12;
+	case 13: return &a->r13;
+	case 14: return &a->r14;
+	default: return &a->r15;
+	}
+}
+
+/* A step that needs no exit is done: RIP moves past it. */
+static void step_retire(struct emu_vcpu *vcpu)
+{
+	vcpu->next_op++;
+	vcpu->regs.rip += 4;
+}
+
+/* The exit of TDG.VP.VMCALL: RCX = the shared GPRs, then their values. */
+static u64 vmcall_exit(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
+{
+	u64 *gpr = vcpu->regs.gpr;
+	unsigned long shared = gpr[1];
+	unsigned int i;
+
+	if (!shared || (shared & ~EMU_VMCALL_GPRS_ALLOWED)) {
+		gpr[0] = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RCX);
+		return 0;
+	}
+	vcpu->vmcall_gprs = shared;
+	a->rcx = shared;
+	for_each_set_bit(i, &shared, 16)
+		*vmcall_reg(a, i) = gpr[i];
+	return TDX_STATUS_SUCCESS | TDX_EXIT_REASON_TDCALL;
+}
+
+/* The next TDH.VP.ENTER completes the VMCALL with the host's GPR values. */
+static void vmcall_resume(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
+{
+	unsigned long shared = vcpu->vmcall_gprs;
+	unsigned int i;
+
+	for_each_set_bit(i, &shared, 16)
+		vcpu->regs.gpr[i] = *vmcall_reg(a, i);
+	vcpu->regs.gpr[0] = TDX_STATUS_SUCCESS;
+	vcpu->vmcall_gprs = 0;
+	step_retire(vcpu);
+}
+
+/* TDG.SYS.RD: RDX = field ID in; R8 = value and RDX = next field ID out. */
+static void tdcall_sys_rd(u64 *gpr)
+{
+	struct tdx_mig_args args = { .rdx = gpr[2] };
+
+	gpr[0] = tdx_emu_sys_rd(&args);
+	gpr[2] = args.rdx;
+	gpr[8] = args.r8;
+}
+
+/* TDG.SERVTD.RD/WR with the register operands of emu_guest_servtd(). */
+static u64 tdcall_servtd(struct emu_vcpu *vcpu, bool write, struct tdx_mig_args *a)
+{
+	u64 *gpr = vcpu->regs.gpr;
+	struct tdx_emu_guest_op op = {
+		.type = write ? TDX_EMU_GUEST_SERVTD_WR : TDX_EMU_GUEST_SERVTD_RD,
+		.handle = gpr[1],
+		.field_id = gpr[2],
+		.value = gpr[8],
+		.mask = gpr[9],
+		.uuid = { gpr[10], gpr[11], gpr[12], gpr[13] },
+	};
+	u64 exit = emu_guest_servtd(vcpu, &op, a);
+
+	gpr[0] = op.status;
+	gpr[2] = op.field_id;
+	gpr[8] = op.value;
+	memcpy(&gpr[10], op.uuid, sizeof(op.uuid));
+	return exit;
+}
+
+/*
+ * A TDCALL whose operands are in the guest's GPRs, as a real guest issues
+ * it: RAX gets the status. Only TDG.VP.VMCALL exits to the host (the step
+ * completes on the next entry); SERVTD traps complete it at once.
+ */
+static u64 guest_tdcall(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op,
+			struct tdx_mig_args *a)
+{
+	u64 *gpr = vcpu->regs.gpr;
+
+	switch (op->value) {
+	case TDCALL_TDG_VP_VMCALL:
+		return vmcall_exit(vcpu, a);
+	case TDCALL_TDG_SYS_RD:
+		tdcall_sys_rd(gpr);
+		return 0;
+	case TDCALL_TDG_SERVTD_RD:
+	case TDCALL_TDG_SERVTD_WR:
+		return tdcall_servtd(vcpu, op->value == TDCALL_TDG_SERVTD_WR, a);
+	default:
+		gpr[0] = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RAX);
+		return 0;
+	}
+}
+
+/*
  * A guest runs at most this many steps per entry, then takes an external
  * interrupt exit, as a real one does on the host's timer tick.
  */
@@ -284,6 +404,17 @@ static u64 run_guest(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
 			exit = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT;
 			break;
 		}
+		if (op->type == TDX_EMU_GUEST_TDCALL) {
+			exit = guest_tdcall(vcpu, op, a);
+			/* A VMCALL completes on the next entry; RAX is the status. */
+			if (vcpu->vmcall_gprs)
+				break;
+			step_retire(vcpu);
+			ran++;
+			if (exit)
+				break;
+			continue;
+		}
 		if (op->type == TDX_EMU_GUEST_SERVTD_RD || op->type == TDX_EMU_GUEST_SERVTD_WR)
 			exit = emu_guest_servtd(vcpu, op, a);
 		else if (op->type == TDX_EMU_GUEST_SET_REG)
@@ -294,8 +425,7 @@ static u64 run_guest(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
 		if (exit && exit != TDX_STATUS_CROSS_TD_TRAP)
 			break;
 		/* Each step is one instruction: RIP moves, RAX counts steps. */
-		vcpu->next_op++;
-		vcpu->regs.rip += 4;
+		step_retire(vcpu);
 		vcpu->regs.gpr[0]++;
 		ran++;
 		if (exit)
@@ -341,6 +471,8 @@ u64 emu_vp_enter(struct tdx_mig_args *a)
 	td->epoch_refcount[slot]++;
 	raw_spin_unlock(&td->epoch_lock);
 
+	if (vcpu->vmcall_gprs)
+		vmcall_resume(vcpu, a);
 	a->rcx = 0;
 	a->rdx = 0;
 	a->r8 = 0;

@@ -73,6 +73,7 @@ u64 tdx_mig_tdh_vp_create(u64 tdr_pa, u64 tdvpr_pa);
 u64 tdx_mig_tdh_vp_addcx(u64 tdvpr_pa, u64 tdcx_pa);
 u64 tdx_mig_tdh_vp_init(u64 tdvpr_pa, u64 initial_rcx);
 u64 tdx_mig_tdh_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa);
+u64 tdx_mig_tdh_vp_enter_regs(u64 tdvpr_pa, struct tdx_mig_args *regs);
 u64 tdx_mig_tdh_vp_flush(u64 tdvpr_pa);
 u64 tdx_mig_tdh_mng_vpflushdone(u64 tdr_pa);
 u64 tdx_mig_tdh_phymem_cache_wb(bool resume);

@@ -186,6 +186,23 @@ u64 tdx_mig_tdh_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa)
 }
 EXPORT_SYMBOL_GPL(tdx_mig_tdh_vp_enter);
 
+/**
+ * tdx_mig_tdh_vp_enter_regs - TDH.VP.ENTER with the guest's shared GPRs
+ * @tdvpr_pa: the vCPU
+ * @regs: in, the values a pending TDG.VP.VMCALL returns to the guest; out,
+ *	  the exit's registers (RCX: exit qualification or, for a VMCALL,
+ *	  the shared GPRs; R8: an EPT violation's GPA; the shared GPRs)
+ *
+ * Context: as tdx_mig_tdh_vp_enter().
+ * Return: the status, as tdx_mig_tdh_vp_enter().
+ */
+u64 tdx_mig_tdh_vp_enter_regs(u64 tdvpr_pa, struct tdx_mig_args *regs)
+{
+	regs->rcx = tdvpr_pa;
+	return tdx_mig_seamcall(SEAMCALL_TDH_VP_ENTER, regs);
+}
+EXPORT_SYMBOL_GPL(tdx_mig_tdh_vp_enter_regs);
+
 /** tdx_mig_tdh_vp_flush - TDH.VP.FLUSH, on the CPU the vCPU last ran on */
 u64 tdx_mig_tdh_vp_flush(u64 tdvpr_pa)
 {

@@ -4,9 +4,10 @@
  * "VM" fds that stand in for KVM's. A VM fd answers KVM_CREATE_DEVICE
  * (stream devices), KVM_MEMORY_ENCRYPT_OP, KVM_GET_DIRTY_LOG and
  * KVM_CLEAR_DIRTY_LOG (slot 0: the private memory) as a KVM VM fd does,
- * plus the TEST-ONLY calls below, which exist because real TDX lets no
- * host look into a TD: run a guest program, read private memory and vCPU
- * registers, install migration keys. Only for tests; never on hardware.
+ * and mmap (its shared memory), plus the TEST-ONLY calls below, which
+ * exist because real TDX lets no host look into a TD: run a guest program,
+ * read private memory and vCPU registers, install migration keys (only
+ * with the tdx_mig_emu.test_keys parameter on). Never on hardware.
  */
 #ifndef _UAPI_LINUX_TDX_MIG_EMU_H
 #define _UAPI_LINUX_TDX_MIG_EMU_H
@@ -26,13 +27,19 @@
 #define TDX_MIG_EMU_VM_UNFINALIZED	_BITUL(2)
 #define TDX_MIG_EMU_MAX_MEM		_BITULL(30)
 #define TDX_MIG_EMU_MAX_VCPUS		8
+/*
+ * Shared memory is at this GPA (the shared bit of a 48-bit GPAW) and is
+ * what mmap of the VM fd maps, from offset 0.
+ */
+#define TDX_MIG_EMU_SHARED_GPA		_BITULL(47)
+#define TDX_MIG_EMU_MAX_SHARED_PAGES	512
 
 struct tdx_mig_emu_vm_config {
 	__u64 mem_bytes;	/* private memory at GPA 0: 2 MiB multiple, <= 1 GiB */
 	__u32 nr_vcpus;		/* 1 .. TDX_MIG_EMU_MAX_VCPUS */
 	__u32 flags;
 	__u32 pending_every;	/* source: every n-th page left PENDING (0: none) */
-	__u32 reserved0;
+	__u32 shared_pages;	/* 0 .. TDX_MIG_EMU_MAX_SHARED_PAGES */
 	__u64 reserved[4];
 };
 
@@ -55,6 +62,12 @@ struct tdx_mig_emu_intr {
 #define TDX_MIG_EMU_OP_FILL		1	/* store @value in all of @gpa's page */
 #define TDX_MIG_EMU_OP_ACCEPT		2	/* TDG.MEM.PAGE.ACCEPT of @gpa */
 #define TDX_MIG_EMU_OP_SET_REG		3	/* load @value into GPR @reg */
+/*
+ * TDCALL leaf @value (TDG.VP.VMCALL 0, TDG.SYS.RD 11, TDG.SERVTD.RD 18,
+ * TDG.SERVTD.WR 20) with its operands in the GPRs SET_REG loaded; RAX
+ * gets the status. A TDG.VP.VMCALL shares the GPRs RCX selects (GHCI).
+ */
+#define TDX_MIG_EMU_OP_TDCALL		4
 
 struct tdx_mig_emu_op {
 	__u32 type;
@@ -65,14 +78,30 @@ struct tdx_mig_emu_op {
 
 #define TDX_MIG_EMU_MAX_OPS		4096
 
-/* Run vCPU @vcpu through @nr_ops ops at @ops, to its end. */
+/* The GPRs of a TDG.VP.VMCALL, as the guest shared them. */
+struct tdx_mig_emu_vmcall {
+	__u64 r10, r11, r12, r13, r14, r15, rbx, rdi;
+};
+
+/* Why a run returned. */
+#define TDX_MIG_EMU_EXIT_NONE		0	/* the program ran to its end */
+/* ... and it made a TDG.VP.VMCALL whose work is the VMM's: @vmcall */
+#define TDX_MIG_EMU_EXIT_VMCALL		1
+
+/*
+ * Run vCPU @vcpu through @nr_ops ops at @ops, to its end. A MigTD's
+ * service calls are the kernel's; of those the VMM must carry (MigTD Send
+ * and Receive) the last one is reported in @vmcall.
+ */
 struct tdx_mig_emu_run {
 	__u32 vcpu;
 	__u32 nr_ops;
 	__u64 ops;
 	__u64 entries;		/* out: TDH.VP.ENTERs */
 	__u64 write_faults;	/* out: exits the migration core unblocked */
-	__u64 reserved[2];
+	__u32 exit_reason;	/* out: TDX_MIG_EMU_EXIT_* */
+	__u32 reserved;
+	struct tdx_mig_emu_vmcall vmcall;	/* out */
 };
 
 /* Read @len bytes (page multiple) of private memory at @gpa (page aligned). */
@@ -103,5 +132,14 @@ struct tdx_mig_emu_servtd_hash {
 /* Argument: the peer VM's fd (an int); both get each other's key. */
 #define TDX_MIG_EMU_EXCHANGE_KEYS	_IO(TDX_MIG_EMU_IO, 0x13)
 #define TDX_MIG_EMU_SERVTD_HASH		_IOWR(TDX_MIG_EMU_IO, 0x14, struct tdx_mig_emu_servtd_hash)
+/*
+ * Posted interrupts. INTERRUPT (argument: the vector, 32-255) is the VMM's
+ * injection, as KVM_SIGNAL_MSI. WAIT_INTR (argument: a timeout in ms, 0
+ * for none) plays the guest taking one: it waits for a posted vector and
+ * returns it (-ETIMEDOUT, -EINTR). The emulated TDX Module has no virtual
+ * APIC, so the interrupt is taken here rather than by a guest program.
+ */
+#define TDX_MIG_EMU_INTERRUPT		_IO(TDX_MIG_EMU_IO, 0x15)
+#define TDX_MIG_EMU_WAIT_INTR		_IO(TDX_MIG_EMU_IO, 0x16)
 
 #endif /* _UAPI_LINUX_TDX_MIG_EMU_H */
