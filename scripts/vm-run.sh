@@ -15,7 +15,8 @@ eval "$("$TOP/scripts/kernel.sh")"
 dir=$OUT/$mode-tests
 mkdir -p "$dir"
 "$TOP/scripts/build.sh" debug "$KB" "$("$TOP/scripts/sparse.sh")"
-make -s -C "$TOP/selftests" KSRC="$KSRC" O="$dir" "$dir/tdx_mig_demo" "$dir/tdx_mig_bench" ||
+make -s -C "$TOP/selftests" KSRC="$KSRC" O="$dir" "$dir/tdx_mig_demo" "$dir/tdx_mig_bench" \
+	"$dir/tdx_mig_migtd" ||
 	die "building the programs failed"
 install -m 0755 "$TOP/scripts/guest-$mode.sh" "$dir/$mode.sh"
 VM_TIMEOUT=${VM_TIMEOUT:-900} "$TOP/scripts/vm.sh" "$mode" "$KB/arch/x86/boot/bzImage" \

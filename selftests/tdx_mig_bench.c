@@ -3,8 +3,10 @@
  * make bench: figures of the migration path in one boot, to compare runs.
  * The baseline is the kernel's own gcm(aes) on 4 KiB pages; then a
  * migration of an idle TD (throughput, ioctls and VMM copies per page,
- * blackout), one under a writer (rounds, blackout), and the kernel memory
- * a stream and a TD's migration state hold, as base + per-unit figures.
+ * blackout), one under a writer (rounds, blackout), the kernel memory
+ * a stream, a TD's migration state and the MigTD service hold, as base +
+ * per-unit figures, and the time pre-migration takes with 1, 2 and 4
+ * sessions at once through one emulated MigTD pair.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +14,13 @@
 #include <unistd.h>
 
 #include "guest_writer.h"
+#include "migtd_emu.h"
 #include "tdx_mig_vmm.h"
 #include "test_backend.h"
 
 #define GCM_FILE	"/sys/kernel/debug/tdx_mig_emu/gcm_4k"
+#define SERVTD_FILE	"/sys/kernel/debug/tdx_mig/servtd_memory"
+#define PREMIG_PAIRS	4
 #define MIB		(1024.0 * 1024.0)
 
 static double gcm_baseline(void)
@@ -140,8 +145,80 @@ static int print_memory(void)
 	printf("  per TD migration state (with 2 MigSCs): %.0f bytes\n",
 	       td2 - (td64 - td2) / 62.0 * 2);
 	printf("    + %.0f bytes per GiB of private memory\n", (td64 - td2) / 62.0 * 1024);
-	printf("  per MigTD session: not measured (no Migration TD service yet)\n");
 	return 0;
+}
+
+static int print_servtd_memory(void)
+{
+	unsigned long long base, session, binding, peak;
+	FILE *f = fopen(SERVTD_FILE, "r");
+	int n = 0;
+
+	if (f) {
+		n = fscanf(f, "migtd_base_bytes %llu session_bytes %llu", &base, &session);
+		n += fscanf(f, " binding_bytes_in_user_td %llu", &binding);
+		n += fscanf(f, " call_peak_bytes %llu", &peak);
+	}
+
+	if (f)
+		fclose(f);
+	if (n != 4) {
+		printf("  MigTD service: %s unreadable\n", SERVTD_FILE);
+		return -1;
+	}
+	printf("  per MigTD: %llu bytes + %llu bytes per session (each user TD's binding,\n",
+	       base, session);
+	printf("    %llu bytes, is part of its own migration state); a service call in\n",
+	       binding);
+	printf("    flight holds at most %llu bytes more\n", peak);
+	printf("  emulated MigTD shared memory: %lu bytes + %lu bytes per session\n",
+	       2 * 4096UL, 2 * 4096UL);
+	return 0;
+}
+
+/* Pre-migration of @n TD pairs at once through one MigTD pair, in ms. */
+static double premig_ms(const int (*vms)[2], unsigned int n, uint32_t port)
+{
+	int all[2 * PREMIG_PAIRS];
+	unsigned int i;
+	double t = mig_now_ms();
+
+	for (i = 0; i < n; i++) {
+		if (vm_set_migration_info(vms[i][0], true, port + 2 * i) ||
+		    vm_set_migration_info(vms[i][1], false, port + 2 * i))
+			return -1;
+		all[2 * i] = vms[i][0];
+		all[2 * i + 1] = vms[i][1];
+	}
+	if (mig_premig_wait(all, 2 * n, 60000))
+		return -1;
+	return mig_now_ms() - t;
+}
+
+static int print_premig(void)
+{
+	pid_t migtd_s = migtd_spawn(0), migtd_d = migtd_spawn(0);
+	int vms[PREMIG_PAIRS][2], ret = 0;
+	unsigned int i, n;
+	double ms;
+
+	for (i = 0; i < PREMIG_PAIRS && !ret; i++) {
+		vms[i][0] = tb_create_td(2UL << 20, 1, true, 0);
+		vms[i][1] = tb_create_td(2UL << 20, 1, true, 0);
+		ret = vms[i][0] < 0 || vms[i][1] < 0 || migtd_s < 0 || migtd_d < 0 ||
+		      vm_servtd_bind(vms[i][0], migtd_s, NULL) ||
+		      vm_servtd_bind(vms[i][1], migtd_d, NULL);
+	}
+	printf("pre-migration through one emulated MigTD pair (TCP loopback, no attestation):\n");
+	for (n = 1; n <= PREMIG_PAIRS && !ret; n *= 2) {
+		ms = premig_ms((const int (*)[2])vms, n, 30000 + 8 * n);
+		ret = ms < 0;
+		if (!ret)
+			printf("  %u session%s at once: %.1f ms\n", n, n > 1 ? "s" : "", ms);
+	}
+	migtd_kill(migtd_s);
+	migtd_kill(migtd_d);
+	return ret ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -174,5 +251,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)st.pages_sent, st.pages_sent / (32.0 * 256),
 	       (unsigned long long)st.write_faults);
 	printf("  blackout %.1f ms, total %.1f ms\n", st.blackout_ms, st.total_ms);
-	return print_memory() ? 1 : 0;
+	if (print_memory() || print_servtd_memory())
+		return 1;
+	return print_premig() ? 1 : 0;
 }

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * make demo: a single-host pre-copy live migration of an emulated TD while
- * its vCPUs keep writing, with progress per round and a summary.
+ * make demo: the operators' single-host flow (td-migration how-to) on the
+ * emulated platform. Two emulated MigTDs already run (tdx_mig_migtd -t src
+ * and -t dst); this plays the two VMMs: launch the source TD bound to
+ * MigTD_src and the destination TD bound to MigTD_dst, pre-migrate (the
+ * MigTDs connect over TCP loopback and exchange keys), then live-migrate
+ * while the source's vCPUs keep writing, with progress per round and a
+ * summary.
  *
- *   tdx_mig_demo [MiB [vCPUs [streams]]]
+ *   tdx_mig_demo MIGTD_SRC_PID MIGTD_DST_PID [port [MiB [vCPUs [streams]]]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,36 +39,88 @@ static void stop_writer(struct mig *m)
 	       (unsigned long long)writer_runs(w));
 }
 
+/* A source TD bound to its MigTD while being built, then finalized. */
+static int launch_source(uint64_t bytes, unsigned int vcpus, pid_t migtd)
+{
+	uint64_t status = 0;
+	int src = tb_create_unfinalized(bytes, vcpus), ret;
+
+	if (src < 0)
+		return src;
+	ret = vm_servtd_bind(src, migtd, &status) ?:
+	      vm_tdx_cmd(src, KVM_TDX_FINALIZE_VM, NULL, NULL);
+	if (ret) {
+		fprintf(stderr, "binding the source to MigTD %d: %d (TDX status %#llx)\n", migtd,
+			ret, (unsigned long long)status);
+		close(src);
+		return ret;
+	}
+	return src;
+}
+
+static int launch_destination(uint64_t bytes, unsigned int vcpus, pid_t migtd)
+{
+	uint64_t status = 0;
+	int dst = tb_create_td(bytes, vcpus, true, 0), ret;
+
+	if (dst < 0)
+		return dst;
+	ret = vm_servtd_bind(dst, migtd, &status);
+	if (ret) {
+		fprintf(stderr, "binding the destination to MigTD %d: %d (TDX status %#llx)\n",
+			migtd, ret, (unsigned long long)status);
+		close(dst);
+		return ret;
+	}
+	return dst;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned long mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 64;
-	unsigned int vcpus = argc > 2 ? strtoul(argv[2], NULL, 0) : 4;
-	unsigned int streams = argc > 3 ? strtoul(argv[3], NULL, 0) : 2;
+	pid_t migtd_src = argc > 2 ? strtol(argv[1], NULL, 0) : 0;
+	pid_t migtd_dst = argc > 2 ? strtol(argv[2], NULL, 0) : 0;
+	unsigned int port = argc > 3 ? strtoul(argv[3], NULL, 0) : 1234;
+	unsigned long mib = argc > 4 ? strtoul(argv[4], NULL, 0) : 64;
+	unsigned int vcpus = argc > 5 ? strtoul(argv[5], NULL, 0) : 4;
+	unsigned int streams = argc > 6 ? strtoul(argv[6], NULL, 0) : 2;
 	uint64_t bytes = mib << 20, hash;
 	struct guest_writer w = {};
 	struct mig m;
 	int src, dst, ret;
 	double t;
 
-	printf("tdx-mig demo: single-host pre-copy live migration of an emulated TD\n");
+	if (migtd_src <= 0 || migtd_dst <= 0) {
+		fprintf(stderr, "usage: %s MIGTD_SRC MIGTD_DST [port [MiB [vCPUs [streams]]]]\n",
+			argv[0]);
+		return 2;
+	}
 	if (tb_open()) {
 		fprintf(stderr, "no /dev/tdx_mig_emu: load tdx_mig.ko and tdx_mig_emu.ko\n");
 		return 1;
 	}
+	printf("- launch source and destination TDs\n");
 	t = mig_now_ms();
-	src = tb_create_td(bytes, vcpus, false, 8);
-	dst = tb_create_td(bytes, vcpus, true, 0);
-	if (src < 0 || dst < 0) {
-		fprintf(stderr, "creating the TDs failed: %d %d\n", src, dst);
+	src = launch_source(bytes, vcpus, migtd_src);
+	dst = launch_destination(bytes, vcpus, migtd_dst);
+	if (src < 0 || dst < 0)
+		return 1;
+	printf("  source TD: %lu MiB private memory (every 8th page PENDING), %u vCPUs, ", mib,
+	       vcpus);
+	printf("bound to MigTD_src (pid %d); built in %.0f ms\n", migtd_src, mig_now_ms() - t);
+	printf("  destination TD: empty, waiting for the import, bound to MigTD_dst (pid %d)\n",
+	       migtd_dst);
+	printf("- pre-migration: both VMMs set the migration info (port %u); the MigTDs\n", port);
+	printf("  connect over TCP 127.0.0.1:%u and exchange the migration session keys\n", port);
+	fflush(stdout);
+	t = mig_now_ms();
+	ret = mig_premigrate(src, dst, port, 60000);
+	if (ret) {
+		fprintf(stderr, "pre-migration failed: %d\n", ret);
 		return 1;
 	}
-	printf("  source TD: %lu MiB private memory (every 8th page PENDING), ", mib);
-	printf("%u vCPUs, built in %.0f ms\n", vcpus, mig_now_ms() - t);
-	printf("  destination TD: empty, waiting for the import; %u streams of 512 pages\n",
-	       streams);
-	ret = tb_exchange_keys(src, dst);
-	if (!ret)
-		ret = mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, vcpus, streams, 512);
+	printf("  pre-migration done on both sides in %.0f ms\n", mig_now_ms() - t);
+	printf("- start migration: %u streams of 512 pages\n", streams);
+	ret = mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, vcpus, streams, 512);
 	if (!ret)
 		ret = writer_start(&w, src, vcpus, bytes / MIG_PAGE_SIZE);
 	if (ret) {

@@ -98,9 +98,9 @@ enum tdx_mig_vmcall_ret {
 	TDX_MIG_VMCALL_NOT_MINE,	/* not a MigTD service call */
 	TDX_MIG_VMCALL_DONE,		/* resume the guest with the registers */
 	/*
-	 * Done with a "no request yet" answer; a guest would halt and ask
-	 * again, so the hypervisor may halt the vCPU until ->kick and call
-	 * again with the same registers instead of resuming it.
+	 * No request yet and the guest asked to wait: nothing was written.
+	 * Halt the vCPU until ->kick, then make the same call again (until
+	 * then the guest stays in the VMCALL, as in a halt).
 	 */
 	TDX_MIG_VMCALL_HALT,
 	/* Done; the VMM carries the transport bytes (Send/Receive) */

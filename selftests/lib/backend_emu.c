@@ -11,6 +11,7 @@
 #include "test_backend.h"
 
 #define TB_CHUNK	(1UL << 20)
+#define TEST_KEYS_PARAM	"/sys/module/tdx_mig_emu/parameters/test_keys"
 #define FNV_OFFSET	0xcbf29ce484222325ULL
 #define FNV_PRIME	0x100000001b3ULL
 
@@ -49,7 +50,18 @@ int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
 
 int tb_create_migtd(void)
 {
-	return create_vm(2UL << 20, 1, TDX_MIG_EMU_VM_MIGTD, 0);
+	struct tdx_mig_emu_vm_config cfg = {
+		.mem_bytes = 2UL << 20,
+		.nr_vcpus = 1,
+		.flags = TDX_MIG_EMU_VM_MIGTD,
+		.shared_pages = TB_MIGTD_SHARED_PAGES,
+	};
+	int fd;
+
+	if (tb_open())
+		return -ENODEV;
+	fd = ioctl(dev_fd, TDX_MIG_EMU_CREATE_VM, &cfg);
+	return fd < 0 ? -errno : fd;
 }
 
 int tb_create_unfinalized(uint64_t mem_bytes, unsigned int nr_vcpus)
@@ -67,8 +79,26 @@ int tb_servtd_hash(int migtd_vm, uint64_t attr, uint8_t hash[48])
 	return 0;
 }
 
+int tb_test_keys(int on)
+{
+	char old = 'N';
+	int fd = open(TEST_KEYS_PARAM, O_RDWR | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (read(fd, &old, 1) != 1 ||
+	    (on >= 0 && pwrite(fd, on ? "Y\n" : "N\n", 2, 0) != 2))
+		ret = -EIO;
+	close(fd);
+	return ret ? ret : old == 'Y';
+}
+
 int tb_exchange_keys(int src_vm, int dst_vm)
 {
+	int ret = tb_test_keys(1);
+
+	if (ret < 0)
+		return ret;
 	return ioctl(src_vm, TDX_MIG_EMU_EXCHANGE_KEYS, dst_vm) ? -errno : 0;
 }
 

@@ -74,6 +74,57 @@ int vm_tdx_cmd(int vm_fd, uint32_t id, void *data, uint64_t *status)
 	return mig_cmd_raw(vm_fd, id, 0, (uint64_t)(uintptr_t)data, status);
 }
 
+int vm_servtd_bind(int vm_fd, pid_t migtd_pid, uint64_t *status)
+{
+	struct kvm_tdx_servtd b = { .type = KVM_TDX_SERVTD_TYPE_MIGTD, .pid = migtd_pid };
+
+	return vm_tdx_cmd(vm_fd, KVM_TDX_SERVTD_BIND, &b, status);
+}
+
+int vm_set_migration_info(int vm_fd, bool is_src, uint32_t port)
+{
+	struct kvm_tdx_set_migration_info in = { .is_src = is_src, .vsock_port = port };
+
+	return vm_tdx_cmd(vm_fd, KVM_TDX_SET_MIGRATION_INFO, &in, NULL);
+}
+
+int vm_premig_done(int vm_fd)
+{
+	struct kvm_tdx_get_migration_info out = {};
+	int ret = vm_tdx_cmd(vm_fd, KVM_TDX_GET_MIGRATION_INFO, &out, NULL);
+
+	return ret ? ret : out.premig_done;
+}
+
+int mig_premig_wait(const int *vms, unsigned int n, unsigned int timeout_ms)
+{
+	double end = mig_now_ms() + timeout_ms;
+	unsigned int i, done;
+	int ret;
+
+	do {
+		for (i = 0, done = 0; i < n; i++) {
+			ret = vm_premig_done(vms[i]);
+			if (ret < 0)
+				return ret;
+			done += ret;
+		}
+		if (done == n)
+			return 0;
+		usleep(5000);
+	} while (mig_now_ms() < end);
+	return -ETIMEDOUT;
+}
+
+int mig_premigrate(int src_vm, int dst_vm, uint32_t port, unsigned int timeout_ms)
+{
+	int vms[2] = { src_vm, dst_vm };
+
+	return vm_set_migration_info(src_vm, true, port) ?:
+	       vm_set_migration_info(dst_vm, false, port) ?:
+	       mig_premig_wait(vms, 2, timeout_ms);
+}
+
 int mig_stream_create(int vm_fd)
 {
 	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_TDX_MIG_STREAM };

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/tdx_mig.h>
 
 #define MIG_PAGE_SIZE		4096UL
@@ -78,6 +79,16 @@ int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *ei
 
 /* KVM_MEMORY_ENCRYPT_OP on a VM fd (FINALIZE_VM, binding): 0 or -errno. */
 int vm_tdx_cmd(int vm_fd, uint32_t id, void *data, uint64_t *status);
+
+/* Binding to a Migration TD and pre-migration (KVM_TDX_SERVTD_BIND, ...). */
+int vm_servtd_bind(int vm_fd, pid_t migtd_pid, uint64_t *status);
+int vm_set_migration_info(int vm_fd, bool is_src, uint32_t port);
+/* KVM_TDX_GET_MIGRATION_INFO: 1 when pre-migration is done, 0, or -errno. */
+int vm_premig_done(int vm_fd);
+/* Wait until pre-migration is done for all of @vms, or -ETIMEDOUT. */
+int mig_premig_wait(const int *vms, unsigned int n, unsigned int timeout_ms);
+/* Both sides ask their MigTDs (one TCP port for the pair), then wait. */
+int mig_premigrate(int src_vm, int dst_vm, uint32_t port, unsigned int timeout_ms);
 
 int mig_stream_create(int vm_fd);
 int mig_stream_open(int vm_fd, uint32_t want_pages, struct mig_stream *s);

@@ -17,13 +17,23 @@ int tb_open(void);
 /* A source TD (built, finalized, migratable) or an empty destination: its VM fd. */
 int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
 		 unsigned int pending_every);
-/* A Migration TD, or a source left unfinalized (for an initial binding): its VM fd. */
+/*
+ * A Migration TD (with TB_MIGTD_SHARED_PAGES of shared memory, mmap of its
+ * fd), or a source left unfinalized (for an initial binding): its VM fd.
+ */
+#define TB_MIGTD_SHARED_PAGES	64
 int tb_create_migtd(void);
 int tb_create_unfinalized(uint64_t mem_bytes, unsigned int nr_vcpus);
 /* The SERVTD_INFO_HASH of a MigTD for SERVTD_ATTR @attr (from its image, on hardware). */
 int tb_servtd_hash(int migtd_vm, uint64_t attr, uint8_t hash[48]);
-/* What two Migration TDs would do after attesting each other. */
+/*
+ * What two Migration TDs would do after attesting each other, as one
+ * TEST-ONLY call; it turns the emulator's test_keys parameter on. Tests of
+ * the migration core use it; the MigTD flow is tested without it.
+ */
 int tb_exchange_keys(int src_vm, int dst_vm);
+/* The test_keys parameter: 0 or 1 to set it, -1 to leave it; the old value. */
+int tb_test_keys(int on);
 /* vCPU @vcpu writes @value to each of @n GFNs (accepting them first), and sets RBX. */
 int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
 		   uint64_t value, uint64_t *write_faults);

@@ -23,6 +23,8 @@
 #include "host.h"
 #include "seamcall/seamcall.h"
 
+struct seq_file;
+
 /* Binding slots of one MigTD (Intel's SERVTD_SLOTS_MAX). */
 #define TDX_MIG_SERVTD_SLOTS	32
 
@@ -191,8 +193,9 @@ extern struct mutex tdx_mig_servtd_lock;
 void tdx_mig_servtd_release(struct tdx_mig_td *td);
 void tdx_mig_servtd_premig_consume(struct tdx_mig_td *td);
 
-/* The MigTD's requests (migtd.c), under tdx_mig_servtd_lock. */
+/* The MigTD's requests (migtd.c); notify under tdx_mig_servtd_lock. */
 void tdx_mig_servtd_notify(struct tdx_mig_td *servtd);
+int tdx_mig_servtd_memory_show(struct seq_file *m, void *unused);
 
 /* Dirty tracking and abort (dirty.c). */
 void tdx_mig_dirty_start(struct tdx_mig_td *td);

@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uuid.h>
@@ -22,7 +23,10 @@
 #define SERVICE_BUF_MAX		0x10000
 
 /* Interrupt vectors 1-31 are exceptions; 0 asks for no interrupt. */
-#define VECTOR_OK(v)		((v) == 0 || ((v) >= 32 && (v) <= 255))
+static bool vector_ok(u64 v)
+{
+	return !v || (v >= 32 && v <= 255);
+}
 
 /* --- TDG.VP.VMCALL<Service>: GUID-tagged command and response buffers --- */
 
@@ -59,7 +63,6 @@ struct migtd_cmd {
 #define MIGTD_CMD_SHUTDOWN	0
 #define MIGTD_CMD_WAIT		1
 #define MIGTD_CMD_REPORT	2
-#define MIGTD_OP_NOOP		0
 #define MIGTD_OP_START		1
 
 struct migtd_report {
@@ -140,6 +143,12 @@ static int shared_rw(struct tdx_mig_td *td, u64 gpa, void *buf, size_t len, bool
 static bool buf_ok(u64 gpa, u64 len, u64 min)
 {
 	return PAGE_ALIGNED(gpa) && len >= min && len <= SERVICE_BUF_MAX;
+}
+
+/* All of a buffer (checked by buf_ok()) is shared memory of @td. */
+static bool buf_shared(struct tdx_mig_td *td, u64 gpa, u64 len)
+{
+	return !shared_rw(td, gpa, NULL, 0, false) && !shared_rw(td, gpa + len - 1, NULL, 0, false);
 }
 
 /* The user TD behind request id @id of @servtd, if pre-migration runs. */
@@ -299,6 +308,7 @@ void tdx_mig_servtd_notify(struct tdx_mig_td *servtd)
 	deliver(servtd);
 	servtd->ops->kick(servtd->vm);
 }
+EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_servtd_notify);
 
 /* Pre-migration of @td ends; a failure leaves it bound for a retry. */
 static void report(struct tdx_mig_td *servtd, struct tdx_mig_td *td, bool ok, u8 result)
@@ -359,15 +369,14 @@ static int service_query(struct service_call *sc)
 static enum tdx_mig_vmcall_ret service_wait(struct service_call *sc)
 {
 	struct tdx_mig_servtd_wait *w = &sc->servtd->servtd_wait;
-	struct migtd_cmd noop = { .command = MIGTD_CMD_WAIT, .operation = MIGTD_OP_NOOP };
-	bool found = first_waiting(sc->servtd);
 
-	if (!found && !sc->vector) {
-		/* Intel's protocol: NOOP, and the vCPU halts until work comes. */
-		if (service_respond(sc, &guid_migtd, SERVICE_RETURNED, &noop, sizeof(noop)))
-			return TDX_MIG_VMCALL_DONE;
+	/*
+	 * Intel's KVM answers NOOP and halts the vCPU, and the MigTD asks
+	 * again when it wakes; making the same call again after the halt is
+	 * the same to the guest and leaves its buffers untouched meanwhile.
+	 */
+	if (!first_waiting(sc->servtd) && !sc->vector)
 		return TDX_MIG_VMCALL_HALT;
-	}
 	*w = (struct tdx_mig_servtd_wait){ .armed = true, .gpa = sc->rsp_gpa,
 					   .len = sc->rsp_len, .vector = sc->vector };
 	deliver(sc->servtd);
@@ -426,7 +435,7 @@ static enum tdx_mig_vmcall_ret service(struct tdx_mig_td *servtd, struct tdx_mig
 	struct service_hdr cmd_h, rsp_h;
 
 	vc->r10 = TDX_MIG_VMCALL_INVALID_OPERAND;
-	if (!PAGE_ALIGNED(vc->r12) || !PAGE_ALIGNED(vc->r13) || !VECTOR_OK(vc->r14))
+	if (!PAGE_ALIGNED(vc->r12) || !PAGE_ALIGNED(vc->r13) || !vector_ok(vc->r14))
 		return ret;
 	if (shared_rw(servtd, vc->r12, &cmd_h, sizeof(cmd_h), false) ||
 	    shared_rw(servtd, vc->r13, &rsp_h, sizeof(rsp_h), false))
@@ -434,7 +443,7 @@ static enum tdx_mig_vmcall_ret service(struct tdx_mig_td *servtd, struct tdx_mig
 	sc.cmd_len = le32_to_cpu(cmd_h.length);
 	sc.rsp_len = le32_to_cpu(rsp_h.length);
 	if (!buf_ok(vc->r12, sc.cmd_len, sizeof(cmd_h)) ||
-	    !buf_ok(vc->r13, sc.rsp_len, sizeof(rsp_h)))
+	    !buf_ok(vc->r13, sc.rsp_len, sizeof(rsp_h)) || !buf_shared(servtd, vc->r13, sc.rsp_len))
 		return ret;
 	sc.cmd = kmalloc(sc.cmd_len, GFP_KERNEL);
 	if (!sc.cmd) {
@@ -463,7 +472,7 @@ out:
 static void raw_wait(struct tdx_mig_td *servtd, struct tdx_mig_vmcall *vc)
 {
 	if (!buf_ok(vc->r14, vc->r13, sizeof(struct raw_hdr) + MIGTD_INFO_RAW_BYTES) ||
-	    !VECTOR_OK(vc->r15) || shared_rw(servtd, vc->r14, NULL, 0, false))
+	    !vector_ok(vc->r15) || !buf_shared(servtd, vc->r14, vc->r13))
 		return;
 	vc->r10 = TDX_MIG_VMCALL_SUCCESS;
 	servtd->servtd_wait = (struct tdx_mig_servtd_wait){
@@ -482,7 +491,8 @@ static void raw_report(struct tdx_mig_td *servtd, struct tdx_mig_vmcall *vc)
 	struct tdx_mig_td *td;
 
 	if ((vc->r14 >> 16) || failed > 1 || (result > RESULT_MAX && result != RESULT_INIT_ERROR) ||
-	    !buf_ok(vc->rbx, vc->r15, sizeof(h)) || !VECTOR_OK(vc->rdi))
+	    !buf_ok(vc->rbx, vc->r15, sizeof(h)) || !vector_ok(vc->rdi) ||
+	    !buf_shared(servtd, vc->rbx, vc->r15))
 		return;
 	td = request_td(servtd, vc->r13);
 	if (!td || shared_rw(servtd, vc->rbx, &h, sizeof(h), true))
@@ -497,10 +507,8 @@ static void raw_report(struct tdx_mig_td *servtd, struct tdx_mig_vmcall *vc)
 static enum tdx_mig_vmcall_ret raw_transport(struct tdx_mig_td *servtd,
 					     struct tdx_mig_vmcall *vc)
 {
-	if (!buf_ok(vc->r15, vc->r14, sizeof(struct raw_hdr)) || !VECTOR_OK(vc->rbx) ||
-	    !request_td(servtd, vc->r13) ||
-	    shared_rw(servtd, vc->r15, NULL, 0, false) ||
-	    shared_rw(servtd, vc->r15 + vc->r14 - 1, NULL, 0, false))
+	if (!buf_ok(vc->r15, vc->r14, sizeof(struct raw_hdr)) || !vector_ok(vc->rbx) ||
+	    !request_td(servtd, vc->r13) || !buf_shared(servtd, vc->r15, vc->r14))
 		return TDX_MIG_VMCALL_DONE;
 	vc->r10 = TDX_MIG_VMCALL_SUCCESS;
 	return TDX_MIG_VMCALL_USER;
@@ -555,3 +563,21 @@ enum tdx_mig_vmcall_ret tdx_mig_servtd_vmcall(struct tdx_mig_td *td, struct tdx_
 	return TDX_MIG_VMCALL_NOT_MINE;
 }
 EXPORT_SYMBOL_GPL(tdx_mig_servtd_vmcall);
+
+/**
+ * tdx_mig_servtd_memory_show - what the MigTD service holds in the kernel
+ * @m: debugfs servtd_memory
+ * @unused: -
+ *
+ * A MigTD's session (with its request table and armed wait) is the base;
+ * each user TD it serves adds nothing, its binding being part of the user
+ * TD's own session; a call in flight holds its command and one answer.
+ */
+int tdx_mig_servtd_memory_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "migtd_base_bytes %zu\n", sizeof(struct tdx_mig_td));
+	seq_puts(m, "session_bytes 0\n");
+	seq_printf(m, "binding_bytes_in_user_td %zu\n", sizeof(struct tdx_mig_binding));
+	seq_printf(m, "call_peak_bytes %zu\n", (size_t)SERVICE_BUF_MAX + WAIT_ANSWER_MAX);
+	return 0;
+}

@@ -22,6 +22,7 @@ MODULE_PARM_DESC(max_bound_tds, "User TDs one Migration TD may serve (1-32)");
 
 /* Guards every tdx_mig_td.binding, .usertds and .servtd_wait. */
 DEFINE_MUTEX(tdx_mig_servtd_lock);
+EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_servtd_lock);
 
 static unsigned int slots_limit(void)
 {

@@ -153,11 +153,13 @@ static void vmcall_regs(struct tdx_mig_args *a, struct tdx_mig_vmcall *vc, bool 
 
 /*
  * A TDG.VP.VMCALL exit. The MigTD's service calls are the core's; when it
- * answers "none yet", the vCPU halts until the core kicks it (a user TD
- * asked for pre-migration) and the call is made again. The platform has
- * no other VMCALLs. The registers go back to the guest on the next entry.
+ * has no request yet for a guest that waits, the vCPU halts until the core
+ * kicks it (a user TD asked for pre-migration) and the call is made again;
+ * a signal ends the run with the VMCALL unfinished (-EINTR). The platform
+ * has no other VMCALLs. The registers go back to the guest on the next
+ * entry.
  */
-static void run_vmcall(struct host_vm *vm, struct tdx_mig_args *a, struct tdx_mig_emu_run *r)
+static int run_vmcall(struct host_vm *vm, struct tdx_mig_args *a, struct tdx_mig_emu_run *r)
 {
 	struct tdx_mig_vmcall in, vc;
 	enum tdx_mig_vmcall_ret ret;
@@ -168,9 +170,10 @@ static void run_vmcall(struct host_vm *vm, struct tdx_mig_args *a, struct tdx_mi
 		vc = in;
 		kicks = atomic_read(&vm->kicks);
 		ret = tdx_mig_servtd_vmcall(vm->mig, &vc);
-		if (ret != TDX_MIG_VMCALL_HALT ||
-		    wait_event_interruptible(vm->kick_wq, atomic_read(&vm->kicks) != kicks))
+		if (ret != TDX_MIG_VMCALL_HALT)
 			break;
+		if (wait_event_interruptible(vm->kick_wq, atomic_read(&vm->kicks) != kicks))
+			return -EINTR;
 	}
 	if (ret == TDX_MIG_VMCALL_NOT_MINE)
 		vc.r10 = TDX_MIG_VMCALL_INVALID_OPERAND;
@@ -181,6 +184,7 @@ static void run_vmcall(struct host_vm *vm, struct tdx_mig_args *a, struct tdx_mi
 			.r14 = in.r14, .r15 = in.r15, .rbx = in.rbx, .rdi = in.rdi };
 	}
 	vmcall_regs(a, &vc, false);
+	return 0;
 }
 
 /* Enter until the program ends; write faults go to the migration core. */
@@ -203,7 +207,9 @@ static int run_loop(struct host_vm *vm, u64 tdvpr, struct tdx_mig_emu_run *r)
 		if (status == exit_hlt)
 			return 0;
 		if (status == exit_tdcall) {
-			run_vmcall(vm, &a, r);
+			ret = run_vmcall(vm, &a, r);
+			if (ret)
+				return ret;
 		} else if (status == exit_ept) {
 			/* Private faults are treated as writes, as KVM's TDX does. */
 			if (tdx_mig_write_fault(vm->mig, a.r8))

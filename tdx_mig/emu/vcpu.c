@@ -299,8 +299,11 @@ static u64 vmcall_exit(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
 	}
 	vcpu->vmcall_gprs = shared;
 	a->rcx = shared;
-	for_each_set_bit(i, &shared, 16)
-		*vmcall_reg(a, i) = gpr[i];
+	for_each_set_bit(i, &shared, 16) {
+		u64 *reg = vmcall_reg(a, i);
+
+		*reg = gpr[i];
+	}
 	return TDX_STATUS_SUCCESS | TDX_EXIT_REASON_TDCALL;
 }
 

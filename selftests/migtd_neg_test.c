@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The MigTD's service requests, one call at a time, with this process as
+ * the MigTD's VMM and guest: Query, WaitForRequest in all three forms
+ * (halting, with an interrupt, GHCI 1.5 vmcall-raw), ReportStatus, the
+ * Send/Receive relay to the VMM, and malformed requests: oversize lengths,
+ * bad GUIDs, unknown request ids, unaligned or out-of-range GPAs, a
+ * response too small for the HOB list, bad vectors. Each must give a clean
+ * error and change nothing.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/tdx_mig_emu.h>
+
+#include "kselftest_harness.h"
+#include "migtd_emu.h"
+#include "tdx_mig_vmm.h"
+#include "test_backend.h"
+
+#define BYTES		(2UL << 20)
+#define PAGE		4096UL
+#define CMD		(10 * PAGE)
+#define RSP		(11 * PAGE)
+#define RAW		(12 * PAGE)
+#define RAW_VECTOR	0x52
+
+enum { R_RCX = 1, R_RBX = 3, R_RDI = 7, R_R10 = 10, R_R11, R_R12, R_R13, R_R14, R_R15 };
+
+static const uint8_t guid_query[16] = {
+	0xe1, 0xc5, 0x6f, 0xfb, 0x78, 0x33, 0xcb, 0x4a,
+	0x89, 0x64, 0xfa, 0x5e, 0xe4, 0x3b, 0x9c, 0x8a };
+static const uint8_t guid_migtd[16] = {
+	0x30, 0x63, 0x0e, 0xe6, 0x09, 0x1e, 0x87, 0x43,
+	0xa4, 0x44, 0x8f, 0x32, 0xb8, 0xd6, 0x11, 0xe5 };
+
+/* 24 bytes, no padding. */
+struct service_hdr {
+	uint8_t guid[16];
+	uint32_t length;
+	uint32_t status;
+};
+
+FIXTURE(svc) {
+	struct migtd t;
+	bool have_migtd;
+	int user;
+};
+
+FIXTURE_SETUP(svc)
+{
+	self->have_migtd = false;
+	self->user = -1;
+	if (tb_open())
+		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+	ASSERT_EQ(0, migtd_init(&self->t));
+	self->have_migtd = true;
+	self->user = tb_create_td(BYTES, 1, true, 0);
+	ASSERT_LE(0, self->user);
+	ASSERT_EQ(0, vm_servtd_bind(self->user, getpid(), NULL));
+}
+
+FIXTURE_TEARDOWN(svc)
+{
+	if (self->user >= 0)
+		close(self->user);
+	if (self->have_migtd)
+		migtd_fini(&self->t);
+}
+
+static struct service_hdr *rsp(struct migtd *t)
+{
+	return (struct service_hdr *)(t->shared + RSP);
+}
+
+/* A legacy MigTD-GUID command; returns R10, the response in RSP. */
+static uint64_t migtd_cmd(struct migtd *t, const void *data, uint32_t len,
+			  uint8_t vector)
+{
+	uint64_t r10 = ~0ULL;
+
+	migtd_put_cmd(t, CMD, guid_migtd, data, len);
+	migtd_put_rsp(t, RSP, PAGE);
+	if (migtd_service(t, CMD, RSP, vector, &r10))
+		return ~0ULL;
+	return r10;
+}
+
+/* A vmcall-raw call: leaf, then R13, R14, R15, RBX, RDI; returns R10. */
+static uint64_t raw(struct migtd *t, uint64_t leaf, uint64_t r13, uint64_t r14,
+		    uint64_t r15, uint64_t rbx, uint64_t rdi, struct tdx_mig_emu_run *run)
+{
+	uint64_t gpr[16] = {};
+
+	gpr[R_R11] = VMCALL_MIGTD;
+	gpr[R_R12] = leaf;
+	gpr[R_R13] = r13;
+	gpr[R_R14] = r14;
+	gpr[R_R15] = r15;
+	gpr[R_RBX] = rbx;
+	gpr[R_RDI] = rdi;
+	if (migtd_vmcall(t, gpr, run))
+		return ~0ULL;
+	return gpr[R_R10];
+}
+
+#define RAW_LEAF(n)	((n) | 1 << 16)
+
+TEST_F(svc, query)
+{
+	uint8_t q[20] = { 0, 0 };
+	uint64_t r10;
+
+	memcpy(q + 4, guid_migtd, 16);
+	migtd_put_cmd(&self->t, CMD, guid_query, q, sizeof(q));
+	migtd_put_rsp(&self->t, RSP, PAGE);
+	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 0, &r10));
+	EXPECT_EQ(0, r10);
+	EXPECT_EQ(SERVICE_RETURNED, rsp(&self->t)->status);
+	EXPECT_EQ(0, ((uint8_t *)(rsp(&self->t) + 1))[2]);	/* supported */
+	q[4] ^= 0xff;
+	migtd_put_cmd(&self->t, CMD, guid_query, q, sizeof(q));
+	migtd_put_rsp(&self->t, RSP, PAGE);
+	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 0, &r10));
+	EXPECT_EQ(1, ((uint8_t *)(rsp(&self->t) + 1))[2]);	/* not supported */
+}
+
+/* Legacy WaitForRequest with an interrupt, answered when the VMM asks. */
+TEST_F(svc, wait_then_report)
+{
+	const uint8_t wait[4] = { 0, 1, 0, 0 };
+	struct migtd_request req;
+
+	EXPECT_EQ(0, migtd_cmd(&self->t, wait, sizeof(wait), MIGTD_VECTOR));
+	EXPECT_EQ(SERVICE_PENDING, rsp(&self->t)->status);	/* armed, nothing yet */
+	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 4321));
+	EXPECT_EQ(MIGTD_VECTOR, ioctl(self->t.vm, TDX_MIG_EMU_WAIT_INTR, 5000));
+	ASSERT_EQ(SERVICE_RETURNED, rsp(&self->t)->status);
+	memset(&req, 0, sizeof(req));
+	ASSERT_EQ(0, migtd_parse_hobs((uint8_t *)(rsp(&self->t) + 1) + 8,
+				      rsp(&self->t)->length - sizeof(struct service_hdr) - 8,
+				      &req));
+	EXPECT_EQ(1, req.source);
+	EXPECT_EQ(4321, req.port);
+	EXPECT_NE(0, req.handle);
+	EXPECT_EQ(0, vm_premig_done(self->user));
+	EXPECT_EQ(SERVICE_RETURNED, migtd_report(&self->t, 0, req.req_id, 0));
+	EXPECT_EQ(1, vm_premig_done(self->user));
+	/* The request is over: reporting it again is an unknown request. */
+	EXPECT_EQ(SERVICE_BAD_CMD_BUF, migtd_report(&self->t, 0, req.req_id, 0));
+}
+
+struct halted {
+	struct migtd *t;
+	int ret;
+	struct migtd_request req;
+};
+
+static void *halted_wait(void *arg)
+{
+	struct halted *h = arg;
+
+	h->ret = migtd_wait_request(h->t, 0, &h->req);
+	return NULL;
+}
+
+/* Without a vector the vCPU halts in WaitForRequest until work arrives. */
+TEST_F(svc, wait_halts_until_work)
+{
+	struct halted h = { .t = &self->t };
+	pthread_t thread;
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, halted_wait, &h));
+	usleep(100000);
+	ASSERT_EQ(0, vm_set_migration_info(self->user, false, 77));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(1, h.ret);
+	EXPECT_EQ(0, h.req.source);
+	EXPECT_EQ(77, h.req.port);
+}
+
+static void on_alarm(int sig)
+{
+}
+
+/* A signal ends a halted WaitForRequest with EINTR; asking again works. */
+TEST_F(svc, halted_wait_interrupted)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct migtd_request req;
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	alarm(1);
+	EXPECT_EQ(-EINTR, migtd_wait_request(&self->t, 0, &req));
+	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 9));
+	EXPECT_EQ(1, migtd_wait_request(&self->t, 0, &req));
+	EXPECT_EQ(9, req.port);
+}
+
+/* A failed ReportStatus returns the slot to bound; a retry works. */
+TEST_F(svc, report_failure_then_retry)
+{
+	struct migtd_request req;
+
+	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 1));
+	ASSERT_EQ(1, migtd_wait_request(&self->t, MIGTD_VECTOR, &req));
+	EXPECT_EQ(SERVICE_RETURNED, migtd_report(&self->t, 0, req.req_id, 7));
+	EXPECT_EQ(0, vm_premig_done(self->user));
+	EXPECT_EQ(SERVICE_BAD_CMD_BUF, migtd_report(&self->t, 0, req.req_id, 0));
+	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 1));
+	ASSERT_EQ(1, migtd_wait_request(&self->t, MIGTD_VECTOR, &req));
+	EXPECT_EQ(SERVICE_RETURNED, migtd_report(&self->t, 0, req.req_id, 0));
+	EXPECT_EQ(1, vm_premig_done(self->user));
+}
+
+/* GHCI 1.5: WaitForRequest answered in the buffer with the vector; ReportStatus. */
+TEST_F(svc, raw_wait_and_report)
+{
+	uint8_t *buf = self->t.shared + RAW;
+	uint64_t status, id;
+	uint32_t len;
+
+	memset(buf, 0, 128);
+	EXPECT_EQ(0, raw(&self->t, RAW_LEAF(1), PAGE, migtd_gpa(RAW), MIGTD_VECTOR, 0, 0, NULL));
+	ASSERT_EQ(0, vm_set_migration_info(self->user, false, 1));
+	EXPECT_EQ(MIGTD_VECTOR, ioctl(self->t.vm, TDX_MIG_EMU_WAIT_INTR, 5000));
+	memcpy(&status, buf, 8);
+	memcpy(&len, buf + 8, 4);
+	memcpy(&id, buf + 12, 8);
+	EXPECT_EQ(0x101, status);	/* done, StartMigration */
+	EXPECT_EQ(56, len);
+	EXPECT_EQ(0, buf[12 + 8]);	/* destination */
+	/* Bad status words and an unknown id change nothing. */
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(2), id, 1 << 16, PAGE,
+					      migtd_gpa(RAW), 0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(2), id, 2, PAGE,
+					      migtd_gpa(RAW), 0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(2), id, 0x0d01, PAGE,
+					      migtd_gpa(RAW), 0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(2), 1ULL << 40, 0, PAGE,
+					      migtd_gpa(RAW), 0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(2), id + 1, 0, PAGE,
+					      migtd_gpa(RAW), 0, NULL));
+	EXPECT_EQ(0, vm_premig_done(self->user));
+	memset(buf, 0, 16);
+	EXPECT_EQ(0, raw(&self->t, RAW_LEAF(2), id, 0, PAGE, migtd_gpa(RAW), MIGTD_VECTOR, NULL));
+	EXPECT_EQ(1, buf[0]);
+	EXPECT_EQ(MIGTD_VECTOR, ioctl(self->t.vm, TDX_MIG_EMU_WAIT_INTR, 5000));
+	EXPECT_EQ(1, vm_premig_done(self->user));
+}
+
+/* Send and Receive go to the VMM as a VMCALL exit; it answers with an interrupt. */
+TEST_F(svc, raw_send_receive_relay)
+{
+	struct tdx_mig_emu_run run;
+	uint64_t id;
+	uint32_t len = 5;
+
+	memset(self->t.shared + RAW, 0, 64);
+	ASSERT_EQ(0, raw(&self->t, RAW_LEAF(1), PAGE, migtd_gpa(RAW), 0, 0, 0, NULL));
+	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 1));
+	memcpy(&id, self->t.shared + RAW + 12, 8);
+	/* Before a request is in progress nothing may be sent for it. */
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(3), id + 1, PAGE,
+					      migtd_gpa(RAW + PAGE), RAW_VECTOR, 0, NULL));
+	memcpy(self->t.shared + RAW + PAGE + 8, &len, 4);
+	memcpy(self->t.shared + RAW + PAGE + 12, "hello", 5);
+	ASSERT_EQ(0, raw(&self->t, RAW_LEAF(3), id, PAGE, migtd_gpa(RAW + PAGE), RAW_VECTOR, 0,
+			 &run));
+	EXPECT_EQ(TDX_MIG_EMU_EXIT_VMCALL, run.exit_reason);
+	EXPECT_EQ(VMCALL_MIGTD, run.vmcall.r11);
+	EXPECT_EQ(RAW_LEAF(3), run.vmcall.r12);
+	EXPECT_EQ(id, run.vmcall.r13);
+	EXPECT_EQ(migtd_gpa(RAW + PAGE), run.vmcall.r15);
+	EXPECT_EQ(RAW_VECTOR, run.vmcall.rbx);
+	/* The VMM carries the bytes (here: reads them), completes, interrupts. */
+	EXPECT_EQ(0, memcmp(self->t.shared + RAW + PAGE + 12, "hello", 5));
+	self->t.shared[RAW + PAGE] = 1;
+	EXPECT_EQ(0, ioctl(self->t.vm, TDX_MIG_EMU_INTERRUPT, RAW_VECTOR));
+	EXPECT_EQ(RAW_VECTOR, ioctl(self->t.vm, TDX_MIG_EMU_WAIT_INTR, 5000));
+	ASSERT_EQ(0, raw(&self->t, RAW_LEAF(4), id, PAGE, migtd_gpa(RAW + PAGE), RAW_VECTOR, 0,
+			 &run));
+	EXPECT_EQ(TDX_MIG_EMU_EXIT_VMCALL, run.exit_reason);
+	EXPECT_EQ(RAW_LEAF(4), run.vmcall.r12);
+	/* Injection checks its vector. */
+	EXPECT_EQ(-1, ioctl(self->t.vm, TDX_MIG_EMU_INTERRUPT, 31));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->t.vm, TDX_MIG_EMU_WAIT_INTR, 10));
+	EXPECT_EQ(ETIMEDOUT, errno);
+}
+
+/* Bad GPAs, lengths, vectors and versions: INVALID_OPERAND, nothing changes. */
+TEST_F(svc, bad_operands)
+{
+	const uint8_t wait[4] = { 0, 1, 0, 0 };
+	uint64_t gpr[16] = {}, r10;
+	struct service_hdr *cmd = (struct service_hdr *)(self->t.shared + CMD);
+
+	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 1));
+	migtd_put_cmd(&self->t, CMD, guid_migtd, wait, sizeof(wait));
+	migtd_put_rsp(&self->t, RSP, PAGE);
+	/* Unaligned, private, past the shared memory. */
+	ASSERT_EQ(0, migtd_service(&self->t, CMD + 8, RSP, 0, &r10));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, r10);
+	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP + 16, 0, &r10));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, r10);
+	ASSERT_EQ(0, migtd_service(&self->t, CMD - TDX_MIG_EMU_SHARED_GPA + 0x1000, RSP, 0, &r10));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, r10);
+	ASSERT_EQ(0, migtd_service(&self->t, MIGTD_SHARED_PAGES * PAGE, RSP, 0, &r10));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, r10);
+	/* Oversize lengths: past the MTU, and past the shared memory. */
+	cmd->length = 0x10001;
+	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 0, &r10));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, r10);
+	migtd_put_cmd(&self->t, (MIGTD_SHARED_PAGES - 1) * PAGE, guid_migtd, wait, sizeof(wait));
+	((struct service_hdr *)(self->t.shared + (MIGTD_SHARED_PAGES - 1) * PAGE))->length =
+		0x10000;
+	ASSERT_EQ(0, migtd_service(&self->t, (MIGTD_SHARED_PAGES - 1) * PAGE, RSP, 0, &r10));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, r10);
+	cmd->length = 8;	/* shorter than its own header */
+	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 0, &r10));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, r10);
+	migtd_put_cmd(&self->t, CMD, guid_migtd, wait, sizeof(wait));
+	/* Exception vectors. */
+	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 5, &r10));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, r10);
+	/* vmcall-raw: wrong version, bits above it, unknown leaf, short buffer. */
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, 1 | 2 << 16, PAGE, migtd_gpa(RAW), 0, 0, 0,
+					      NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(1) | 1ULL << 24, PAGE,
+					      migtd_gpa(RAW), 0, 0, 0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(9), PAGE, migtd_gpa(RAW), 0, 0, 0,
+					      NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(1), 67, migtd_gpa(RAW), 0, 0, 0,
+					      NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(1), 0x10001, migtd_gpa(RAW), 0, 0,
+					      0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(1), PAGE, migtd_gpa(RAW) + 4, 0, 0,
+					      0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(1), PAGE, migtd_gpa(RAW), 7, 0, 0,
+					      NULL));
+	/* A buffer that runs past the end of the shared memory. */
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(1), 2 * PAGE,
+					      migtd_gpa((MIGTD_SHARED_PAGES - 1) * PAGE), 0, 0, 0,
+					      NULL));
+	/* An unknown TDG.VP.VMCALL sub-function. */
+	gpr[R_R11] = 0x10099;
+	ASSERT_EQ(0, migtd_vmcall(&self->t, gpr, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, gpr[R_R10]);
+	/* None of it took the request: a proper wait still gets it. */
+	EXPECT_EQ(0, migtd_cmd(&self->t, wait, sizeof(wait), 0));
+	EXPECT_EQ(SERVICE_RETURNED, rsp(&self->t)->status);
+	EXPECT_EQ(1, ((uint8_t *)(rsp(&self->t) + 1))[2]);
+}
+
+/* Bad commands: answered in the response's status, nothing changes. */
+TEST_F(svc, bad_commands)
+{
+	const uint8_t wait[4] = { 0, 1, 0, 0 }, bad_version[4] = { 1, 1, 0, 0 };
+	const uint8_t shutdown[4] = { 0, 0, 0, 0 }, unknown[4] = { 0, 9, 0, 0 };
+	uint8_t guid[16], report[12] = { 0, 2, 1, 0 };
+	uint64_t r10, id = 31;
+
+	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 1));
+	/* An unknown GUID. */
+	memcpy(guid, guid_migtd, 16);
+	guid[15] ^= 1;
+	migtd_put_cmd(&self->t, CMD, guid, wait, sizeof(wait));
+	migtd_put_rsp(&self->t, RSP, PAGE);
+	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 0, &r10));
+	EXPECT_EQ(0, r10);
+	EXPECT_EQ(SERVICE_UNSUPPORTED, rsp(&self->t)->status);
+	EXPECT_EQ(0, migtd_cmd(&self->t, bad_version, sizeof(bad_version), 0));
+	EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
+	EXPECT_EQ(0, migtd_cmd(&self->t, unknown, sizeof(unknown), 0));
+	EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
+	EXPECT_EQ(0, migtd_cmd(&self->t, shutdown, sizeof(shutdown), 0));
+	EXPECT_EQ(SERVICE_UNSUPPORTED, rsp(&self->t)->status);
+	/* Unknown request ids: a free slot, past the table, far past it. */
+	memcpy(report + 4, &id, 8);
+	EXPECT_EQ(0, migtd_cmd(&self->t, report, sizeof(report), 0));
+	EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
+	id = 32;
+	memcpy(report + 4, &id, 8);
+	EXPECT_EQ(0, migtd_cmd(&self->t, report, sizeof(report), 0));
+	EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
+	id = ~0ULL;
+	memcpy(report + 4, &id, 8);
+	EXPECT_EQ(0, migtd_cmd(&self->t, report, sizeof(report), 0));
+	EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
+	/* A truncated ReportStatus. */
+	EXPECT_EQ(0, migtd_cmd(&self->t, report, 8, 0));
+	EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
+	EXPECT_EQ(0, vm_premig_done(self->user));
+}
+
+/* A response buffer too small for the HOB list: OUT_OF_RES, the request stays. */
+TEST_F(svc, response_too_small)
+{
+	const uint8_t wait[4] = { 0, 1, 0, 0 };
+	struct migtd_request req;
+	uint64_t r10;
+
+	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 1));
+	migtd_put_cmd(&self->t, CMD, guid_migtd, wait, sizeof(wait));
+	migtd_put_rsp(&self->t, RSP, 64);
+	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 0, &r10));
+	EXPECT_EQ(0, r10);
+	EXPECT_EQ(SERVICE_OUT_OF_RES, rsp(&self->t)->status);
+	EXPECT_EQ(sizeof(struct service_hdr), rsp(&self->t)->length);
+	/* A response header claiming more than the MTU is refused outright. */
+	migtd_put_rsp(&self->t, RSP, 0x10001);
+	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 0, &r10));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, r10);
+	ASSERT_EQ(1, migtd_wait_request(&self->t, MIGTD_VECTOR, &req));
+	EXPECT_EQ(1, req.source);
+}
+
+/* A TD that is not a MigTD gets no service. */
+TEST_F(svc, not_a_migtd)
+{
+	struct tdx_mig_emu_op ops[] = {
+		{ .type = TDX_MIG_EMU_OP_SET_REG, .reg = R_RCX, .value = 0xfc00 },
+		{ .type = TDX_MIG_EMU_OP_SET_REG, .reg = R_R11, .value = VMCALL_SERVICE },
+		{ .type = TDX_MIG_EMU_OP_TDCALL, .value = 0 },
+	};
+	struct tdx_mig_emu_run run = { .nr_ops = 3, .ops = (uintptr_t)ops };
+	struct tdx_mig_emu_vcpu_state st = {};
+	int td = tb_create_td(BYTES, 1, false, 0);
+
+	ASSERT_LE(0, td);
+	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_RUN, &run));
+	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_GET_VCPU, &st));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, st.gpr[R_R10]);
+	EXPECT_EQ(0, st.gpr[0]);	/* the TDCALL itself succeeded */
+	/* RCX may not share RAX, RCX, RSP or RBP: the TDCALL fails. */
+	ops[0].value = 0xfc01;
+	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_RUN, &run));
+	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_GET_VCPU, &st));
+	EXPECT_NE(0, st.gpr[0]);
+	close(td);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tdx_mig_migtd: an emulated Migration TD, as operators start MigTD with
+ * mig-td.sh. It creates a MigTD on the emulated host platform and serves
+ * pre-migration requests until killed; user TDs bind to it by this
+ * process's pid. It does NO attestation and NO policy check (see
+ * lib/migtd_emu.h): on a TDX host, run the real MigTD instead.
+ *
+ *   tdx_mig_migtd [-t src|dst] [-f N]	(-f: fail the first N requests)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "migtd_emu.h"
+
+int main(int argc, char **argv)
+{
+	const char *role = "";
+	struct migtd t;
+	unsigned int fail = 0;
+	int opt, ret;
+
+	while ((opt = getopt(argc, argv, "t:f:")) != -1) {
+		if (opt == 't') {
+			role = optarg;
+		} else if (opt == 'f') {
+			fail = strtoul(optarg, NULL, 0);
+		} else {
+			fprintf(stderr, "usage: %s [-t src|dst] [-f N]\n", argv[0]);
+			return 2;
+		}
+	}
+	ret = migtd_init(&t);
+	if (ret) {
+		fprintf(stderr, "MigTD%s%s: cannot create the MigTD: %s\n", *role ? "_" : "", role,
+			strerror(-ret));
+		return 1;
+	}
+	t.verbose = true;
+	t.fail_reports = fail;
+	printf("MigTD%s%s: pid %d\n", *role ? "_" : "", role, getpid());
+	ret = migtd_serve(&t, -1);
+	fprintf(stderr, "MigTD: serving stopped: %s\n", strerror(-ret));
+	migtd_fini(&t);
+	return 1;
+}
