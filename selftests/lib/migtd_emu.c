@@ -481,6 +481,10 @@ int migtd_serve(struct migtd *t, int ready_fd)
 		return -errno;
 	for (;;) {
 		ret = migtd_wait_request(t, MIGTD_VECTOR, &req);
+		if (ret == -EPROTO) {
+			fprintf(stderr, "MigTD: malformed answer to WaitForRequest, ignored\n");
+			continue;
+		}
 		if (ret < 0)
 			return ret;
 		if (ret)
