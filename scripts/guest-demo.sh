@@ -29,7 +29,7 @@ echo "--- live migration: 64 MiB, 4 vCPUs, 2 streams, the guest writing througho
 rc=$?
 kill "$migtd_src" "$migtd_dst"
 echo "--- what the MigTDs did"
-cat /tmp/migtd_src.log /tmp/migtd_dst.log | grep 'request'
+cat /tmp/migtd_src.log /tmp/migtd_dst.log | grep 'MigTD: request'
 echo "--- kernel log of the pre-migration and the migration"
 dmesg_of 'Pre-migration is done|pre-migration failed|migration flow is done'
 [ "$rc" = 0 ] || exit "$rc"
