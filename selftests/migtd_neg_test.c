@@ -30,20 +30,6 @@
 
 enum { R_RCX = 1, R_RBX = 3, R_RDI = 7, R_R10 = 10, R_R11, R_R12, R_R13, R_R14, R_R15 };
 
-static const uint8_t guid_query[16] = {
-	0xe1, 0xc5, 0x6f, 0xfb, 0x78, 0x33, 0xcb, 0x4a,
-	0x89, 0x64, 0xfa, 0x5e, 0xe4, 0x3b, 0x9c, 0x8a };
-static const uint8_t guid_migtd[16] = {
-	0x30, 0x63, 0x0e, 0xe6, 0x09, 0x1e, 0x87, 0x43,
-	0xa4, 0x44, 0x8f, 0x32, 0xb8, 0xd6, 0x11, 0xe5 };
-
-/* 24 bytes, no padding. */
-struct service_hdr {
-	uint8_t guid[16];
-	uint32_t length;
-	uint32_t status;
-};
-
 FIXTURE(svc) {
 	struct migtd t;
 	bool have_migtd;
@@ -71,9 +57,9 @@ FIXTURE_TEARDOWN(svc)
 		migtd_fini(&self->t);
 }
 
-static struct service_hdr *rsp(struct migtd *t)
+static struct migtd_service_hdr *rsp(struct migtd *t)
 {
-	return (struct service_hdr *)(t->shared + RSP);
+	return (struct migtd_service_hdr *)(t->shared + RSP);
 }
 
 /* A legacy MigTD-GUID command; returns R10, the response in RSP. */
@@ -82,7 +68,7 @@ static uint64_t migtd_cmd(struct migtd *t, const void *data, uint32_t len,
 {
 	uint64_t r10 = ~0ULL;
 
-	migtd_put_cmd(t, CMD, guid_migtd, data, len);
+	migtd_put_cmd(t, CMD, migtd_guid_migtd, data, len);
 	migtd_put_rsp(t, RSP, PAGE);
 	if (migtd_service(t, CMD, RSP, vector, &r10))
 		return ~0ULL;
@@ -114,15 +100,15 @@ TEST_F(svc, query)
 	uint8_t q[20] = { 0, 0 };
 	uint64_t r10;
 
-	memcpy(q + 4, guid_migtd, 16);
-	migtd_put_cmd(&self->t, CMD, guid_query, q, sizeof(q));
+	memcpy(q + 4, migtd_guid_migtd, 16);
+	migtd_put_cmd(&self->t, CMD, migtd_guid_query, q, sizeof(q));
 	migtd_put_rsp(&self->t, RSP, PAGE);
 	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 0, &r10));
 	EXPECT_EQ(0, r10);
 	EXPECT_EQ(SERVICE_RETURNED, rsp(&self->t)->status);
 	EXPECT_EQ(0, ((uint8_t *)(rsp(&self->t) + 1))[2]);	/* supported */
 	q[4] ^= 0xff;
-	migtd_put_cmd(&self->t, CMD, guid_query, q, sizeof(q));
+	migtd_put_cmd(&self->t, CMD, migtd_guid_query, q, sizeof(q));
 	migtd_put_rsp(&self->t, RSP, PAGE);
 	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 0, &r10));
 	EXPECT_EQ(1, ((uint8_t *)(rsp(&self->t) + 1))[2]);	/* not supported */
@@ -141,7 +127,7 @@ TEST_F(svc, wait_then_report)
 	ASSERT_EQ(SERVICE_RETURNED, rsp(&self->t)->status);
 	memset(&req, 0, sizeof(req));
 	ASSERT_EQ(0, migtd_parse_hobs((uint8_t *)(rsp(&self->t) + 1) + 8,
-				      rsp(&self->t)->length - sizeof(struct service_hdr) - 8,
+				      rsp(&self->t)->length - sizeof(struct migtd_service_hdr) - 8,
 				      &req));
 	EXPECT_EQ(1, req.source);
 	EXPECT_EQ(4321, req.port);
@@ -297,10 +283,10 @@ TEST_F(svc, bad_operands)
 {
 	const uint8_t wait[4] = { 0, 1, 0, 0 };
 	uint64_t gpr[16] = {}, r10;
-	struct service_hdr *cmd = (struct service_hdr *)(self->t.shared + CMD);
+	struct migtd_service_hdr *cmd = (struct migtd_service_hdr *)(self->t.shared + CMD);
 
 	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 1));
-	migtd_put_cmd(&self->t, CMD, guid_migtd, wait, sizeof(wait));
+	migtd_put_cmd(&self->t, CMD, migtd_guid_migtd, wait, sizeof(wait));
 	migtd_put_rsp(&self->t, RSP, PAGE);
 	/* Unaligned, private, past the shared memory. */
 	ASSERT_EQ(0, migtd_service(&self->t, CMD + 8, RSP, 0, &r10));
@@ -315,15 +301,16 @@ TEST_F(svc, bad_operands)
 	cmd->length = 0x10001;
 	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 0, &r10));
 	EXPECT_EQ(VMCALL_INVALID_OPERAND, r10);
-	migtd_put_cmd(&self->t, (MIGTD_SHARED_PAGES - 1) * PAGE, guid_migtd, wait, sizeof(wait));
-	((struct service_hdr *)(self->t.shared + (MIGTD_SHARED_PAGES - 1) * PAGE))->length =
+	migtd_put_cmd(&self->t, (MIGTD_SHARED_PAGES - 1) * PAGE, migtd_guid_migtd, wait,
+		      sizeof(wait));
+	((struct migtd_service_hdr *)(self->t.shared + (MIGTD_SHARED_PAGES - 1) * PAGE))->length =
 		0x10000;
 	ASSERT_EQ(0, migtd_service(&self->t, (MIGTD_SHARED_PAGES - 1) * PAGE, RSP, 0, &r10));
 	EXPECT_EQ(VMCALL_INVALID_OPERAND, r10);
 	cmd->length = 8;	/* shorter than its own header */
 	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 0, &r10));
 	EXPECT_EQ(VMCALL_INVALID_OPERAND, r10);
-	migtd_put_cmd(&self->t, CMD, guid_migtd, wait, sizeof(wait));
+	migtd_put_cmd(&self->t, CMD, migtd_guid_migtd, wait, sizeof(wait));
 	/* Exception vectors. */
 	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 5, &r10));
 	EXPECT_EQ(VMCALL_INVALID_OPERAND, r10);
@@ -366,7 +353,7 @@ TEST_F(svc, bad_commands)
 
 	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 1));
 	/* An unknown GUID. */
-	memcpy(guid, guid_migtd, 16);
+	memcpy(guid, migtd_guid_migtd, 16);
 	guid[15] ^= 1;
 	migtd_put_cmd(&self->t, CMD, guid, wait, sizeof(wait));
 	migtd_put_rsp(&self->t, RSP, PAGE);
@@ -405,12 +392,12 @@ TEST_F(svc, response_too_small)
 	uint64_t r10;
 
 	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 1));
-	migtd_put_cmd(&self->t, CMD, guid_migtd, wait, sizeof(wait));
+	migtd_put_cmd(&self->t, CMD, migtd_guid_migtd, wait, sizeof(wait));
 	migtd_put_rsp(&self->t, RSP, 64);
 	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 0, &r10));
 	EXPECT_EQ(0, r10);
 	EXPECT_EQ(SERVICE_OUT_OF_RES, rsp(&self->t)->status);
-	EXPECT_EQ(sizeof(struct service_hdr), rsp(&self->t)->length);
+	EXPECT_EQ(sizeof(struct migtd_service_hdr), rsp(&self->t)->length);
 	/* A response header claiming more than the MTU is refused outright. */
 	migtd_put_rsp(&self->t, RSP, 0x10001);
 	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 0, &r10));

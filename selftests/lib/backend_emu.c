@@ -25,13 +25,14 @@ int tb_open(void)
 }
 
 static int create_vm(uint64_t mem_bytes, unsigned int nr_vcpus, uint32_t flags,
-		     unsigned int pending_every)
+		     unsigned int pending_every, unsigned int shared_pages)
 {
 	struct tdx_mig_emu_vm_config cfg = {
 		.mem_bytes = mem_bytes,
 		.nr_vcpus = nr_vcpus,
 		.flags = flags,
 		.pending_every = pending_every,
+		.shared_pages = shared_pages,
 	};
 	int fd;
 
@@ -45,28 +46,17 @@ int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
 		 unsigned int pending_every)
 {
 	return create_vm(mem_bytes, nr_vcpus, destination ? TDX_MIG_EMU_VM_DESTINATION : 0,
-			 pending_every);
+			 pending_every, 0);
 }
 
 int tb_create_migtd(void)
 {
-	struct tdx_mig_emu_vm_config cfg = {
-		.mem_bytes = 2UL << 20,
-		.nr_vcpus = 1,
-		.flags = TDX_MIG_EMU_VM_MIGTD,
-		.shared_pages = TB_MIGTD_SHARED_PAGES,
-	};
-	int fd;
-
-	if (tb_open())
-		return -ENODEV;
-	fd = ioctl(dev_fd, TDX_MIG_EMU_CREATE_VM, &cfg);
-	return fd < 0 ? -errno : fd;
+	return create_vm(2UL << 20, 1, TDX_MIG_EMU_VM_MIGTD, 0, TB_MIGTD_SHARED_PAGES);
 }
 
 int tb_create_unfinalized(uint64_t mem_bytes, unsigned int nr_vcpus)
 {
-	return create_vm(mem_bytes, nr_vcpus, TDX_MIG_EMU_VM_UNFINALIZED, 0);
+	return create_vm(mem_bytes, nr_vcpus, TDX_MIG_EMU_VM_UNFINALIZED, 0, 0);
 }
 
 int tb_servtd_hash(int migtd_vm, uint64_t attr, uint8_t hash[48])

@@ -51,7 +51,10 @@ enum {
 	R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15,
 };
 
-static const uint8_t guid_migtd[16] = {
+const uint8_t migtd_guid_query[16] = {
+	0xe1, 0xc5, 0x6f, 0xfb, 0x78, 0x33, 0xcb, 0x4a,
+	0x89, 0x64, 0xfa, 0x5e, 0xe4, 0x3b, 0x9c, 0x8a };
+const uint8_t migtd_guid_migtd[16] = {
 	0x30, 0x63, 0x0e, 0xe6, 0x09, 0x1e, 0x87, 0x43,
 	0xa4, 0x44, 0x8f, 0x32, 0xb8, 0xd6, 0x11, 0xe5 };
 static const uint8_t guid_hob_info[16] = {
@@ -63,13 +66,6 @@ static const uint8_t guid_hob_socket[16] = {
 static const uint8_t guid_hob_policy[16] = {
 	0x1a, 0x77, 0x4f, 0xd6, 0xc9, 0xf0, 0x33, 0x4d,
 	0x99, 0x8b, 0x0e, 0x3d, 0x8b, 0x94, 0x0a, 0x61 };
-
-/* 24 bytes, no padding. */
-struct service_hdr {
-	uint8_t guid[16];
-	uint32_t length;
-	uint32_t status;
-};
 
 /* The 40 bytes two MigTDs exchange (MigTD's ExchangeInformation). */
 struct exchange_info {
@@ -157,7 +153,7 @@ int migtd_service(struct migtd *t, uint64_t cmd_off, uint64_t rsp_off, uint8_t v
 void migtd_put_cmd(struct migtd *t, uint64_t off, const void *guid, const void *data,
 		   uint32_t len)
 {
-	struct service_hdr *h = (struct service_hdr *)(t->shared + off);
+	struct migtd_service_hdr *h = (struct migtd_service_hdr *)(t->shared + off);
 
 	memcpy(h->guid, guid, sizeof(h->guid));
 	h->length = sizeof(*h) + len;
@@ -167,7 +163,7 @@ void migtd_put_cmd(struct migtd *t, uint64_t off, const void *guid, const void *
 
 void migtd_put_rsp(struct migtd *t, uint64_t off, uint32_t size)
 {
-	struct service_hdr *h = (struct service_hdr *)(t->shared + off);
+	struct migtd_service_hdr *h = (struct migtd_service_hdr *)(t->shared + off);
 
 	memset(h, 0, sizeof(*h));
 	h->length = size;
@@ -176,7 +172,7 @@ void migtd_put_rsp(struct migtd *t, uint64_t off, uint32_t size)
 
 uint32_t migtd_rsp_status(struct migtd *t, uint64_t off)
 {
-	struct service_hdr *h = (struct service_hdr *)(t->shared + off);
+	struct migtd_service_hdr *h = (struct migtd_service_hdr *)(t->shared + off);
 
 	return __atomic_load_n(&h->status, __ATOMIC_ACQUIRE);
 }
@@ -229,12 +225,12 @@ static int wait_answer(struct migtd *t, uint64_t rsp_off)
 int migtd_wait_request(struct migtd *t, uint8_t vector, struct migtd_request *req)
 {
 	const uint8_t wait[4] = { 0, 1, 0, 0 };
-	struct service_hdr *h = (struct service_hdr *)(t->shared + WAIT_RSP);
+	struct migtd_service_hdr *h = (struct migtd_service_hdr *)(t->shared + WAIT_RSP);
 	const uint8_t *data = (const uint8_t *)(h + 1);
 	uint64_t r10;
 	int ret;
 
-	migtd_put_cmd(t, WAIT_CMD, guid_migtd, wait, sizeof(wait));
+	migtd_put_cmd(t, WAIT_CMD, migtd_guid_migtd, wait, sizeof(wait));
 	migtd_put_rsp(t, WAIT_RSP, PAGE);
 	ret = migtd_service(t, WAIT_CMD, WAIT_RSP, vector, &r10);
 	if (ret)
@@ -259,12 +255,12 @@ int migtd_wait_request(struct migtd *t, uint8_t vector, struct migtd_request *re
 int migtd_report(struct migtd *t, unsigned int slot, uint64_t req_id, uint8_t result)
 {
 	uint8_t cmd[12] = { 0, 2, 1, result };
-	struct service_hdr *h = (struct service_hdr *)(t->shared + REPORT_RSP(slot));
+	struct migtd_service_hdr *h = (struct migtd_service_hdr *)(t->shared + REPORT_RSP(slot));
 	uint64_t r10;
 	int ret;
 
 	memcpy(cmd + 4, &req_id, 8);
-	migtd_put_cmd(t, REPORT_CMD(slot), guid_migtd, cmd, sizeof(cmd));
+	migtd_put_cmd(t, REPORT_CMD(slot), migtd_guid_migtd, cmd, sizeof(cmd));
 	migtd_put_rsp(t, REPORT_RSP(slot), PAGE);
 	ret = migtd_service(t, REPORT_CMD(slot), REPORT_RSP(slot), 0, &r10);
 	if (ret)

@@ -40,6 +40,16 @@
 #define SERVICE_UNSUPPORTED	0xfffffffeU
 #define SERVICE_PENDING		0xffffffffU
 
+/* The legacy service buffers' header: 24 bytes, no padding. */
+struct migtd_service_hdr {
+	uint8_t guid[16];
+	uint32_t length;
+	uint32_t status;
+};
+
+extern const uint8_t migtd_guid_query[16];
+extern const uint8_t migtd_guid_migtd[16];
+
 struct migtd {
 	int vm;
 	uint8_t *shared;		/* MIGTD_SHARED_PAGES pages */
