@@ -112,6 +112,11 @@ TEST_F(svc, query)
 	migtd_put_rsp(&self->t, RSP, PAGE);
 	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 0, &r10));
 	EXPECT_EQ(1, ((uint8_t *)(rsp(&self->t) + 1))[2]);	/* not supported */
+	/* Asked with a vector, the answer comes with the interrupt. */
+	migtd_put_rsp(&self->t, RSP, PAGE);
+	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, MIGTD_VECTOR, &r10));
+	EXPECT_EQ(SERVICE_RETURNED, rsp(&self->t)->status);
+	EXPECT_EQ(MIGTD_VECTOR, ioctl(self->t.vm, TDX_MIG_EMU_WAIT_INTR, 5000));
 }
 
 /* Legacy WaitForRequest with an interrupt, answered when the VMM asks. */
@@ -126,13 +131,15 @@ TEST_F(svc, wait_then_report)
 	EXPECT_EQ(MIGTD_VECTOR, ioctl(self->t.vm, TDX_MIG_EMU_WAIT_INTR, 5000));
 	ASSERT_EQ(SERVICE_RETURNED, rsp(&self->t)->status);
 	memset(&req, 0, sizeof(req));
-	ASSERT_EQ(0, migtd_parse_hobs((uint8_t *)(rsp(&self->t) + 1) + 8,
-				      rsp(&self->t)->length - sizeof(struct migtd_service_hdr) - 8,
+	ASSERT_EQ(0, migtd_parse_hobs((uint8_t *)(rsp(&self->t) + 1) + 4,
+				      rsp(&self->t)->length - sizeof(struct migtd_service_hdr) - 4,
 				      &req));
 	EXPECT_EQ(1, req.source);
 	EXPECT_EQ(4321, req.port);
 	EXPECT_NE(0, req.handle);
 	EXPECT_EQ(0, vm_premig_done(self->user));
+	/* The MigTD is at work: the VMM may not change the request under it. */
+	EXPECT_EQ(-EBUSY, vm_set_migration_info(self->user, false, 1));
 	EXPECT_EQ(SERVICE_RETURNED, migtd_report(&self->t, 0, req.req_id, 0));
 	EXPECT_EQ(1, vm_premig_done(self->user));
 	/* The request is over: reporting it again is an unknown request. */
@@ -184,6 +191,44 @@ TEST_F(svc, halted_wait_interrupted)
 	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 9));
 	EXPECT_EQ(1, migtd_wait_request(&self->t, 0, &req));
 	EXPECT_EQ(9, req.port);
+}
+
+/*
+ * A user TD that takes over the slot of one that went away gets another
+ * request id: a late report for the old one does not count for it.
+ */
+TEST_F(svc, request_ids_not_reused)
+{
+	struct migtd_request old, req;
+	int next;
+
+	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 1));
+	ASSERT_EQ(1, migtd_wait_request(&self->t, MIGTD_VECTOR, &old));
+	close(self->user);
+	self->user = -1;
+	next = tb_create_td(BYTES, 1, true, 0);
+	ASSERT_LE(0, next);
+	self->user = next;
+	ASSERT_EQ(0, vm_servtd_bind(next, getpid(), NULL));
+	ASSERT_EQ(0, vm_set_migration_info(next, true, 2));
+	ASSERT_EQ(1, migtd_wait_request(&self->t, MIGTD_VECTOR, &req));
+	EXPECT_EQ(old.req_id % 32, req.req_id % 32);
+	EXPECT_NE(old.req_id, req.req_id);
+	EXPECT_EQ(SERVICE_BAD_CMD_BUF, migtd_report(&self->t, 0, old.req_id, 0));
+	EXPECT_EQ(0, vm_premig_done(next));
+	EXPECT_EQ(SERVICE_RETURNED, migtd_report(&self->t, 0, req.req_id, 0));
+	EXPECT_EQ(1, vm_premig_done(next));
+}
+
+/* A TDG.SERVTD.RD that fails on its target traps to the host; the run goes on. */
+TEST_F(svc, servtd_rd_trap_completes)
+{
+	uint64_t gpr[16] = {};
+
+	gpr[1] = 0x1000;	/* RCX: a binding handle of no TD */
+	gpr[2] = 0x9810000100000020ULL;	/* RDX: MIG_VERSION */
+	ASSERT_EQ(0, migtd_tdcall(&self->t, 18, gpr, NULL));
+	EXPECT_NE(0, gpr[0]);	/* RAX: the TDX status */
 }
 
 /* A failed ReportStatus returns the slot to bound; a retry works. */
@@ -378,8 +423,11 @@ TEST_F(svc, bad_commands)
 	memcpy(report + 4, &id, 8);
 	EXPECT_EQ(0, migtd_cmd(&self->t, report, sizeof(report), 0));
 	EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
-	/* A truncated ReportStatus. */
+	/* A truncated ReportStatus, and one with an unknown MigrationResult. */
 	EXPECT_EQ(0, migtd_cmd(&self->t, report, 8, 0));
+	EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
+	report[3] = 0x0d;
+	EXPECT_EQ(0, migtd_cmd(&self->t, report, sizeof(report), 0));
 	EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
 	EXPECT_EQ(0, vm_premig_done(self->user));
 }
@@ -428,6 +476,12 @@ TEST_F(svc, not_a_migtd)
 	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_RUN, &run));
 	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_GET_VCPU, &st));
 	EXPECT_NE(0, st.gpr[0]);
+	/* Sharing nothing is allowed: the host sees no R11 and declines. */
+	ops[0].value = 0;
+	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_RUN, &run));
+	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_GET_VCPU, &st));
+	EXPECT_EQ(0, st.gpr[0]);
+	EXPECT_EQ(VMCALL_SERVICE, st.gpr[R_R11]);	/* not shared: unchanged */
 	close(td);
 }
 

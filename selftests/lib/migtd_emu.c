@@ -240,7 +240,7 @@ int migtd_wait_request(struct migtd *t, uint8_t vector, struct migtd_request *re
 	ret = wait_answer(t, WAIT_RSP);
 	if (ret)
 		return ret;
-	if (h->status != SERVICE_RETURNED || h->length < sizeof(*h) + 8 || h->length > PAGE ||
+	if (h->status != SERVICE_RETURNED || h->length < sizeof(*h) + 4 || h->length > PAGE ||
 	    data[1] != 1)
 		return -EPROTO;
 	if (data[2] == 0)
@@ -248,7 +248,8 @@ int migtd_wait_request(struct migtd *t, uint8_t vector, struct migtd_request *re
 	if (data[2] != 1)
 		return -EPROTO;
 	memset(req, 0, sizeof(*req));
-	ret = migtd_parse_hobs(data + 8, h->length - sizeof(*h) - 8, req);
+	/* The HOB list follows the 4-byte header at once, as MigTD reads it. */
+	ret = migtd_parse_hobs(data + 4, h->length - sizeof(*h) - 4, req);
 	return ret ? ret : 1;
 }
 

@@ -105,17 +105,18 @@ static int state_run(struct tdx_mig_stream *s, struct state_call *c, u64 *status
 
 /*
  * A new STATE.IMMUTABLE call latches the keys the MigTDs wrote and clears
- * MIG_DEC_KEY_SET, even when it fails later (§10.2); only the checks made
- * before that leave the pre-migration for another try.
+ * MIG_DEC_KEY_SET, even when it fails later or is interrupted (§10.2).
+ * Only a call refused before that (the host's own checks, OP_STATE, busy)
+ * leaves the pre-migration for another try; "key not set" proves it gone.
  */
-static void premig_used(struct tdx_mig_td *td, int ret, u64 status)
+static void premig_used(struct tdx_mig_stream *s, int ret, u64 status)
 {
 	u64 code = tdx_status_code(status);
 
-	if (ret && (!status || code == TDX_STATUS_MIGRATION_DECRYPTION_KEY_NOT_SET ||
-		    code == TDX_STATUS_OP_STATE_INCORRECT || code == TDX_STATUS_OPERAND_BUSY))
+	if (ret && !s->pending.active &&
+	    (!status || code == TDX_STATUS_OP_STATE_INCORRECT || code == TDX_STATUS_OPERAND_BUSY))
 		return;
-	tdx_mig_servtd_premig_consume(td);
+	tdx_mig_servtd_premig_consume(s->td);
 }
 
 static int export_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
@@ -124,7 +125,7 @@ static int export_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 				.exp = tdx_mig_tdh_export_state_immutable };
 	int ret = state_run(s, &c, status);
 
-	premig_used(s->td, ret, *status);
+	premig_used(s, ret, *status);
 	if (ret)
 		return ret;
 	set_state(s->td, TDX_OP_STATE_LIVE_EXPORT);
@@ -140,7 +141,7 @@ static int import_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 				.imp = tdx_mig_tdh_import_state_immutable };
 	int ret = import_pages_ok(s, *arg) ?: state_run(s, &c, status);
 
-	premig_used(s->td, ret, *status);
+	premig_used(s, ret, *status);
 	if (!ret)
 		set_state(s->td, TDX_OP_STATE_MEMORY_IMPORT);
 	return ret;

@@ -5,9 +5,10 @@
  *
  * Lock order: the hypervisor's VM lock, then tdx_mig_td.lock (the session;
  * shared by memory bundles, exclusive for everything else), then
- * tdx_mig_stream.lock, then the hypervisor's locks its callbacks take
- * (innermost). The write-fault path takes none of them: it uses atomic bit
- * operations and one SEAMCALL.
+ * tdx_mig_stream.lock, then tdx_mig_servtd_lock (bindings and MigTD
+ * requests), then the hypervisor's locks its callbacks take (innermost).
+ * The write-fault path takes none of them: it uses atomic bit operations
+ * and one SEAMCALL.
  */
 #ifndef TDX_MIG_CORE_H
 #define TDX_MIG_CORE_H
@@ -43,7 +44,9 @@ enum tdx_mig_binding_state {
  * @handle, @uuid: what TDH.SERVTD.BIND returned
  * @attr:	SERVTD_ATTR
  * @servtd:	the MigTD, NULL when none is bound or it went away
- * @req_id:	the index in the MigTD's table, its request id
+ * @slot:	the index in the MigTD's table
+ * @req_id:	the request id the MigTD sees: @slot, plus a number unique
+ *		to this binding above the slot bits
  * @is_src, @vsock_port: from KVM_TDX_SET_MIGRATION_INFO
  */
 struct tdx_mig_binding {
@@ -52,7 +55,8 @@ struct tdx_mig_binding {
 	u64 uuid[4];
 	u64 attr;
 	struct tdx_mig_td *servtd;
-	u16 req_id;
+	u8 slot;
+	u64 req_id;
 	bool is_src;
 	u32 vsock_port;
 };
@@ -63,6 +67,7 @@ struct tdx_mig_binding {
  * @raw:	GHCI 1.5 vmcall-raw (else TDG.VP.VMCALL<Service>)
  * @gpa, @len:	the buffer the answer goes to
  * @vector:	the interrupt that tells the MigTD, 0 to poll
+ * @next_slot:	where the search for a waiting user TD starts (round robin)
  */
 struct tdx_mig_servtd_wait {
 	bool armed;
@@ -70,6 +75,7 @@ struct tdx_mig_servtd_wait {
 	u64 gpa;
 	u32 len;
 	u8 vector;
+	u8 next_slot;
 };
 
 /**

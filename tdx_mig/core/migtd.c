@@ -151,28 +151,33 @@ static bool buf_shared(struct tdx_mig_td *td, u64 gpa, u64 len)
 	return !shared_rw(td, gpa, NULL, 0, false) && !shared_rw(td, gpa + len - 1, NULL, 0, false);
 }
 
-/* The user TD behind request id @id of @servtd, if pre-migration runs. */
+/*
+ * The user TD behind request id @id of @servtd, if its pre-migration runs.
+ * The id names the binding, not only the slot: a user TD bound later to
+ * the same slot has another id, so a late report cannot be taken as its.
+ */
 static struct tdx_mig_td *request_td(struct tdx_mig_td *servtd, u64 id)
 {
 	struct tdx_mig_td *td;
 
 	lockdep_assert_held(&tdx_mig_servtd_lock);
-	if (id >= TDX_MIG_SERVTD_SLOTS)
-		return NULL;
-	td = servtd->usertds[id];
-	if (!td || td->binding.servtd != servtd ||
+	td = servtd->usertds[id % TDX_MIG_SERVTD_SLOTS];
+	if (!td || td->binding.req_id != id || td->binding.servtd != servtd ||
 	    td->binding.state != TDX_MIG_BINDING_PREMIG_PROGRESS)
 		return NULL;
 	return td;
 }
 
-static struct tdx_mig_td *first_waiting(struct tdx_mig_td *servtd)
+/* The next user TD waiting, round robin so that none waits for ever. */
+static struct tdx_mig_td *next_waiting(struct tdx_mig_td *servtd)
 {
-	unsigned int i;
+	unsigned int i, slot;
 
 	for (i = 0; i < TDX_MIG_SERVTD_SLOTS; i++) {
-		struct tdx_mig_td *td = servtd->usertds[i];
+		struct tdx_mig_td *td;
 
+		slot = (servtd->servtd_wait.next_slot + i) % TDX_MIG_SERVTD_SLOTS;
+		td = servtd->usertds[slot];
 		if (td && td->binding.state == TDX_MIG_BINDING_PREMIG_WAIT)
 			return td;
 	}
@@ -209,11 +214,12 @@ static u8 *hob_put(u8 *p, const guid_t *guid, const void *data, size_t len)
 
 /*
  * The WaitForRequest answer of the legacy protocol: the MigTD command
- * header, then MIGRATION_INFORMATION, STREAM_SOCKET_INFO and MIGPOLICY.
- * Returns its length; @out has room for WAIT_ANSWER_MAX bytes.
+ * header, then at once the HOB list (MigTD reads it at offset 28):
+ * MIGRATION_INFORMATION, STREAM_SOCKET_INFO, MIGPOLICY, END. Returns its
+ * length; @out has room for WAIT_ANSWER_MAX bytes.
  */
 #define WAIT_ANSWER_MAX		(sizeof(struct service_hdr) + sizeof(struct migtd_cmd) + \
-				 4 + 4 * sizeof(struct hob_guid) + sizeof(struct migtd_info) + \
+				 4 * sizeof(struct hob_guid) + sizeof(struct migtd_info) + \
 				 sizeof(struct migtd_socket_info) + \
 				 sizeof(struct migtd_policy_info) + 4 * 8)
 
@@ -227,12 +233,11 @@ static size_t wait_answer(const struct tdx_mig_td *td, u8 *out)
 	struct service_hdr *h = (struct service_hdr *)out;
 	struct migtd_cmd *c = (struct migtd_cmd *)(h + 1);
 	struct migtd_info info;
-	u8 *p = (u8 *)(c + 1) + 4;	/* the HOB list is 8-byte aligned */
+	u8 *p = (u8 *)(c + 1);
 	struct hob_guid *end;
 
 	fill_info(td, &info);
 	*c = (struct migtd_cmd){ .command = MIGTD_CMD_WAIT, .operation = MIGTD_OP_START };
-	memset(c + 1, 0, 4);
 	p = hob_put(p, &guid_hob_info, &info, sizeof(info));
 	p = hob_put(p, &guid_hob_socket, &sock, sizeof(sock));
 	p = hob_put(p, &guid_hob_policy, &policy, sizeof(policy));
@@ -261,38 +266,41 @@ static size_t raw_wait_answer(const struct tdx_mig_td *td, u8 *out)
 }
 
 /*
- * Answer @servtd's armed WaitForRequest with the first user TD waiting,
- * which moves to PREMIG_PROGRESS. An answer that does not fit is a
- * legacy OUT_OF_RES (the MigTD's buffer is too small for the HOB list).
+ * Answer @servtd's armed WaitForRequest with the next user TD waiting,
+ * which moves to PREMIG_PROGRESS once the answer is written. An answer
+ * that does not fit is a legacy OUT_OF_RES (the MigTD's buffer is too
+ * small for the HOB list) and the user TD keeps waiting.
  */
 static void deliver(struct tdx_mig_td *servtd)
 {
 	struct tdx_mig_servtd_wait *w = &servtd->servtd_wait;
-	struct tdx_mig_td *td = first_waiting(servtd);
-	u8 *answer;
+	struct tdx_mig_td *td = next_waiting(servtd);
+	u8 answer[WAIT_ANSWER_MAX] __aligned(8) = {};
+	bool fits;
 	size_t len;
 
 	lockdep_assert_held(&tdx_mig_servtd_lock);
 	if (!w->armed || !td)
 		return;
-	answer = kzalloc(WAIT_ANSWER_MAX, GFP_KERNEL);
-	if (!answer)
-		return;		/* the request stays; the next notify retries */
 	len = w->raw ? raw_wait_answer(td, answer) : wait_answer(td, answer);
 	/* raw_wait() made sure the raw answer fits. */
-	if (len > w->len) {
+	fits = len <= w->len;
+	if (!fits) {
 		struct service_hdr *h = (struct service_hdr *)answer;
 
 		h->length = cpu_to_le32(sizeof(*h));
 		h->status = cpu_to_le32(SERVICE_OUT_OF_RES);
 		len = sizeof(*h);
-	} else {
-		td->binding.state = TDX_MIG_BINDING_PREMIG_PROGRESS;
 	}
 	w->armed = false;
-	if (!shared_rw(servtd, w->gpa, answer, len, true) && w->vector)
+	if (shared_rw(servtd, w->gpa, answer, len, true))
+		return;
+	if (fits) {
+		td->binding.state = TDX_MIG_BINDING_PREMIG_PROGRESS;
+		w->next_slot = (td->binding.slot + 1) % TDX_MIG_SERVTD_SLOTS;
+	}
+	if (w->vector)
 		servtd->ops->inject(servtd->vm, w->vector);
-	kfree(answer);
 }
 
 /**
@@ -318,7 +326,7 @@ static void report(struct tdx_mig_td *servtd, struct tdx_mig_td *td, bool ok, u8
 		pr_info("Pre-migration is done, userspace pid=%d\n", servtd->info.pid);
 	} else {
 		td->binding.state = TDX_MIG_BINDING_BOUND;
-		pr_err("pre-migration failed, request %u, result %u, userspace pid=%d\n",
+		pr_err("pre-migration failed, request %llu, result %u, userspace pid=%d\n",
 		       td->binding.req_id, result, servtd->info.pid);
 	}
 }
@@ -330,6 +338,7 @@ struct service_call {
 	u64 rsp_gpa;
 	u32 rsp_len;		/* the response buffer's size, as the guest set it */
 	u8 vector;
+	bool armed;		/* WaitForRequest left to be answered later */
 	u8 *cmd;		/* the command, @cmd_len bytes */
 	u32 cmd_len;
 };
@@ -375,10 +384,14 @@ static enum tdx_mig_vmcall_ret service_wait(struct service_call *sc)
 	 * again when it wakes; making the same call again after the halt is
 	 * the same to the guest and leaves its buffers untouched meanwhile.
 	 */
-	if (!first_waiting(sc->servtd) && !sc->vector)
+	if (!next_waiting(sc->servtd) && !sc->vector)
 		return TDX_MIG_VMCALL_HALT;
-	*w = (struct tdx_mig_servtd_wait){ .armed = true, .gpa = sc->rsp_gpa,
-					   .len = sc->rsp_len, .vector = sc->vector };
+	w->armed = true;
+	w->raw = false;
+	w->gpa = sc->rsp_gpa;
+	w->len = sc->rsp_len;
+	w->vector = sc->vector;
+	sc->armed = true;	/* deliver() posts the vector with the answer */
 	deliver(sc->servtd);
 	return TDX_MIG_VMCALL_DONE;
 }
@@ -390,7 +403,8 @@ static int service_report(struct service_call *sc)
 	struct tdx_mig_td *td;
 
 	if (sc->cmd_len != sizeof(struct service_hdr) + sizeof(*r) ||
-	    r->hdr.operation != MIGTD_OP_START)
+	    r->hdr.operation != MIGTD_OP_START ||
+	    (r->hdr.status > RESULT_MAX && r->hdr.status != RESULT_INIT_ERROR))
 		return service_respond(sc, &guid_migtd, SERVICE_BAD_CMD_BUF, NULL, 0);
 	td = request_td(sc->servtd, le64_to_cpu(r->req_id));
 	if (!td)
@@ -425,14 +439,16 @@ static enum tdx_mig_vmcall_ret service_migtd(struct service_call *sc)
 
 /*
  * R12 = command buffer, R13 = response buffer, R14 = vector, R15 = timeout.
- * The two headers are read first; only then is the command read, and only
- * as long as the guest said and the MTU allows.
+ * The two headers are read first; then the whole command, once, as long
+ * as the first read said and the MTU allows; only that copy is used.
+ * With a vector, the MigTD waits for it: an answer given at once posts it.
  */
 static enum tdx_mig_vmcall_ret service(struct tdx_mig_td *servtd, struct tdx_mig_vmcall *vc)
 {
 	struct service_call sc = { .servtd = servtd, .rsp_gpa = vc->r13, .vector = vc->r14 };
 	enum tdx_mig_vmcall_ret ret = TDX_MIG_VMCALL_DONE;
 	struct service_hdr cmd_h, rsp_h;
+	const guid_t *guid;
 
 	vc->r10 = TDX_MIG_VMCALL_INVALID_OPERAND;
 	if (!PAGE_ALIGNED(vc->r12) || !PAGE_ALIGNED(vc->r13) || !vector_ok(vc->r14))
@@ -445,21 +461,24 @@ static enum tdx_mig_vmcall_ret service(struct tdx_mig_td *servtd, struct tdx_mig
 	if (!buf_ok(vc->r12, sc.cmd_len, sizeof(cmd_h)) ||
 	    !buf_ok(vc->r13, sc.rsp_len, sizeof(rsp_h)) || !buf_shared(servtd, vc->r13, sc.rsp_len))
 		return ret;
-	sc.cmd = kmalloc(sc.cmd_len, GFP_KERNEL);
+	sc.cmd = kmalloc(sc.cmd_len, GFP_KERNEL_ACCOUNT);
 	if (!sc.cmd) {
 		vc->r10 = 1;	/* TDG.VP.VMCALL_RETRY */
 		return ret;
 	}
 	if (shared_rw(servtd, vc->r12, sc.cmd, sc.cmd_len, false))
 		goto out;
+	guid = &((struct service_hdr *)sc.cmd)->guid;
 	vc->r10 = TDX_MIG_VMCALL_SUCCESS;
 	mutex_lock(&tdx_mig_servtd_lock);
-	if (guid_equal(&cmd_h.guid, &guid_query))
+	if (guid_equal(guid, &guid_query))
 		service_query(&sc);
-	else if (guid_equal(&cmd_h.guid, &guid_migtd))
+	else if (guid_equal(guid, &guid_migtd))
 		ret = service_migtd(&sc);
 	else
-		service_respond(&sc, &cmd_h.guid, SERVICE_UNSUPPORTED, NULL, 0);
+		service_respond(&sc, guid, SERVICE_UNSUPPORTED, NULL, 0);
+	if (sc.vector && !sc.armed && ret == TDX_MIG_VMCALL_DONE)
+		servtd->ops->inject(servtd->vm, sc.vector);
 	mutex_unlock(&tdx_mig_servtd_lock);
 out:
 	kfree(sc.cmd);
@@ -475,8 +494,11 @@ static void raw_wait(struct tdx_mig_td *servtd, struct tdx_mig_vmcall *vc)
 	    !vector_ok(vc->r15) || !buf_shared(servtd, vc->r14, vc->r13))
 		return;
 	vc->r10 = TDX_MIG_VMCALL_SUCCESS;
-	servtd->servtd_wait = (struct tdx_mig_servtd_wait){
-		.armed = true, .raw = true, .gpa = vc->r14, .len = vc->r13, .vector = vc->r15 };
+	servtd->servtd_wait.armed = true;
+	servtd->servtd_wait.raw = true;
+	servtd->servtd_wait.gpa = vc->r14;
+	servtd->servtd_wait.len = vc->r13;
+	servtd->servtd_wait.vector = vc->r15;
 	deliver(servtd);
 }
 

@@ -58,7 +58,7 @@ static const struct tdx_mig_host_ops fake_ops = {
 	.kick = fake_kick,
 };
 
-/* A MigTD with one user TD bound at request id 3, waiting for pre-migration. */
+/* A MigTD with one user TD bound in slot 3 (request id 35), waiting. */
 struct migtd_ctx {
 	struct fake_vm vm;
 	struct tdx_mig_td migtd;
@@ -80,7 +80,8 @@ static struct migtd_ctx *ctx_new(struct kunit *test)
 	b = &c->user.binding;
 	*b = (struct tdx_mig_binding){ .state = TDX_MIG_BINDING_PREMIG_WAIT, .handle = 0x1234,
 				       .uuid = { 1, 2, 3, 4 }, .servtd = &c->migtd,
-				       .req_id = 3, .is_src = true, .vsock_port = 1235 };
+				       .slot = 3, .req_id = 35, .is_src = true,
+				       .vsock_port = 1235 };
 	c->migtd.usertds[3] = &c->user;
 	return c;
 }
@@ -126,7 +127,7 @@ static u64 rd64(const u8 *p)
 	return v;
 }
 
-/* The legacy answer: header, {0, 1, 1, 0}, pad, three GUID HOBs, END. */
+/* The legacy answer: header, {0, 1, 1, 0}, then three GUID HOBs and END. */
 static void legacy_answer_test(struct kunit *test)
 {
 	static const u8 wait[4] = { 0, 1, 0, 0 };
@@ -140,11 +141,11 @@ static void legacy_answer_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rd32(rsp + 20), 0U);		/* RETURNED */
 	KUNIT_EXPECT_EQ(test, rsp[25], 1);			/* WAIT */
 	KUNIT_EXPECT_EQ(test, rsp[26], 1);			/* START_MIG */
-	hob = rsp + 32;
+	hob = rsp + 28;		/* where MigTD reads the HOB list */
 	/* MIGRATION_INFORMATION: 24-byte HOB header + 72 bytes. */
 	KUNIT_EXPECT_EQ(test, rd32(hob), 0x4U | (96U << 16));
 	KUNIT_EXPECT_EQ(test, hob[8], 0x98);
-	KUNIT_EXPECT_EQ(test, rd64(hob + 24), 3ULL);		/* request id */
+	KUNIT_EXPECT_EQ(test, rd64(hob + 24), 35ULL);		/* request id */
 	KUNIT_EXPECT_EQ(test, hob[32], 1);			/* source */
 	KUNIT_EXPECT_EQ(test, rd64(hob + 40), 1ULL);		/* UUID[0] */
 	KUNIT_EXPECT_EQ(test, rd64(hob + 64), 4ULL);		/* UUID[3] */
@@ -184,7 +185,7 @@ static void raw_answer_test(struct kunit *test)
 	mutex_unlock(&tdx_mig_servtd_lock);
 	KUNIT_EXPECT_EQ(test, rd64(buf), 0x101ULL);
 	KUNIT_EXPECT_EQ(test, rd32(buf + 8), 56U);
-	KUNIT_EXPECT_EQ(test, rd64(buf + 12), 3ULL);
+	KUNIT_EXPECT_EQ(test, rd64(buf + 12), 35ULL);
 	KUNIT_EXPECT_EQ(test, rd64(buf + 12 + 48), 0x1234ULL);
 	KUNIT_EXPECT_EQ(test, c->vm.injected, 1U);
 	KUNIT_EXPECT_EQ(test, c->vm.vector, 0x50);
@@ -222,18 +223,26 @@ static void bounds_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->vm.injected, 0U);
 }
 
-/* ReportStatus: an unknown id is refused; failure returns to BOUND, success DONE. */
+/*
+ * ReportStatus: unknown ids are refused (the slot alone, as a binding
+ * before this one had it, is not enough); failure returns to BOUND,
+ * success to DONE.
+ */
 static void report_test(struct kunit *test)
 {
 	u8 report[12] = { 0, 2, 1, 7 };
 	struct migtd_ctx *c = ctx_new(test);
-	u64 r10, id = 3, bad = 1ULL << 40;
+	u64 r10, id = 35, bad[] = { 3, 67, 1ULL << 40 };
+	unsigned int i;
 
 	c->user.binding.state = TDX_MIG_BINDING_PREMIG_PROGRESS;
-	memcpy(report + 4, &bad, 8);
-	put_service(c, report, sizeof(report), PAGE_SIZE);
-	service(c, 0, &r10);
-	KUNIT_EXPECT_EQ(test, rd32(c->vm.shared + SVC_RSP + 20), 4U);	/* BAD_CMD_BUF */
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		memcpy(report + 4, &bad[i], 8);
+		put_service(c, report, sizeof(report), PAGE_SIZE);
+		service(c, 0, &r10);
+		KUNIT_EXPECT_EQ(test, rd32(c->vm.shared + SVC_RSP + 20), 4U);	/* BAD_CMD_BUF */
+	}
+	KUNIT_EXPECT_EQ(test, c->user.binding.state, TDX_MIG_BINDING_PREMIG_PROGRESS);
 	memcpy(report + 4, &id, 8);
 	put_service(c, report, sizeof(report), PAGE_SIZE);
 	service(c, 0, &r10);

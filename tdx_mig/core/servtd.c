@@ -20,9 +20,10 @@ static unsigned int max_bound_tds = TDX_MIG_SERVTD_SLOTS;
 module_param(max_bound_tds, uint, 0644);
 MODULE_PARM_DESC(max_bound_tds, "User TDs one Migration TD may serve (1-32)");
 
-/* Guards every tdx_mig_td.binding, .usertds and .servtd_wait. */
+/* Guards every tdx_mig_td.binding, .usertds and .servtd_wait, and req_gen. */
 DEFINE_MUTEX(tdx_mig_servtd_lock);
 EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_servtd_lock);
+static u64 req_gen;
 
 static unsigned int slots_limit(void)
 {
@@ -77,8 +78,8 @@ static void servtd_unlink(struct tdx_mig_td *td)
 	struct tdx_mig_binding *b = &td->binding;
 
 	lockdep_assert_held(&tdx_mig_servtd_lock);
-	if (b->servtd && b->servtd->usertds[b->req_id] == td)
-		b->servtd->usertds[b->req_id] = NULL;
+	if (b->servtd && b->servtd->usertds[b->slot] == td)
+		b->servtd->usertds[b->slot] = NULL;
 	b->servtd = NULL;
 }
 
@@ -128,12 +129,15 @@ static int servtd_bind(struct tdx_mig_td *td, const struct kvm_tdx_servtd *a, u6
 	}
 	if (b->servtd != servtd)
 		servtd_unlink(td);
+	/* A new place in the table gets a request id never used before. */
+	if (servtd->usertds[req] != td)
+		b->req_id = ++req_gen * TDX_MIG_SERVTD_SLOTS + req;
 	b->state = TDX_MIG_BINDING_BOUND;
 	b->handle = handle;
 	memcpy(b->uuid, uuid, sizeof(b->uuid));
 	b->attr = a->attr;
 	b->servtd = servtd;
-	b->req_id = req;
+	b->slot = req;
 	servtd->usertds[req] = td;
 unlock:
 	mutex_unlock(&tdx_mig_servtd_lock);
@@ -153,6 +157,8 @@ static int servtd_set_info(struct tdx_mig_td *td, const struct kvm_tdx_set_migra
 	mutex_lock(&tdx_mig_servtd_lock);
 	if (!b->servtd) {
 		ret = -ENOENT;
+	} else if (b->state == TDX_MIG_BINDING_PREMIG_PROGRESS) {
+		ret = -EBUSY;	/* the MigTD is at work on it */
 	} else {
 		b->is_src = in->is_src;
 		b->vsock_port = in->vsock_port;
@@ -212,7 +218,8 @@ EXPORT_SYMBOL_GPL(tdx_mig_vm_cmd);
 
 /*
  * A TD goes away: it leaves its MigTD's table; as a MigTD, its user TDs
- * lose it but keep their state, so a finished pre-migration still counts.
+ * lose it: a finished pre-migration still counts, one waiting or under
+ * way is over (bound, so the VMM sees it is not done).
  */
 void tdx_mig_servtd_release(struct tdx_mig_td *td)
 {
@@ -221,8 +228,13 @@ void tdx_mig_servtd_release(struct tdx_mig_td *td)
 	mutex_lock(&tdx_mig_servtd_lock);
 	servtd_unlink(td);
 	for (i = 0; i < TDX_MIG_SERVTD_SLOTS; i++) {
-		if (td->usertds[i])
-			td->usertds[i]->binding.servtd = NULL;
+		struct tdx_mig_binding *b = td->usertds[i] ? &td->usertds[i]->binding : NULL;
+
+		if (b && (b->state == TDX_MIG_BINDING_PREMIG_WAIT ||
+			  b->state == TDX_MIG_BINDING_PREMIG_PROGRESS))
+			b->state = TDX_MIG_BINDING_BOUND;
+		if (b)
+			b->servtd = NULL;
 		td->usertds[i] = NULL;
 	}
 	td->servtd_wait.armed = false;

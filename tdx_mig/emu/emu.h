@@ -38,6 +38,8 @@ extern struct tdx_emu_module_info tdx_emu_info;
 #define EMU_SEPT_LEVELS		4
 #define EMU_GPAW		48
 #define EMU_SHARED_GPA_BIT	BIT_ULL(EMU_GPAW - 1)
+/* §1.3: RDX of a metadata read when there is no (next) field: -1. */
+#define MD_FIELD_ID_NA		(~0ULL)
 #define EMU_ATTRIBUTES_FIXED0	(TDX_TD_ATTR_DEBUG | TDX_TD_ATTR_SEPT_VE_DISABLE | \
 				 TDX_TD_ATTR_MIGRATABLE | TDX_TD_ATTR_PKS | \
 				 TDX_TD_ATTR_KL | TDX_TD_ATTR_PERFMON)
@@ -171,7 +173,8 @@ struct emu_vcpu {
 	struct tdx_emu_guest_op *ops;
 	unsigned int nr_ops;
 	unsigned int next_op;
-	/* the GPRs the current step's TDG.VP.VMCALL gave the host, or 0 */
+	/* the current step is a TDG.VP.VMCALL that gave the host these GPRs */
+	bool vmcall_pending;
 	u16 vmcall_gprs;
 };
 

@@ -120,7 +120,9 @@ static int guest_ops(const struct tdx_mig_emu_run *r, struct tdx_emu_guest_op **
 	}
 	for (i = 0; i < r->nr_ops; i++) {
 		if (uops[i].type >= ARRAY_SIZE(types) || uops[i].reg >= 16 ||
-		    (uops[i].reg && uops[i].type != TDX_MIG_EMU_OP_SET_REG)) {
+		    (uops[i].reg && uops[i].type != TDX_MIG_EMU_OP_SET_REG) ||
+		    (uops[i].gpa && (uops[i].type == TDX_MIG_EMU_OP_SET_REG ||
+				     uops[i].type == TDX_MIG_EMU_OP_TDCALL))) {
 			kfree(ops);
 			kfree(uops);
 			return -EINVAL;
@@ -187,11 +189,23 @@ static int run_vmcall(struct host_vm *vm, struct tdx_mig_args *a, struct tdx_mig
 	return 0;
 }
 
+/*
+ * Exits after which the vCPU is simply entered again: an interrupt, a busy
+ * vCPU or TD, and a service TD's TDCALL that failed on its target (§4:
+ * the TDCALL is complete, the guest has the status).
+ */
+static bool run_reenter(u64 status)
+{
+	u64 code = tdx_status_code(status);
+
+	return status == (TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EXTERNAL_INTERRUPT) ||
+	       code == TDX_STATUS_OPERAND_BUSY || code == TDX_STATUS_CROSS_TD_TRAP;
+}
+
 /* Enter until the program ends; write faults go to the migration core. */
 static int run_loop(struct host_vm *vm, u64 tdvpr, struct tdx_mig_emu_run *r)
 {
 	const u64 exit_hlt = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT;
-	const u64 exit_intr = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EXTERNAL_INTERRUPT;
 	const u64 exit_ept = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION;
 	const u64 exit_tdcall = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_TDCALL;
 	struct tdx_mig_args a = {};
@@ -215,8 +229,7 @@ static int run_loop(struct host_vm *vm, u64 tdvpr, struct tdx_mig_emu_run *r)
 			if (tdx_mig_write_fault(vm->mig, a.r8))
 				return -EFAULT;
 			r->write_faults++;
-		} else if (status != exit_intr &&
-			   tdx_status_code(status) != TDX_STATUS_OPERAND_BUSY) {
+		} else if (!run_reenter(status)) {
 			if (tdx_status_code(status) == TDX_STATUS_OP_STATE_INCORRECT)
 				return -EPERM;
 			pr_err_ratelimited("TDH.VP.ENTER: %#llx\n", status);
@@ -381,7 +394,8 @@ static int take_vector(struct host_vm *vm)
 	unsigned long v;
 
 	spin_lock(&vm->intr_wq.lock);
-	v = find_first_bit(vm->pir, 256);
+	/* As an APIC: the highest vector first. */
+	v = find_last_bit(vm->pir, 256);
 	if (v < 256)
 		__clear_bit(v, vm->pir);
 	spin_unlock(&vm->intr_wq.lock);

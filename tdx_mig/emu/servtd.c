@@ -54,8 +54,6 @@
 static_assert(HASH_ENTRY_SIZE == 58);
 static_assert(TDX_MAX_SERVTDS * HASH_ENTRY_SIZE <= TDINFO_SIZE);
 
-/* §1.3: RDX of TDG.SERVTD.RD when there is no (next) field: -1. */
-#define MD_FIELD_ID_NA		(~0ULL)
 /* §5: the field ID bits a single-element access must leave clear. */
 #define MD_SINGLE_ELEM_RSVD	(GENMASK_ULL(31, 24) | TDX_MD_LAST_ELEM_MASK | \
 				 TDX_MD_LAST_FIELD_MASK | GENMASK_ULL(49, 47) | \

@@ -61,7 +61,7 @@ int tdx_emu_guest_program(u64 tdvpr_pa, const struct tdx_emu_guest_op *ops, unsi
 	vcpu->ops = copy;
 	vcpu->nr_ops = n;
 	vcpu->next_op = 0;
-	vcpu->vmcall_gprs = 0;
+	vcpu->vmcall_pending = false;
 	emu_vcpu_unlock(vcpu);
 	kfree(old);
 	return 0;

@@ -255,10 +255,13 @@ static u64 guest_set_reg(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op)
 }
 
 /*
- * TDG.VP.VMCALL (GHCI): the guest's RCX selects the GPRs the host sees
- * and may change; RAX, RCX, RSP and RBP are never shared.
+ * TDG.VP.VMCALL: the guest's RCX selects the GPRs the host sees and may
+ * change (bits 15:2) and XMM registers (bits 31:16, not modelled). RAX,
+ * RCX and RSP can never be shared, nor bits 63:32; RBP neither, as when
+ * the TD is built with no_rbp_mod (the model has no RBP for the host).
  */
-#define EMU_VMCALL_GPRS_ALLOWED	(BIT(2) | BIT(3) | GENMASK(15, 6))
+#define EMU_VMCALL_GPRS		(BIT(2) | BIT(3) | GENMASK(15, 6))
+#define EMU_VMCALL_RCX_BAD	(GENMASK_ULL(63, 32) | BIT(0) | BIT(1) | BIT(4) | BIT(5))
 
 /* The TDH.VP.ENTER register that carries guest GPR @i across a VMCALL. */
 static u64 *vmcall_reg(struct tdx_mig_args *a, unsigned int i)
@@ -286,19 +289,24 @@ static void step_retire(struct emu_vcpu *vcpu)
 	vcpu->regs.rip += 4;
 }
 
-/* The exit of TDG.VP.VMCALL: RCX = the shared GPRs, then their values. */
+/*
+ * The exit of TDG.VP.VMCALL: RCX = the guest's selection, the shared GPRs
+ * with their values and every other GPR 2-15 zero, as the TDX Module
+ * gives them to the host.
+ */
 static u64 vmcall_exit(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
 {
 	u64 *gpr = vcpu->regs.gpr;
-	unsigned long shared = gpr[1];
+	unsigned long shared = gpr[1] & EMU_VMCALL_GPRS;
 	unsigned int i;
 
-	if (!shared || (shared & ~EMU_VMCALL_GPRS_ALLOWED)) {
+	if (gpr[1] & EMU_VMCALL_RCX_BAD) {
 		gpr[0] = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RCX);
 		return 0;
 	}
+	vcpu->vmcall_pending = true;
 	vcpu->vmcall_gprs = shared;
-	a->rcx = shared;
+	*a = (struct tdx_mig_args){ .rcx = gpr[1] };
 	for_each_set_bit(i, &shared, 16) {
 		u64 *reg = vmcall_reg(a, i);
 
@@ -316,17 +324,20 @@ static void vmcall_resume(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
 	for_each_set_bit(i, &shared, 16)
 		vcpu->regs.gpr[i] = *vmcall_reg(a, i);
 	vcpu->regs.gpr[0] = TDX_STATUS_SUCCESS;
-	vcpu->vmcall_gprs = 0;
+	vcpu->vmcall_pending = false;
 	step_retire(vcpu);
 }
 
-/* TDG.SYS.RD: RDX = field ID in; R8 = value and RDX = next field ID out. */
+/*
+ * TDG.SYS.RD: RDX = field ID in; R8 = value and RDX = next field ID out
+ * (-1 after a failure). The model's global fields are all guest-readable.
+ */
 static void tdcall_sys_rd(u64 *gpr)
 {
 	struct tdx_mig_args args = { .rdx = gpr[2] };
 
 	gpr[0] = tdx_emu_sys_rd(&args);
-	gpr[2] = args.rdx;
+	gpr[2] = gpr[0] ? MD_FIELD_ID_NA : args.rdx;
 	gpr[8] = args.r8;
 }
 
@@ -410,7 +421,7 @@ static u64 run_guest(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
 		if (op->type == TDX_EMU_GUEST_TDCALL) {
 			exit = guest_tdcall(vcpu, op, a);
 			/* A VMCALL completes on the next entry; RAX is the status. */
-			if (vcpu->vmcall_gprs)
+			if (vcpu->vmcall_pending)
 				break;
 			step_retire(vcpu);
 			ran++;
@@ -474,7 +485,7 @@ u64 emu_vp_enter(struct tdx_mig_args *a)
 	td->epoch_refcount[slot]++;
 	raw_spin_unlock(&td->epoch_lock);
 
-	if (vcpu->vmcall_gprs)
+	if (vcpu->vmcall_pending)
 		vmcall_resume(vcpu, a);
 	a->rcx = 0;
 	a->rdx = 0;
