@@ -6,29 +6,37 @@
  * process's pid. It does NO attestation and NO policy check (see
  * lib/migtd_emu.h): on a TDX host, run the real MigTD instead.
  *
- *   tdx_mig_migtd [-t src|dst] [-f N]	(-f: fail the first N requests)
+ *   tdx_mig_migtd [-t src|dst] [-a ADDR] [-f N]
+ *
+ * -a: the IPv4 address a source MigTD connects to and a destination MigTD
+ * listens on (default 127.0.0.1; across hosts, the destination's);
+ * -f: fail the first N requests.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "migtd_emu.h"
 
 int main(int argc, char **argv)
 {
 	const char *role = "";
+	struct in_addr addr = {};
 	struct migtd t;
 	unsigned int fail = 0;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "t:f:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:a:f:")) != -1) {
 		if (opt == 't') {
 			role = optarg;
+		} else if (opt == 'a' && inet_pton(AF_INET, optarg, &addr) == 1) {
+			continue;
 		} else if (opt == 'f') {
 			fail = strtoul(optarg, NULL, 0);
 		} else {
-			fprintf(stderr, "usage: %s [-t src|dst] [-f N]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-t src|dst] [-a ADDR] [-f N]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -40,6 +48,7 @@ int main(int argc, char **argv)
 	}
 	t.verbose = true;
 	t.fail_reports = fail;
+	t.peer_addr = addr.s_addr;
 	printf("MigTD%s%s: pid %d\n", *role ? "_" : "", role, getpid());
 	ret = migtd_serve(&t, -1);
 	fprintf(stderr, "MigTD: serving stopped: %s\n", strerror(-ret));

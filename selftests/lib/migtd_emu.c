@@ -357,10 +357,10 @@ int migtd_exchange(struct migtd *t, const struct migtd_request *req, int sock)
 }
 
 /* The source connects to its peer; the destination listens (TLS roles). */
-static int peer_socket(const struct migtd_request *req)
+static int peer_socket(const struct migtd *t, const struct migtd_request *req)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(req->port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+				 .sin_addr.s_addr = t->peer_addr ?: htonl(INADDR_LOOPBACK) };
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), c = -1, one = 1, tries;
 	struct pollfd pfd;
 
@@ -409,7 +409,7 @@ static void *session_run(void *arg)
 	int sock;
 
 	if (!s->fail) {
-		sock = peer_socket(&s->req);
+		sock = peer_socket(s->t, &s->req);
 		result = sock < 0 ? RESULT_NETWORK_ERROR : migtd_exchange(s->t, &s->req, sock);
 		if (sock >= 0)
 			close(sock);

@@ -56,6 +56,11 @@ struct migtd {
 	pthread_mutex_t vcpu_lock;	/* one vCPU: one guest call at a time */
 	unsigned int fail_reports;	/* report failure for this many requests */
 	bool verbose;
+	/*
+	 * The IPv4 address (network order) a source connects to and a
+	 * destination listens on; 0 is 127.0.0.1 (single host).
+	 */
+	uint32_t peer_addr;
 };
 
 /* What WaitForRequest brought. */
