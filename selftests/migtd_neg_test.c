@@ -10,10 +10,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <linux/tdx_mig_emu.h>
 
 #include "kselftest_harness.h"
@@ -149,6 +151,7 @@ TEST_F(svc, wait_then_report)
 struct halted {
 	struct migtd *t;
 	int ret;
+	pid_t tid;
 	struct migtd_request req;
 };
 
@@ -156,8 +159,24 @@ static void *halted_wait(void *arg)
 {
 	struct halted *h = arg;
 
+	__atomic_store_n(&h->tid, syscall(SYS_gettid), __ATOMIC_RELEASE);
 	h->ret = migtd_wait_request(h->t, 0, &h->req);
 	return NULL;
+}
+
+/* The state letter of thread @tid in /proc (S: sleeping), or 0. */
+static char thread_state(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	return p && p[1] == ' ' ? p[2] : 0;
 }
 
 /* Without a vector the vCPU halts in WaitForRequest until work arrives. */
@@ -165,9 +184,16 @@ TEST_F(svc, wait_halts_until_work)
 {
 	struct halted h = { .t = &self->t };
 	pthread_t thread;
+	int i;
 
 	ASSERT_EQ(0, pthread_create(&thread, NULL, halted_wait, &h));
-	usleep(100000);
+	/* Asked only once the thread sleeps in the halted VMCALL. */
+	for (i = 0; i < 500 && (!__atomic_load_n(&h.tid, __ATOMIC_ACQUIRE) ||
+				thread_state(h.tid) != 'S'); i++)
+		usleep(10000);
+	usleep(50000);
+	EXPECT_EQ('S', thread_state(h.tid));
+	EXPECT_EQ(0, vm_premig_done(self->user));
 	ASSERT_EQ(0, vm_set_migration_info(self->user, false, 77));
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	EXPECT_EQ(1, h.ret);
@@ -394,9 +420,13 @@ TEST_F(svc, bad_commands)
 	const uint8_t wait[4] = { 0, 1, 0, 0 }, bad_version[4] = { 1, 1, 0, 0 };
 	const uint8_t shutdown[4] = { 0, 0, 0, 0 }, unknown[4] = { 0, 9, 0, 0 };
 	uint8_t guid[16], report[12] = { 0, 2, 1, 0 };
-	uint64_t r10, id = 31;
+	struct migtd_request req;
+	uint64_t r10, ids[4];
+	unsigned int i;
 
+	/* A request in progress, so that a bad report could wrongly end it. */
 	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 1));
+	ASSERT_EQ(1, migtd_wait_request(&self->t, MIGTD_VECTOR, &req));
 	/* An unknown GUID. */
 	memcpy(guid, migtd_guid_migtd, 16);
 	guid[15] ^= 1;
@@ -411,25 +441,28 @@ TEST_F(svc, bad_commands)
 	EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
 	EXPECT_EQ(0, migtd_cmd(&self->t, shutdown, sizeof(shutdown), 0));
 	EXPECT_EQ(SERVICE_UNSUPPORTED, rsp(&self->t)->status);
-	/* Unknown request ids: a free slot, past the table, far past it. */
-	memcpy(report + 4, &id, 8);
-	EXPECT_EQ(0, migtd_cmd(&self->t, report, sizeof(report), 0));
-	EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
-	id = 32;
-	memcpy(report + 4, &id, 8);
-	EXPECT_EQ(0, migtd_cmd(&self->t, report, sizeof(report), 0));
-	EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
-	id = ~0ULL;
-	memcpy(report + 4, &id, 8);
-	EXPECT_EQ(0, migtd_cmd(&self->t, report, sizeof(report), 0));
-	EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
-	/* A truncated ReportStatus, and one with an unknown MigrationResult. */
+	/* Unknown ids: the slot alone, another binding's, a neighbour, far off. */
+	ids[0] = req.req_id % 32;
+	ids[1] = req.req_id + 32;
+	ids[2] = req.req_id + 1;
+	ids[3] = ~0ULL;
+	for (i = 0; i < 4; i++) {
+		memcpy(report + 4, &ids[i], 8);
+		EXPECT_EQ(0, migtd_cmd(&self->t, report, sizeof(report), 0));
+		EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
+	}
+	/* The right id, but truncated, or with an unknown MigrationResult. */
+	memcpy(report + 4, &req.req_id, 8);
 	EXPECT_EQ(0, migtd_cmd(&self->t, report, 8, 0));
 	EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
 	report[3] = 0x0d;
 	EXPECT_EQ(0, migtd_cmd(&self->t, report, sizeof(report), 0));
 	EXPECT_EQ(SERVICE_BAD_CMD_BUF, rsp(&self->t)->status);
+	/* None of it ended the request: it is still the MigTD's, and reports fine. */
 	EXPECT_EQ(0, vm_premig_done(self->user));
+	EXPECT_EQ(-EBUSY, vm_set_migration_info(self->user, true, 1));
+	EXPECT_EQ(SERVICE_RETURNED, migtd_report(&self->t, 0, req.req_id, 0));
+	EXPECT_EQ(1, vm_premig_done(self->user));
 }
 
 /* A response buffer too small for the HOB list: OUT_OF_RES, the request stays. */

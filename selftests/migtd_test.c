@@ -4,8 +4,9 @@
  * processes: pre-migration (WaitForRequest, the key exchange over TCP
  * loopback, ReportStatus) followed by a full migration without any
  * test-only key shortcut; pre-binding by hash; two user TDs through one
- * MigTD pair at once; MigTDs killed after pre-migration; a failed
- * ReportStatus and a retry; each migration needing its own pre-migration.
+ * MigTD pair at once; MigTDs killed after pre-migration, or before it and
+ * replaced; a failed ReportStatus and a retry; each migration needing its
+ * own pre-migration.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -33,7 +34,6 @@ FIXTURE(migtd) {
 	pid_t migtd_s, migtd_d;
 	struct pair p[2];
 	uint32_t port;
-	int old_test_keys;
 };
 
 FIXTURE_SETUP(migtd)
@@ -48,9 +48,6 @@ FIXTURE_SETUP(migtd)
 	self->port = 20000 + (getpid() % 20000);
 	if (tb_open())
 		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
-	/* The MigTDs, not a test-only call, must provide the keys. */
-	self->old_test_keys = tb_test_keys(0);
-	ASSERT_LE(0, self->old_test_keys);
 }
 
 FIXTURE_TEARDOWN(migtd)
@@ -65,8 +62,6 @@ FIXTURE_TEARDOWN(migtd)
 		if (self->p[i].dst >= 0)
 			close(self->p[i].dst);
 	}
-	if (self->old_test_keys >= 0)
-		tb_test_keys(self->old_test_keys);
 }
 
 static void spawn_migtds(struct __test_metadata *_metadata, pid_t *migtd_s, pid_t *migtd_d,
@@ -198,11 +193,17 @@ TEST_F(migtd, migtds_killed_after_premig)
 	ASSERT_EQ(0, migrate(p));
 }
 
-/* A failed ReportStatus leaves the TDs bound; asking again works. */
+/*
+ * A failed ReportStatus leaves the TDs bound; asking again works. Each
+ * MigTD fails its first request, so the first round cannot succeed
+ * however the two are timed; the VMM asks again, waiting out -EBUSY
+ * while a MigTD still works on the failing round.
+ */
 TEST_F(migtd, report_failure_then_retry)
 {
 	struct pair *p = &self->p[0];
-	int vms[2];
+	double end = mig_now_ms() + PREMIG_MS;
+	int vms[2], ret;
 
 	spawn_migtds(_metadata, &self->migtd_s, &self->migtd_d, 1);
 	create_pair(_metadata, self->migtd_s, self->migtd_d, p);
@@ -210,15 +211,46 @@ TEST_F(migtd, report_failure_then_retry)
 	vms[1] = p->dst;
 	ASSERT_EQ(0, vm_set_migration_info(p->src, true, self->port));
 	ASSERT_EQ(0, vm_set_migration_info(p->dst, false, self->port));
-	/* Both MigTDs report a failure at once; nothing becomes done. */
 	EXPECT_EQ(-ETIMEDOUT, mig_premig_wait(vms, 2, 1000));
 	EXPECT_EQ(0, vm_premig_done(p->src));
 	EXPECT_EQ(0, vm_premig_done(p->dst));
+	do {
+		ret = mig_premigrate(p->src, p->dst, self->port, 5000);
+		if (ret == -EBUSY)
+			usleep(10000);
+	} while (ret && mig_now_ms() < end);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, migrate(p));
+}
+
+/*
+ * The MigTDs go away before pre-migration: the user TDs have none to ask.
+ * New MigTDs are started and bound (a re-binding to another MigTD), and
+ * pre-migration and migration work through them.
+ */
+TEST_F(migtd, migtds_replaced)
+{
+	struct pair *p = &self->p[0];
+
+	spawn_migtds(_metadata, &self->migtd_s, &self->migtd_d, 0);
+	create_pair(_metadata, self->migtd_s, self->migtd_d, p);
+	migtd_kill(self->migtd_s);
+	migtd_kill(self->migtd_d);
+	self->migtd_s = -1;
+	self->migtd_d = -1;
+	EXPECT_EQ(-ENOENT, vm_set_migration_info(p->src, true, self->port));
+	EXPECT_EQ(-ENOENT, vm_set_migration_info(p->dst, false, self->port));
+	spawn_migtds(_metadata, &self->migtd_s, &self->migtd_d, 0);
+	ASSERT_EQ(0, vm_servtd_bind(p->src, self->migtd_s, NULL));
+	ASSERT_EQ(0, vm_servtd_bind(p->dst, self->migtd_d, NULL));
 	ASSERT_EQ(0, mig_premigrate(p->src, p->dst, self->port, PREMIG_MS));
 	ASSERT_EQ(0, migrate(p));
 }
 
-/* The key shortcut is off by default: the emulator refuses it. */
+/*
+ * The key shortcut is off by default, and every test that turned it on
+ * turned it off again: the emulator refuses it.
+ */
 TEST_F(migtd, test_keys_off)
 {
 	struct pair *p = &self->p[0];

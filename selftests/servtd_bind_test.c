@@ -43,9 +43,13 @@ FIXTURE_SETUP(bind)
 	ASSERT_LE(0, ctx->user);
 }
 
+static int write_limit(unsigned int n);
+
 FIXTURE_TEARDOWN(bind)
 {
 	struct bind_ctx *ctx = &self->c;
+
+	write_limit(32);	/* the default, whatever a test left */
 
 	if (ctx->user >= 0)
 		close(ctx->user);
@@ -196,23 +200,36 @@ static int write_limit(unsigned int n)
 	return fclose(f) ? -errno : ret;
 }
 
-/* The module's limit of user TDs per MigTD: one more is refused until one goes. */
-TEST_F(bind, limit_per_migtd)
+/* user TDs bound to the MigTD: @n of them, then one more is refused until one goes. */
+static void limit_check(struct __test_metadata *_metadata, struct bind_ctx *ctx, int n)
 {
-	struct bind_ctx *ctx = &self->c;
-	int more[2], i;
+	int more[32], i;
 
-	ASSERT_EQ(0, write_limit(2));
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < n; i++) {
 		more[i] = tb_create_td(BYTES, 1, true, 0);
 		ASSERT_LE(0, more[i]);
+		EXPECT_EQ(0, bind(more[i], 0, NULL));
 	}
-	EXPECT_EQ(0, bind(more[0], 0, NULL));
-	EXPECT_EQ(0, bind(more[1], 0, NULL));
 	EXPECT_EQ(-EBUSY, bind(ctx->user, 0, NULL));
 	close(more[0]);
 	EXPECT_EQ(0, bind(ctx->user, 0, NULL));
-	close(more[1]);
+	for (i = 1; i < n; i++)
+		close(more[i]);
+}
+
+/* The default: Intel's 32 user TDs per MigTD. */
+TEST_F(bind, limit_default)
+{
+	limit_check(_metadata, &self->c, 32);
+}
+
+/* The module parameter lowers it. */
+TEST_F(bind, limit_per_migtd)
+{
+	int ret = write_limit(2);
+
+	ASSERT_EQ(0, ret);
+	limit_check(_metadata, &self->c, 2);
 	ASSERT_EQ(0, write_limit(32));
 }
 

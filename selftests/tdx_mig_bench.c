@@ -124,7 +124,8 @@ static int stream_mem(int vm, uint32_t pages, unsigned long long *stream, unsign
 	return ret;
 }
 
-static int print_memory(void)
+/* @td_2m: what a 2 MiB TD's migration state holds without MigSCs. */
+static int print_memory(unsigned long long *td_2m)
 {
 	unsigned long long s16, s512, td2, td64, unused;
 	int small = tb_create_td(2UL << 20, 1, true, 0), big = tb_create_td(64UL << 20, 1, true, 0);
@@ -145,17 +146,18 @@ static int print_memory(void)
 	printf("  per TD migration state (with 2 MigSCs): %.0f bytes\n",
 	       td2 - (td64 - td2) / 62.0 * 2);
 	printf("    + %.0f bytes per GiB of private memory\n", (td64 - td2) / 62.0 * 1024);
+	*td_2m = td2 - 2 * 4096;
 	return 0;
 }
 
-static int print_servtd_memory(void)
+static int print_servtd_memory(unsigned long long td_2m)
 {
-	unsigned long long base, session, binding, peak;
+	unsigned long long service, session, binding, peak;
 	FILE *f = fopen(SERVTD_FILE, "r");
 	int n = 0;
 
 	if (f) {
-		n = fscanf(f, "migtd_base_bytes %llu session_bytes %llu", &base, &session);
+		n = fscanf(f, "service_state_bytes %llu session_bytes %llu", &service, &session);
 		n += fscanf(f, " binding_bytes_in_user_td %llu", &binding);
 		n += fscanf(f, " call_peak_bytes %llu", &peak);
 	}
@@ -166,11 +168,13 @@ static int print_servtd_memory(void)
 		printf("  MigTD service: %s unreadable\n", SERVTD_FILE);
 		return -1;
 	}
-	printf("  per MigTD: %llu bytes + %llu bytes per session (each user TD's binding,\n",
-	       base, session);
-	printf("    %llu bytes, is part of its own migration state); a service call in\n",
+	printf("  per MigTD: %llu bytes + %llu bytes per session\n", td_2m, session);
+	printf("    (the session of a 2 MiB TD without MigSCs, measured above, %llu bytes\n",
+	       service);
+	printf("    of it the request table and armed wait; each user TD's binding, %llu\n",
 	       binding);
-	printf("    flight holds at most %llu bytes more\n", peak);
+	printf("    bytes, is part of its own session); a service call in flight holds at\n");
+	printf("    most %llu bytes more\n", peak);
 	printf("  emulated MigTD shared memory: %lu bytes + %lu bytes per session\n",
 	       2 * 4096UL, 2 * 4096UL);
 	return 0;
@@ -223,6 +227,7 @@ static int print_premig(void)
 
 int main(int argc, char **argv)
 {
+	unsigned long long td_2m;
 	struct bench_run r = {};
 	struct mig_stats st;
 	double gcm;
@@ -251,7 +256,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)st.pages_sent, st.pages_sent / (32.0 * 256),
 	       (unsigned long long)st.write_faults);
 	printf("  blackout %.1f ms, total %.1f ms\n", st.blackout_ms, st.total_ms);
-	if (print_memory() || print_servtd_memory())
+	if (print_memory(&td_2m) || print_servtd_memory(td_2m))
 		return 1;
 	return print_premig() ? 1 : 0;
 }

@@ -85,11 +85,14 @@ int tb_test_keys(int on)
 
 int tb_exchange_keys(int src_vm, int dst_vm)
 {
-	int ret = tb_test_keys(1);
+	int old = tb_test_keys(1), ret;
 
-	if (ret < 0)
-		return ret;
-	return ioctl(src_vm, TDX_MIG_EMU_EXCHANGE_KEYS, dst_vm) ? -errno : 0;
+	if (old < 0)
+		return old;
+	ret = ioctl(src_vm, TDX_MIG_EMU_EXCHANGE_KEYS, dst_vm) ? -errno : 0;
+	if (tb_test_keys(old) < 0 && !ret)
+		ret = -EIO;
+	return ret;
 }
 
 int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,

@@ -36,6 +36,7 @@
 #define MD_MIG_DEC_KEY		0x9810000300000010ULL
 #define MD_MIG_ENC_KEY		0x9810000300000018ULL
 #define MD_MIG_VERSION		0x9810000100000020ULL
+#define MD_SERVTD_ATTR		0x1910000300000202ULL
 #define MD_MIN_EXPORT_VERSION	0x2000000100000001ULL
 #define MD_MIN_IMPORT_VERSION	0x2000000100000003ULL
 
@@ -331,6 +332,7 @@ static int io_all(int sock, void *buf, size_t len, bool send_it)
 int migtd_exchange(struct migtd *t, const struct migtd_request *req, int sock)
 {
 	struct exchange_info mine = {}, peer;
+	uint64_t attr;
 	uint16_t version;
 	int i, ret = 0;
 
@@ -349,6 +351,11 @@ int migtd_exchange(struct migtd *t, const struct migtd_request *req, int sock)
 	/* MigTD's cal_mig_version: the highest version both sides have. */
 	version = mine.max_ver < peer.max_ver ? mine.max_ver : peer.max_ver;
 	if (version < mine.min_ver || version < peer.min_ver)
+		return RESULT_INVALID_PARAM;
+	/* MigTD's verify_servtd_attr: it serves TDs bound with SERVTD_ATTR 0 only. */
+	if (servtd_rd(t, req, MD_SERVTD_ATTR, &attr))
+		return RESULT_TDX_MODULE_ERROR;
+	if (attr)
 		return RESULT_INVALID_PARAM;
 	ret = servtd_wr(t, req, MD_MIG_VERSION, version);
 	for (i = 0; i < 4 && !ret; i++)
@@ -402,17 +409,28 @@ struct session {
 
 static pthread_mutex_t busy_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * A session told to fail still meets its peer, as a MigTD whose
+ * attestation fails does, so the peer is not left waiting for it.
+ */
+static uint8_t session_fail(int sock)
+{
+	struct exchange_info none = {}, peer;
+
+	if (io_all(sock, &none, sizeof(none), true) || io_all(sock, &peer, sizeof(peer), false))
+		return RESULT_NETWORK_ERROR;
+	return RESULT_ATTESTATION;
+}
+
 static void *session_run(void *arg)
 {
 	struct session *s = arg;
-	uint8_t result = RESULT_ATTESTATION;
-	int sock;
+	uint8_t result = RESULT_NETWORK_ERROR;
+	int sock = peer_socket(s->t, &s->req);
 
-	if (!s->fail) {
-		sock = peer_socket(s->t, &s->req);
-		result = sock < 0 ? RESULT_NETWORK_ERROR : migtd_exchange(s->t, &s->req, sock);
-		if (sock >= 0)
-			close(sock);
+	if (sock >= 0) {
+		result = s->fail ? session_fail(sock) : migtd_exchange(s->t, &s->req, sock);
+		close(sock);
 	}
 	if (s->t->verbose)
 		printf("MigTD: request %llu (%s, port %u): %s\n",

@@ -28,8 +28,9 @@ int tb_create_unfinalized(uint64_t mem_bytes, unsigned int nr_vcpus);
 int tb_servtd_hash(int migtd_vm, uint64_t attr, uint8_t hash[48]);
 /*
  * What two Migration TDs would do after attesting each other, as one
- * TEST-ONLY call; it turns the emulator's test_keys parameter on. Tests of
- * the migration core use it; the MigTD flow is tested without it.
+ * TEST-ONLY call; it turns the emulator's test_keys parameter on for the
+ * call and back after. Tests of the migration core use it; the MigTD flow
+ * is tested without it.
  */
 int tb_exchange_keys(int src_vm, int dst_vm);
 /* The test_keys parameter: 0 or 1 to set it, -1 to leave it; the old value. */

@@ -591,13 +591,16 @@ EXPORT_SYMBOL_GPL(tdx_mig_servtd_vmcall);
  * @m: debugfs servtd_memory
  * @unused: -
  *
- * A MigTD's session (with its request table and armed wait) is the base;
- * each user TD it serves adds nothing, its binding being part of the user
- * TD's own session; a call in flight holds its command and one answer.
+ * A MigTD has the session any TD has; the service's part of it is the
+ * request table and the armed wait. Each user TD it serves adds nothing,
+ * its binding being part of the user TD's own session; a call in flight
+ * holds its command and one answer.
  */
 int tdx_mig_servtd_memory_show(struct seq_file *m, void *unused)
 {
-	seq_printf(m, "migtd_base_bytes %zu\n", sizeof(struct tdx_mig_td));
+	seq_printf(m, "service_state_bytes %zu\n",
+		   sizeof_field(struct tdx_mig_td, usertds) +
+		   sizeof_field(struct tdx_mig_td, servtd_wait));
 	seq_puts(m, "session_bytes 0\n");
 	seq_printf(m, "binding_bytes_in_user_td %zu\n", sizeof(struct tdx_mig_binding));
 	seq_printf(m, "call_peak_bytes %zu\n", (size_t)SERVICE_BUF_MAX + WAIT_ANSWER_MAX);
