@@ -98,9 +98,9 @@ enum tdx_mig_vmcall_ret {
 	TDX_MIG_VMCALL_NOT_MINE,	/* not a MigTD service call */
 	TDX_MIG_VMCALL_DONE,		/* resume the guest with the registers */
 	/*
-	 * No request yet and the guest asked to wait: nothing was written.
-	 * Halt the vCPU until ->kick, then make the same call again (until
-	 * then the guest stays in the VMCALL, as in a halt).
+	 * Done with a "no request yet" (NOOP) answer to a MigTD that asked
+	 * to wait: halt the vCPU until ->kick (or a signal), then resume it;
+	 * the MigTD asks again.
 	 */
 	TDX_MIG_VMCALL_HALT,
 	/* Done; the VMM carries the transport bytes (Send/Receive) */

@@ -63,6 +63,7 @@ struct migtd_cmd {
 #define MIGTD_CMD_SHUTDOWN	0
 #define MIGTD_CMD_WAIT		1
 #define MIGTD_CMD_REPORT	2
+#define MIGTD_OP_NOOP		0
 #define MIGTD_OP_START		1
 
 struct migtd_report {
@@ -378,14 +379,14 @@ static int service_query(struct service_call *sc)
 static enum tdx_mig_vmcall_ret service_wait(struct service_call *sc)
 {
 	struct tdx_mig_servtd_wait *w = &sc->servtd->servtd_wait;
+	struct migtd_cmd noop = { .command = MIGTD_CMD_WAIT, .operation = MIGTD_OP_NOOP };
 
-	/*
-	 * Intel's KVM answers NOOP and halts the vCPU, and the MigTD asks
-	 * again when it wakes; making the same call again after the halt is
-	 * the same to the guest and leaves its buffers untouched meanwhile.
-	 */
-	if (!next_waiting(sc->servtd) && !sc->vector)
+	/* As Intel's KVM: NOOP, and the vCPU halts; the MigTD asks again. */
+	if (!next_waiting(sc->servtd) && !sc->vector) {
+		if (service_respond(sc, &guid_migtd, SERVICE_RETURNED, &noop, sizeof(noop)))
+			return TDX_MIG_VMCALL_DONE;
 		return TDX_MIG_VMCALL_HALT;
+	}
 	w->armed = true;
 	w->raw = false;
 	w->gpa = sc->rsp_gpa;

@@ -166,6 +166,25 @@ static void legacy_answer_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->user.binding.state, TDX_MIG_BINDING_PREMIG_PROGRESS);
 }
 
+/* Nothing waiting, no vector: NOOP, and the vCPU is to halt (Intel's protocol). */
+static void noop_test(struct kunit *test)
+{
+	static const u8 wait[4] = { 0, 1, 0, 0 };
+	struct migtd_ctx *c = ctx_new(test);
+	const u8 *rsp = c->vm.shared + SVC_RSP;
+	u64 r10;
+
+	c->user.binding.state = TDX_MIG_BINDING_BOUND;
+	put_service(c, wait, sizeof(wait), PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, service(c, 0, &r10), TDX_MIG_VMCALL_HALT);
+	KUNIT_EXPECT_EQ(test, r10, 0ULL);
+	KUNIT_EXPECT_EQ(test, rd32(rsp + 16), 28U);
+	KUNIT_EXPECT_EQ(test, rd32(rsp + 20), 0U);
+	KUNIT_EXPECT_EQ(test, rsp[25], 1);	/* WAIT */
+	KUNIT_EXPECT_EQ(test, rsp[26], 0);	/* NOOP */
+	KUNIT_EXPECT_FALSE(test, c->migtd.servtd_wait.armed);
+}
+
 /* vmcall-raw: armed with nothing waiting, answered at notify, vector posted. */
 static void raw_answer_test(struct kunit *test)
 {
@@ -260,6 +279,7 @@ static void report_test(struct kunit *test)
 
 static struct kunit_case migtd_cases[] = {
 	KUNIT_CASE(legacy_answer_test),
+	KUNIT_CASE(noop_test),
 	KUNIT_CASE(raw_answer_test),
 	KUNIT_CASE(bounds_test),
 	KUNIT_CASE(report_test),

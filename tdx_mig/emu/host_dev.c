@@ -155,28 +155,24 @@ static void vmcall_regs(struct tdx_mig_args *a, struct tdx_mig_vmcall *vc, bool 
 
 /*
  * A TDG.VP.VMCALL exit. The MigTD's service calls are the core's; when it
- * has no request yet for a guest that waits, the vCPU halts until the core
- * kicks it (a user TD asked for pre-migration) and the call is made again;
- * a signal ends the run with the VMCALL unfinished (-EINTR). The platform
- * has no other VMCALLs. The registers go back to the guest on the next
- * entry.
+ * answers "no request yet" to a guest that waits, the vCPU halts until the
+ * core kicks it (a user TD asked for pre-migration) or a signal comes, and
+ * then resumes with that answer, as Intel's KVM does. The platform has no
+ * other VMCALLs. The registers go back to the guest on the next entry.
  */
-static int run_vmcall(struct host_vm *vm, struct tdx_mig_args *a, struct tdx_mig_emu_run *r)
+static void run_vmcall(struct host_vm *vm, struct tdx_mig_args *a, struct tdx_mig_emu_run *r)
 {
 	struct tdx_mig_vmcall in, vc;
 	enum tdx_mig_vmcall_ret ret;
 	int kicks;
 
 	vmcall_regs(a, &in, true);
-	for (;;) {
-		vc = in;
-		kicks = atomic_read(&vm->kicks);
-		ret = tdx_mig_servtd_vmcall(vm->mig, &vc);
-		if (ret != TDX_MIG_VMCALL_HALT)
-			break;
-		if (wait_event_interruptible(vm->kick_wq, atomic_read(&vm->kicks) != kicks))
-			return -EINTR;
-	}
+	vc = in;
+	kicks = atomic_read(&vm->kicks);
+	ret = tdx_mig_servtd_vmcall(vm->mig, &vc);
+	/* A signal ends the halt as an interrupt would; the guest asks again. */
+	if (ret == TDX_MIG_VMCALL_HALT)
+		wait_event_interruptible(vm->kick_wq, atomic_read(&vm->kicks) != kicks);
 	if (ret == TDX_MIG_VMCALL_NOT_MINE)
 		vc.r10 = TDX_MIG_VMCALL_INVALID_OPERAND;
 	if (ret == TDX_MIG_VMCALL_USER) {
@@ -186,7 +182,6 @@ static int run_vmcall(struct host_vm *vm, struct tdx_mig_args *a, struct tdx_mig
 			.r14 = in.r14, .r15 = in.r15, .rbx = in.rbx, .rdi = in.rdi };
 	}
 	vmcall_regs(a, &vc, false);
-	return 0;
 }
 
 /*
@@ -221,9 +216,7 @@ static int run_loop(struct host_vm *vm, u64 tdvpr, struct tdx_mig_emu_run *r)
 		if (status == exit_hlt)
 			return 0;
 		if (status == exit_tdcall) {
-			ret = run_vmcall(vm, &a, r);
-			if (ret)
-				return ret;
+			run_vmcall(vm, &a, r);
 		} else if (status == exit_ept) {
 			/* Private faults are treated as writes, as KVM's TDX does. */
 			if (tdx_mig_write_fault(vm->mig, a.r8))
