@@ -30,8 +30,6 @@
 #define RAW		(12 * PAGE)
 #define RAW_VECTOR	0x52
 
-enum { R_RCX = 1, R_RBX = 3, R_RDI = 7, R_R10 = 10, R_R11, R_R12, R_R13, R_R14, R_R15 };
-
 FIXTURE(svc) {
 	struct migtd t;
 	bool have_migtd;
@@ -48,7 +46,7 @@ FIXTURE_SETUP(svc)
 	self->have_migtd = true;
 	self->user = tb_create_td(BYTES, 1, true, 0);
 	ASSERT_LE(0, self->user);
-	ASSERT_EQ(0, vm_servtd_bind(self->user, getpid(), NULL));
+	ASSERT_EQ(0, vm_servtd_bind(self->user, getpid(), 0, NULL));
 }
 
 FIXTURE_TEARDOWN(svc)
@@ -240,7 +238,7 @@ TEST_F(svc, request_ids_not_reused)
 	next = tb_create_td(BYTES, 1, true, 0);
 	ASSERT_LE(0, next);
 	self->user = next;
-	ASSERT_EQ(0, vm_servtd_bind(next, getpid(), NULL));
+	ASSERT_EQ(0, vm_servtd_bind(next, getpid(), 0, NULL));
 	ASSERT_EQ(0, vm_set_migration_info(next, true, 2));
 	ASSERT_EQ(1, migtd_wait_request(&self->t, MIGTD_VECTOR, &req));
 	EXPECT_EQ(old.req_id % 32, req.req_id % 32);
@@ -256,10 +254,10 @@ TEST_F(svc, servtd_rd_trap_completes)
 {
 	uint64_t gpr[16] = {};
 
-	gpr[1] = 0x1000;	/* RCX: a binding handle of no TD */
-	gpr[2] = 0x9810000100000020ULL;	/* RDX: MIG_VERSION */
+	gpr[R_RCX] = 0x1000;			/* a binding handle of no TD */
+	gpr[R_RDX] = 0x9810000100000020ULL;	/* MIG_VERSION */
 	ASSERT_EQ(0, migtd_tdcall(&self->t, 18, gpr, NULL));
-	EXPECT_NE(0, gpr[0]);	/* RAX: the TDX status */
+	EXPECT_NE(0, gpr[R_RAX]);		/* the TDX status */
 }
 
 /* A failed ReportStatus returns the slot to bound; a retry works. */
@@ -508,17 +506,17 @@ TEST_F(svc, not_a_migtd)
 	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_RUN, &run));
 	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_GET_VCPU, &st));
 	EXPECT_EQ(VMCALL_INVALID_OPERAND, st.gpr[R_R10]);
-	EXPECT_EQ(0, st.gpr[0]);	/* the TDCALL itself succeeded */
+	EXPECT_EQ(0, st.gpr[R_RAX]);	/* the TDCALL itself succeeded */
 	/* RCX may not share RAX, RCX, RSP or RBP: the TDCALL fails. */
 	ops[0].value = 0xfc01;
 	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_RUN, &run));
 	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_GET_VCPU, &st));
-	EXPECT_NE(0, st.gpr[0]);
+	EXPECT_NE(0, st.gpr[R_RAX]);
 	/* Sharing nothing is allowed: the host sees no R11 and declines. */
 	ops[0].value = 0;
 	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_RUN, &run));
 	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_GET_VCPU, &st));
-	EXPECT_EQ(0, st.gpr[0]);
+	EXPECT_EQ(0, st.gpr[R_RAX]);
 	EXPECT_EQ(VMCALL_SERVICE, st.gpr[R_R11]);	/* not shared: unchanged */
 	close(td);
 }

@@ -83,9 +83,9 @@ static void create_pair(struct __test_metadata *_metadata, pid_t migtd_s, pid_t 
 	p->dst = tb_create_td(BYTES, NR_VCPUS, true, 0);
 	ASSERT_LE(0, p->src);
 	ASSERT_LE(0, p->dst);
-	ASSERT_EQ(0, vm_servtd_bind(p->src, migtd_s, NULL));
+	ASSERT_EQ(0, vm_servtd_bind(p->src, migtd_s, 0, NULL));
 	ASSERT_EQ(0, vm_tdx_cmd(p->src, KVM_TDX_FINALIZE_VM, NULL, NULL));
-	ASSERT_EQ(0, vm_servtd_bind(p->dst, migtd_d, NULL));
+	ASSERT_EQ(0, vm_servtd_bind(p->dst, migtd_d, 0, NULL));
 	ASSERT_EQ(0, tb_guest_write(p->src, 0, gfns, 3, 0xfeed, NULL));
 }
 
@@ -137,10 +137,10 @@ TEST_F(migtd, prebind_then_bind)
 	ASSERT_EQ(0, vm_tdx_cmd(p->src, KVM_TDX_SERVTD_PREBIND, &b, NULL));
 	ASSERT_EQ(0, vm_tdx_cmd(p->src, KVM_TDX_FINALIZE_VM, NULL, NULL));
 	spawn_migtds(_metadata, &self->migtd_s, &self->migtd_d, 0);
-	ASSERT_EQ(0, vm_servtd_bind(p->src, self->migtd_s, NULL));
+	ASSERT_EQ(0, vm_servtd_bind(p->src, self->migtd_s, 0, NULL));
 	p->dst = tb_create_td(BYTES, NR_VCPUS, true, 0);
 	ASSERT_LE(0, p->dst);
-	ASSERT_EQ(0, vm_servtd_bind(p->dst, self->migtd_d, NULL));
+	ASSERT_EQ(0, vm_servtd_bind(p->dst, self->migtd_d, 0, NULL));
 	ASSERT_EQ(0, mig_premigrate(p->src, p->dst, self->port, PREMIG_MS));
 	ASSERT_EQ(0, migrate(p));
 }
@@ -241,8 +241,8 @@ TEST_F(migtd, migtds_replaced)
 	EXPECT_EQ(-ENOENT, vm_set_migration_info(p->src, true, self->port));
 	EXPECT_EQ(-ENOENT, vm_set_migration_info(p->dst, false, self->port));
 	spawn_migtds(_metadata, &self->migtd_s, &self->migtd_d, 0);
-	ASSERT_EQ(0, vm_servtd_bind(p->src, self->migtd_s, NULL));
-	ASSERT_EQ(0, vm_servtd_bind(p->dst, self->migtd_d, NULL));
+	ASSERT_EQ(0, vm_servtd_bind(p->src, self->migtd_s, 0, NULL));
+	ASSERT_EQ(0, vm_servtd_bind(p->dst, self->migtd_d, 0, NULL));
 	ASSERT_EQ(0, mig_premigrate(p->src, p->dst, self->port, PREMIG_MS));
 	ASSERT_EQ(0, migrate(p));
 }

@@ -57,12 +57,10 @@ FIXTURE_TEARDOWN(bind)
 		close(ctx->migtd);
 }
 
+/* BIND to the MigTD of this process. */
 static int bind(int vm, uint64_t attr, uint64_t *status)
 {
-	struct kvm_tdx_servtd b = { .type = KVM_TDX_SERVTD_TYPE_MIGTD, .attr = attr,
-				    .pid = getpid() };
-
-	return vm_tdx_cmd(vm, KVM_TDX_SERVTD_BIND, &b, status);
+	return vm_servtd_bind(vm, getpid(), attr, status);
 }
 
 static int prebind(int vm, uint64_t attr, const uint8_t *hash, uint64_t *status)
@@ -78,32 +76,17 @@ static int finalize(int vm)
 	return vm_tdx_cmd(vm, KVM_TDX_FINALIZE_VM, NULL, NULL);
 }
 
-static int set_info(int vm, uint8_t is_src, uint32_t port)
-{
-	struct kvm_tdx_set_migration_info in = { .is_src = is_src, .vsock_port = port };
-
-	return vm_tdx_cmd(vm, KVM_TDX_SET_MIGRATION_INFO, &in, NULL);
-}
-
-static int premig_done(int vm)
-{
-	struct kvm_tdx_get_migration_info out = { .premig_done = 0xff };
-	int ret = vm_tdx_cmd(vm, KVM_TDX_GET_MIGRATION_INFO, &out, NULL);
-
-	return ret ? ret : out.premig_done;
-}
-
 /* Bound while being built, then finalized; then the user TD asks for work. */
 TEST_F(bind, initial_binding)
 {
 	struct bind_ctx *ctx = &self->c;
 
-	EXPECT_EQ(-ENOENT, set_info(ctx->user, 1, 1234));
+	EXPECT_EQ(-ENOENT, vm_set_migration_info(ctx->user, 1, 1234));
 	ASSERT_EQ(0, bind(ctx->user, 0, NULL));
 	ASSERT_EQ(0, finalize(ctx->user));
 	EXPECT_EQ(-EPERM, finalize(ctx->user));
-	EXPECT_EQ(0, premig_done(ctx->user));
-	EXPECT_EQ(0, set_info(ctx->user, 1, 1234));
+	EXPECT_EQ(0, vm_premig_done(ctx->user));
+	EXPECT_EQ(0, vm_set_migration_info(ctx->user, 1, 1234));
 	/* Re-binding the same MigTD after finalization is allowed. */
 	EXPECT_EQ(0, bind(ctx->user, 0, NULL));
 }
@@ -119,7 +102,7 @@ TEST_F(bind, prebind_by_hash)
 	EXPECT_EQ(-EPERM, prebind(ctx->user, 0, hash, NULL));
 	ASSERT_EQ(0, finalize(ctx->user));
 	EXPECT_EQ(0, bind(ctx->user, 0, NULL));
-	EXPECT_EQ(0, set_info(ctx->user, 0, 5555));
+	EXPECT_EQ(0, vm_set_migration_info(ctx->user, 0, 5555));
 }
 
 /* A MigTD whose hash is not the pre-bound one: the TDX Module's status. */
@@ -135,7 +118,7 @@ TEST_F(bind, hash_mismatch)
 	ASSERT_EQ(0, finalize(ctx->user));
 	EXPECT_EQ(-EIO, bind(ctx->user, 0, &status));
 	EXPECT_EQ(STATUS_HASH_MISMATCH, STATUS_CODE(status));
-	EXPECT_EQ(-ENOENT, set_info(ctx->user, 1, 1));
+	EXPECT_EQ(-ENOENT, vm_set_migration_info(ctx->user, 1, 1));
 }
 
 /* Other attributes than pre-bound: refused by the TDX Module. */
@@ -245,11 +228,11 @@ TEST_F(bind, migtd_gone)
 
 	ASSERT_EQ(0, bind(ctx->user, 0, NULL));
 	ASSERT_EQ(0, finalize(ctx->user));
-	ASSERT_EQ(0, set_info(ctx->user, 1, 1234));
+	ASSERT_EQ(0, vm_set_migration_info(ctx->user, 1, 1234));
 	close(ctx->migtd);
 	ctx->migtd = -1;
-	EXPECT_EQ(0, premig_done(ctx->user));
-	EXPECT_EQ(-ENOENT, set_info(ctx->user, 1, 1234));
+	EXPECT_EQ(0, vm_premig_done(ctx->user));
+	EXPECT_EQ(-ENOENT, vm_set_migration_info(ctx->user, 1, 1234));
 	EXPECT_EQ(-ENOENT, bind(ctx->user, 0, NULL));
 }
 

@@ -210,8 +210,8 @@ static int print_premig(void)
 		vms[i][0] = tb_create_td(2UL << 20, 1, true, 0);
 		vms[i][1] = tb_create_td(2UL << 20, 1, true, 0);
 		ret = vms[i][0] < 0 || vms[i][1] < 0 || migtd_s < 0 || migtd_d < 0 ||
-		      vm_servtd_bind(vms[i][0], migtd_s, NULL) ||
-		      vm_servtd_bind(vms[i][1], migtd_d, NULL);
+		      vm_servtd_bind(vms[i][0], migtd_s, 0, NULL) ||
+		      vm_servtd_bind(vms[i][1], migtd_d, 0, NULL);
 	}
 	printf("pre-migration through one emulated MigTD pair (TCP loopback, no attestation):\n");
 	for (n = 1; n <= PREMIG_PAIRS && !ret; n *= 2) {

@@ -47,7 +47,7 @@ static int launch_source(uint64_t bytes, unsigned int vcpus, pid_t migtd)
 
 	if (src < 0)
 		return src;
-	ret = vm_servtd_bind(src, migtd, &status) ?:
+	ret = vm_servtd_bind(src, migtd, 0, &status) ?:
 	      vm_tdx_cmd(src, KVM_TDX_FINALIZE_VM, NULL, NULL);
 	if (ret) {
 		fprintf(stderr, "binding the source to MigTD %d: %d (TDX status %#llx)\n", migtd,
@@ -65,7 +65,7 @@ static int launch_destination(uint64_t bytes, unsigned int vcpus, pid_t migtd)
 
 	if (dst < 0)
 		return dst;
-	ret = vm_servtd_bind(dst, migtd, &status);
+	ret = vm_servtd_bind(dst, migtd, 0, &status);
 	if (ret) {
 		fprintf(stderr, "binding the destination to MigTD %d: %d (TDX status %#llx)\n",
 			migtd, ret, (unsigned long long)status);

@@ -83,6 +83,7 @@ int tdx_mig_vm_cmd(struct tdx_mig_td *td, struct kvm_tdx_cmd *cmd);
 
 /* TDG.VP.VMCALL statuses in R10 (GHCI). */
 #define TDX_MIG_VMCALL_SUCCESS		0ULL
+#define TDX_MIG_VMCALL_RETRY		1ULL
 #define TDX_MIG_VMCALL_INVALID_OPERAND	0x8000000000000000ULL
 
 /**

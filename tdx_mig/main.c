@@ -37,11 +37,7 @@ static int capabilities_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(capabilities);
 
-static int servtd_memory_show(struct seq_file *m, void *unused)
-{
-	return tdx_mig_servtd_memory_show(m, unused);
-}
-DEFINE_SHOW_ATTRIBUTE(servtd_memory);
+DEFINE_SHOW_ATTRIBUTE(tdx_mig_servtd_memory);
 
 static bool want_hw_backend(void)
 {
@@ -71,7 +67,7 @@ static int __init tdx_mig_init(void)
 
 	debugfs_dir = debugfs_create_dir("tdx_mig", NULL);
 	debugfs_create_file("capabilities", 0444, debugfs_dir, NULL, &capabilities_fops);
-	debugfs_create_file("servtd_memory", 0444, debugfs_dir, NULL, &servtd_memory_fops);
+	debugfs_create_file("servtd_memory", 0444, debugfs_dir, NULL, &tdx_mig_servtd_memory_fops);
 	pr_info("loaded, backend %s\n", tdx_mig_backend_name());
 	return 0;
 }

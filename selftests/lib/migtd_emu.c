@@ -46,12 +46,6 @@
 #define RESULT_ATTESTATION	7
 #define PEER_TIMEOUT_MS		30000
 
-/* GPR numbers, as in the instruction encoding. */
-enum {
-	R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI,
-	R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15,
-};
-
 const uint8_t migtd_guid_query[16] = {
 	0xe1, 0xc5, 0x6f, 0xfb, 0x78, 0x33, 0xcb, 0x4a,
 	0x89, 0x64, 0xfa, 0x5e, 0xe4, 0x3b, 0x9c, 0x8a };

@@ -40,6 +40,12 @@
 #define SERVICE_UNSUPPORTED	0xfffffffeU
 #define SERVICE_PENDING		0xffffffffU
 
+/* GPR numbers, as in the instruction encoding: indexes of migtd_tdcall()'s @gpr. */
+enum {
+	R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI,
+	R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15,
+};
+
 /* The legacy service buffers' header: 24 bytes, no padding. */
 struct migtd_service_hdr {
 	uint8_t guid[16];

@@ -74,9 +74,10 @@ int vm_tdx_cmd(int vm_fd, uint32_t id, void *data, uint64_t *status)
 	return mig_cmd_raw(vm_fd, id, 0, (uint64_t)(uintptr_t)data, status);
 }
 
-int vm_servtd_bind(int vm_fd, pid_t migtd_pid, uint64_t *status)
+int vm_servtd_bind(int vm_fd, pid_t migtd_pid, uint64_t attr, uint64_t *status)
 {
-	struct kvm_tdx_servtd b = { .type = KVM_TDX_SERVTD_TYPE_MIGTD, .pid = migtd_pid };
+	struct kvm_tdx_servtd b = { .type = KVM_TDX_SERVTD_TYPE_MIGTD, .attr = attr,
+				    .pid = migtd_pid };
 
 	return vm_tdx_cmd(vm_fd, KVM_TDX_SERVTD_BIND, &b, status);
 }
@@ -90,7 +91,8 @@ int vm_set_migration_info(int vm_fd, bool is_src, uint32_t port)
 
 int vm_premig_done(int vm_fd)
 {
-	struct kvm_tdx_get_migration_info out = {};
+	/* 0xff: a call that wrote nothing reads as neither 0 nor 1. */
+	struct kvm_tdx_get_migration_info out = { .premig_done = 0xff };
 	int ret = vm_tdx_cmd(vm_fd, KVM_TDX_GET_MIGRATION_INFO, &out, NULL);
 
 	return ret ? ret : out.premig_done;

@@ -81,7 +81,7 @@ int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *ei
 int vm_tdx_cmd(int vm_fd, uint32_t id, void *data, uint64_t *status);
 
 /* Binding to a Migration TD and pre-migration (KVM_TDX_SERVTD_BIND, ...). */
-int vm_servtd_bind(int vm_fd, pid_t migtd_pid, uint64_t *status);
+int vm_servtd_bind(int vm_fd, pid_t migtd_pid, uint64_t attr, uint64_t *status);
 int vm_set_migration_info(int vm_fd, bool is_src, uint32_t port);
 /* KVM_TDX_GET_MIGRATION_INFO: 1 when pre-migration is done, 0, or -errno. */
 int vm_premig_done(int vm_fd);

@@ -375,10 +375,20 @@ static int service_query(struct service_call *sc)
 	return service_respond(sc, &guid_query, SERVICE_RETURNED, &a, sizeof(a));
 }
 
+/* Arm @servtd's WaitForRequest and answer it if a user TD waits already. */
+static void arm_wait(struct tdx_mig_td *servtd, bool raw, u64 gpa, u32 len, u8 vector)
+{
+	servtd->servtd_wait.armed = true;
+	servtd->servtd_wait.raw = raw;
+	servtd->servtd_wait.gpa = gpa;
+	servtd->servtd_wait.len = len;
+	servtd->servtd_wait.vector = vector;
+	deliver(servtd);
+}
+
 /* WaitForRequest: the answer now, armed for later, or "none yet". */
 static enum tdx_mig_vmcall_ret service_wait(struct service_call *sc)
 {
-	struct tdx_mig_servtd_wait *w = &sc->servtd->servtd_wait;
 	struct migtd_cmd noop = { .command = MIGTD_CMD_WAIT, .operation = MIGTD_OP_NOOP };
 
 	/* As Intel's KVM: NOOP, and the vCPU halts; the MigTD asks again. */
@@ -387,13 +397,8 @@ static enum tdx_mig_vmcall_ret service_wait(struct service_call *sc)
 			return TDX_MIG_VMCALL_DONE;
 		return TDX_MIG_VMCALL_HALT;
 	}
-	w->armed = true;
-	w->raw = false;
-	w->gpa = sc->rsp_gpa;
-	w->len = sc->rsp_len;
-	w->vector = sc->vector;
 	sc->armed = true;	/* deliver() posts the vector with the answer */
-	deliver(sc->servtd);
+	arm_wait(sc->servtd, false, sc->rsp_gpa, sc->rsp_len, sc->vector);
 	return TDX_MIG_VMCALL_DONE;
 }
 
@@ -464,7 +469,7 @@ static enum tdx_mig_vmcall_ret service(struct tdx_mig_td *servtd, struct tdx_mig
 		return ret;
 	sc.cmd = kmalloc(sc.cmd_len, GFP_KERNEL_ACCOUNT);
 	if (!sc.cmd) {
-		vc->r10 = 1;	/* TDG.VP.VMCALL_RETRY */
+		vc->r10 = TDX_MIG_VMCALL_RETRY;
 		return ret;
 	}
 	if (shared_rw(servtd, vc->r12, sc.cmd, sc.cmd_len, false))
@@ -495,12 +500,7 @@ static void raw_wait(struct tdx_mig_td *servtd, struct tdx_mig_vmcall *vc)
 	    !vector_ok(vc->r15) || !buf_shared(servtd, vc->r14, vc->r13))
 		return;
 	vc->r10 = TDX_MIG_VMCALL_SUCCESS;
-	servtd->servtd_wait.armed = true;
-	servtd->servtd_wait.raw = true;
-	servtd->servtd_wait.gpa = vc->r14;
-	servtd->servtd_wait.len = vc->r13;
-	servtd->servtd_wait.vector = vc->r15;
-	deliver(servtd);
+	arm_wait(servtd, true, vc->r14, vc->r13, vc->r15);
 }
 
 /*

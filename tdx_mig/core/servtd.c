@@ -228,13 +228,15 @@ void tdx_mig_servtd_release(struct tdx_mig_td *td)
 	mutex_lock(&tdx_mig_servtd_lock);
 	servtd_unlink(td);
 	for (i = 0; i < TDX_MIG_SERVTD_SLOTS; i++) {
-		struct tdx_mig_binding *b = td->usertds[i] ? &td->usertds[i]->binding : NULL;
+		struct tdx_mig_binding *b;
 
-		if (b && (b->state == TDX_MIG_BINDING_PREMIG_WAIT ||
-			  b->state == TDX_MIG_BINDING_PREMIG_PROGRESS))
+		if (!td->usertds[i])
+			continue;
+		b = &td->usertds[i]->binding;
+		if (b->state == TDX_MIG_BINDING_PREMIG_WAIT ||
+		    b->state == TDX_MIG_BINDING_PREMIG_PROGRESS)
 			b->state = TDX_MIG_BINDING_BOUND;
-		if (b)
-			b->servtd = NULL;
+		b->servtd = NULL;
 		td->usertds[i] = NULL;
 	}
 	td->servtd_wait.armed = false;

@@ -381,13 +381,12 @@ static int vm_interrupt(struct host_vm *vm, unsigned long vector)
 	return 0;
 }
 
-/* The lowest posted vector, taken out of the PIR; -1 if none. */
+/* The highest posted vector, taken out of the PIR; -1 if none. */
 static int take_vector(struct host_vm *vm)
 {
 	unsigned long v;
 
 	spin_lock(&vm->intr_wq.lock);
-	/* As an APIC: the highest vector first. */
 	v = find_last_bit(vm->pir, 256);
 	if (v < 256)
 		__clear_bit(v, vm->pir);

@@ -442,9 +442,8 @@ static void host_vm_destroy(struct host_vm *vm)
 	bitmap_free(vm->sept_1g);
 	kvfree(vm->sept);
 	kvfree(vm->mem);
-	for (i = 0; vm->shared && i < vm->nr_shared; i++)
-		if (vm->shared[i])
-			__free_page(vm->shared[i]);
+	for (i = 0; i < vm->nr_shared; i++)
+		__free_page(vm->shared[i]);
 	kvfree(vm->shared);
 	kfree(vm->vcpus);
 	mutex_destroy(&vm->mmu_lock);

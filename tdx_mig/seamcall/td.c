@@ -165,28 +165,6 @@ u64 tdx_mig_tdh_vp_init(u64 tdvpr_pa, u64 initial_rcx)
 EXPORT_SYMBOL_GPL(tdx_mig_tdh_vp_init);
 
 /**
- * tdx_mig_tdh_vp_enter - TDH.VP.ENTER
- * @tdvpr_pa: the vCPU
- * @exit_qual: the exit qualification
- * @gpa: the GPA of an EPT violation
- *
- * Context: preemption disabled (the vCPU is bound to this logical CPU).
- * Return: the status; a TD exit is TDX_SUCCESS with the exit reason in the
- * low bits.
- */
-u64 tdx_mig_tdh_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa)
-{
-	struct tdx_mig_args args = { .rcx = tdvpr_pa };
-	u64 ret = tdx_mig_seamcall(SEAMCALL_TDH_VP_ENTER, &args);
-	bool exited = tdx_status_code(ret) == TDX_STATUS_SUCCESS;
-
-	*exit_qual = exited ? args.rcx : 0;
-	*gpa = exited ? args.r8 : 0;
-	return ret;
-}
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_vp_enter);
-
-/**
  * tdx_mig_tdh_vp_enter_regs - TDH.VP.ENTER with the guest's shared GPRs
  * @tdvpr_pa: the vCPU
  * @regs: in, the values a pending TDG.VP.VMCALL returns to the guest; out,
@@ -202,6 +180,28 @@ u64 tdx_mig_tdh_vp_enter_regs(u64 tdvpr_pa, struct tdx_mig_args *regs)
 	return tdx_mig_seamcall(SEAMCALL_TDH_VP_ENTER, regs);
 }
 EXPORT_SYMBOL_GPL(tdx_mig_tdh_vp_enter_regs);
+
+/**
+ * tdx_mig_tdh_vp_enter - TDH.VP.ENTER
+ * @tdvpr_pa: the vCPU
+ * @exit_qual: the exit qualification
+ * @gpa: the GPA of an EPT violation
+ *
+ * Context: preemption disabled (the vCPU is bound to this logical CPU).
+ * Return: the status; a TD exit is TDX_SUCCESS with the exit reason in the
+ * low bits.
+ */
+u64 tdx_mig_tdh_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa)
+{
+	struct tdx_mig_args args = {};
+	u64 ret = tdx_mig_tdh_vp_enter_regs(tdvpr_pa, &args);
+	bool exited = tdx_status_code(ret) == TDX_STATUS_SUCCESS;
+
+	*exit_qual = exited ? args.rcx : 0;
+	*gpa = exited ? args.r8 : 0;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tdx_mig_tdh_vp_enter);
 
 /** tdx_mig_tdh_vp_flush - TDH.VP.FLUSH, on the CPU the vCPU last ran on */
 u64 tdx_mig_tdh_vp_flush(u64 tdvpr_pa)
