@@ -8,7 +8,7 @@
 #include <linux/bitmap.h>
 
 #include "core/core.h"
-#include "emu/test_td.h"
+#include "emu/module/test_td.h"
 
 /* The core's callbacks: nothing of them is needed by these cases. */
 static void fake_get(void *vm)

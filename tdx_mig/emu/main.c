@@ -7,8 +7,8 @@
 
 #include <linux/module.h>
 
-#include "emu.h"
-#include "host_vm.h"
+#include "emu/module/emu.h"
+#include "emu/platform/host_vm.h"
 
 static ushort update_version = 1;
 module_param(update_version, ushort, 0444);

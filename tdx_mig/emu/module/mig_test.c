@@ -11,7 +11,7 @@
 #include <linux/slab.h>
 
 #include "test_td.h"
-#include "migsc/migsc.h"
+#include "migsc.h"
 
 #define MIG_F_STREAMS	2
 #define MIG_BATCH	TDX_GPA_LIST_ENTRIES

@@ -20,7 +20,7 @@
 #include <uapi/linux/tdx_mig.h>
 
 #include "host_vm.h"
-#include "test_api.h"
+#include "emu/test/test_api.h"
 
 /* A run that needs this many entries is stuck: the guest cannot progress. */
 #define HOST_RUN_MAX_ENTRIES	1000000

@@ -14,7 +14,7 @@
 #include "seamcall/seamcall.h"
 #include "lock.h"
 #include "pamt.h"
-#include "test_api.h"
+#include "emu/test/test_api.h"
 
 /* The modelled TDX Module: its version and TDX_FEATURES0 are settings. */
 struct tdx_emu_module_info {

@@ -10,7 +10,7 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 
-#include "emu.h"
+#include "emu/module/emu.h"
 
 static int td_get(u64 tdr_pa, enum emu_lock_mode mode, struct emu_td **td)
 {

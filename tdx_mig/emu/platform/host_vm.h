@@ -13,7 +13,7 @@
 #include <linux/wait.h>
 #include <uapi/linux/tdx_mig_emu.h>
 
-#include "emu.h"
+#include "emu/module/emu.h"
 #include "host.h"
 
 struct host_vcpu {

@@ -8,9 +8,9 @@
 #include <linux/string.h>
 
 #include "emu.h"
-#include "bundle/mbmd.h"
-#include "epoch/epoch.h"
-#include "migsc/migsc.h"
+#include "mbmd.h"
+#include "epoch.h"
+#include "migsc.h"
 
 /*
  * §3.5 abort_import_session: a TD that already runs (LIVE_IMPORT) goes

@@ -8,9 +8,9 @@
 #include <linux/string.h>
 
 #include "emu.h"
-#include "bundle/mbmd.h"
-#include "epoch/epoch.h"
-#include "migsc/migsc.h"
+#include "mbmd.h"
+#include "epoch.h"
+#include "migsc.h"
 
 #define ST(x)	BIT(TDX_SEPT_##x)
 

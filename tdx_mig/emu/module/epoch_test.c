@@ -3,7 +3,7 @@
 #include <kunit/test.h>
 
 #include "epoch.h"
-#include "migsc/migsc.h"
+#include "migsc.h"
 
 static void epoch_phase_test(struct kunit *test)
 {

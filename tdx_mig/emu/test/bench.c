@@ -12,7 +12,7 @@
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 
-#include "emu.h"
+#include "emu/module/emu.h"
 
 #define BENCH_PAGES	2048
 

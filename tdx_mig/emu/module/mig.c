@@ -9,8 +9,8 @@
 #include <linux/string.h>
 
 #include "emu.h"
-#include "bundle/mbmd.h"
-#include "migsc/migsc.h"
+#include "mbmd.h"
+#include "migsc.h"
 
 struct emu_migsc *emu_migsc_at(struct emu_td *td, unsigned int link)
 {
