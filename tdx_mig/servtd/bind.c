@@ -14,7 +14,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "core.h"
+#include "core/core.h"
 
 static unsigned int max_bound_tds = TDX_MIG_SERVTD_SLOTS;
 module_param(max_bound_tds, uint, 0644);

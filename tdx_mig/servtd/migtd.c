@@ -14,7 +14,7 @@
 #include <linux/string.h>
 #include <linux/uuid.h>
 
-#include "core.h"
+#include "core/core.h"
 
 #define VMCALL_SERVICE		0x10005
 #define VMCALL_MIGTD		0x10006
