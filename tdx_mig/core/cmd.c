@@ -11,7 +11,7 @@
 #include <linux/sched.h>
 #include <linux/uaccess.h>
 
-#include "core.h"
+#include "migsc/migsc.h"
 
 #define S(x)		BIT(TDX_OP_STATE_##x)
 #define EXPORTING	(S(LIVE_EXPORT) | S(PAUSED_EXPORT) | S(POST_EXPORT))

@@ -7,7 +7,7 @@
 #include <kunit/test.h>
 #include <linux/bitmap.h>
 
-#include "core/core.h"
+#include "migsc/migsc.h"
 #include "emu/module/test_td.h"
 
 /* The core's callbacks: nothing of them is needed by these cases. */

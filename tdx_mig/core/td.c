@@ -11,7 +11,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
-#include "core.h"
+#include "migsc/migsc.h"
 #include "caps.h"
 
 /**

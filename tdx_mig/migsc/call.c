@@ -14,7 +14,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 
-#include "core/core.h"
+#include "migsc/migsc.h"
 
 static int status_errno(u64 status)
 {

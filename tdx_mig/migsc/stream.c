@@ -14,7 +14,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "core/core.h"
+#include "migsc/migsc.h"
 #include "caps.h"
 
 static void free_page_if(struct page **page)

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Streams: the stream fd (stream.c), the MIGSC behind each stream index
+ * and the resumable-call engine (call.c). Calls the typed SEAMCALL
+ * wrappers and the session (core/core.h).
+ */
+#ifndef TDX_MIG_MIGSC_H
+#define TDX_MIG_MIGSC_H
+
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+
+#include "core/core.h"
+
+/* An interrupted call of a stream, resumed when the same call comes again. */
+struct tdx_mig_pending {
+	bool active;
+	u32 id;
+	u64 arg;
+	u32 generation;
+	u64 gpa_list_info;
+	u64 tdvpr_pa;
+};
+
+/**
+ * struct tdx_mig_stream - one migration stream (one stream fd)
+ * @td:		its TD; the fd holds a reference on the VM
+ * @index:	the forward stream index (MIGS_INDEX)
+ * @lock:	serializes calls; a second caller gets -EBUSY
+ * @ready:	buffers allocated (SET_ATTR done); set once, with release
+ * @buf_list_pages: negotiated data buffer pages
+ * @mbmd, @gpa_list, @mac:	pages mapped at offsets 0, 1, 2 and 3
+ * @bufs:	@buf_list_pages data pages, mapped from offset 4
+ * @buf_list:	kernel-only: the migration-buffer list over @bufs
+ * @page_list:	kernel-only: the state page list, the first @bufs
+ * @td_list:	kernel-only: the new-page list of TDH.IMPORT.MEM
+ * @gpa_copy:	kernel-only: the GPA list an import works on, copied from
+ *		@gpa_list so the VMM cannot change it under the host
+ * @pending:	an interrupted call, under @lock
+ * @stats:	counters, under @lock
+ */
+struct tdx_mig_stream {
+	struct tdx_mig_td *td;
+	u16 index;
+	struct mutex lock;		/* serializes the stream's calls */
+	bool ready;
+	u32 buf_list_pages;
+	struct page *mbmd;
+	struct page *gpa_list;
+	struct page *mac[2];
+	struct page **bufs;
+	struct page *buf_list;
+	struct page *page_list;
+	struct page *td_list;
+	struct page *gpa_copy;
+	struct tdx_mig_pending pending;
+	struct kvm_tdx_mig_stats stats;
+};
+
+/* Buffers negotiated: they never change after this reads true. */
+static inline bool tdx_mig_stream_ready(const struct tdx_mig_stream *s)
+{
+	/* Pairs with smp_store_release() in stream_negotiate(). */
+	return smp_load_acquire(&s->ready);
+}
+
+/* Stream indexes and their MIGSCs (td.c). */
+int tdx_mig_td_stream_get(struct tdx_mig_td *td, u16 *index);
+void tdx_mig_td_stream_put(struct tdx_mig_td *td, u16 index);
+
+/* The resumable-call engine (call.c). */
+typedef u64 (*tdx_mig_step_fn)(struct tdx_mig_stream *s, bool resume, void *ctx);
+int tdx_mig_call(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 *status);
+int tdx_mig_call_once(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 *status);
+
+/* The commands (cmd.c). */
+void tdx_mig_stream_redirty(struct tdx_mig_stream *s, u32 n);
+
+/* Operand helpers shared by the commands. */
+static inline u64 tdx_mig_mbmd_operand(const struct tdx_mig_stream *s)
+{
+	return tdx_hpa_and_size_encode(page_to_phys(s->mbmd), sizeof(struct tdx_mbmd));
+}
+
+#endif /* TDX_MIG_MIGSC_H */
