@@ -74,6 +74,11 @@ struct tdx_mig_td {
 	struct tdx_mig_servtd_wait servtd_wait;
 };
 
+static inline void set_state(struct tdx_mig_td *td, enum tdx_op_state state)
+{
+	WRITE_ONCE(td->state, state);
+}
+
 /* Internal functions the KUnit suites call (tdx_mig_kunit.ko is another module). */
 #if IS_ENABLED(CONFIG_KUNIT)
 #define EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(sym)	EXPORT_SYMBOL_GPL(sym)
@@ -90,7 +95,6 @@ u64 tdx_mig_td_mem_bytes(struct tdx_mig_td *td);
 void tdx_mig_dirty_start(struct tdx_mig_td *td);
 void tdx_mig_dirty_redirty(struct tdx_mig_td *td, u64 gfn);
 int tdx_mig_dirty_block(struct tdx_mig_td *td, u64 first, u64 n, const unsigned long *mask);
-int tdx_mig_restore_all(struct tdx_mig_td *td);
 
 /*
  * A busy operand is another CPU's SEAMCALL holding a lock the TDX Module
@@ -111,6 +115,11 @@ static inline bool tdx_mig_status_busy(u64 status)
 bool tdx_mig_busy_backoff(unsigned int *tries);
 int tdx_mig_gpa_list_run(struct tdx_mig_td *td, u64 (*leaf)(u64 tdr_pa, u64 *gpa_list),
 			 unsigned int n, u64 *status);
+
+/* Abort and restore (abort.c). */
+int export_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+int import_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+int tdx_mig_restore_all(struct tdx_mig_td *td);
 
 /* The commands (cmd.c). */
 int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd);

@@ -74,13 +74,19 @@ typedef u64 (*tdx_mig_step_fn)(struct tdx_mig_stream *s, bool resume, void *ctx)
 int tdx_mig_call(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 *status);
 int tdx_mig_call_once(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 *status);
 
-/* The commands (cmd.c). */
-void tdx_mig_stream_redirty(struct tdx_mig_stream *s, u32 n);
+/* Statistics of a stream (stream.c). */
+int get_stats(struct tdx_mig_stream *s, u64 data);
 
 /* Operand helpers shared by the commands. */
 static inline u64 tdx_mig_mbmd_operand(const struct tdx_mig_stream *s)
 {
 	return tdx_hpa_and_size_encode(page_to_phys(s->mbmd), sizeof(struct tdx_mbmd));
+}
+
+static inline u64 cmd_of(const struct tdx_mig_stream *s, u16 index, bool resume)
+{
+	return tdx_migs_index_and_cmd_encode(index, resume ? TDX_MIGS_CMD_RESUME :
+							     TDX_MIGS_CMD_NEW);
 }
 
 #endif /* TDX_MIG_MIGSC_H */

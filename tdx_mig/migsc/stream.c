@@ -14,7 +14,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "migsc/migsc.h"
+#include "bundle/bundle.h"
 #include "caps.h"
 
 static void free_page_if(struct page **page)
@@ -187,6 +187,27 @@ static long stream_ioctl(struct file *file, unsigned int ioctl, unsigned long ar
 	default:
 		return -ENOTTY;
 	}
+}
+
+/* What the stream allocated: itself, and its buffers once negotiated. */
+static u64 stream_mem_bytes(const struct tdx_mig_stream *s)
+{
+	u64 pages = 7 + (u64)s->buf_list_pages;	/* MBMD, lists, MACs, buffers */
+
+	if (!tdx_mig_stream_ready(s))
+		return sizeof(*s);
+	return sizeof(*s) + pages * PAGE_SIZE + s->buf_list_pages * sizeof(*s->bufs);
+}
+
+int get_stats(struct tdx_mig_stream *s, u64 data)
+{
+	struct kvm_tdx_mig_stats st = s->stats;
+
+	st.td_write_faults = atomic64_read(&s->td->write_faults);
+	st.td_write_blocked = atomic64_read(&s->td->write_blocked);
+	st.stream_mem_bytes = stream_mem_bytes(s);
+	st.td_mem_bytes = tdx_mig_td_mem_bytes(s->td);
+	return copy_to_user(u64_to_user_ptr(data), &st, sizeof(st)) ? -EFAULT : 0;
 }
 
 /* Page @pgoff of the mapping: 0 MBMD, 1 GPA list, 2-3 MAC lists, 4.. buffers. */

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory bundles: up to 512 pages per call through the stream's GPA list,
+ * MAC lists and buffers; the per-entry statuses say what each page did.
+ */
+#include <linux/mm.h>
+#include <linux/string.h>
+
+#include "bundle/bundle.h"
+
+/* The module marks the buffers it did not use; each bundle starts afresh. */
+static void buf_list_fill(struct tdx_mig_stream *s, u32 n)
+{
+	u64 *list = page_address(s->buf_list);
+	u32 k;
+
+	for (k = 0; k < s->buf_list_pages; k++)
+		list[k] = tdx_page_list_entry_encode(page_to_phys(s->bufs[k]), k >= n);
+}
+
+static u64 export_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
+{
+	u64 pages;
+
+	return tdx_mig_tdh_export_mem(s->td->info.tdr_pa, &s->pending.gpa_list_info,
+				      tdx_mig_mbmd_operand(s), page_to_phys(s->buf_list),
+				      cmd_of(s, s->index, resume), page_to_phys(s->mac[0]),
+				      page_to_phys(s->mac[1]), &pages);
+}
+
+/* An import works on a private copy of the GPA list (see import_mem()). */
+static u64 import_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
+{
+	return tdx_mig_tdh_import_mem(s->td->info.tdr_pa, &s->pending.gpa_list_info,
+				      tdx_mig_mbmd_operand(s), page_to_phys(s->buf_list),
+				      cmd_of(s, s->index, resume), page_to_phys(s->mac[0]),
+				      page_to_phys(s->mac[1]), page_to_phys(s->td_list));
+}
+
+/*
+ * After a memory bundle: the per-entry statuses say what happened (RAX
+ * only counts failures). Pages moved are returned; a source's failed
+ * entries go back to the dirty log, to be blocked and sent again.
+ */
+static u32 count_entries(struct tdx_mig_stream *s, const u64 *list, u32 n,
+			 bool redirty_failed)
+{
+	u32 k, moved = 0;
+
+	for (k = 0; k < n; k++) {
+		struct tdx_gpa_entry e;
+
+		tdx_gpa_entry_decode(READ_ONCE(list[k]), &e);
+		if (e.status == TDX_GPA_STATUS_SUCCESS && e.operation != TDX_GPA_OP_NOP) {
+			moved += e.operation != TDX_GPA_OP_CANCEL;
+		} else if (e.status != TDX_GPA_STATUS_SKIPPED) {
+			s->stats.failed_entries++;
+			if (redirty_failed)
+				tdx_mig_dirty_redirty(s->td, e.gpa >> PAGE_SHIFT);
+		}
+	}
+	s->stats.pages += moved;
+	return moved;
+}
+
+/* Every page of the list goes back to the dirty log (a call that failed). */
+void tdx_mig_stream_redirty(struct tdx_mig_stream *s, u32 n)
+{
+	const u64 *list = page_address(s->gpa_list);
+	u32 k;
+
+	for (k = 0; k < n; k++)
+		tdx_mig_dirty_redirty(s->td, (READ_ONCE(list[k]) & TDX_GPA_ENTRY_GPA_MASK) >>
+					     PAGE_SHIFT);
+}
+
+int export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	int ret = import_pages_ok(s, *arg);
+
+	if (ret)
+		return ret;
+	if (!s->pending.active) {
+		buf_list_fill(s, *arg);
+		s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_list), 0,
+								    *arg - 1);
+	}
+	ret = tdx_mig_call(s, export_mem_step, NULL, status);
+	if (ret == -ERESTARTSYS || ret == -EAGAIN)
+		return ret;
+	if (ret) {
+		/* Entries may have been exported before it failed: send them again. */
+		tdx_mig_stream_redirty(s, *arg);
+		return ret;
+	}
+	s->stats.bundles++;
+	*arg = count_entries(s, page_address(s->gpa_list), *arg, true);
+	return 0;
+}
+
+/* The new-page list: a first import gets a page from the hypervisor. */
+static int import_mem_prepare(struct tdx_mig_stream *s, u32 n)
+{
+	const u64 *list = page_address(s->gpa_copy);
+	u64 *td_list = page_address(s->td_list);
+	struct tdx_mig_td *td = s->td;
+	u32 k;
+
+	for (k = 0; k < n; k++) {
+		struct tdx_gpa_entry e;
+		u64 gfn, pa = 0;
+		bool first = false;
+		int ret;
+
+		td_list[k] = tdx_page_list_entry_encode(0, true);
+		if (!tdx_gpa_entry_decode(list[k], &e) ||
+		    e.operation == TDX_GPA_OP_NOP || e.operation == TDX_GPA_OP_CANCEL)
+			continue;
+		gfn = e.gpa >> PAGE_SHIFT;
+		if (gfn >= td->info.nr_gfns)
+			return -EINVAL;
+		ret = td->ops->import_page(td->vm, gfn, &pa, &first);
+		if (ret)
+			return ret;
+		if (e.operation == TDX_GPA_OP_MIGRATE)
+			td_list[k] = tdx_page_list_entry_encode(pa, false);
+	}
+	return 0;
+}
+
+/*
+ * The GPA list is copied first: the pages the hypervisor hands out for the
+ * entries must be the pages the TDX Module maps, whatever the VMM writes
+ * to its mapping meanwhile. The statuses are copied back for the VMM.
+ */
+int import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	u32 before = s->stats.failed_entries;
+	int ret = import_pages_ok(s, *arg);
+
+	if (ret)
+		return ret;
+	if (!s->pending.active) {
+		memcpy(page_address(s->gpa_copy), page_address(s->gpa_list), *arg * sizeof(u64));
+		ret = import_mem_prepare(s, *arg);
+		if (ret)
+			return ret;
+		buf_list_fill(s, *arg);
+		s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_copy), 0,
+								    *arg - 1);
+	}
+	ret = tdx_mig_call(s, import_mem_step, NULL, status);
+	if (ret)
+		return ret;
+	memcpy(page_address(s->gpa_list), page_address(s->gpa_copy), *arg * sizeof(u64));
+	s->stats.bundles++;
+	*arg = count_entries(s, page_address(s->gpa_copy), *arg, false);
+	/* A page the destination could not take fails the migration. */
+	if (s->stats.failed_entries == before)
+		return 0;
+	*status = 0;	/* the SEAMCALL succeeded; the entries say what failed */
+	return -EIO;
+}

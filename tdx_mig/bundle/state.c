@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * State bundles: the immutable state, the TD's mutable state and each
+ * vCPU's, exported to or imported from the stream's state page list.
+ */
+#include <linux/mm.h>
+
+#include "bundle/bundle.h"
+
+/* The state page list over the first @n buffers. */
+static u64 state_list(const struct tdx_mig_stream *s, u32 n)
+{
+	return tdx_page_list_info_encode(page_to_phys(s->page_list), n - 1);
+}
+
+/* The stream's MBMD as the VMM wrote it (read once: it may change). */
+static void mbmd_read(const struct tdx_mig_stream *s, struct tdx_mbmd *m)
+{
+	memcpy(m, page_address(s->mbmd), sizeof(*m));
+}
+
+struct state_call {
+	u64 obj;	/* TDR or TDVPR */
+	u16 index;	/* MIGS_INDEX */
+	u32 pages;	/* import: pages given; export: pages written */
+	u64 (*exp)(u64 obj, u64 mbmd, u64 list, u64 cmd, u64 *pages);
+	u64 (*imp)(u64 obj, u64 mbmd, u64 list, u64 cmd);
+};
+
+static u64 state_step(struct tdx_mig_stream *s, bool resume, void *ctx)
+{
+	struct state_call *c = ctx;
+	u64 cmd = cmd_of(s, c->index, resume), pages = 0, ret;
+
+	if (c->imp)
+		return c->imp(c->obj, tdx_mig_mbmd_operand(s), state_list(s, c->pages), cmd);
+	ret = c->exp(c->obj, tdx_mig_mbmd_operand(s), state_list(s, s->buf_list_pages), cmd,
+		     &pages);
+	c->pages = pages;
+	return ret;
+}
+
+static int state_run(struct tdx_mig_stream *s, struct state_call *c, u64 *status)
+{
+	int ret = tdx_mig_call(s, state_step, c, status);
+
+	if (!ret)
+		s->stats.bundles++;
+	return ret;
+}
+
+/*
+ * A new STATE.IMMUTABLE call latches the keys the MigTDs wrote and clears
+ * MIG_DEC_KEY_SET, even when it fails later or is interrupted (§10.2).
+ * Only a call refused before that (the host's own checks, OP_STATE, busy)
+ * leaves the pre-migration for another try; "key not set" proves it gone.
+ */
+static void premig_used(struct tdx_mig_stream *s, int ret, u64 status)
+{
+	u64 code = tdx_status_code(status);
+
+	if (ret && !s->pending.active &&
+	    (!status || code == TDX_STATUS_OP_STATE_INCORRECT || code == TDX_STATUS_OPERAND_BUSY))
+		return;
+	tdx_mig_servtd_premig_consume(s->td);
+}
+
+int export_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	struct state_call c = { .obj = s->td->info.tdr_pa,
+				.exp = tdx_mig_tdh_export_state_immutable };
+	int ret = state_run(s, &c, status);
+
+	premig_used(s, ret, *status);
+	if (ret)
+		return ret;
+	set_state(s->td, TDX_OP_STATE_LIVE_EXPORT);
+	s->td->vp_next = 0;
+	tdx_mig_dirty_start(s->td);
+	*arg = c.pages;
+	return 0;
+}
+
+int import_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	struct state_call c = { .obj = s->td->info.tdr_pa, .pages = *arg,
+				.imp = tdx_mig_tdh_import_state_immutable };
+	int ret = import_pages_ok(s, *arg) ?: state_run(s, &c, status);
+
+	premig_used(s, ret, *status);
+	if (!ret)
+		set_state(s->td, TDX_OP_STATE_MEMORY_IMPORT);
+	return ret;
+}
+
+int export_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	struct state_call c = { .obj = s->td->info.tdr_pa, .exp = tdx_mig_tdh_export_state_td };
+	int ret = state_run(s, &c, status);
+
+	if (!ret)
+		*arg = c.pages;
+	return ret;
+}
+
+int import_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	struct state_call c = { .obj = s->td->info.tdr_pa, .pages = *arg,
+				.imp = tdx_mig_tdh_import_state_td };
+	int ret = import_pages_ok(s, *arg) ?: state_run(s, &c, status);
+
+	if (!ret) {
+		set_state(s->td, TDX_OP_STATE_STATE_IMPORT);
+		s->td->vp_next = 0;
+	}
+	return ret;
+}
+
+/* The next vCPU, in index order. */
+int export_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	struct tdx_mig_td *td = s->td;
+	struct state_call c = { .index = s->index, .exp = tdx_mig_tdh_export_state_vp };
+	int ret;
+
+	if (s->pending.active) {
+		c.obj = s->pending.tdvpr_pa;
+	} else {
+		ret = td->ops->vcpu_tdvpr(td->vm, td->vp_next, &c.obj);
+		if (ret)
+			return ret;
+		s->pending.tdvpr_pa = c.obj;
+	}
+	ret = state_run(s, &c, status);
+	if (ret)
+		return ret;
+	td->vp_next++;
+	*arg = c.pages;
+	return 0;
+}
+
+/* The vCPU index comes from the MBMD; vCPUs are created in index order. */
+int import_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	struct tdx_mig_td *td = s->td;
+	struct state_call c = { .index = s->index, .pages = *arg,
+				.imp = tdx_mig_tdh_import_state_vp };
+	struct tdx_mbmd m;
+	u64 index;
+	int ret;
+
+	ret = import_pages_ok(s, *arg);
+	if (ret)
+		return ret;
+	if (s->pending.active) {
+		c.obj = s->pending.tdvpr_pa;
+	} else {
+		mbmd_read(s, &m);
+		index = FIELD_GET(TDX_MBMD_VP_INDEX, le64_to_cpu(m.vcpu));
+		if (m.hdr.mb_type != TDX_MB_TYPE_MUTABLE_VCPU_STATE || index != td->vp_next ||
+		    index >= td->info.max_vcpus)
+			return -EINVAL;
+		ret = td->ops->vcpu_create(td->vm, index, &c.obj);
+		if (ret)
+			return ret;
+		s->pending.tdvpr_pa = c.obj;
+	}
+	ret = state_run(s, &c, status);
+	if (!ret)
+		td->vp_next++;
+	return ret;
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Epoch and start tokens (TDH.EXPORT.TRACK, TDH.IMPORT.TRACK), the pause
+ * that ends the source's live phase, and the destination's commit and end.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/sched.h>
+
+#include "epoch/epoch.h"
+
+/* A leaf whose only operand is the TDR: PAUSE, COMMIT, END. */
+struct tdr_leaf {
+	u64 (*fn)(u64 tdr_pa);
+};
+
+static u64 tdr_leaf_step(struct tdx_mig_stream *s, bool resume, void *ctx)
+{
+	const struct tdr_leaf *leaf = ctx;
+
+	return leaf->fn(s->td->info.tdr_pa);
+}
+
+static int call_tdr_leaf(struct tdx_mig_stream *s, u64 (*fn)(u64 tdr_pa), u64 *status)
+{
+	struct tdr_leaf leaf = { fn };
+
+	return tdx_mig_call_once(s, tdr_leaf_step, &leaf, status);
+}
+
+static u64 export_track_step(struct tdx_mig_stream *s, bool resume, void *ctx)
+{
+	return tdx_mig_tdh_export_track(s->td->info.tdr_pa, tdx_mig_mbmd_operand(s),
+					*(bool *)ctx);
+}
+
+static u64 import_track_step(struct tdx_mig_stream *s, bool resume, void *ctx)
+{
+	return tdx_mig_tdh_import_track(s->td->info.tdr_pa, tdx_mig_mbmd_operand(s));
+}
+
+int export_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	bool start = *arg == TDX_MIG_EXPORT_TRACK_F_IN_ORDER_DONE;
+	int ret;
+
+	if (*arg && !start)
+		return -EINVAL;
+	if (start && s->td->state != TDX_OP_STATE_PAUSED_EXPORT)
+		return -EPERM;
+	ret = tdx_mig_call_once(s, export_track_step, &start, status);
+	if (ret)
+		return ret;
+	s->stats.bundles++;
+	if (start)
+		set_state(s->td, TDX_OP_STATE_POST_EXPORT);
+	return 0;
+}
+
+/* A token; the start token ends the in-order phase: TDH.IMPORT.COMMIT. */
+int import_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	struct tdx_mig_td *td = s->td;
+	int ret;
+
+	ret = tdx_mig_call_once(s, import_track_step, NULL, status);
+	if (ret)
+		return ret;
+	s->stats.bundles++;
+	tdx_mig_td_sync_state(td);
+	if (td->state != TDX_OP_STATE_POST_IMPORT)
+		return 0;
+	ret = call_tdr_leaf(s, tdx_mig_tdh_import_commit, status);
+	if (ret)
+		return ret;
+	set_state(td, TDX_OP_STATE_LIVE_IMPORT);
+	td->ops->imported(td->vm);
+	return 0;
+}
+
+int export_pause(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	int ret;
+
+	/* No vCPU enters from now on; those inside make PAUSE busy until they exit. */
+	set_state(s->td, TDX_OP_STATE_PAUSED_EXPORT);
+	ret = call_tdr_leaf(s, tdx_mig_tdh_export_pause, status);
+	if (ret)
+		set_state(s->td, TDX_OP_STATE_LIVE_EXPORT);
+	return ret;
+}
+
+int import_end(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+{
+	int ret = call_tdr_leaf(s, tdx_mig_tdh_import_end, status);
+
+	if (ret)
+		return ret;
+	set_state(s->td, TDX_OP_STATE_RUNNABLE);
+	/* After a commit that failed, IMPORT.END committed: the vCPUs may run. */
+	s->td->ops->imported(s->td->vm);
+	pr_info("migration flow is done, userspace pid %d\n", task_tgid_nr(current));
+	return 0;
+}
