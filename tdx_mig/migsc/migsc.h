@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Streams: the stream fd (stream.c), the MIGSC behind each stream index
- * and the resumable-call engine (call.c). Calls the typed SEAMCALL
+ * (migsc.c) and the resumable-call engine (call.c). Calls the typed SEAMCALL
  * wrappers and the session (core/core.h).
  */
 #ifndef TDX_MIG_MIGSC_H
@@ -65,7 +65,7 @@ static inline bool tdx_mig_stream_ready(const struct tdx_mig_stream *s)
 	return smp_load_acquire(&s->ready);
 }
 
-/* Stream indexes and their MIGSCs (td.c). */
+/* Stream indexes and their MIGSCs (migsc.c). */
 int tdx_mig_td_stream_get(struct tdx_mig_td *td, u16 *index);
 void tdx_mig_td_stream_put(struct tdx_mig_td *td, u16 index);
 
