@@ -75,22 +75,10 @@ EXPORT_SYMBOL_GPL(tdx_mig_td_create);
  */
 void tdx_mig_td_destroy(struct tdx_mig_td *td)
 {
-	unsigned int i;
-
 	if (!td)
 		return;
 	tdx_mig_servtd_release(td);
-	for (i = 0; td->migsc && i < td->max_migs; i++) {
-		u64 type, owner, ret;
-
-		if (!td->migsc[i])
-			continue;
-		ret = tdx_mig_tdh_phymem_page_reclaim(page_to_phys(td->migsc[i]), &type, &owner);
-		if (ret)
-			pr_err("MIGSC %u not reclaimed (TDX status %#llx), leaking it\n", i, ret);
-		else
-			__free_page(td->migsc[i]);
-	}
+	tdx_mig_migsc_reclaim_all(td);
 	if (td->gpa_list)
 		__free_page(td->gpa_list);
 	bitmap_free(td->blocked);

@@ -78,3 +78,25 @@ void tdx_mig_td_stream_put(struct tdx_mig_td *td, u16 index)
 	up_write(&td->lock);
 }
 EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_td_stream_put);
+
+/*
+ * Context: the TD's private key released (TDH.PHYMEM.PAGE.RECLAIM requires
+ * it). A MIGSC the TDX Module refuses to give back is leaked, never freed
+ * while it may be in use.
+ */
+void tdx_mig_migsc_reclaim_all(struct tdx_mig_td *td)
+{
+	unsigned int i;
+
+	for (i = 0; td->migsc && i < td->max_migs; i++) {
+		u64 type, owner, ret;
+
+		if (!td->migsc[i])
+			continue;
+		ret = tdx_mig_tdh_phymem_page_reclaim(page_to_phys(td->migsc[i]), &type, &owner);
+		if (ret)
+			pr_err("MIGSC %u not reclaimed (TDX status %#llx), leaking it\n", i, ret);
+		else
+			__free_page(td->migsc[i]);
+	}
+}

@@ -68,6 +68,7 @@ static inline bool tdx_mig_stream_ready(const struct tdx_mig_stream *s)
 /* Stream indexes and their MIGSCs (migsc.c). */
 int tdx_mig_td_stream_get(struct tdx_mig_td *td, u16 *index);
 void tdx_mig_td_stream_put(struct tdx_mig_td *td, u16 index);
+void tdx_mig_migsc_reclaim_all(struct tdx_mig_td *td);
 
 /* The resumable-call engine (call.c). */
 typedef u64 (*tdx_mig_step_fn)(struct tdx_mig_stream *s, bool resume, void *ctx);
