@@ -96,23 +96,7 @@ void tdx_mig_dirty_start(struct tdx_mig_td *td);
 void tdx_mig_dirty_redirty(struct tdx_mig_td *td, u64 gfn);
 int tdx_mig_dirty_block(struct tdx_mig_td *td, u64 first, u64 n, const unsigned long *mask);
 
-/*
- * A busy operand is another CPU's SEAMCALL holding a lock the TDX Module
- * only try-locks, or (TDH.MEM.TRACK) a vCPU still running in the previous
- * TLB epoch: retried this many times (tdx_mig_busy_backoff()).
- */
-#define TDX_MIG_BUSY_RETRIES	2000
-
-static inline bool tdx_mig_status_busy(u64 status)
-{
-	u64 code = tdx_status_code(status);
-
-	return code == TDX_STATUS_OPERAND_BUSY || code == TDX_STATUS_OPERAND_BUSY_HOST_PRIORITY ||
-	       code == TDX_STATUS_PREVIOUS_TLB_EPOCH_BUSY;
-}
-
-/* BLOCKW and RESTORE over td->gpa_list, busy retries (call.c). */
-bool tdx_mig_busy_backoff(unsigned int *tries);
+/* BLOCKW and RESTORE over td->gpa_list (dirty.c). */
 int tdx_mig_gpa_list_run(struct tdx_mig_td *td, u64 (*leaf)(u64 tdr_pa, u64 *gpa_list),
 			 unsigned int n, u64 *status);
 

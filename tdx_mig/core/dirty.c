@@ -99,6 +99,38 @@ int tdx_mig_dirty_log_get(struct tdx_mig_td *td, u64 first, u64 n, void __user *
 }
 EXPORT_SYMBOL_GPL(tdx_mig_dirty_log_get);
 
+/**
+ * tdx_mig_gpa_list_run - BLOCKW or RESTORE of the first @n entries of td->gpa_list
+ * @td: the session, its lock held
+ * @leaf: the wrapper
+ * @n: 1 to 512 entries
+ * @status: the last TDX status (SUCCESS plus the failed-entry count)
+ *
+ * Every resumption makes progress (the module does one entry at least),
+ * so @n + 1 calls bound the interrupted ones.
+ */
+int tdx_mig_gpa_list_run(struct tdx_mig_td *td, u64 (*leaf)(u64 tdr_pa, u64 *gpa_list),
+			 unsigned int n, u64 *status)
+{
+	u64 gl = tdx_gpa_list_info_encode(page_to_phys(td->gpa_list), 0, n - 1), ret;
+	unsigned int busy = 0, interrupted = 0;
+
+	lockdep_assert_held(&td->lock);
+	for (;;) {
+		ret = leaf(td->info.tdr_pa, &gl);
+		if (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && interrupted++ <= n) {
+			cond_resched();
+			continue;
+		}
+		if (!tdx_mig_status_busy(ret) || !tdx_mig_busy_backoff(&busy))
+			break;
+	}
+	*status = ret;
+	if (ret == TDX_STATUS_INTERRUPTED_RESUMABLE)
+		return -EIO;
+	return status_errno(ret);
+}
+
 /*
  * TDH.EXPORT.BLOCKW of the @n GFNs in @gfns (n <= 512). Entries that fail
  * go back to the dirty log: they are blocked and sent in a later round.

@@ -6,10 +6,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/errno.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 
 #include "seamcall.h"
 
@@ -181,3 +183,22 @@ u64 tdx_mig_tdh_mng_rd(u64 tdr_pa, u64 field_id, u64 *value)
 	return ret;
 }
 EXPORT_SYMBOL_GPL(tdx_mig_tdh_mng_rd);
+
+/**
+ * tdx_mig_busy_backoff - wait before retrying a busy SEAMCALL
+ * @tries: retries so far, incremented
+ *
+ * The lock holder is another SEAMCALL, possibly a vCPU running guest code
+ * for a few milliseconds: reschedule first, then sleep briefly.
+ * Return: false once the retries are exhausted (about 100 ms).
+ */
+bool tdx_mig_busy_backoff(unsigned int *tries)
+{
+	if (++*tries > TDX_MIG_BUSY_RETRIES)
+		return false;
+	if (*tries < 16)
+		cond_resched();
+	else
+		usleep_range(20, 50);
+	return true;
+}

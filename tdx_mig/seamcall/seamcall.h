@@ -114,4 +114,28 @@ u64 tdx_mig_tdh_servtd_prebind(u64 tdr_pa, u64 hash_pa, u16 slot, u16 type, u64 
 /* The SEAMCALL instruction (hw.c). */
 extern const struct tdx_mig_backend tdx_mig_hw_backend;
 
+/*
+ * A busy operand is another CPU's SEAMCALL holding a lock the TDX Module
+ * only try-locks, or (TDH.MEM.TRACK) a vCPU still running in the previous
+ * TLB epoch: retried this many times (tdx_mig_busy_backoff()).
+ */
+#define TDX_MIG_BUSY_RETRIES	2000
+
+static inline bool tdx_mig_status_busy(u64 status)
+{
+	u64 code = tdx_status_code(status);
+
+	return code == TDX_STATUS_OPERAND_BUSY || code == TDX_STATUS_OPERAND_BUSY_HOST_PRIORITY ||
+	       code == TDX_STATUS_PREVIOUS_TLB_EPOCH_BUSY;
+}
+
+/* Busy retries (seamcall.c): a short wait, false once they are exhausted. */
+bool tdx_mig_busy_backoff(unsigned int *tries);
+
+/* The errno of an error status; 0 for success and for warnings. */
+static inline int status_errno(u64 status)
+{
+	return tdx_status_is_error(status) ? tdx_mig_status_to_errno(status) : 0;
+}
+
 #endif /* TDX_MIG_SEAMCALL_H */
