@@ -328,9 +328,6 @@ static inline u64 tdx_hpa_and_size_encode(u64 hpa, u16 size)
 	       FIELD_PREP(TDX_HPA_AND_SIZE_SIZE_MASK, size);
 }
 
-/* Returns false where the module answers TDX_OPERAND_INVALID | R8. */
-bool tdx_hpa_and_size_decode(u64 raw, struct tdx_hpa_and_size *out);
-
 /*
  * §1.2 PAGE_LIST_INFO (R9 of the STATE.* leaves): HPA of a 4 KiB page list
  * in 51:12, last_entry in 63:55; bits 11:0 and 54:52 reserved.
@@ -382,9 +379,6 @@ static inline u64 tdx_gpa_list_info_encode(u64 hpa, u16 first_entry, u16 last_en
 	       (hpa & TDX_GPA_LIST_INFO_HPA_MASK) |
 	       FIELD_PREP(TDX_GPA_LIST_INFO_LAST_MASK, last_entry);
 }
-
-/* Returns false where the module answers TDX_OPERAND_INVALID | RCX. */
-bool tdx_gpa_list_info_decode(u64 raw, struct tdx_gpa_list_info *out);
 
 /* §1.2 PAGE_INFO (RCX of TDH.EXPORT.UNBLOCKW): 4 KiB level only. */
 #define TDX_PAGE_INFO_LEVEL_MASK	GENMASK_ULL(2, 0)
@@ -650,18 +644,6 @@ enum tdx_sept_state {
 };
 
 /*
- * The 7-bit state encoding: D | TDEX << 1 | TDBW << 2 | TDB << 3 | TDP << 4 |
- * IPAT << 5 | PS << 6.
- */
-u8 tdx_sept_state_encoding(enum tdx_sept_state state);
-/* The public state TDH.MEM.SEPT.RD reports. */
-u8 tdx_sept_state_public(enum tdx_sept_state state);
-u8 tdx_sept_entry_encoding(u64 entry);
-/* Returns -EINVAL for an encoding that names no state. */
-int tdx_sept_state_from_encoding(u8 encoding);
-const char *tdx_sept_state_name(enum tdx_sept_state state);
-
-/*
  * §5 metadata field IDs. Multi-element fields are addressed element by
  * element as field_id + index.
  */
@@ -699,10 +681,6 @@ struct tdx_md_field_id {
 	u8 class_code;
 	bool non_arch;
 };
-
-u64 tdx_md_field_id_encode(const struct tdx_md_field_id *f);
-/* Returns false if reserved bits (49:47, 55, 62) are set. */
-bool tdx_md_field_id_decode(u64 raw, struct tdx_md_field_id *f);
 
 static inline unsigned int tdx_md_elem_bytes(u64 field_id)
 {

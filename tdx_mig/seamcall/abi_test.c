@@ -8,6 +8,7 @@
 #include <linux/stddef.h>
 
 #include "abi.h"
+#include "emu/module/abi_decode.h"
 
 static void migs_index_and_cmd_test(struct kunit *test)
 {

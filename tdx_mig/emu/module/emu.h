@@ -12,6 +12,7 @@
 #include <linux/types.h>
 
 #include "seamcall/seamcall.h"
+#include "abi_decode.h"
 #include "lock.h"
 #include "pamt.h"
 #include "emu/test/test_api.h"
