@@ -10,7 +10,7 @@
 #include "migsc/migsc.h"
 
 /* A page count for an import: 1 .. buf_list_pages. */
-static inline int import_pages_ok(const struct tdx_mig_stream *s, u64 n)
+static inline int tdx_mig_bundle_pages_ok(const struct tdx_mig_stream *s, u64 n)
 {
 	if (!n)
 		return -EINVAL;
@@ -18,16 +18,16 @@ static inline int import_pages_ok(const struct tdx_mig_stream *s, u64 n)
 }
 
 /* State bundles (state.c). */
-int export_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status);
-int import_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status);
-int export_td(struct tdx_mig_stream *s, u64 *arg, u64 *status);
-int import_td(struct tdx_mig_stream *s, u64 *arg, u64 *status);
-int export_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status);
-int import_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+int tdx_mig_bundle_export_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+int tdx_mig_bundle_import_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+int tdx_mig_bundle_export_td(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+int tdx_mig_bundle_import_td(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+int tdx_mig_bundle_export_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+int tdx_mig_bundle_import_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status);
 
 /* Memory bundles (mem.c). */
-int export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status);
-int import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status);
-void tdx_mig_stream_redirty(struct tdx_mig_stream *s, u32 n);
+int tdx_mig_bundle_export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+int tdx_mig_bundle_import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+void tdx_mig_bundle_redirty(struct tdx_mig_stream *s, u32 n);
 
 #endif /* TDX_MIG_BUNDLE_H */

@@ -23,18 +23,19 @@ static u64 export_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 	u64 pages;
 
 	return tdx_mig_tdh_export_mem(s->td->info.tdr_pa, &s->pending.gpa_list_info,
-				      tdx_mig_mbmd_operand(s), page_to_phys(s->buf_list),
-				      cmd_of(s, s->index, resume), page_to_phys(s->mac[0]),
-				      page_to_phys(s->mac[1]), &pages);
+				      tdx_mig_migsc_mbmd(s), page_to_phys(s->buf_list),
+				      tdx_mig_migsc_cmd(s, s->index, resume),
+				      page_to_phys(s->mac[0]), page_to_phys(s->mac[1]), &pages);
 }
 
-/* An import works on a private copy of the GPA list (see import_mem()). */
+/* An import works on a private copy of the GPA list (see tdx_mig_bundle_import_mem()). */
 static u64 import_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
 	return tdx_mig_tdh_import_mem(s->td->info.tdr_pa, &s->pending.gpa_list_info,
-				      tdx_mig_mbmd_operand(s), page_to_phys(s->buf_list),
-				      cmd_of(s, s->index, resume), page_to_phys(s->mac[0]),
-				      page_to_phys(s->mac[1]), page_to_phys(s->td_list));
+				      tdx_mig_migsc_mbmd(s), page_to_phys(s->buf_list),
+				      tdx_mig_migsc_cmd(s, s->index, resume),
+				      page_to_phys(s->mac[0]), page_to_phys(s->mac[1]),
+				      page_to_phys(s->td_list));
 }
 
 /*
@@ -64,7 +65,7 @@ static u32 count_entries(struct tdx_mig_stream *s, const u64 *list, u32 n,
 }
 
 /* Every page of the list goes back to the dirty log (a call that failed). */
-void tdx_mig_stream_redirty(struct tdx_mig_stream *s, u32 n)
+void tdx_mig_bundle_redirty(struct tdx_mig_stream *s, u32 n)
 {
 	const u64 *list = page_address(s->gpa_list);
 	u32 k;
@@ -74,9 +75,9 @@ void tdx_mig_stream_redirty(struct tdx_mig_stream *s, u32 n)
 					     PAGE_SHIFT);
 }
 
-int export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+int tdx_mig_bundle_export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
-	int ret = import_pages_ok(s, *arg);
+	int ret = tdx_mig_bundle_pages_ok(s, *arg);
 
 	if (ret)
 		return ret;
@@ -85,12 +86,12 @@ int export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 		s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_list), 0,
 								    *arg - 1);
 	}
-	ret = tdx_mig_call(s, export_mem_step, NULL, status);
+	ret = tdx_mig_migsc_call(s, export_mem_step, NULL, status);
 	if (ret == -ERESTARTSYS || ret == -EAGAIN)
 		return ret;
 	if (ret) {
 		/* Entries may have been exported before it failed: send them again. */
-		tdx_mig_stream_redirty(s, *arg);
+		tdx_mig_bundle_redirty(s, *arg);
 		return ret;
 	}
 	s->stats.bundles++;
@@ -133,10 +134,10 @@ static int import_mem_prepare(struct tdx_mig_stream *s, u32 n)
  * entries must be the pages the TDX Module maps, whatever the VMM writes
  * to its mapping meanwhile. The statuses are copied back for the VMM.
  */
-int import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+int tdx_mig_bundle_import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	u32 before = s->stats.failed_entries;
-	int ret = import_pages_ok(s, *arg);
+	int ret = tdx_mig_bundle_pages_ok(s, *arg);
 
 	if (ret)
 		return ret;
@@ -149,7 +150,7 @@ int import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 		s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_copy), 0,
 								    *arg - 1);
 	}
-	ret = tdx_mig_call(s, import_mem_step, NULL, status);
+	ret = tdx_mig_migsc_call(s, import_mem_step, NULL, status);
 	if (ret)
 		return ret;
 	memcpy(page_address(s->gpa_list), page_address(s->gpa_copy), *arg * sizeof(u64));

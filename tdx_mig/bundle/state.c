@@ -30,11 +30,11 @@ struct state_call {
 static u64 state_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
 	struct state_call *c = ctx;
-	u64 cmd = cmd_of(s, c->index, resume), pages = 0, ret;
+	u64 cmd = tdx_mig_migsc_cmd(s, c->index, resume), pages = 0, ret;
 
 	if (c->imp)
-		return c->imp(c->obj, tdx_mig_mbmd_operand(s), state_list(s, c->pages), cmd);
-	ret = c->exp(c->obj, tdx_mig_mbmd_operand(s), state_list(s, s->buf_list_pages), cmd,
+		return c->imp(c->obj, tdx_mig_migsc_mbmd(s), state_list(s, c->pages), cmd);
+	ret = c->exp(c->obj, tdx_mig_migsc_mbmd(s), state_list(s, s->buf_list_pages), cmd,
 		     &pages);
 	c->pages = pages;
 	return ret;
@@ -42,7 +42,7 @@ static u64 state_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 
 static int state_run(struct tdx_mig_stream *s, struct state_call *c, u64 *status)
 {
-	int ret = tdx_mig_call(s, state_step, c, status);
+	int ret = tdx_mig_migsc_call(s, state_step, c, status);
 
 	if (!ret)
 		s->stats.bundles++;
@@ -65,7 +65,7 @@ static void premig_used(struct tdx_mig_stream *s, int ret, u64 status)
 	tdx_mig_servtd_premig_consume(s->td);
 }
 
-int export_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+int tdx_mig_bundle_export_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct state_call c = { .obj = s->td->info.tdr_pa,
 				.exp = tdx_mig_tdh_export_state_immutable };
@@ -74,26 +74,26 @@ int export_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	premig_used(s, ret, *status);
 	if (ret)
 		return ret;
-	set_state(s->td, TDX_OP_STATE_LIVE_EXPORT);
+	tdx_mig_td_set_state(s->td, TDX_OP_STATE_LIVE_EXPORT);
 	s->td->vp_next = 0;
 	tdx_mig_dirty_start(s->td);
 	*arg = c.pages;
 	return 0;
 }
 
-int import_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+int tdx_mig_bundle_import_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct state_call c = { .obj = s->td->info.tdr_pa, .pages = *arg,
 				.imp = tdx_mig_tdh_import_state_immutable };
-	int ret = import_pages_ok(s, *arg) ?: state_run(s, &c, status);
+	int ret = tdx_mig_bundle_pages_ok(s, *arg) ?: state_run(s, &c, status);
 
 	premig_used(s, ret, *status);
 	if (!ret)
-		set_state(s->td, TDX_OP_STATE_MEMORY_IMPORT);
+		tdx_mig_td_set_state(s->td, TDX_OP_STATE_MEMORY_IMPORT);
 	return ret;
 }
 
-int export_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+int tdx_mig_bundle_export_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct state_call c = { .obj = s->td->info.tdr_pa, .exp = tdx_mig_tdh_export_state_td };
 	int ret = state_run(s, &c, status);
@@ -103,21 +103,21 @@ int export_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	return ret;
 }
 
-int import_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+int tdx_mig_bundle_import_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct state_call c = { .obj = s->td->info.tdr_pa, .pages = *arg,
 				.imp = tdx_mig_tdh_import_state_td };
-	int ret = import_pages_ok(s, *arg) ?: state_run(s, &c, status);
+	int ret = tdx_mig_bundle_pages_ok(s, *arg) ?: state_run(s, &c, status);
 
 	if (!ret) {
-		set_state(s->td, TDX_OP_STATE_STATE_IMPORT);
+		tdx_mig_td_set_state(s->td, TDX_OP_STATE_STATE_IMPORT);
 		s->td->vp_next = 0;
 	}
 	return ret;
 }
 
 /* The next vCPU, in index order. */
-int export_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+int tdx_mig_bundle_export_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct tdx_mig_td *td = s->td;
 	struct state_call c = { .index = s->index, .exp = tdx_mig_tdh_export_state_vp };
@@ -140,7 +140,7 @@ int export_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 }
 
 /* The vCPU index comes from the MBMD; vCPUs are created in index order. */
-int import_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+int tdx_mig_bundle_import_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct tdx_mig_td *td = s->td;
 	struct state_call c = { .index = s->index, .pages = *arg,
@@ -149,7 +149,7 @@ int import_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	u64 index;
 	int ret;
 
-	ret = import_pages_ok(s, *arg);
+	ret = tdx_mig_bundle_pages_ok(s, *arg);
 	if (ret)
 		return ret;
 	if (s->pending.active) {

@@ -28,10 +28,10 @@ static u64 export_abort_step(struct tdx_mig_stream *s, bool resume, void *ctx)
  * restored and every blocked one unblocked. After the start token the
  * destination's abort token (in the MBMD) proves it will not run the TD.
  */
-int export_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+int tdx_mig_abort_export(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct tdx_mig_td *td = s->td;
-	u64 token = td->state == TDX_OP_STATE_POST_EXPORT ? tdx_mig_mbmd_operand(s) : 0;
+	u64 token = td->state == TDX_OP_STATE_POST_EXPORT ? tdx_mig_migsc_mbmd(s) : 0;
 	int err;
 
 	/* RUNNABLE: the restore of an earlier abort did not complete; retry it. */
@@ -40,15 +40,15 @@ int export_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 			return -EPERM;
 		goto restore;
 	}
-	err = tdx_mig_call_once(s, export_abort_step, &token, status);
+	err = tdx_mig_migsc_call_once(s, export_abort_step, &token, status);
 	if (err)
 		return err;
 	tdx_mig_void_pending(td);
 	s->pending.active = false;
-	set_state(td, TDX_OP_STATE_RUNNABLE);
+	tdx_mig_td_set_state(td, TDX_OP_STATE_RUNNABLE);
 	td->vp_next = 0;
 restore:
-	err = tdx_mig_restore_all(td);
+	err = tdx_mig_abort_restore_all(td);
 	td->restore_pending = err != 0;
 	return err;
 }
@@ -56,13 +56,13 @@ restore:
 /* Abort on the destination: the abort token goes to the MBMD page. */
 static u64 import_abort_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
-	return tdx_mig_tdh_import_abort(s->td->info.tdr_pa, tdx_mig_mbmd_operand(s));
+	return tdx_mig_tdh_import_abort(s->td->info.tdr_pa, tdx_mig_migsc_mbmd(s));
 }
 
 /* Its success carries the fatal bit (not an error): only teardown is left. */
-int import_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+int tdx_mig_abort_import(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
-	int ret = tdx_mig_call_once(s, import_abort_step, NULL, status);
+	int ret = tdx_mig_migsc_call_once(s, import_abort_step, NULL, status);
 
 	tdx_mig_td_sync_state(s->td);
 	if (ret)
@@ -95,7 +95,7 @@ static int restore_chunk(struct tdx_mig_td *td, u64 gfn, unsigned int n)
 		list[k] = tdx_gpa_entry_encode(&e);
 	}
 	do {
-		ret = tdx_mig_gpa_list_run(td, tdx_mig_tdh_export_restore, left, &status);
+		ret = tdx_mig_dirty_gpa_list_run(td, tdx_mig_tdh_export_restore, left, &status);
 		if (ret) {
 			pr_err("TDH.EXPORT.RESTORE at GFN %#llx failed: %#llx\n", gfn, status);
 			return ret;
@@ -116,7 +116,7 @@ static int restore_chunk(struct tdx_mig_td *td, u64 gfn, unsigned int n)
 	return left ? -EBUSY : 0;
 }
 
-int tdx_mig_restore_all(struct tdx_mig_td *td)
+int tdx_mig_abort_restore_all(struct tdx_mig_td *td)
 {
 	u64 gfn, status;
 	int err = 0;
@@ -145,4 +145,4 @@ int tdx_mig_restore_all(struct tdx_mig_td *td)
 	bitmap_zero(td->dirty, td->info.nr_gfns);
 	return err;
 }
-EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_restore_all);
+EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_abort_restore_all);

@@ -34,30 +34,32 @@ struct cmd_desc {
 #define MAIN	.main_only = true
 
 static const struct cmd_desc cmds[] = {
-	[KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE] = { export_immutable, MAIN, .data = DATA_OUT,
-						 .states = S(RUNNABLE) },
-	[KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE] = { import_immutable, MAIN, .data = DATA_IN,
-						 .states = S(UNINITIALIZED) },
-	[KVM_TDX_MIG_EXPORT_MEM] = { export_mem, .concurrent = true, .data = DATA_INOUT,
-				     .states = EXPORTING },
-	[KVM_TDX_MIG_IMPORT_MEM] = { import_mem, .concurrent = true, .data = DATA_INOUT,
-				     .states = IMPORTING },
-	[KVM_TDX_MIG_EXPORT_TRACK] = { export_track, MAIN, .data = DATA_IN,
+	[KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE] = { tdx_mig_bundle_export_immutable, MAIN,
+						 .data = DATA_OUT, .states = S(RUNNABLE) },
+	[KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE] = { tdx_mig_bundle_import_immutable, MAIN,
+						 .data = DATA_IN, .states = S(UNINITIALIZED) },
+	[KVM_TDX_MIG_EXPORT_MEM] = { tdx_mig_bundle_export_mem, .concurrent = true,
+				     .data = DATA_INOUT, .states = EXPORTING },
+	[KVM_TDX_MIG_IMPORT_MEM] = { tdx_mig_bundle_import_mem, .concurrent = true,
+				     .data = DATA_INOUT, .states = IMPORTING },
+	[KVM_TDX_MIG_EXPORT_TRACK] = { tdx_mig_epoch_export_track, MAIN, .data = DATA_IN,
 				       .states = S(LIVE_EXPORT) | S(PAUSED_EXPORT) },
-	[KVM_TDX_MIG_IMPORT_TRACK] = { import_track, MAIN,
+	[KVM_TDX_MIG_IMPORT_TRACK] = { tdx_mig_epoch_import_track, MAIN,
 				       .states = S(MEMORY_IMPORT) | S(STATE_IMPORT) },
-	[KVM_TDX_MIG_EXPORT_PAUSE] = { export_pause, MAIN, .states = S(LIVE_EXPORT) },
-	[KVM_TDX_MIG_EXPORT_STATE_TD] = { export_td, MAIN, .data = DATA_OUT,
+	[KVM_TDX_MIG_EXPORT_PAUSE] = { tdx_mig_epoch_export_pause, MAIN, .states = S(LIVE_EXPORT) },
+	[KVM_TDX_MIG_EXPORT_STATE_TD] = { tdx_mig_bundle_export_td, MAIN, .data = DATA_OUT,
 					  .states = S(PAUSED_EXPORT) },
-	[KVM_TDX_MIG_IMPORT_STATE_TD] = { import_td, MAIN, .data = DATA_IN,
+	[KVM_TDX_MIG_IMPORT_STATE_TD] = { tdx_mig_bundle_import_td, MAIN, .data = DATA_IN,
 					  .states = S(MEMORY_IMPORT) },
-	[KVM_TDX_MIG_EXPORT_STATE_VP] = { export_vp, .data = DATA_OUT,
+	[KVM_TDX_MIG_EXPORT_STATE_VP] = { tdx_mig_bundle_export_vp, .data = DATA_OUT,
 					  .states = S(PAUSED_EXPORT) },
-	[KVM_TDX_MIG_IMPORT_STATE_VP] = { import_vp, .data = DATA_IN, .states = S(STATE_IMPORT) },
-	[KVM_TDX_MIG_EXPORT_ABORT] = { export_abort, MAIN,
+	[KVM_TDX_MIG_IMPORT_STATE_VP] = { tdx_mig_bundle_import_vp, .data = DATA_IN,
+					  .states = S(STATE_IMPORT) },
+	[KVM_TDX_MIG_EXPORT_ABORT] = { tdx_mig_abort_export, MAIN,
 				       .states = EXPORTING | S(RUNNABLE) },
-	[KVM_TDX_MIG_IMPORT_END] = { import_end, MAIN, .states = S(POST_IMPORT) | S(LIVE_IMPORT) },
-	[KVM_TDX_MIG_IMPORT_ABORT] = { import_abort, MAIN,
+	[KVM_TDX_MIG_IMPORT_END] = { tdx_mig_epoch_import_end, MAIN,
+				     .states = S(POST_IMPORT) | S(LIVE_IMPORT) },
+	[KVM_TDX_MIG_IMPORT_ABORT] = { tdx_mig_abort_import, MAIN,
 				       .states = IMPORTING | S(FAILED_IMPORT) },
 };
 
@@ -122,14 +124,14 @@ int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd)
 	if (cmd->flags || KVM_TDX_CMD_ERROR(cmd))
 		return -EINVAL;
 	if (cmd->id == KVM_TDX_MIG_GET_STATS)
-		return get_stats(s, cmd->data);
+		return tdx_mig_migsc_stats(s, cmd->data);
 	if (cmd->id >= ARRAY_SIZE(cmds) || !cmds[cmd->id].run)
 		return -EINVAL;
 	d = &cmds[cmd->id];
 	if ((d->data == DATA_IN || d->data == DATA_INOUT) &&
 	    get_user(arg, (u64 __user *)u64_to_user_ptr(cmd->data)))
 		return -EFAULT;
-	if (!tdx_mig_stream_ready(s))
+	if (!tdx_mig_migsc_ready(s))
 		return -ENXIO;
 
 	/* Memory bundles of several streams run together; the rest alone. */

@@ -74,7 +74,7 @@ struct tdx_mig_td {
 	struct tdx_mig_servtd_wait servtd_wait;
 };
 
-static inline void set_state(struct tdx_mig_td *td, enum tdx_op_state state)
+static inline void tdx_mig_td_set_state(struct tdx_mig_td *td, enum tdx_op_state state)
 {
 	WRITE_ONCE(td->state, state);
 }
@@ -97,13 +97,13 @@ void tdx_mig_dirty_redirty(struct tdx_mig_td *td, u64 gfn);
 int tdx_mig_dirty_block(struct tdx_mig_td *td, u64 first, u64 n, const unsigned long *mask);
 
 /* BLOCKW and RESTORE over td->gpa_list (dirty.c). */
-int tdx_mig_gpa_list_run(struct tdx_mig_td *td, u64 (*leaf)(u64 tdr_pa, u64 *gpa_list),
-			 unsigned int n, u64 *status);
+int tdx_mig_dirty_gpa_list_run(struct tdx_mig_td *td,
+			       u64 (*leaf)(u64 tdr_pa, u64 *gpa_list), unsigned int n, u64 *status);
 
 /* Abort and restore (abort.c). */
-int export_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status);
-int import_abort(struct tdx_mig_stream *s, u64 *arg, u64 *status);
-int tdx_mig_restore_all(struct tdx_mig_td *td);
+int tdx_mig_abort_export(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+int tdx_mig_abort_import(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+int tdx_mig_abort_restore_all(struct tdx_mig_td *td);
 
 /* The commands (cmd.c). */
 int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd);

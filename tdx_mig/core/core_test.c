@@ -55,21 +55,21 @@ static void stream_index_test(struct kunit *test)
 
 	core_setup(test, &c, 1);
 	for (i = 0; i < c.mig->max_migs - 1; i++) {
-		KUNIT_ASSERT_EQ(test, tdx_mig_td_stream_get(c.mig, &index), 0);
+		KUNIT_ASSERT_EQ(test, tdx_mig_migsc_get(c.mig, &index), 0);
 		KUNIT_EXPECT_EQ(test, index, i);
 	}
-	KUNIT_EXPECT_EQ(test, tdx_mig_td_stream_get(c.mig, &index), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, tdx_mig_migsc_get(c.mig, &index), -ENOSPC);
 	/* Every link has its MigSC, the backward one included. */
 	for (i = 0; i < c.mig->max_migs; i++)
 		KUNIT_EXPECT_NOT_NULL(test, c.mig->migsc[i]);
-	tdx_mig_td_stream_put(c.mig, 7);
-	KUNIT_ASSERT_EQ(test, tdx_mig_td_stream_get(c.mig, &index), 0);
+	tdx_mig_migsc_put(c.mig, 7);
+	KUNIT_ASSERT_EQ(test, tdx_mig_migsc_get(c.mig, &index), 0);
 	KUNIT_EXPECT_EQ(test, index, 7);
 	/* A migrating TD gets no new MigSC, but reuses the ones it has. */
 	for (i = 0; i < c.mig->max_migs - 1; i++)
-		tdx_mig_td_stream_put(c.mig, i);
+		tdx_mig_migsc_put(c.mig, i);
 	c.mig->state = TDX_OP_STATE_LIVE_EXPORT;
-	KUNIT_EXPECT_EQ(test, tdx_mig_td_stream_get(c.mig, &index), 0);
+	KUNIT_EXPECT_EQ(test, tdx_mig_migsc_get(c.mig, &index), 0);
 	c.mig->state = TDX_OP_STATE_RUNNABLE;
 	core_teardown(test, &c);
 }
@@ -164,7 +164,7 @@ static void block_fault_restore_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, tdx_emu_force_op_state(c.td->tdr_pa, TDX_OP_STATE_RUNNABLE), 0);
 	c.mig->state = TDX_OP_STATE_RUNNABLE;
 	down_write(&c.mig->lock);
-	KUNIT_EXPECT_EQ(test, tdx_mig_restore_all(c.mig), 0);
+	KUNIT_EXPECT_EQ(test, tdx_mig_abort_restore_all(c.mig), 0);
 	up_write(&c.mig->lock);
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(c.mig->blocked, n));
 	for (gfn = 0; gfn < n; gfn++) {

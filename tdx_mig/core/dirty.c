@@ -100,7 +100,7 @@ int tdx_mig_dirty_log_get(struct tdx_mig_td *td, u64 first, u64 n, void __user *
 EXPORT_SYMBOL_GPL(tdx_mig_dirty_log_get);
 
 /**
- * tdx_mig_gpa_list_run - BLOCKW or RESTORE of the first @n entries of td->gpa_list
+ * tdx_mig_dirty_gpa_list_run - BLOCKW or RESTORE of the first @n entries of td->gpa_list
  * @td: the session, its lock held
  * @leaf: the wrapper
  * @n: 1 to 512 entries
@@ -109,8 +109,8 @@ EXPORT_SYMBOL_GPL(tdx_mig_dirty_log_get);
  * Every resumption makes progress (the module does one entry at least),
  * so @n + 1 calls bound the interrupted ones.
  */
-int tdx_mig_gpa_list_run(struct tdx_mig_td *td, u64 (*leaf)(u64 tdr_pa, u64 *gpa_list),
-			 unsigned int n, u64 *status)
+int tdx_mig_dirty_gpa_list_run(struct tdx_mig_td *td,
+			       u64 (*leaf)(u64 tdr_pa, u64 *gpa_list), unsigned int n, u64 *status)
 {
 	u64 gl = tdx_gpa_list_info_encode(page_to_phys(td->gpa_list), 0, n - 1), ret;
 	unsigned int busy = 0, interrupted = 0;
@@ -128,7 +128,7 @@ int tdx_mig_gpa_list_run(struct tdx_mig_td *td, u64 (*leaf)(u64 tdr_pa, u64 *gpa
 	*status = ret;
 	if (ret == TDX_STATUS_INTERRUPTED_RESUMABLE)
 		return -EIO;
-	return status_errno(ret);
+	return tdx_mig_status_error_errno(ret);
 }
 
 /*
@@ -147,7 +147,7 @@ static int blockw_chunk(struct tdx_mig_td *td, const u64 *gfns, unsigned int n)
 
 		list[k] = tdx_gpa_entry_encode(&e);
 	}
-	ret = tdx_mig_gpa_list_run(td, tdx_mig_tdh_export_blockw, n, &status);
+	ret = tdx_mig_dirty_gpa_list_run(td, tdx_mig_tdh_export_blockw, n, &status);
 	for (k = 0; k < n; k++) {
 		struct tdx_gpa_entry e;
 

@@ -8,9 +8,9 @@
 
 #include "migsc/migsc.h"
 
-int export_track(struct tdx_mig_stream *s, u64 *arg, u64 *status);
-int import_track(struct tdx_mig_stream *s, u64 *arg, u64 *status);
-int export_pause(struct tdx_mig_stream *s, u64 *arg, u64 *status);
-int import_end(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+int tdx_mig_epoch_export_track(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+int tdx_mig_epoch_import_track(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+int tdx_mig_epoch_export_pause(struct tdx_mig_stream *s, u64 *arg, u64 *status);
+int tdx_mig_epoch_import_end(struct tdx_mig_stream *s, u64 *arg, u64 *status);
 
 #endif /* TDX_MIG_EPOCH_H */

@@ -25,21 +25,21 @@ static int call_tdr_leaf(struct tdx_mig_stream *s, u64 (*fn)(u64 tdr_pa), u64 *s
 {
 	struct tdr_leaf leaf = { fn };
 
-	return tdx_mig_call_once(s, tdr_leaf_step, &leaf, status);
+	return tdx_mig_migsc_call_once(s, tdr_leaf_step, &leaf, status);
 }
 
 static u64 export_track_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
-	return tdx_mig_tdh_export_track(s->td->info.tdr_pa, tdx_mig_mbmd_operand(s),
+	return tdx_mig_tdh_export_track(s->td->info.tdr_pa, tdx_mig_migsc_mbmd(s),
 					*(bool *)ctx);
 }
 
 static u64 import_track_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
-	return tdx_mig_tdh_import_track(s->td->info.tdr_pa, tdx_mig_mbmd_operand(s));
+	return tdx_mig_tdh_import_track(s->td->info.tdr_pa, tdx_mig_migsc_mbmd(s));
 }
 
-int export_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+int tdx_mig_epoch_export_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	bool start = *arg == TDX_MIG_EXPORT_TRACK_F_IN_ORDER_DONE;
 	int ret;
@@ -48,22 +48,22 @@ int export_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 		return -EINVAL;
 	if (start && s->td->state != TDX_OP_STATE_PAUSED_EXPORT)
 		return -EPERM;
-	ret = tdx_mig_call_once(s, export_track_step, &start, status);
+	ret = tdx_mig_migsc_call_once(s, export_track_step, &start, status);
 	if (ret)
 		return ret;
 	s->stats.bundles++;
 	if (start)
-		set_state(s->td, TDX_OP_STATE_POST_EXPORT);
+		tdx_mig_td_set_state(s->td, TDX_OP_STATE_POST_EXPORT);
 	return 0;
 }
 
 /* A token; the start token ends the in-order phase: TDH.IMPORT.COMMIT. */
-int import_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+int tdx_mig_epoch_import_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct tdx_mig_td *td = s->td;
 	int ret;
 
-	ret = tdx_mig_call_once(s, import_track_step, NULL, status);
+	ret = tdx_mig_migsc_call_once(s, import_track_step, NULL, status);
 	if (ret)
 		return ret;
 	s->stats.bundles++;
@@ -73,30 +73,30 @@ int import_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	ret = call_tdr_leaf(s, tdx_mig_tdh_import_commit, status);
 	if (ret)
 		return ret;
-	set_state(td, TDX_OP_STATE_LIVE_IMPORT);
+	tdx_mig_td_set_state(td, TDX_OP_STATE_LIVE_IMPORT);
 	td->ops->imported(td->vm);
 	return 0;
 }
 
-int export_pause(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+int tdx_mig_epoch_export_pause(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	int ret;
 
 	/* No vCPU enters from now on; those inside make PAUSE busy until they exit. */
-	set_state(s->td, TDX_OP_STATE_PAUSED_EXPORT);
+	tdx_mig_td_set_state(s->td, TDX_OP_STATE_PAUSED_EXPORT);
 	ret = call_tdr_leaf(s, tdx_mig_tdh_export_pause, status);
 	if (ret)
-		set_state(s->td, TDX_OP_STATE_LIVE_EXPORT);
+		tdx_mig_td_set_state(s->td, TDX_OP_STATE_LIVE_EXPORT);
 	return ret;
 }
 
-int import_end(struct tdx_mig_stream *s, u64 *arg, u64 *status)
+int tdx_mig_epoch_import_end(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	int ret = call_tdr_leaf(s, tdx_mig_tdh_import_end, status);
 
 	if (ret)
 		return ret;
-	set_state(s->td, TDX_OP_STATE_RUNNABLE);
+	tdx_mig_td_set_state(s->td, TDX_OP_STATE_RUNNABLE);
 	/* After a commit that failed, IMPORT.END committed: the vCPUs may run. */
 	s->td->ops->imported(s->td->vm);
 	pr_info("migration flow is done, userspace pid %d\n", task_tgid_nr(current));

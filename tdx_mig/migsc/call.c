@@ -17,7 +17,7 @@
 #include "migsc/migsc.h"
 
 /**
- * tdx_mig_call - run a stream leaf until it completes
+ * tdx_mig_migsc_call - run a stream leaf until it completes
  * @s: the stream; s->pending.id/arg name the call
  * @step: issues the leaf once, as NEW or (@resume) RESUME
  * @ctx: for @step
@@ -28,7 +28,8 @@
  * with the call pending, -EAGAIN when a resumption stayed busy (still
  * pending), or the errno of the failing status.
  */
-int tdx_mig_call(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 *status)
+int tdx_mig_migsc_call(struct tdx_mig_stream *s, tdx_mig_migsc_step_fn step, void *ctx,
+		       u64 *status)
 {
 	bool resume = s->pending.active;
 	unsigned int busy = 0;
@@ -59,11 +60,12 @@ int tdx_mig_call(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 
 	}
 	s->pending.active = false;
 	*status = ret;
-	return status_errno(ret);
+	return tdx_mig_status_error_errno(ret);
 }
 
 /* A leaf that completes in one call (tokens, pause, commit, end, abort): busy retried. */
-int tdx_mig_call_once(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 *status)
+int tdx_mig_migsc_call_once(struct tdx_mig_stream *s, tdx_mig_migsc_step_fn step, void *ctx,
+			    u64 *status)
 {
 	unsigned int busy = 0;
 	u64 ret;
@@ -73,5 +75,5 @@ int tdx_mig_call_once(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx,
 		s->stats.seamcalls++;
 	} while (tdx_mig_status_busy(ret) && tdx_mig_busy_backoff(&busy));
 	*status = ret;
-	return status_errno(ret);
+	return tdx_mig_status_error_errno(ret);
 }

@@ -39,7 +39,7 @@ static int migsc_create(struct tdx_mig_td *td, unsigned int link)
 }
 
 /**
- * tdx_mig_td_stream_get - the lowest free forward stream index, its MIGSC made
+ * tdx_mig_migsc_get - the lowest free forward stream index, its MIGSC made
  * @td: the session
  * @index: the index taken
  *
@@ -47,7 +47,7 @@ static int migsc_create(struct tdx_mig_td *td, unsigned int link)
  * Return: 0, -ENOSPC beyond MAX_MIGS - 1 forward streams, -EPERM when a
  * MIGSC is missing and the TD is already migrating, or -errno.
  */
-int tdx_mig_td_stream_get(struct tdx_mig_td *td, u16 *index)
+int tdx_mig_migsc_get(struct tdx_mig_td *td, u16 *index)
 {
 	unsigned int i;
 	int ret;
@@ -69,15 +69,15 @@ out:
 	up_write(&td->lock);
 	return ret;
 }
-EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_td_stream_get);
+EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_migsc_get);
 
-void tdx_mig_td_stream_put(struct tdx_mig_td *td, u16 index)
+void tdx_mig_migsc_put(struct tdx_mig_td *td, u16 index)
 {
 	down_write(&td->lock);
 	__clear_bit(index, td->stream_used);
 	up_write(&td->lock);
 }
-EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_td_stream_put);
+EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_migsc_put);
 
 /*
  * Context: the TD's private key released (TDH.PHYMEM.PAGE.RECLAIM requires

@@ -59,32 +59,34 @@ struct tdx_mig_stream {
 };
 
 /* Buffers negotiated: they never change after this reads true. */
-static inline bool tdx_mig_stream_ready(const struct tdx_mig_stream *s)
+static inline bool tdx_mig_migsc_ready(const struct tdx_mig_stream *s)
 {
 	/* Pairs with smp_store_release() in stream_negotiate(). */
 	return smp_load_acquire(&s->ready);
 }
 
 /* Stream indexes and their MIGSCs (migsc.c). */
-int tdx_mig_td_stream_get(struct tdx_mig_td *td, u16 *index);
-void tdx_mig_td_stream_put(struct tdx_mig_td *td, u16 index);
+int tdx_mig_migsc_get(struct tdx_mig_td *td, u16 *index);
+void tdx_mig_migsc_put(struct tdx_mig_td *td, u16 index);
 void tdx_mig_migsc_reclaim_all(struct tdx_mig_td *td);
 
 /* The resumable-call engine (call.c). */
-typedef u64 (*tdx_mig_step_fn)(struct tdx_mig_stream *s, bool resume, void *ctx);
-int tdx_mig_call(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 *status);
-int tdx_mig_call_once(struct tdx_mig_stream *s, tdx_mig_step_fn step, void *ctx, u64 *status);
+typedef u64 (*tdx_mig_migsc_step_fn)(struct tdx_mig_stream *s, bool resume, void *ctx);
+int tdx_mig_migsc_call(struct tdx_mig_stream *s, tdx_mig_migsc_step_fn step, void *ctx,
+		       u64 *status);
+int tdx_mig_migsc_call_once(struct tdx_mig_stream *s, tdx_mig_migsc_step_fn step, void *ctx,
+			    u64 *status);
 
 /* Statistics of a stream (stream.c). */
-int get_stats(struct tdx_mig_stream *s, u64 data);
+int tdx_mig_migsc_stats(struct tdx_mig_stream *s, u64 data);
 
 /* Operand helpers shared by the commands. */
-static inline u64 tdx_mig_mbmd_operand(const struct tdx_mig_stream *s)
+static inline u64 tdx_mig_migsc_mbmd(const struct tdx_mig_stream *s)
 {
 	return tdx_hpa_and_size_encode(page_to_phys(s->mbmd), sizeof(struct tdx_mbmd));
 }
 
-static inline u64 cmd_of(const struct tdx_mig_stream *s, u16 index, bool resume)
+static inline u64 tdx_mig_migsc_cmd(const struct tdx_mig_stream *s, u16 index, bool resume)
 {
 	return tdx_migs_index_and_cmd_encode(index, resume ? TDX_MIGS_CMD_RESUME :
 							     TDX_MIGS_CMD_NEW);

@@ -91,7 +91,7 @@ static int stream_negotiate(struct tdx_mig_stream *s, const struct kvm_device_at
 		return -EFAULT;
 	if (a.version != KVM_DEV_TDX_MIG_ATTR_VERSION)
 		return -EINVAL;
-	if (tdx_mig_stream_ready(s))
+	if (tdx_mig_migsc_ready(s))
 		return -EEXIST;
 	mutex_lock(&s->lock);
 	if (s->ready) {
@@ -134,7 +134,7 @@ static int stream_get_negotiated(struct tdx_mig_stream *s, void __user *to)
 {
 	struct kvm_dev_tdx_mig_attr a = {
 		.version = KVM_DEV_TDX_MIG_ATTR_VERSION,
-		.buf_list_pages = tdx_mig_stream_ready(s) ? s->buf_list_pages : 0,
+		.buf_list_pages = tdx_mig_migsc_ready(s) ? s->buf_list_pages : 0,
 		.max_migs = s->td->max_migs,
 	};
 
@@ -194,12 +194,12 @@ static u64 stream_mem_bytes(const struct tdx_mig_stream *s)
 {
 	u64 pages = 7 + (u64)s->buf_list_pages;	/* MBMD, lists, MACs, buffers */
 
-	if (!tdx_mig_stream_ready(s))
+	if (!tdx_mig_migsc_ready(s))
 		return sizeof(*s);
 	return sizeof(*s) + pages * PAGE_SIZE + s->buf_list_pages * sizeof(*s->bufs);
 }
 
-int get_stats(struct tdx_mig_stream *s, u64 data)
+int tdx_mig_migsc_stats(struct tdx_mig_stream *s, u64 data)
 {
 	struct kvm_tdx_mig_stats st = s->stats;
 
@@ -213,7 +213,7 @@ int get_stats(struct tdx_mig_stream *s, u64 data)
 /* Page @pgoff of the mapping: 0 MBMD, 1 GPA list, 2-3 MAC lists, 4.. buffers. */
 static struct page *stream_page(struct tdx_mig_stream *s, unsigned long pgoff)
 {
-	if (!tdx_mig_stream_ready(s))
+	if (!tdx_mig_migsc_ready(s))
 		return NULL;
 	switch (pgoff) {
 	case TDX_MIG_STREAM_MBMD_MAP_OFFSET:
@@ -265,12 +265,12 @@ static int stream_release(struct inode *inode, struct file *file)
 	down_write(&td->lock);
 	if (s->pending.active && s->pending.generation == td->generation) {
 		if (s->pending.id == KVM_TDX_MIG_EXPORT_MEM)
-			tdx_mig_stream_redirty(s, s->pending.arg);
+			tdx_mig_bundle_redirty(s, s->pending.arg);
 		atomic_dec(&td->pending_calls);
 	}
 	up_write(&td->lock);
 	stream_free_buffers(s);
-	tdx_mig_td_stream_put(td, s->index);
+	tdx_mig_migsc_put(td, s->index);
 	mutex_destroy(&s->lock);
 	kfree(s);
 	ops->put(vm);
@@ -308,7 +308,7 @@ int tdx_mig_stream_create(struct tdx_mig_td *td, bool test_only)
 		return -ENOMEM;
 	s->td = td;
 	mutex_init(&s->lock);
-	ret = tdx_mig_td_stream_get(td, &s->index);
+	ret = tdx_mig_migsc_get(td, &s->index);
 	if (ret)
 		goto free;
 	if (!try_module_get(td->ops->owner)) {
@@ -322,7 +322,7 @@ int tdx_mig_stream_create(struct tdx_mig_td *td, bool test_only)
 	td->ops->put(td->vm);
 	module_put(td->ops->owner);
 put_index:
-	tdx_mig_td_stream_put(td, s->index);
+	tdx_mig_migsc_put(td, s->index);
 free:
 	mutex_destroy(&s->lock);
 	kfree(s);

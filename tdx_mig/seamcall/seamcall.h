@@ -133,7 +133,7 @@ static inline bool tdx_mig_status_busy(u64 status)
 bool tdx_mig_busy_backoff(unsigned int *tries);
 
 /* The errno of an error status; 0 for success and for warnings. */
-static inline int status_errno(u64 status)
+static inline int tdx_mig_status_error_errno(u64 status)
 {
 	return tdx_status_is_error(status) ? tdx_mig_status_to_errno(status) : 0;
 }
