@@ -79,7 +79,7 @@ void tdx_mig_td_destroy(struct tdx_mig_td *td);
 void tdx_mig_td_refresh(struct tdx_mig_td *td);
 
 /* KVM_MEMORY_ENCRYPT_OP on the VM fd: binding a Migration TD (ids 5-8). */
-int tdx_mig_vm_cmd(struct tdx_mig_td *td, struct kvm_tdx_cmd *cmd);
+int tdx_mig_servtd_vm_cmd(struct tdx_mig_td *td, struct kvm_tdx_cmd *cmd);
 
 /* TDG.VP.VMCALL statuses in R10 (GHCI). */
 #define TDX_MIG_VMCALL_SUCCESS		0ULL
@@ -112,17 +112,17 @@ enum tdx_mig_vmcall_ret {
 enum tdx_mig_vmcall_ret tdx_mig_servtd_vmcall(struct tdx_mig_td *td, struct tdx_mig_vmcall *vc);
 
 /* KVM_CREATE_DEVICE of a stream: a new fd, or with @test_only 0 or -errno. */
-int tdx_mig_stream_create(struct tdx_mig_td *td, bool test_only);
+int tdx_mig_migsc_stream_create(struct tdx_mig_td *td, bool test_only);
 
 /* May a vCPU of this TD enter now? 0, or -EPERM with the reason logged once. */
-int tdx_mig_vcpu_may_run(struct tdx_mig_td *td);
+int tdx_mig_td_vcpu_may_run(struct tdx_mig_td *td);
 
 /*
  * The write-fault hook: a vCPU wrote to a write-blocked private page.
  * 0 when the page was unblocked (re-enter), -EFAULT when the fault is
  * not the core's (not migrating, outside private memory).
  */
-int tdx_mig_write_fault(struct tdx_mig_td *td, u64 gpa);
+int tdx_mig_dirty_write_fault(struct tdx_mig_td *td, u64 gpa);
 
 /*
  * The write-block hook, with KVM's manual-protect dirty-log semantics on

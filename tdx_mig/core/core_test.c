@@ -85,7 +85,7 @@ static void vcpu_gate_test(struct kunit *test)
 			    s == TDX_OP_STATE_LIVE_IMPORT;
 
 		c.mig->state = s;
-		KUNIT_EXPECT_EQ_MSG(test, tdx_mig_vcpu_may_run(c.mig), runs ? 0 : -EPERM,
+		KUNIT_EXPECT_EQ_MSG(test, tdx_mig_td_vcpu_may_run(c.mig), runs ? 0 : -EPERM,
 				    "state %s", tdx_op_state_name(s));
 	}
 	c.mig->state = TDX_OP_STATE_RUNNABLE;
@@ -149,16 +149,16 @@ static void block_fault_restore_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(ktd_pa(c.td->vcpu[0].tdvpr), ops, 2), 0);
 	KUNIT_ASSERT_EQ(test, ktd_vp_enter(ktd_pa(c.td->vcpu[0].tdvpr), &qual, &gpa),
 			TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION);
-	KUNIT_EXPECT_EQ(test, tdx_mig_write_fault(c.mig, gpa), 0);
+	KUNIT_EXPECT_EQ(test, tdx_mig_dirty_write_fault(c.mig, gpa), 0);
 	KUNIT_EXPECT_TRUE(test, test_bit(700, c.mig->dirty));
 	KUNIT_EXPECT_FALSE(test, test_bit(700, c.mig->blocked));
 	KUNIT_EXPECT_EQ(test, leaf_state(&c, 700), TDX_SEPT_MAPPED);
 	ktd_run_to_halt(test, ktd_pa(c.td->vcpu[0].tdvpr));
 	KUNIT_EXPECT_EQ(test, ktd_read_private_u64(test, c.td, 700ULL << PAGE_SHIFT), 0x77ULL);
 	/* A second fault on it (another vCPU's) changes nothing; beyond memory: not ours. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_write_fault(c.mig, gpa), 0);
+	KUNIT_EXPECT_EQ(test, tdx_mig_dirty_write_fault(c.mig, gpa), 0);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&c.mig->write_faults), 1LL);
-	KUNIT_EXPECT_EQ(test, tdx_mig_write_fault(c.mig, (u64)n << PAGE_SHIFT), -EFAULT);
+	KUNIT_EXPECT_EQ(test, tdx_mig_dirty_write_fault(c.mig, (u64)n << PAGE_SHIFT), -EFAULT);
 
 	/* After an abort (RUNNABLE again) every blocked page is unblocked. */
 	KUNIT_ASSERT_EQ(test, tdx_emu_force_op_state(c.td->tdr_pa, TDX_OP_STATE_RUNNABLE), 0);

@@ -35,14 +35,14 @@ void tdx_mig_dirty_redirty(struct tdx_mig_td *td, u64 gfn)
 }
 
 /**
- * tdx_mig_write_fault - a vCPU wrote to a write-blocked private page
+ * tdx_mig_dirty_write_fault - a vCPU wrote to a write-blocked private page
  * @td: the session
  * @gpa: the faulting GPA
  *
  * Context: a vCPU's run loop; takes no lock. Return: 0 (re-enter the vCPU;
  * also for a fault another vCPU already fixed), or -EFAULT.
  */
-int tdx_mig_write_fault(struct tdx_mig_td *td, u64 gpa)
+int tdx_mig_dirty_write_fault(struct tdx_mig_td *td, u64 gpa)
 {
 	u64 gfn = gpa >> PAGE_SHIFT, ret;
 
@@ -65,7 +65,7 @@ int tdx_mig_write_fault(struct tdx_mig_td *td, u64 gpa)
 		return -EFAULT;
 	}
 }
-EXPORT_SYMBOL_GPL(tdx_mig_write_fault);
+EXPORT_SYMBOL_GPL(tdx_mig_dirty_write_fault);
 
 /* KVM's rules for a dirty-log range: 64-page aligned start, inside the slot. */
 static int log_range_ok(struct tdx_mig_td *td, u64 first, u64 n)

@@ -135,14 +135,14 @@ void tdx_mig_td_refresh(struct tdx_mig_td *td)
 EXPORT_SYMBOL_GPL(tdx_mig_td_refresh);
 
 /**
- * tdx_mig_vcpu_may_run - may a vCPU of @td enter now?
+ * tdx_mig_td_vcpu_may_run - may a vCPU of @td enter now?
  * @td: the session
  *
  * A source TD's vCPUs stop at EXPORT_PAUSE for good (unless the export is
  * aborted); a destination's start at TDH.IMPORT.COMMIT.
  * Return: 0, or -EPERM, logged with the reason.
  */
-int tdx_mig_vcpu_may_run(struct tdx_mig_td *td)
+int tdx_mig_td_vcpu_may_run(struct tdx_mig_td *td)
 {
 	enum tdx_op_state state = READ_ONCE(td->state);
 
@@ -161,4 +161,4 @@ int tdx_mig_vcpu_may_run(struct tdx_mig_td *td)
 		return -EPERM;
 	}
 }
-EXPORT_SYMBOL_GPL(tdx_mig_vcpu_may_run);
+EXPORT_SYMBOL_GPL(tdx_mig_td_vcpu_may_run);

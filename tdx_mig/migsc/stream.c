@@ -288,7 +288,7 @@ static const struct file_operations stream_fops = {
 };
 
 /**
- * tdx_mig_stream_create - KVM_CREATE_DEVICE of KVM_DEV_TYPE_TDX_MIG_STREAM
+ * tdx_mig_migsc_stream_create - KVM_CREATE_DEVICE of KVM_DEV_TYPE_TDX_MIG_STREAM
  * @td: the TD's session
  * @test_only: KVM_CREATE_DEVICE_TEST: only say whether streams exist
  *
@@ -296,7 +296,7 @@ static const struct file_operations stream_fops = {
  * Return: a new fd, 0 for @test_only, -ENOSPC beyond MAX_MIGS - 1 streams,
  * -EPERM when a new MIGSC is needed but the TD is migrating, or -errno.
  */
-int tdx_mig_stream_create(struct tdx_mig_td *td, bool test_only)
+int tdx_mig_migsc_stream_create(struct tdx_mig_td *td, bool test_only)
 {
 	struct tdx_mig_stream *s;
 	int ret;
@@ -328,4 +328,4 @@ free:
 	kfree(s);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_stream_create);
+EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_create);

@@ -171,14 +171,14 @@ static int servtd_set_info(struct tdx_mig_td *td, const struct kvm_tdx_set_migra
 }
 
 /**
- * tdx_mig_vm_cmd - KVM_MEMORY_ENCRYPT_OP on a VM fd (ids 5-8)
+ * tdx_mig_servtd_vm_cmd - KVM_MEMORY_ENCRYPT_OP on a VM fd (ids 5-8)
  * @td: the VM's TD
  * @cmd: the command, copied in; its error field gets a failed SEAMCALL's
  *	 TDX status
  *
  * Context: process context. Return: 0 or -errno.
  */
-int tdx_mig_vm_cmd(struct tdx_mig_td *td, struct kvm_tdx_cmd *cmd)
+int tdx_mig_servtd_vm_cmd(struct tdx_mig_td *td, struct kvm_tdx_cmd *cmd)
 {
 	void __user *data = u64_to_user_ptr(cmd->data);
 	struct kvm_tdx_get_migration_info out = {};
@@ -215,7 +215,7 @@ int tdx_mig_vm_cmd(struct tdx_mig_td *td, struct kvm_tdx_cmd *cmd)
 		KVM_TDX_CMD_ERROR(cmd) = status;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_vm_cmd);
+EXPORT_SYMBOL_GPL(tdx_mig_servtd_vm_cmd);
 
 /*
  * A TD goes away: it leaves its MigTD's table; as a MigTD, its user TDs

@@ -47,7 +47,7 @@ static int vm_create_device(struct host_vm *vm, void __user *argp)
 		return -EINVAL;
 	test = cd.flags & KVM_CREATE_DEVICE_TEST;
 	mutex_lock(&vm->lock);
-	ret = tdx_mig_stream_create(vm->mig, test);
+	ret = tdx_mig_migsc_stream_create(vm->mig, test);
 	mutex_unlock(&vm->lock);
 	if (ret < 0 || test)
 		return ret < 0 ? ret : 0;
@@ -69,7 +69,7 @@ static int vm_memory_encrypt_op(struct host_vm *vm, void __user *argp)
 			return -EINVAL;
 		return host_vm_finalize(vm);
 	}
-	ret = tdx_mig_vm_cmd(vm->mig, &cmd);
+	ret = tdx_mig_servtd_vm_cmd(vm->mig, &cmd);
 	if (copy_to_user(argp, &cmd, sizeof(cmd)))
 		return -EFAULT;
 	return ret;
@@ -208,7 +208,7 @@ static int run_loop(struct host_vm *vm, u64 tdvpr, struct tdx_mig_emu_run *r)
 	int ret;
 
 	while (r->entries < HOST_RUN_MAX_ENTRIES) {
-		ret = tdx_mig_vcpu_may_run(vm->mig);
+		ret = tdx_mig_td_vcpu_may_run(vm->mig);
 		if (ret)
 			return ret;
 		status = host_vp_enter(tdvpr, &a);
@@ -219,7 +219,7 @@ static int run_loop(struct host_vm *vm, u64 tdvpr, struct tdx_mig_emu_run *r)
 			run_vmcall(vm, &a, r);
 		} else if (status == exit_ept) {
 			/* Private faults are treated as writes, as KVM's TDX does. */
-			if (tdx_mig_write_fault(vm->mig, a.r8))
+			if (tdx_mig_dirty_write_fault(vm->mig, a.r8))
 				return -EFAULT;
 			r->write_faults++;
 		} else if (!run_reenter(status)) {
