@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The migration core: one struct tdx_mig_td per TD (the session); its
- * streams are in migsc/migsc.h, its bindings in servtd/servtd.h.
+ * The migration core: one struct tdx_mig_td per TD (the session), its
+ * command table, dirty tracking and abort. Its streams are in
+ * migsc/migsc.h, its bindings in servtd/servtd.h. Calls the SEAMCALL
+ * wrappers and the hypervisor's callbacks (host.h).
  *
  * Lock order: the hypervisor's VM lock, then tdx_mig_td.lock (the session;
  * shared by memory bundles, exclusive for everything else), then

@@ -2,7 +2,8 @@
 /*
  * The SEAMCALL layer: one entry point that every leaf goes through, two
  * backends behind it (the SEAMCALL instruction, or the emulated TDX Module),
- * and typed wrappers that alone know each leaf's registers.
+ * and typed wrappers that alone know each leaf's registers. Calls nothing
+ * above it.
  */
 #ifndef TDX_MIG_SEAMCALL_H
 #define TDX_MIG_SEAMCALL_H

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The emulated TDX Module: a register-level model of TDX Module 1.5,
- * reached through the "emu" SEAMCALL backend. Internal declarations.
+ * reached through the "emu" SEAMCALL backend. Internal declarations. Calls
+ * nothing of tdx_mig.ko but the ABI and the backend hook (seamcall/).
  */
 #ifndef TDX_MIG_EMU_H
 #define TDX_MIG_EMU_H

@@ -2,7 +2,11 @@
 /*
  * The emulated host platform: a "VM" that owns one TD of the emulated TDX
  * Module, as KVM's struct kvm does, and implements the migration core's
- * host-adapter interface for it.
+ * host-adapter interface for it. Calls the core only through host.h and
+ * the TDX Module only through the typed SEAMCALL wrappers, as KVM does,
+ * plus the TEST-ONLY hooks (emu/test/) for its test ioctls. It still takes
+ * the TD's build constants (TDCS and TDVPS pages, HKIDs, XFAM) from the
+ * model's emu.h where KVM reads them with TDH.SYS.RD.
  */
 #ifndef TDX_MIG_EMU_HOST_VM_H
 #define TDX_MIG_EMU_HOST_VM_H
