@@ -111,7 +111,7 @@ struct emu_td {
 	u16 max_vcpus;
 	u16 num_vcpus;		/* created by TDH.VP.CREATE */
 	u16 import_num_vcpus;	/* the source's, from the immutable bundle */
-	u64 imported_vcpus;	/* indexes imported by IMPORT.STATE.VP */
+	unsigned long imported_vcpus;	/* indexes imported by IMPORT.STATE.VP */
 	atomic_t associated_vcpus;
 	u64 uuid[4];
 	/* pages other than the TDR whose PAMT owner is this TD */
@@ -184,13 +184,24 @@ struct emu_vcpu {
 struct emu_td *emu_td_of(struct emu_pamt_entry *e);
 struct emu_vcpu *emu_vcpu_of(struct emu_pamt_entry *e);
 
+/* The TDR and OP_STATE lock modes of a leaf's handler (td.c). */
+struct emu_leaf_locks {
+	enum emu_lock_mode tdr;
+	enum emu_lock_mode op_state;
+};
+
+const struct emu_leaf_locks *emu_leaf_locks(u16 leaf);
+
 /* td.c */
 u64 emu_td_lock(u64 tdr_pa, int opid, enum emu_lock_mode mode, struct emu_td **out);
 u64 emu_td_check_keys(struct emu_td *td);
 u64 emu_td_check_built(struct emu_td *td);
-u64 emu_leaf_begin(u16 leaf, u64 tdr_pa, int reg, enum emu_lock_mode td_mode,
-		   enum emu_lock_mode op_mode, struct emu_td **td);
-void emu_leaf_end(struct emu_td *td, enum emu_lock_mode td_mode, enum emu_lock_mode op_mode);
+u64 emu_leaf_begin(u16 leaf, u64 tdr_pa, int reg, struct emu_td **td);
+void emu_leaf_end(u16 leaf, struct emu_td *td);
+u64 emu_leaf_td_lock(u16 leaf, u64 tdr_pa, int opid, struct emu_td **td);
+void emu_leaf_td_unlock(u16 leaf, struct emu_td *td);
+u64 emu_leaf_op_state_lock(u16 leaf, struct emu_td *td);
+void emu_leaf_op_state_unlock(u16 leaf, struct emu_td *td);
 void emu_td_unlock(struct emu_td *td, enum emu_lock_mode mode);
 bool emu_op_state_allows(u16 leaf, enum tdx_op_state state);
 u64 emu_mng_create(struct tdx_mig_args *a);
@@ -209,6 +220,7 @@ void emu_td_init_sept_root(struct emu_td *td);
 
 /* vcpu.c */
 u64 emu_vcpu_lock(u64 tdvpr_pa, int opid, struct emu_vcpu **out);
+bool emu_td_add_vcpu(struct emu_td *td, u16 *index);
 void emu_vcpu_unlock(struct emu_vcpu *vcpu);
 u64 emu_vp_create(struct tdx_mig_args *a);
 u64 emu_vp_addcx(struct tdx_mig_args *a);

@@ -296,8 +296,7 @@ u64 emu_export_state_immutable(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(exp_immutable.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
-			     EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_begin(exp_immutable.leaf, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	if (td->num_migs < TDX_MIN_MIGS)
@@ -306,7 +305,7 @@ u64 emu_export_state_immutable(struct tdx_mig_args *a)
 		ret = state_export_run(&exp_immutable, exp_immutable.leaf, td, NULL, a);
 	if (ret == TDX_STATUS_SUCCESS)
 		td->op_state = TDX_OP_STATE_LIVE_EXPORT;
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(exp_immutable.leaf, td);
 	return ret;
 }
 
@@ -316,12 +315,11 @@ u64 emu_export_state_td(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(exp_td.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
-			     EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_begin(exp_td.leaf, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	ret = state_export_run(&exp_td, exp_td.leaf, td, NULL, a);
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(exp_td.leaf, td);
 	return ret;
 }
 
@@ -335,8 +333,7 @@ u64 emu_export_state_vp(struct tdx_mig_args *a)
 	ret = emu_vcpu_lock(a->rcx, TDX_OPID_RCX, &vcpu);
 	if (ret)
 		return ret;
-	ret = emu_leaf_begin(exp_vp.leaf, vcpu->td->tdr_pa, TDX_OPID_TDR, EMU_LOCK_SHARED,
-			     EMU_LOCK_SHARED, &td);
+	ret = emu_leaf_begin(exp_vp.leaf, vcpu->td->tdr_pa, TDX_OPID_TDR, &td);
 	if (ret)
 		goto unlock_vcpu;
 	if (vcpu->state != EMU_VCPU_READY)
@@ -347,7 +344,7 @@ u64 emu_export_state_vp(struct tdx_mig_args *a)
 		ret = state_export_run(&exp_vp, exp_vp.leaf, td, vcpu, a);
 	if (ret == TDX_STATUS_SUCCESS)
 		vcpu->exported_in = td->export_count;
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
+	emu_leaf_end(exp_vp.leaf, td);
 unlock_vcpu:
 	emu_vcpu_unlock(vcpu);
 	return ret;
@@ -471,12 +468,11 @@ u64 emu_export_blockw(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_BLOCKW, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED,
-			     EMU_LOCK_SHARED, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_BLOCKW, a->rdx, TDX_OPID_RDX, &td);
 	if (ret)
 		return ret;
 	ret = gpa_list_walk(td, a, blockw_one);
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
+	emu_leaf_end(SEAMCALL_TDH_EXPORT_BLOCKW, td);
 	return ret;
 }
 
@@ -507,12 +503,11 @@ u64 emu_export_restore(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_RESTORE, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED,
-			     EMU_LOCK_SHARED, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_RESTORE, a->rdx, TDX_OPID_RDX, &td);
 	if (ret)
 		return ret;
 	ret = gpa_list_walk(td, a, restore_one);
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
+	emu_leaf_end(SEAMCALL_TDH_EXPORT_RESTORE, td);
 	return ret;
 }
 
@@ -532,8 +527,7 @@ u64 emu_export_unblockw(struct tdx_mig_args *a)
 	u64 gpa, ret, old;
 	u64 *entry;
 
-	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_UNBLOCKW, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED,
-			     EMU_LOCK_SHARED, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_UNBLOCKW, a->rdx, TDX_OPID_RDX, &td);
 	if (ret)
 		return ret;
 	if (!tdx_page_info_decode(a->rcx, &gpa) || (gpa >> EMU_GPAW) ||
@@ -555,7 +549,7 @@ u64 emu_export_unblockw(struct tdx_mig_args *a)
 		atomic64_inc(&td->dirty_count);
 	emu_sept_unlock_entry(entry, emu_sept_set_state(old, to[s]));
 out:
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
+	emu_leaf_end(SEAMCALL_TDH_EXPORT_UNBLOCKW, td);
 	return ret;
 }
 
@@ -565,15 +559,14 @@ u64 emu_export_pause(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_PAUSE, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
-			     EMU_LOCK_NONE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_PAUSE, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	td->op_state = TDX_OP_STATE_PAUSED_EXPORT;
 	raw_spin_lock(&td->epoch_lock);
 	td->td_epoch++;
 	raw_spin_unlock(&td->epoch_lock);
-	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
+	emu_leaf_end(SEAMCALL_TDH_EXPORT_PAUSE, td);
 	return TDX_STATUS_SUCCESS;
 }
 
@@ -590,8 +583,7 @@ u64 emu_export_track(struct tdx_mig_args *a)
 	u32 epoch;
 	u64 ret;
 
-	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_TRACK, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
-			     EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_TRACK, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	if (!tdx_migs_index_and_cmd_decode(a->r10, &mc) || mc.migs_index) {
@@ -632,7 +624,7 @@ u64 emu_export_track(struct tdx_mig_args *a)
 		td->op_state = TDX_OP_STATE_POST_EXPORT;
 	emu_migsc_unlock(td, tdx_migsc_link_of_forward(0));
 out:
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(SEAMCALL_TDH_EXPORT_TRACK, td);
 	return ret;
 }
 
@@ -648,8 +640,7 @@ u64 emu_export_abort(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_ABORT, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
-			     EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_ABORT, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	if (a->r10) {
@@ -692,7 +683,7 @@ done:
 		td->op_state = TDX_OP_STATE_RUNNABLE;
 	}
 out:
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(SEAMCALL_TDH_EXPORT_ABORT, td);
 	return ret;
 }
 
@@ -959,8 +950,7 @@ u64 emu_export_mem(struct tdx_mig_args *a)
 	unsigned int link, k, done_now = 0;
 	u64 ret;
 
-	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_MEM, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED,
-			     EMU_LOCK_SHARED, &x.td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_EXPORT_MEM, a->rdx, TDX_OPID_RDX, &x.td);
 	if (ret)
 		return ret;
 	if (!tdx_migs_index_and_cmd_decode(a->r10, &mc) ||
@@ -1025,6 +1015,6 @@ u64 emu_export_mem(struct tdx_mig_args *a)
 unlock:
 	emu_migsc_unlock(x.td, link);
 out:
-	emu_leaf_end(x.td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
+	emu_leaf_end(SEAMCALL_TDH_EXPORT_MEM, x.td);
 	return ret;
 }

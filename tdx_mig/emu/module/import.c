@@ -201,6 +201,7 @@ static u64 apply_vp(struct emu_td *td, struct emu_vcpu *vcpu, const struct tdx_m
 {
 	struct tdx_emu_vcpu_regs regs = {};
 	unsigned int seen = 0, ne;
+	u16 count;
 	struct emu_md_reader r;
 	const u64 *vals;
 	u64 field;
@@ -208,8 +209,13 @@ static u64 apply_vp(struct emu_td *td, struct emu_vcpu *vcpu, const struct tdx_m
 
 	u64 index = FIELD_GET(TDX_MBMD_VP_INDEX, le64_to_cpu(m->vcpu));
 
-	/* The vCPU takes the index the bundle carries, once per session. */
-	if (index >= td->import_num_vcpus || (td->imported_vcpus & BIT_ULL(index)))
+	/*
+	 * The vCPU takes the index the bundle carries, once per session; other
+	 * streams import other vCPUs meanwhile (OP_STATE is held shared), so the
+	 * index is claimed at once. A failure fails the session.
+	 */
+	if (index >= td->import_num_vcpus || index >= BITS_PER_LONG ||
+	    test_and_set_bit(index, &td->imported_vcpus))
 		return TDX_STATUS_METADATA_FIELD_VALUE_NOT_VALID;
 	emu_md_reader_init(&r, emu_crypto_scratch(c, 0));
 	while ((ret = emu_md_next(&r, &field, &vals, &ne)) > 0) {
@@ -236,11 +242,11 @@ static u64 apply_vp(struct emu_td *td, struct emu_vcpu *vcpu, const struct tdx_m
 		return TDX_STATUS_METADATA_LIST_OVERFLOW;
 	if (seen != GENMASK(3, 0))
 		return TDX_STATUS_REQUIRED_METADATA_FIELD_MISSING;
+	if (!emu_td_add_vcpu(td, &count))
+		return TDX_STATUS_MAX_VCPUS_EXCEEDED;
 	vcpu->regs = regs;
 	vcpu->index = index;
 	vcpu->state = EMU_VCPU_READY;
-	td->imported_vcpus |= BIT_ULL(index);
-	td->num_vcpus++;
 	return TDX_STATUS_SUCCESS;
 }
 
@@ -385,8 +391,7 @@ u64 emu_import_state_immutable(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(imp_immutable.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
-			     EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_begin(imp_immutable.leaf, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	if (td->num_migs < TDX_MIN_MIGS)
@@ -406,7 +411,7 @@ u64 emu_import_state_immutable(struct tdx_mig_args *a)
 		emu_migsc_at(td, tdx_migsc_link_of_forward(0))->expected_mb_counter = 1;
 		td->op_state = TDX_OP_STATE_MEMORY_IMPORT;
 	}
-	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(imp_immutable.leaf, td);
 	return ret;
 }
 
@@ -416,14 +421,13 @@ u64 emu_import_state_td(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(imp_td.leaf, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
-			     EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_begin(imp_td.leaf, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	ret = state_import_run(&imp_td, td, NULL, a);
 	if (ret == TDX_STATUS_SUCCESS)
 		td->op_state = TDX_OP_STATE_STATE_IMPORT;
-	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(imp_td.leaf, td);
 	return ret;
 }
 
@@ -437,9 +441,8 @@ u64 emu_import_state_vp(struct tdx_mig_args *a)
 	ret = emu_vcpu_lock(a->rcx, TDX_OPID_RCX, &vcpu);
 	if (ret)
 		return ret;
-	/* OP_STATE exclusive: vCPU imports update the TD's vCPU accounting. */
-	ret = emu_leaf_begin(imp_vp.leaf, vcpu->td->tdr_pa, TDX_OPID_TDR, EMU_LOCK_SHARED,
-			     EMU_LOCK_EXCLUSIVE, &td);
+	/* OP_STATE shared: vCPUs are imported on several streams at once. */
+	ret = emu_leaf_begin(imp_vp.leaf, vcpu->td->tdr_pa, TDX_OPID_TDR, &td);
 	if (ret)
 		goto unlock_vcpu;
 	if (atomic_read(&td->num_migrated_vcpus) >= td->import_num_vcpus)
@@ -451,7 +454,7 @@ u64 emu_import_state_vp(struct tdx_mig_args *a)
 		ret = state_import_run(&imp_vp, td, vcpu, a);
 	if (ret == TDX_STATUS_SUCCESS)
 		atomic_inc(&td->num_migrated_vcpus);
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_end(imp_vp.leaf, td);
 unlock_vcpu:
 	emu_vcpu_unlock(vcpu);
 	return ret;
@@ -469,8 +472,7 @@ u64 emu_import_track(struct tdx_mig_args *a)
 	u32 epoch;
 	u64 ret;
 
-	ret = emu_leaf_begin(SEAMCALL_TDH_IMPORT_TRACK, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
-			     EMU_LOCK_NONE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_IMPORT_TRACK, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	if (a->r10) {
@@ -514,7 +516,7 @@ u64 emu_import_track(struct tdx_mig_args *a)
 unlock:
 	emu_migsc_unlock(td, tdx_migsc_link_of_forward(0));
 out:
-	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
+	emu_leaf_end(SEAMCALL_TDH_IMPORT_TRACK, td);
 	return ret;
 }
 
@@ -524,13 +526,12 @@ u64 emu_import_commit(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(SEAMCALL_TDH_IMPORT_COMMIT, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
-			     EMU_LOCK_NONE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_IMPORT_COMMIT, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	td->op_state = TDX_OP_STATE_LIVE_IMPORT;
 	td->import_count++;
-	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
+	emu_leaf_end(SEAMCALL_TDH_IMPORT_COMMIT, td);
 	return ret;
 }
 
@@ -540,14 +541,13 @@ u64 emu_import_end(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(SEAMCALL_TDH_IMPORT_END, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
-			     EMU_LOCK_NONE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_IMPORT_END, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	if (td->op_state == TDX_OP_STATE_POST_IMPORT)
 		td->import_count++;
 	td->op_state = TDX_OP_STATE_RUNNABLE;
-	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
+	emu_leaf_end(SEAMCALL_TDH_IMPORT_END, td);
 	return ret;
 }
 
@@ -563,8 +563,7 @@ u64 emu_import_abort(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(SEAMCALL_TDH_IMPORT_ABORT, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
-			     EMU_LOCK_NONE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_IMPORT_ABORT, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	if (a->r10) {
@@ -591,6 +590,6 @@ u64 emu_import_abort(struct tdx_mig_args *a)
 	/* TDX_SUCCESS with the fatal bit: only teardown is left (§1.3). */
 	ret = TDX_STATUS_SUCCESS | TDX_STATUS_FATAL_BIT;
 out:
-	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
+	emu_leaf_end(SEAMCALL_TDH_IMPORT_ABORT, td);
 	return ret;
 }

@@ -406,10 +406,10 @@ u64 emu_import_mem(struct tdx_mig_args *a)
 	struct mem_import x = {};
 	u64 ret, abort_status = 0;
 
-	ret = emu_td_lock(a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED, &x.td);
+	ret = emu_leaf_td_lock(SEAMCALL_TDH_IMPORT_MEM, a->rdx, TDX_OPID_RDX, &x.td);
 	if (ret)
 		return ret;
-	ret = emu_td_check_built(x.td) ?: emu_op_state_lock(x.td, EMU_LOCK_SHARED);
+	ret = emu_td_check_built(x.td) ?: emu_leaf_op_state_lock(SEAMCALL_TDH_IMPORT_MEM, x.td);
 	if (ret)
 		goto unlock_td;
 	if (!emu_op_state_allows(SEAMCALL_TDH_IMPORT_MEM, x.td->op_state)) {
@@ -472,8 +472,8 @@ u64 emu_import_mem(struct tdx_mig_args *a)
 unlock_migsc:
 	emu_migsc_unlock(x.td, link);
 unlock_op:
-	emu_op_state_unlock(x.td, EMU_LOCK_SHARED);
+	emu_leaf_op_state_unlock(SEAMCALL_TDH_IMPORT_MEM, x.td);
 unlock_td:
-	emu_td_unlock(x.td, EMU_LOCK_SHARED);
+	emu_leaf_td_unlock(SEAMCALL_TDH_IMPORT_MEM, x.td);
 	return ret;
 }

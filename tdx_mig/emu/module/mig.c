@@ -26,12 +26,12 @@ u64 emu_mig_stream_create(struct tdx_mig_args *a)
 	u64 ret;
 
 	/* OP_STATE exclusive guards NUM_MIGS; vCPUs may keep running. */
-	ret = emu_td_lock(a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED, &td);
+	ret = emu_leaf_td_lock(SEAMCALL_TDH_MIG_STREAM_CREATE, a->rdx, TDX_OPID_RDX, &td);
 	if (ret)
 		return ret;
 	ret = emu_td_check_keys(td);
 	if (!ret)
-		ret = emu_op_state_lock(td, EMU_LOCK_EXCLUSIVE);
+		ret = emu_leaf_op_state_lock(SEAMCALL_TDH_MIG_STREAM_CREATE, td);
 	if (ret)
 		goto unlock_td;
 	if (!emu_op_state_allows(SEAMCALL_TDH_MIG_STREAM_CREATE, td->op_state))
@@ -54,9 +54,9 @@ u64 emu_mig_stream_create(struct tdx_mig_args *a)
 	td->num_migs++;
 	emu_sharex_unlock_exclusive(&pe->lock);
 unlock:
-	emu_op_state_unlock(td, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_op_state_unlock(SEAMCALL_TDH_MIG_STREAM_CREATE, td);
 unlock_td:
-	emu_td_unlock(td, EMU_LOCK_SHARED);
+	emu_leaf_td_unlock(SEAMCALL_TDH_MIG_STREAM_CREATE, td);
 	return ret;
 }
 

@@ -125,11 +125,12 @@ u64 emu_phymem_page_reclaim(struct tdx_mig_args *a)
 		a->rdx = td->tdr_pa;
 		emu_td_destroy(td);
 	} else {
-		ret = emu_td_lock(e->owner, TDX_OPID_TDR, EMU_LOCK_SHARED, &td);
+		ret = emu_leaf_td_lock(SEAMCALL_TDH_PHYMEM_PAGE_RECLAIM, e->owner, TDX_OPID_TDR,
+				       &td);
 		if (ret)
 			goto unlock_page;
 		if (td->lifecycle != EMU_TD_TEARDOWN) {
-			emu_td_unlock(td, EMU_LOCK_SHARED);
+			emu_leaf_td_unlock(SEAMCALL_TDH_PHYMEM_PAGE_RECLAIM, td);
 			ret = TDX_STATUS_LIFECYCLE_STATE_INCORRECT;
 			goto unlock_page;
 		}
@@ -137,7 +138,7 @@ u64 emu_phymem_page_reclaim(struct tdx_mig_args *a)
 			emu_vcpu_destroy(emu_vcpu_of(e));
 		atomic_long_dec(&td->child_pages);
 		a->rdx = td->tdr_pa;
-		emu_td_unlock(td, EMU_LOCK_SHARED);
+		emu_leaf_td_unlock(SEAMCALL_TDH_PHYMEM_PAGE_RECLAIM, td);
 	}
 	a->rcx = type;
 	a->r8 = 0;

@@ -226,23 +226,15 @@ static bool gpa_operand(u64 raw, u64 *gpa, int *level, int max_level)
 	       !(*gpa >> EMU_GPAW) && !(*gpa & EMU_SHARED_GPA_BIT);
 }
 
-/* PAGE.ADD extends the TD's measurement: it takes the TDR exclusively. */
-static enum emu_lock_mode mem_leaf_lock_mode(u16 leaf)
-{
-	return leaf == SEAMCALL_TDH_MEM_PAGE_ADD ? EMU_LOCK_EXCLUSIVE : EMU_LOCK_SHARED;
-}
-
 /* Lock the TD named in RDX and check what every memory leaf needs. */
 static u64 mem_leaf_begin(u16 leaf, struct tdx_mig_args *a, struct emu_td **td)
 {
-	/* OP_STATE shared: a migration leaf cannot move it meanwhile. */
-	return emu_leaf_begin(leaf, a->rdx, TDX_OPID_RDX, mem_leaf_lock_mode(leaf),
-			      EMU_LOCK_SHARED, td);
+	return emu_leaf_begin(leaf, a->rdx, TDX_OPID_RDX, td);
 }
 
 static void mem_leaf_end(u16 leaf, struct emu_td *td)
 {
-	emu_leaf_end(td, mem_leaf_lock_mode(leaf), EMU_LOCK_SHARED);
+	emu_leaf_end(leaf, td);
 }
 
 /*

@@ -264,56 +264,62 @@ bool emu_servtd_field(struct emu_td *td, u64 field_id, u64 *value)
  * register (or TDR for the TDCALLs) in every error, BUSY included, and
  * refuses an address above MAX_PA as invalid rather than out of range.
  */
-static u64 lock_tdr(u64 tdr_pa, int opid, struct emu_td **td)
+static u64 lock_tdr(u64 tdr_pa, int opid, enum emu_lock_mode mode, struct emu_td **td)
 {
 	struct emu_pamt_entry *e;
 	u64 ret;
 
 	if (tdr_pa >> EMU_MAX_PA_BITS)
 		return tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, opid);
-	ret = emu_pamt_lock_typed(tdr_pa, opid, opid, EMU_PT_TDR, EMU_LOCK_SHARED, &e);
+	ret = emu_pamt_lock_typed(tdr_pa, opid, opid, EMU_PT_TDR, mode, &e);
 	if (!ret)
 		*td = emu_td_of(e);
 	return ret;
 }
 
+/* TDG.SERVTD.RD/WR lock the target TD's TDR and OP_STATE shared. */
+static const struct emu_leaf_locks servtd_call_locks = {
+	.tdr = EMU_LOCK_SHARED, .op_state = EMU_LOCK_SHARED,
+};
+
 /*
  * The module's TD state check: keys configured, TDCS allocated, OP_STATE
- * locked shared and in @allowed. On success the OP_STATE lock is held.
+ * locked as @l says and in @allowed. On success the OP_STATE lock is held.
  */
-static u64 td_state_begin(struct emu_td *td, u16 allowed)
+static u64 td_state_begin(struct emu_td *td, const struct emu_leaf_locks *l, u16 allowed)
 {
 	u64 ret;
 
 	ret = emu_td_check_built(td);
 	if (!ret)
-		ret = emu_op_state_lock(td, EMU_LOCK_SHARED);
+		ret = emu_op_state_lock(td, l->op_state);
 	if (ret)
 		return ret;
 	if (!(allowed & BIT(td->op_state))) {
-		emu_op_state_unlock(td, EMU_LOCK_SHARED);
+		emu_op_state_unlock(td, l->op_state);
 		return TDX_STATUS_OP_STATE_INCORRECT;
 	}
 	return TDX_STATUS_SUCCESS;
 }
 
-/* Lock and check a TD operand of a host leaf (TDR, then OP_STATE). */
-static u64 td_begin(u64 tdr_pa, int opid, u16 allowed, struct emu_td **td)
+/* Lock and check a TD operand (TDR, then OP_STATE, in the modes of @l). */
+static u64 td_begin(const struct emu_leaf_locks *l, u64 tdr_pa, int opid, u16 allowed,
+		    struct emu_td **td)
 {
-	u64 ret = lock_tdr(tdr_pa, opid, td);
+	u64 ret = lock_tdr(tdr_pa, opid, l->tdr, td);
 
 	if (ret)
 		return ret;
-	ret = td_state_begin(*td, allowed);
+	ret = td_state_begin(*td, l, allowed);
 	if (ret)
-		emu_td_unlock(*td, EMU_LOCK_SHARED);
+		emu_td_unlock(*td, l->tdr);
 	return ret;
 }
 
-static void td_end(struct emu_td *td)
+static void td_end(const struct emu_leaf_locks *l, struct emu_td *td)
 {
-	emu_op_state_unlock(td, EMU_LOCK_SHARED);
-	emu_td_unlock(td, EMU_LOCK_SHARED);
+	emu_op_state_unlock(td, l->op_state);
+	emu_td_unlock(td, l->tdr);
 }
 
 /* §1.3 R8-R10 of BIND and PREBIND: slot, type and SERVTD_ATTR (§5). */
@@ -444,6 +450,7 @@ static u64 bind_locked(struct emu_td *td, struct emu_td *std, const struct bind_
  */
 u64 emu_servtd_bind(struct tdx_mig_args *a)
 {
+	const struct emu_leaf_locks *l = emu_leaf_locks(SEAMCALL_TDH_SERVTD_BIND);
 	const struct bind_req r = { .slot = a->r8, .type = a->r9, .attr = a->r10 };
 	u64 tdr_pa = a->rcx, servtd_pa = a->rdx, ret;
 	struct emu_td *td, *std;
@@ -455,15 +462,15 @@ u64 emu_servtd_bind(struct tdx_mig_args *a)
 	a->r13 = 0;
 	if (servtd_pa == tdr_pa)
 		return tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RDX);
-	ret = td_begin(tdr_pa, TDX_OPID_RCX, BIND_TARGET_STATES, &td);
+	ret = td_begin(l, tdr_pa, TDX_OPID_RCX, BIND_TARGET_STATES, &td);
 	if (ret)
 		return ret;
-	ret = td_begin(servtd_pa, TDX_OPID_RDX, BIND_SERVTD_STATES, &std);
+	ret = td_begin(l, servtd_pa, TDX_OPID_RDX, BIND_SERVTD_STATES, &std);
 	if (!ret) {
 		ret = bind_locked(td, std, &r, a);
-		td_end(std);
+		td_end(l, std);
 	}
-	td_end(td);
+	td_end(l, td);
 	return ret;
 }
 
@@ -508,14 +515,15 @@ unlock:
  */
 u64 emu_servtd_prebind(struct tdx_mig_args *a)
 {
+	const struct emu_leaf_locks *l = emu_leaf_locks(SEAMCALL_TDH_SERVTD_PREBIND);
 	struct emu_td *td;
 	u64 ret;
 
-	ret = td_begin(a->rcx, TDX_OPID_RCX, PREBIND_STATES, &td);
+	ret = td_begin(l, a->rcx, TDX_OPID_RCX, PREBIND_STATES, &td);
 	if (ret)
 		return ret;
 	ret = prebind_locked(td, a);
-	td_end(td);
+	td_end(l, td);
 	return ret;
 }
 
@@ -838,19 +846,14 @@ static u64 servtd_call(struct servtd_call *c, struct tdx_emu_guest_op *op, u64 *
 
 	if (c->slot >= TDX_MAX_SERVTDS)
 		return tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RCX);
-	ret = lock_tdr(c->target_pa, TDX_OPID_TDR, &c->td);
-	if (!ret) {
-		ret = td_state_begin(c->td, allowed);
-		if (ret)
-			emu_td_unlock(c->td, EMU_LOCK_SHARED);
-	}
+	ret = td_begin(&servtd_call_locks, c->target_pa, TDX_OPID_TDR, allowed, &c->td);
 	if (ret) {
 		if (!is_busy(ret))
 			*trap = ret;
 		return ret;
 	}
 	ret = bound_access(c, op, trap);
-	td_end(c->td);
+	td_end(&servtd_call_locks, c->td);
 	return ret;
 }
 

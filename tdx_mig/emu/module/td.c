@@ -89,6 +89,74 @@ bool emu_op_state_allows(u16 leaf, enum tdx_op_state state)
 	return op_state_table[leaf] & BIT(state);
 }
 
+#define LOCKS(tdr, op)	{ EMU_LOCK_##tdr, EMU_LOCK_##op }
+
+/*
+ * The TDR and OP_STATE lock modes each leaf's handler takes in TDX Module
+ * 1.5.01 (Documentation/emulator.rst cites every handler). A leaf that takes
+ * the TDR exclusively takes no OP_STATE lock: the TDR lock covers it. A
+ * leaf without a row takes neither (SYS.RD, PHYMEM.CACHE.WB,
+ * MNG.KEY.RECLAIMID).
+ */
+static const struct emu_leaf_locks leaf_locks[128] = {
+	[SEAMCALL_TDH_VP_ENTER]		= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_MNG_ADDCX]	= LOCKS(EXCLUSIVE, NONE),
+	[SEAMCALL_TDH_MEM_PAGE_ADD]	= LOCKS(EXCLUSIVE, NONE),
+	[SEAMCALL_TDH_MEM_SEPT_ADD]	= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_VP_ADDCX]		= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_MEM_PAGE_AUG]	= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_MEM_RANGE_BLOCK]	= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_MNG_KEY_CONFIG]	= LOCKS(EXCLUSIVE, NONE),
+	[SEAMCALL_TDH_MNG_CREATE]	= LOCKS(EXCLUSIVE, NONE),
+	[SEAMCALL_TDH_VP_CREATE]	= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_MNG_RD]		= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_MNG_WR]		= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_MEM_PAGE_REMOVE]	= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_MR_FINALIZE]	= LOCKS(EXCLUSIVE, NONE),
+	[SEAMCALL_TDH_VP_FLUSH]		= LOCKS(SHARED, NONE),
+	[SEAMCALL_TDH_MNG_VPFLUSHDONE]	= LOCKS(EXCLUSIVE, NONE),
+	[SEAMCALL_TDH_MNG_KEY_FREEID]	= LOCKS(EXCLUSIVE, NONE),
+	[SEAMCALL_TDH_MNG_INIT]		= LOCKS(EXCLUSIVE, NONE),
+	[SEAMCALL_TDH_VP_INIT]		= LOCKS(SHARED, SHARED),
+	/* The owner's TDR, when the page reclaimed is not a TDR itself. */
+	[SEAMCALL_TDH_PHYMEM_PAGE_RECLAIM] = LOCKS(SHARED, NONE),
+	[SEAMCALL_TDH_MEM_TRACK]	= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_MIG_STREAM_CREATE] = LOCKS(SHARED, EXCLUSIVE),
+	[SEAMCALL_TDH_EXPORT_ABORT]	= LOCKS(SHARED, EXCLUSIVE),
+	[SEAMCALL_TDH_EXPORT_BLOCKW]	= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_EXPORT_MEM]	= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_EXPORT_PAUSE]	= LOCKS(EXCLUSIVE, NONE),
+	[SEAMCALL_TDH_EXPORT_RESTORE]	= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_EXPORT_STATE_IMMUTABLE] = LOCKS(SHARED, EXCLUSIVE),
+	[SEAMCALL_TDH_EXPORT_STATE_TD]	= LOCKS(SHARED, EXCLUSIVE),
+	[SEAMCALL_TDH_EXPORT_STATE_VP]	= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_EXPORT_TRACK]	= LOCKS(SHARED, EXCLUSIVE),
+	[SEAMCALL_TDH_EXPORT_UNBLOCKW]	= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_IMPORT_ABORT]	= LOCKS(EXCLUSIVE, NONE),
+	[SEAMCALL_TDH_IMPORT_COMMIT]	= LOCKS(EXCLUSIVE, NONE),
+	[SEAMCALL_TDH_IMPORT_END]	= LOCKS(EXCLUSIVE, NONE),
+	[SEAMCALL_TDH_IMPORT_MEM]	= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_IMPORT_STATE_IMMUTABLE] = LOCKS(EXCLUSIVE, NONE),
+	[SEAMCALL_TDH_IMPORT_STATE_TD]	= LOCKS(EXCLUSIVE, NONE),
+	[SEAMCALL_TDH_IMPORT_STATE_VP]	= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_IMPORT_TRACK]	= LOCKS(EXCLUSIVE, NONE),
+	/* Both TDs, each TDR and OP_STATE shared (PREBIND names one TD). */
+	[SEAMCALL_TDH_SERVTD_BIND]	= LOCKS(SHARED, SHARED),
+	[SEAMCALL_TDH_SERVTD_PREBIND]	= LOCKS(SHARED, SHARED),
+};
+
+/**
+ * emu_leaf_locks - the TDR and OP_STATE lock modes of @leaf's handler
+ * @leaf: a SEAMCALL leaf
+ */
+const struct emu_leaf_locks *emu_leaf_locks(u16 leaf)
+{
+	static const struct emu_leaf_locks none = LOCKS(NONE, NONE);
+
+	return leaf < ARRAY_SIZE(leaf_locks) ? &leaf_locks[leaf] : &none;
+}
+EXPORT_SYMBOL_GPL(emu_leaf_locks);
+
 /* Lock the TDR named by @tdr_pa (in register @opid) and find its TD. */
 u64 emu_td_lock(u64 tdr_pa, int opid, enum emu_lock_mode mode, struct emu_td **out)
 {
@@ -140,37 +208,58 @@ u64 emu_td_check_built(struct emu_td *td)
 	return TDX_STATUS_SUCCESS;
 }
 
+/* The TDR of @tdr_pa (in register @opid), in the mode of @leaf's handler. */
+u64 emu_leaf_td_lock(u16 leaf, u64 tdr_pa, int opid, struct emu_td **td)
+{
+	return emu_td_lock(tdr_pa, opid, emu_leaf_locks(leaf)->tdr, td);
+}
+
+void emu_leaf_td_unlock(u16 leaf, struct emu_td *td)
+{
+	emu_td_unlock(td, emu_leaf_locks(leaf)->tdr);
+}
+
+/* OP_STATE, in the mode of @leaf's handler. */
+u64 emu_leaf_op_state_lock(u16 leaf, struct emu_td *td)
+{
+	return emu_op_state_lock(td, emu_leaf_locks(leaf)->op_state);
+}
+
+void emu_leaf_op_state_unlock(u16 leaf, struct emu_td *td)
+{
+	emu_op_state_unlock(td, emu_leaf_locks(leaf)->op_state);
+}
+
 /*
- * Lock the TD named in register @reg (the TDR in @td_mode, OP_STATE in
- * @op_mode) and check what a leaf needs before its operands: the TD built
- * and @leaf allowed in its OP_STATE.
+ * Lock the TD named in register @reg for @leaf (TDR, then OP_STATE, each
+ * in the mode of the module's handler) and check what the leaf needs
+ * before its operands: the TD built and @leaf allowed in its OP_STATE.
  */
-u64 emu_leaf_begin(u16 leaf, u64 tdr_pa, int reg, enum emu_lock_mode td_mode,
-		   enum emu_lock_mode op_mode, struct emu_td **td)
+u64 emu_leaf_begin(u16 leaf, u64 tdr_pa, int reg, struct emu_td **td)
 {
 	u64 ret;
 
-	ret = emu_td_lock(tdr_pa, reg, td_mode, td);
+	ret = emu_leaf_td_lock(leaf, tdr_pa, reg, td);
 	if (ret)
 		return ret;
 	ret = emu_td_check_built(*td);
 	if (!ret)
-		ret = emu_op_state_lock(*td, op_mode);
+		ret = emu_leaf_op_state_lock(leaf, *td);
 	if (ret)
 		goto unlock_td;
 	if (emu_op_state_allows(leaf, (*td)->op_state))
 		return TDX_STATUS_SUCCESS;
 	ret = TDX_STATUS_OP_STATE_INCORRECT;
-	emu_op_state_unlock(*td, op_mode);
+	emu_leaf_op_state_unlock(leaf, *td);
 unlock_td:
-	emu_td_unlock(*td, td_mode);
+	emu_leaf_td_unlock(leaf, *td);
 	return ret;
 }
 
-void emu_leaf_end(struct emu_td *td, enum emu_lock_mode td_mode, enum emu_lock_mode op_mode)
+void emu_leaf_end(u16 leaf, struct emu_td *td)
 {
-	emu_op_state_unlock(td, op_mode);
-	emu_td_unlock(td, td_mode);
+	emu_leaf_op_state_unlock(leaf, td);
+	emu_leaf_td_unlock(leaf, td);
 }
 
 /* The HKIDs handed out by TDH.MNG.CREATE and not yet freed. */
@@ -223,7 +312,7 @@ u64 emu_mng_key_config(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_td_lock(SEAMCALL_TDH_MNG_KEY_CONFIG, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	/* One package is modelled: configuring twice is a lifecycle error. */
@@ -231,7 +320,7 @@ u64 emu_mng_key_config(struct tdx_mig_args *a)
 		ret = TDX_STATUS_LIFECYCLE_STATE_INCORRECT;
 	else
 		td->lifecycle = EMU_TD_KEYS_CONFIGURED;
-	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_td_unlock(SEAMCALL_TDH_MNG_KEY_CONFIG, td);
 	return ret;
 }
 
@@ -242,7 +331,7 @@ u64 emu_mng_addcx(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_td_lock(a->rdx, TDX_OPID_RDX, EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_td_lock(SEAMCALL_TDH_MNG_ADDCX, a->rdx, TDX_OPID_RDX, &td);
 	if (ret)
 		return ret;
 	ret = emu_td_check_keys(td);
@@ -273,7 +362,7 @@ u64 emu_mng_addcx(struct tdx_mig_args *a)
 	atomic_long_inc(&td->child_pages);
 	emu_sharex_unlock_exclusive(&e->lock);
 unlock_td:
-	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_td_unlock(SEAMCALL_TDH_MNG_ADDCX, td);
 	return ret;
 }
 
@@ -298,7 +387,7 @@ u64 emu_mng_init(struct tdx_mig_args *a)
 	u16 max_vcpus;
 	u64 ret;
 
-	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_td_lock(SEAMCALL_TDH_MNG_INIT, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	ret = emu_td_check_keys(td);
@@ -353,7 +442,7 @@ u64 emu_mng_init(struct tdx_mig_args *a)
 	td->td_epoch = 1;
 	td->op_state = TDX_OP_STATE_INITIALIZED;
 unlock:
-	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_td_unlock(SEAMCALL_TDH_MNG_INIT, td);
 	return ret;
 }
 
@@ -363,8 +452,7 @@ u64 emu_mr_finalize(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(SEAMCALL_TDH_MR_FINALIZE, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
-			     EMU_LOCK_NONE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_MR_FINALIZE, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	if (!td->num_vcpus) {
@@ -373,7 +461,7 @@ u64 emu_mr_finalize(struct tdx_mig_args *a)
 		emu_servtd_finalize(td);
 		td->op_state = TDX_OP_STATE_RUNNABLE;
 	}
-	emu_leaf_end(td, EMU_LOCK_EXCLUSIVE, EMU_LOCK_NONE);
+	emu_leaf_end(SEAMCALL_TDH_MR_FINALIZE, td);
 	return ret;
 }
 
@@ -452,14 +540,13 @@ u64 emu_mng_rd(struct tdx_mig_args *a)
 	u64 ret;
 
 	a->r8 = 0;
-	ret = emu_leaf_begin(SEAMCALL_TDH_MNG_RD, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
-			     EMU_LOCK_NONE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_MNG_RD, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	if (!td_field(td, field, &a->r8))
 		ret = tdx_status_with_operand(TDX_STATUS_METADATA_FIELD_ID_INCORRECT,
 					      TDX_OPID_RDX);
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_NONE);
+	emu_leaf_end(SEAMCALL_TDH_MNG_RD, td);
 	return ret;
 }
 
@@ -469,15 +556,14 @@ u64 emu_mng_wr(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 value, ret;
 
-	ret = emu_leaf_begin(SEAMCALL_TDH_MNG_WR, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
-			     EMU_LOCK_NONE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_MNG_WR, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	ret = tdx_status_with_operand(td_field(td, a->rdx, &value) ?
 				      TDX_STATUS_METADATA_FIELD_NOT_WRITABLE :
 				      TDX_STATUS_METADATA_FIELD_ID_INCORRECT,
 				      TDX_OPID_RDX);
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_NONE);
+	emu_leaf_end(SEAMCALL_TDH_MNG_WR, td);
 	return ret;
 }
 
@@ -505,12 +591,11 @@ u64 emu_mem_track(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(SEAMCALL_TDH_MEM_TRACK, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED,
-			     EMU_LOCK_SHARED, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_MEM_TRACK, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	ret = advance_epoch(td);
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_SHARED);
+	emu_leaf_end(SEAMCALL_TDH_MEM_TRACK, td);
 	return ret;
 }
 
@@ -520,7 +605,7 @@ u64 emu_mng_vpflushdone(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_td_lock(SEAMCALL_TDH_MNG_VPFLUSHDONE, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	/* A TD whose key was never configured can be torn down too. */
@@ -532,7 +617,7 @@ u64 emu_mng_vpflushdone(struct tdx_mig_args *a)
 		td->lifecycle = EMU_TD_BLOCKED;
 		emu_wbcache_request(td);
 	}
-	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_td_unlock(SEAMCALL_TDH_MNG_VPFLUSHDONE, td);
 	return ret;
 }
 
@@ -542,7 +627,7 @@ u64 emu_mng_key_freeid(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_td_lock(a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE, &td);
+	ret = emu_leaf_td_lock(SEAMCALL_TDH_MNG_KEY_FREEID, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
 	if (td->lifecycle != EMU_TD_BLOCKED)
@@ -553,7 +638,7 @@ u64 emu_mng_key_freeid(struct tdx_mig_args *a)
 		td->lifecycle = EMU_TD_TEARDOWN;
 		clear_bit(td->hkid - EMU_PRIVATE_HKID_MIN, hkids_in_use);
 	}
-	emu_td_unlock(td, EMU_LOCK_EXCLUSIVE);
+	emu_leaf_td_unlock(SEAMCALL_TDH_MNG_KEY_FREEID, td);
 	return ret;
 }
 

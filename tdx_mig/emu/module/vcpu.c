@@ -31,11 +31,12 @@ void emu_vcpu_unlock(struct emu_vcpu *vcpu)
 }
 
 /*
- * Lock a vCPU and its TD (shared) for @leaf and check keys and OP_STATE.
- * The TD outlives the vCPU: its TDR is reclaimed only without children.
+ * Lock a vCPU for @leaf (its TDVPR exclusive), then its TD (TDR, then
+ * OP_STATE, each in the mode of the module's handler, emu_leaf_locks()),
+ * and check keys and OP_STATE. The TD outlives the vCPU: its TDR is
+ * reclaimed only without children.
  */
-static u64 vcpu_leaf_begin(u16 leaf, u64 tdvpr_pa, int opid, enum emu_lock_mode td_mode,
-			   struct emu_vcpu **vcpu)
+static u64 vcpu_leaf_begin(u16 leaf, u64 tdvpr_pa, int opid, struct emu_vcpu **vcpu)
 {
 	struct emu_td *td;
 	u64 ret;
@@ -43,24 +44,45 @@ static u64 vcpu_leaf_begin(u16 leaf, u64 tdvpr_pa, int opid, enum emu_lock_mode 
 	ret = emu_vcpu_lock(tdvpr_pa, opid, vcpu);
 	if (ret)
 		return ret;
-	ret = emu_td_lock((*vcpu)->td->tdr_pa, TDX_OPID_TDR, td_mode, &td);
+	ret = emu_leaf_td_lock(leaf, (*vcpu)->td->tdr_pa, TDX_OPID_TDR, &td);
 	if (ret)
 		goto unlock_vcpu;
 	ret = emu_td_check_built(td);
-	if (!ret && !emu_op_state_allows(leaf, td->op_state))
-		ret = TDX_STATUS_OP_STATE_INCORRECT;
 	if (!ret)
+		ret = emu_leaf_op_state_lock(leaf, td);
+	if (ret)
+		goto unlock_td;
+	if (emu_op_state_allows(leaf, td->op_state))
 		return TDX_STATUS_SUCCESS;
-	emu_td_unlock(td, td_mode);
+	ret = TDX_STATUS_OP_STATE_INCORRECT;
+	emu_leaf_op_state_unlock(leaf, td);
+unlock_td:
+	emu_leaf_td_unlock(leaf, td);
 unlock_vcpu:
 	emu_vcpu_unlock(*vcpu);
 	return ret;
 }
 
-static void vcpu_leaf_end(struct emu_vcpu *vcpu, enum emu_lock_mode td_mode)
+static void vcpu_leaf_end(u16 leaf, struct emu_vcpu *vcpu)
 {
-	emu_td_unlock(vcpu->td, td_mode);
+	emu_leaf_end(leaf, vcpu->td);
 	emu_vcpu_unlock(vcpu);
+}
+
+/*
+ * Counts a vCPU in and gives its index. VP.INIT and IMPORT.STATE.VP hold
+ * the TD shared, so two may count at once.
+ */
+bool emu_td_add_vcpu(struct emu_td *td, u16 *index)
+{
+	u16 old = READ_ONCE(td->num_vcpus);
+
+	do {
+		if (old >= td->max_vcpus)
+			return false;
+	} while (!try_cmpxchg(&td->num_vcpus, &old, old + 1));
+	*index = old;
+	return true;
 }
 
 /*
@@ -74,8 +96,7 @@ u64 emu_vp_create(struct tdx_mig_args *a)
 	struct emu_td *td;
 	u64 ret;
 
-	ret = emu_leaf_begin(SEAMCALL_TDH_VP_CREATE, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED,
-			     EMU_LOCK_NONE, &td);
+	ret = emu_leaf_begin(SEAMCALL_TDH_VP_CREATE, a->rdx, TDX_OPID_RDX, &td);
 	if (ret)
 		return ret;
 	ret = emu_pamt_claim(a->rcx, TDX_OPID_RCX, &pe);
@@ -95,7 +116,7 @@ u64 emu_vp_create(struct tdx_mig_args *a)
 unlock_page:
 	emu_sharex_unlock_exclusive(&pe->lock);
 unlock_td:
-	emu_leaf_end(td, EMU_LOCK_SHARED, EMU_LOCK_NONE);
+	emu_leaf_end(SEAMCALL_TDH_VP_CREATE, td);
 	return ret;
 }
 
@@ -106,7 +127,7 @@ u64 emu_vp_addcx(struct tdx_mig_args *a)
 	struct emu_vcpu *vcpu;
 	u64 ret;
 
-	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_ADDCX, a->rdx, TDX_OPID_RDX, EMU_LOCK_SHARED, &vcpu);
+	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_ADDCX, a->rdx, TDX_OPID_RDX, &vcpu);
 	if (ret)
 		return ret;
 	if (vcpu->state != EMU_VCPU_UNINITIALIZED)
@@ -122,7 +143,7 @@ u64 emu_vp_addcx(struct tdx_mig_args *a)
 		atomic_long_inc(&vcpu->td->child_pages);
 		emu_sharex_unlock_exclusive(&pe->lock);
 	}
-	vcpu_leaf_end(vcpu, EMU_LOCK_SHARED);
+	vcpu_leaf_end(SEAMCALL_TDH_VP_ADDCX, vcpu);
 	return ret;
 }
 
@@ -132,26 +153,23 @@ u64 emu_vp_init(struct tdx_mig_args *a)
 	struct emu_vcpu *vcpu;
 	u64 ret;
 
-	/* Exclusive: VP.INIT assigns the index and counts the vCPU. */
-	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_INIT, a->rcx, TDX_OPID_RCX, EMU_LOCK_EXCLUSIVE,
-			      &vcpu);
+	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_INIT, a->rcx, TDX_OPID_RCX, &vcpu);
 	if (ret)
 		return ret;
 	if (vcpu->state != EMU_VCPU_UNINITIALIZED)
 		ret = TDX_STATUS_VCPU_STATE_INCORRECT;
 	else if (vcpu->num_tdcx != ARRAY_SIZE(vcpu->tdcx_pa))
 		ret = TDX_STATUS_TDCX_NUM_INCORRECT;
-	else if (vcpu->td->num_vcpus >= vcpu->td->max_vcpus)
+	else if (!emu_td_add_vcpu(vcpu->td, &vcpu->index))
 		ret = TDX_STATUS_MAX_VCPUS_EXCEEDED;
 	if (!ret) {
-		vcpu->index = vcpu->td->num_vcpus++;
 		memset(&vcpu->regs, 0, sizeof(vcpu->regs));
 		vcpu->regs.gpr[1] = a->rdx;	/* RCX */
 		vcpu->regs.rip = 0xfffffff0;	/* the reset vector */
 		vcpu->regs.rflags = 0x2;
 		vcpu->state = EMU_VCPU_READY;
 	}
-	vcpu_leaf_end(vcpu, EMU_LOCK_EXCLUSIVE);
+	vcpu_leaf_end(SEAMCALL_TDH_VP_INIT, vcpu);
 	return ret;
 }
 
@@ -164,7 +182,7 @@ u64 emu_vp_flush(struct tdx_mig_args *a)
 	struct emu_vcpu *vcpu;
 	u64 ret;
 
-	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_FLUSH, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &vcpu);
+	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_FLUSH, a->rcx, TDX_OPID_RCX, &vcpu);
 	if (ret)
 		return ret;
 	if (vcpu->num_tdcx != ARRAY_SIZE(vcpu->tdcx_pa)) {
@@ -175,7 +193,7 @@ u64 emu_vp_flush(struct tdx_mig_args *a)
 		vcpu->assoc_cpu = -1;
 		atomic_dec(&vcpu->td->associated_vcpus);
 	}
-	vcpu_leaf_end(vcpu, EMU_LOCK_SHARED);
+	vcpu_leaf_end(SEAMCALL_TDH_VP_FLUSH, vcpu);
 	return ret;
 }
 
@@ -460,7 +478,7 @@ u64 emu_vp_enter(struct tdx_mig_args *a)
 	unsigned int slot;
 	u64 ret;
 
-	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_ENTER, a->rcx, TDX_OPID_RCX, EMU_LOCK_SHARED, &vcpu);
+	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_ENTER, a->rcx, TDX_OPID_RCX, &vcpu);
 	if (ret)
 		return ret;
 	td = vcpu->td;
@@ -484,6 +502,8 @@ u64 emu_vp_enter(struct tdx_mig_args *a)
 	slot = td->td_epoch & 1;
 	td->epoch_refcount[slot]++;
 	raw_spin_unlock(&td->epoch_lock);
+	/* As the module's: OP_STATE is released before the TD is entered. */
+	emu_leaf_op_state_unlock(SEAMCALL_TDH_VP_ENTER, td);
 
 	if (vcpu->vmcall_pending)
 		vmcall_resume(vcpu, a);
@@ -495,8 +515,11 @@ u64 emu_vp_enter(struct tdx_mig_args *a)
 	raw_spin_lock(&td->epoch_lock);
 	td->epoch_refcount[slot]--;
 	raw_spin_unlock(&td->epoch_lock);
+	emu_leaf_td_unlock(SEAMCALL_TDH_VP_ENTER, td);
+	emu_vcpu_unlock(vcpu);
+	return ret;
 out:
-	vcpu_leaf_end(vcpu, EMU_LOCK_SHARED);
+	vcpu_leaf_end(SEAMCALL_TDH_VP_ENTER, vcpu);
 	return ret;
 }
 
