@@ -16,6 +16,7 @@
 /* TDH.MIG.STREAM.CREATE of link @link, unless the TD has it already. */
 static int migsc_create(struct tdx_mig_td *td, unsigned int link)
 {
+	unsigned int busy = 0;
 	struct page *page;
 	u64 ret;
 
@@ -28,7 +29,10 @@ static int migsc_create(struct tdx_mig_td *td, unsigned int link)
 	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!page)
 		return -ENOMEM;
-	ret = tdx_mig_tdh_mig_stream_create(td->info.tdr_pa, page_to_phys(page));
+	/* A vCPU entering holds OP_STATE shared for a moment: retried. */
+	do {
+		ret = tdx_mig_tdh_mig_stream_create(td->info.tdr_pa, page_to_phys(page));
+	} while (tdx_mig_status_busy(ret) && tdx_mig_busy_backoff(&busy));
 	if (ret) {
 		__free_page(page);
 		pr_err_ratelimited("TDH.MIG.STREAM.CREATE failed: %#llx\n", ret);
