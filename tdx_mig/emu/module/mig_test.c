@@ -7,6 +7,7 @@
  */
 #include <kunit/test.h>
 #include <linux/bitmap.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
@@ -42,6 +43,10 @@ struct mig_ctx {
 	/* the bindings of the source (0) and destination (1) to their MigTDs */
 	u64 handle[2];
 	u64 uuid[2][4];
+	/* called once the first round is sent (LIVE_EXPORT) */
+	void (*live_hook)(struct mig_ctx *c);
+	/* import vCPU state while another import holds OP_STATE shared */
+	bool vp_import_shared;
 	/* what the run saw */
 	unsigned int epochs;
 	unsigned long unblockw;
@@ -593,6 +598,8 @@ static void migrate(struct mig_ctx *c, unsigned int epochs)
 
 	bitmap_fill(all, c->npages);
 	move_pages(c, all, true);
+	if (c->live_hook)
+		c->live_hook(c);
 	for (c->epochs = 1; c->epochs < epochs; c->epochs++) {
 		guest_dirties(c, c->epochs);
 		token(c, false);
@@ -604,9 +611,14 @@ static void migrate(struct mig_ctx *c, unsigned int epochs)
 	move_pages(c, c->dirty, false);
 	move_state(c, 1, c->src->tdr_pa, c->dst->tdr_pa, 0);
 	dst_vcpus(c);
+	/* IMPORT.STATE.VP holds OP_STATE shared: vCPUs import side by side. */
+	if (c->vp_import_shared)
+		KUNIT_ASSERT_EQ(c->test, tdx_emu_hold_op_state(c->dst->tdr_pa, false), 0);
 	for (i = 0; i < c->src->nr_vcpus; i++)
 		move_state(c, 2, pa(c->src->vcpu[i].tdvpr), pa(c->dst->vcpu[i].tdvpr),
 			   i % MIG_F_STREAMS);
+	if (c->vp_import_shared)
+		tdx_emu_release_op_state(c->dst->tdr_pa, false);
 	token(c, true);
 	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_import_commit(c->dst->tdr_pa), TDX_STATUS_SUCCESS);
 	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_import_end(c->dst->tdr_pa), TDX_STATUS_SUCCESS);
@@ -633,6 +645,196 @@ static void migrate_64m_test(struct kunit *test)
 	KUNIT_EXPECT_GT(test, c->remigrated, 0UL);
 	kunit_info(test, "epochs %u, write faults %lu, re-exported pages %lu\n", c->epochs,
 		   c->unblockw, c->remigrated);
+	teardown(c);
+}
+
+/*
+ * A vCPU entering in a loop on CPU 0 while CPU 1 calls a leaf that takes
+ * OP_STATE exclusively: TDH.VP.ENTER holds OP_STATE shared until it enters
+ * the TD, so each must meet the other's lock (TDX_OPERAND_BUSY naming
+ * OP_STATE) and retry, as KVM and the migration core do. Both are retried
+ * until each side has seen the other at least once.
+ */
+#define RACE_MAX_TRIES	200000
+
+struct race {
+	struct mig_ctx *c;
+	u64 tdvpr;
+	/* the leaf under test, called on CPU 1; returns its status */
+	u64 (*leaf)(struct race *r);
+	u64 leaf_ok;			/* the status it must end with */
+	u64 enter_ok;			/* VP.ENTER's when it is not busy */
+	bool leaf_may_miss;		/* VP.ENTER holds OP_STATE too briefly */
+	unsigned long enter_busy, leaf_busy, entries, tries;
+	u64 enter_bad;			/* an unexpected VP.ENTER status */
+};
+
+static bool op_state_busy(u64 status)
+{
+	return status == tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_OP_STATE);
+}
+
+static int race_enter(void *arg)
+{
+	struct race *r = arg;
+	u64 qual, gpa, ret;
+
+	while (!kthread_should_stop()) {
+		ret = tdx_mig_tdh_vp_enter(r->tdvpr, &qual, &gpa);
+		r->entries++;
+		if (op_state_busy(ret))
+			r->enter_busy++;
+		else if (ret != r->enter_ok && !r->enter_bad)
+			r->enter_bad = ret;
+		cond_resched();
+	}
+	return 0;
+}
+
+static long race_leaf(void *arg)
+{
+	struct race *r = arg;
+	u64 ret;
+
+	while (r->tries < RACE_MAX_TRIES &&
+	       (!r->enter_busy || (!r->leaf_busy && !r->leaf_may_miss))) {
+		r->tries++;
+		ret = r->leaf(r);
+		if (op_state_busy(ret)) {
+			r->leaf_busy++;
+			continue;
+		}
+		/* A vCPU still in the previous TLB epoch: the host retries. */
+		if (ret == TDX_STATUS_PREVIOUS_TLB_EPOCH_BUSY)
+			continue;
+		if (ret != r->leaf_ok)
+			return -EIO;
+		cond_resched();
+	}
+	return 0;
+}
+
+static void race_run(struct mig_ctx *c, u64 (*leaf)(struct race *r), u64 leaf_ok, u64 enter_ok,
+		     bool leaf_may_miss)
+{
+	struct race r = { .c = c, .tdvpr = pa(c->src->vcpu[0].tdvpr), .leaf = leaf,
+			  .leaf_ok = leaf_ok, .enter_ok = enter_ok,
+			  .leaf_may_miss = leaf_may_miss };
+	struct tdx_emu_guest_op hlt = { .type = TDX_EMU_GUEST_HLT };
+	struct task_struct *t;
+	long ret;
+
+	KUNIT_ASSERT_GE(c->test, num_online_cpus(), 2U);
+	/* The guest halts at once; every later entry exits with HLT too. */
+	KUNIT_ASSERT_EQ(c->test, tdx_emu_guest_program(r.tdvpr, &hlt, 1), 0);
+	t = kthread_create_on_cpu(race_enter, &r, 0, "tdx_mig_race/%u");
+	KUNIT_ASSERT_FALSE(c->test, IS_ERR(t));
+	wake_up_process(t);
+	ret = work_on_cpu(1, race_leaf, &r);
+	kthread_stop(t);
+	kunit_info(c->test, "%lu entries (%lu busy), %lu calls (%lu busy)\n", r.entries,
+		   r.enter_busy, r.tries, r.leaf_busy);
+	KUNIT_EXPECT_EQ(c->test, ret, 0L);
+	KUNIT_EXPECT_EQ(c->test, r.enter_bad, 0ULL);
+	KUNIT_EXPECT_GT(c->test, r.enter_busy, 0UL);
+	if (!r.leaf_may_miss)
+		KUNIT_EXPECT_GT(c->test, r.leaf_busy, 0UL);
+}
+
+/* An epoch token, exported and imported (the importer never meets a vCPU). */
+static u64 race_token(struct race *r)
+{
+	u64 t = mbmd_operand(r->c->token), ret;
+
+	ret = tdx_mig_tdh_export_track(r->c->src->tdr_pa, t, false);
+	if (ret)
+		return ret;
+	return tdx_mig_tdh_import_track(r->c->dst->tdr_pa, t);
+}
+
+static void race_tokens(struct mig_ctx *c)
+{
+	race_run(c, race_token, TDX_STATUS_SUCCESS, TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT,
+		 false);
+}
+
+/* A stream created with a page that is not free: refused after the locks. */
+static u64 race_stream_create(struct race *r)
+{
+	return tdx_mig_tdh_mig_stream_create(r->c->src->tdr_pa, pa(r->c->src->tdr));
+}
+
+static void vp_enter_busy_test(struct kunit *test)
+{
+	struct mig_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	u64 refused;
+
+	ktd_require_emu(test);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	setup(c, test, SZ_4M / PAGE_SIZE);
+	/* RUNNABLE: MIG.STREAM.CREATE against a vCPU. */
+	refused = tdx_mig_tdh_mig_stream_create(c->src->tdr_pa, pa(c->src->tdr));
+	KUNIT_ASSERT_NE(test, refused, TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_FALSE(test, op_state_busy(refused));
+	race_run(c, race_stream_create, refused, TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT, false);
+	/* LIVE_EXPORT: EXPORT.TRACK against a vCPU, then the migration goes on. */
+	c->live_hook = race_tokens;
+	migrate(c, 3);
+	teardown(c);
+}
+
+/* The TD's state bundle, exported again and again (never imported). */
+static u64 race_state_td(struct race *r)
+{
+	struct mig_ctx *c = r->c;
+	u64 mbmd = mbmd_operand(c->s[0].mbmd), list = state_list_info(c, EMU_MAX_STATE_PAGES);
+	u64 cmd = tdx_migs_index_and_cmd_encode(0, TDX_MIGS_CMD_NEW), pages = 0, ret;
+	int n = 0;
+
+	ret = tdx_mig_tdh_export_state_td(c->src->tdr_pa, mbmd, list, cmd, &pages);
+	while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && n++ < MIG_RESUMES)
+		ret = tdx_mig_tdh_export_state_td(c->src->tdr_pa, mbmd, list, resume_cmd(0),
+						  &pages);
+	return ret;
+}
+
+/*
+ * A paused TD's vCPU may not run, but its VP.ENTER still takes OP_STATE
+ * before it finds that out: it meets EXPORT.STATE.TD's exclusive lock.
+ * (The export meets VP.ENTER's only in the instant between its lock and
+ * its state check, so that side is counted, not required.) The export is
+ * aborted; the TD runs again.
+ */
+static void vp_enter_busy_paused_test(struct kunit *test)
+{
+	struct mig_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	u64 qual, gpa, state;
+
+	ktd_require_emu(test);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	setup(c, test, 16);
+	move_state(c, 0, c->src->tdr_pa, c->dst->tdr_pa, 0);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_pause(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	race_run(c, race_state_td, TDX_STATUS_SUCCESS, TDX_STATUS_OP_STATE_INCORRECT, true);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_abort(c->src->tdr_pa, 0), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_rd(c->src->tdr_pa, TDX_MD_TD_OP_STATE, &state),
+			TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, state, (u64)TDX_OP_STATE_RUNNABLE);
+	KUNIT_EXPECT_EQ(test, ktd_vp_enter(pa(c->src->vcpu[0].tdvpr), &qual, &gpa),
+			TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT);
+	teardown(c);
+}
+
+/* Two vCPUs' IMPORT.STATE.VP at once: OP_STATE is held shared, not exclusively. */
+static void vp_import_shared_test(struct kunit *test)
+{
+	struct mig_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	ktd_require_emu(test);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	setup(c, test, SZ_4M / PAGE_SIZE);
+	c->vp_import_shared = true;
+	migrate(c, 2);
 	teardown(c);
 }
 
@@ -1195,6 +1397,9 @@ static struct kunit_suite mig_neg_suite = {
 static struct kunit_case mig_cases[] = {
 	KUNIT_CASE_SLOW(migrate_64m_test),
 	KUNIT_CASE_PARAM(migrate_interrupted_test, intr_case_gen_params),
+	KUNIT_CASE(vp_enter_busy_test),
+	KUNIT_CASE(vp_enter_busy_paused_test),
+	KUNIT_CASE(vp_import_shared_test),
 	{}
 };
 

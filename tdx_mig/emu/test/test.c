@@ -249,6 +249,35 @@ void tdx_emu_release_tdr(u64 tdr_pa, bool exclusive)
 EXPORT_SYMBOL_GPL(tdx_emu_release_tdr);
 
 /**
+ * tdx_emu_hold_op_state - hold a TD's OP_STATE lock, as a concurrent leaf would
+ * @tdr_pa: the TD
+ * @exclusive: as EXPORT.TRACK does, else as VP.ENTER does
+ *
+ * Return: 0, -EBUSY when the lock is held, -EINVAL for no TD.
+ */
+int tdx_emu_hold_op_state(u64 tdr_pa, bool exclusive)
+{
+	struct emu_td *td;
+	u64 ret;
+
+	ret = emu_td_lock(tdr_pa, TDX_OPID_RCX, EMU_LOCK_SHARED, &td);
+	if (ret)
+		return tdx_status_code(ret) == TDX_STATUS_OPERAND_BUSY ? -EBUSY : -EINVAL;
+	ret = emu_op_state_lock(td, exclusive ? EMU_LOCK_EXCLUSIVE : EMU_LOCK_SHARED);
+	emu_td_unlock(td, EMU_LOCK_SHARED);
+	return ret ? -EBUSY : 0;
+}
+EXPORT_SYMBOL_GPL(tdx_emu_hold_op_state);
+
+void tdx_emu_release_op_state(u64 tdr_pa, bool exclusive)
+{
+	struct emu_td *td = emu_td_of(emu_pamt_entry(tdr_pa));
+
+	emu_op_state_unlock(td, exclusive ? EMU_LOCK_EXCLUSIVE : EMU_LOCK_SHARED);
+}
+EXPORT_SYMBOL_GPL(tdx_emu_release_op_state);
+
+/**
  * tdx_emu_gcm - one AES-256-GCM operation through the model's crypto path
  * @key: 32 bytes
  * @iv: the 12-byte IV

@@ -63,6 +63,8 @@ int tdx_emu_force_op_state(u64 tdr_pa, enum tdx_op_state state);
 int tdx_emu_force_sept_state(u64 tdr_pa, u64 gpa, enum tdx_sept_state state);
 int tdx_emu_hold_tdr(u64 tdr_pa, bool exclusive);
 void tdx_emu_release_tdr(u64 tdr_pa, bool exclusive);
+int tdx_emu_hold_op_state(u64 tdr_pa, bool exclusive);
+void tdx_emu_release_op_state(u64 tdr_pa, bool exclusive);
 unsigned long tdx_emu_leaked_pages(void);
 int tdx_emu_hold_migsc(u64 tdr_pa, unsigned int link);
 void tdx_emu_release_migsc(u64 tdr_pa, unsigned int link);
