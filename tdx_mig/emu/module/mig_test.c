@@ -7,6 +7,7 @@
  */
 #include <kunit/test.h>
 #include <linux/bitmap.h>
+#include <linux/completion.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -45,7 +46,7 @@ struct mig_ctx {
 	u64 uuid[2][4];
 	/* called once the first round is sent (LIVE_EXPORT) */
 	void (*live_hook)(struct mig_ctx *c);
-	/* import vCPU state while another import holds OP_STATE shared */
+	/* vCPUs 0 and 1 imported at once, a third import held in progress */
 	bool vp_import_shared;
 	/* what the run saw */
 	unsigned int epochs;
@@ -221,6 +222,85 @@ static void move_state(struct mig_ctx *c, int kind, u64 src_obj, u64 dst_obj, u1
 		ret = imp(dst_obj, mbmd, list, resume_cmd(index));
 	c->resumes += n;
 	KUNIT_ASSERT_EQ(c->test, ret, TDX_STATUS_SUCCESS);
+}
+
+/* The bundle of vCPU @v on stream @v, in its own MBMD and page list. */
+struct vp_bundle {
+	struct mig_ctx *c;
+	int v;
+	struct page *mbmd, *list;
+	u64 pages;
+	u64 ret;
+	struct completion done;
+};
+
+static u64 vp_list(struct vp_bundle *b, unsigned int npages)
+{
+	return tdx_page_list_info_encode(pa(b->list), npages - 1);
+}
+
+static u64 vp_cmd(struct vp_bundle *b, bool resume)
+{
+	return tdx_migs_index_and_cmd_encode(b->v, resume ? TDX_MIGS_CMD_RESUME :
+							     TDX_MIGS_CMD_NEW);
+}
+
+static void vp_export(struct vp_bundle *b)
+{
+	u64 tdvpr = pa(b->c->src->vcpu[b->v].tdvpr), mbmd = mbmd_operand(b->mbmd), ret;
+	int n = 0;
+
+	ret = tdx_mig_tdh_export_state_vp(tdvpr, mbmd, vp_list(b, EMU_MAX_STATE_PAGES),
+					  vp_cmd(b, false), &b->pages);
+	while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && n++ < MIG_RESUMES)
+		ret = tdx_mig_tdh_export_state_vp(tdvpr, mbmd, vp_list(b, EMU_MAX_STATE_PAGES),
+						  vp_cmd(b, true), &b->pages);
+	KUNIT_ASSERT_EQ(b->c->test, ret, TDX_STATUS_SUCCESS);
+}
+
+static int vp_import(void *arg)
+{
+	struct vp_bundle *b = arg;
+	u64 tdvpr = pa(b->c->dst->vcpu[b->v].tdvpr), mbmd = mbmd_operand(b->mbmd);
+	int n = 0;
+
+	b->ret = tdx_mig_tdh_import_state_vp(tdvpr, mbmd, vp_list(b, b->pages), vp_cmd(b, false));
+	while (b->ret == TDX_STATUS_INTERRUPTED_RESUMABLE && n++ < MIG_RESUMES)
+		b->ret = tdx_mig_tdh_import_state_vp(tdvpr, mbmd, vp_list(b, b->pages),
+						     vp_cmd(b, true));
+	complete(&b->done);
+	return 0;
+}
+
+/*
+ * vCPUs 0 and 1 imported at the same time on streams 0 and 1, one in a
+ * thread of its own, while a third import is held to be in progress
+ * (OP_STATE shared): none may meet another's lock.
+ */
+static void vp_import_pair(struct mig_ctx *c)
+{
+	struct vp_bundle b[2] = {
+		{ .c = c, .v = 0, .mbmd = c->s[0].mbmd, .list = c->state_list },
+		{ .c = c, .v = 1, .mbmd = c->s[1].mbmd, .list = page_or_fail(c) },
+	};
+	struct task_struct *t;
+	int j;
+
+	for (j = 0; j < EMU_MAX_STATE_PAGES; j++)
+		((u64 *)page_address(b[1].list))[j] = pa(page_or_fail(c));
+	vp_export(&b[0]);
+	vp_export(&b[1]);
+	init_completion(&b[1].done);
+	KUNIT_ASSERT_EQ(c->test, tdx_emu_hold_op_state(c->dst->tdr_pa, false), 0);
+	t = kthread_run(vp_import, &b[1], "tdx_mig_vp_import");
+	if (IS_ERR(t))
+		vp_import(&b[1]);
+	init_completion(&b[0].done);
+	vp_import(&b[0]);
+	wait_for_completion(&b[1].done);
+	tdx_emu_release_op_state(c->dst->tdr_pa, false);
+	KUNIT_EXPECT_EQ(c->test, b[0].ret, TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(c->test, b[1].ret, TDX_STATUS_SUCCESS);
 }
 
 /* BLOCKW (resuming with the returned RCX), as the host does per batch. */
@@ -611,14 +691,14 @@ static void migrate(struct mig_ctx *c, unsigned int epochs)
 	move_pages(c, c->dirty, false);
 	move_state(c, 1, c->src->tdr_pa, c->dst->tdr_pa, 0);
 	dst_vcpus(c);
-	/* IMPORT.STATE.VP holds OP_STATE shared: vCPUs import side by side. */
-	if (c->vp_import_shared)
-		KUNIT_ASSERT_EQ(c->test, tdx_emu_hold_op_state(c->dst->tdr_pa, false), 0);
-	for (i = 0; i < c->src->nr_vcpus; i++)
+	i = 0;
+	if (c->vp_import_shared) {
+		vp_import_pair(c);
+		i = 2;
+	}
+	for (; i < c->src->nr_vcpus; i++)
 		move_state(c, 2, pa(c->src->vcpu[i].tdvpr), pa(c->dst->vcpu[i].tdvpr),
 			   i % MIG_F_STREAMS);
-	if (c->vp_import_shared)
-		tdx_emu_release_op_state(c->dst->tdr_pa, false);
 	token(c, true);
 	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_import_commit(c->dst->tdr_pa), TDX_STATUS_SUCCESS);
 	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_import_end(c->dst->tdr_pa), TDX_STATUS_SUCCESS);
@@ -825,7 +905,7 @@ static void vp_enter_busy_paused_test(struct kunit *test)
 	teardown(c);
 }
 
-/* Two vCPUs' IMPORT.STATE.VP at once: OP_STATE is held shared, not exclusively. */
+/* IMPORT.STATE.VP of several vCPUs at once: OP_STATE is held shared, not exclusively. */
 static void vp_import_shared_test(struct kunit *test)
 {
 	struct mig_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
