@@ -107,7 +107,9 @@ TEST_F(neg, negotiation)
 	EXPECT_EQ(-EINVAL, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size, &a, 0));
 	a.version = 0;
 	a.buf_list_pages = 100000;
-	EXPECT_EQ(-EINVAL, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, 8, &a, 0));
+	/* An unknown attribute: -ENXIO for SET as for GET and HAS. */
+	EXPECT_EQ(-ENXIO, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, 8, &a, 0));
+	EXPECT_EQ(-ENXIO, attr_ioctl(fd, KVM_GET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, 8, &a, 0));
 	EXPECT_EQ(-ENXIO, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, 2, size, &a, 0));
 	EXPECT_EQ(-EINVAL, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size, &a, 1));
 	EXPECT_EQ(-EPERM, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR,
@@ -369,10 +371,10 @@ static int clear_range(struct neg_ctx *ctx, unsigned int first, unsigned int n)
 	return ioctl(ctx->src, KVM_CLEAR_DIRTY_LOG, &c) ? -errno : 0;
 }
 
-/* EXPORT_MEM of pages [@first, @first + BUF_PAGES), blocked first. */
-static int export_chunk(struct neg_ctx *ctx, unsigned int first)
+/* EXPORT_MEM on stream @i of pages [@first, @first + BUF_PAGES), blocked first. */
+static int export_chunk(struct neg_ctx *ctx, unsigned int i_stream, unsigned int first)
 {
-	struct mig_stream *s = &ctx->m.src[0];
+	struct mig_stream *s = &ctx->m.src[i_stream];
 	uint64_t n = BUF_PAGES;
 	unsigned int i;
 	int ret = clear_range(ctx, first, BUF_PAGES);
@@ -382,18 +384,24 @@ static int export_chunk(struct neg_ctx *ctx, unsigned int first)
 	return ret ?: mig_cmd(s, KVM_TDX_MIG_EXPORT_MEM, &n, NULL);
 }
 
-/* The bundle on stream 0 goes to the destination. */
-static int import_chunk(struct neg_ctx *ctx)
+/* The bundle on stream @i goes to the destination's stream @i. */
+static void carry_chunk(struct neg_ctx *ctx, unsigned int i)
 {
-	struct mig_stream *s = &ctx->m.src[0], *d = &ctx->m.dst[0];
-	uint64_t n = BUF_PAGES;
+	struct mig_stream *s = &ctx->m.src[i], *d = &ctx->m.dst[i];
 
 	memcpy(d->mbmd, s->mbmd, 4096);
 	memcpy(d->gpa_list, s->gpa_list, BUF_PAGES * 8);
 	memcpy(d->mac, s->mac, 2 * 4096);
 	memcpy(d->bufs, s->bufs, BUF_PAGES * 4096);
+}
+
+static int import_chunk(struct neg_ctx *ctx, unsigned int i)
+{
+	uint64_t n = BUF_PAGES;
+
+	carry_chunk(ctx, i);
 	/* The timer may interrupt the import too: it resumes like any call. */
-	return mig_cmd_retry(d, KVM_TDX_MIG_IMPORT_MEM, &n, NULL);
+	return mig_cmd_retry(&ctx->m.dst[i], KVM_TDX_MIG_IMPORT_MEM, &n, NULL);
 }
 
 /*
@@ -416,10 +424,10 @@ TEST_F_TIMEOUT(neg, pending_call_busy, 120)
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
 	/* Chunk by chunk until a signal lands inside a call. */
 	for (first = 0; first + BUF_PAGES <= NPAGES; first += BUF_PAGES) {
-		ret = export_chunk(ctx, first);
+		ret = export_chunk(ctx, 0, first);
 		if (ret)
 			break;
-		ASSERT_EQ(0, import_chunk(ctx));
+		ASSERT_EQ(0, import_chunk(ctx, 0));
 	}
 	setitimer(ITIMER_REAL, &off, NULL);
 	ASSERT_EQ(-EINTR, ret) TH_LOG("no signal hit a call in %u chunks", first / BUF_PAGES);
@@ -430,8 +438,74 @@ TEST_F_TIMEOUT(neg, pending_call_busy, 120)
 	ASSERT_EQ(0, mig_cmd_retry(s, KVM_TDX_MIG_EXPORT_MEM, &n, NULL));
 	EXPECT_EQ(BUF_PAGES, n);
 	tb_set_intr(0, 0, 0);
-	ASSERT_EQ(0, import_chunk(ctx));
+	ASSERT_EQ(0, import_chunk(ctx, 0));
 	complete(_metadata, ctx);
+}
+
+/*
+ * Chunks on stream 1, from page *@first on, until the timer leaves a call
+ * pending there: an export (@import false) or, each chunk exported first
+ * without the timer, an import. Returns the pending call's errno (-EINTR)
+ * or what ended the chunks.
+ */
+static int pend_on_stream1(struct neg_ctx *ctx, bool import, unsigned int *first)
+{
+	struct itimerval it = { { 0, 500 }, { 0, 500 } }, off = {};
+	struct sigaction sa = { .sa_handler = on_alarm };
+	int ret = -ENODATA;
+	uint64_t n;
+
+	if (tb_set_intr(1, 1, 0) || sigaction(SIGALRM, &sa, NULL))
+		return -EIO;
+	for (; *first + BUF_PAGES <= NPAGES; *first += BUF_PAGES) {
+		if (import) {
+			ret = export_chunk(ctx, 1, *first);
+			if (ret)
+				break;
+			carry_chunk(ctx, 1);
+		}
+		n = BUF_PAGES;
+		setitimer(ITIMER_REAL, &it, NULL);
+		ret = import ? mig_cmd(&ctx->m.dst[1], KVM_TDX_MIG_IMPORT_MEM, &n, NULL) :
+			       export_chunk(ctx, 1, *first);
+		setitimer(ITIMER_REAL, &off, NULL);
+		if (ret)
+			break;
+	}
+	*first += BUF_PAGES;
+	tb_set_intr(0, 0, 0);
+	return ret;
+}
+
+/*
+ * Either side's abort on stream 0 while stream 1 has an interrupted call:
+ * accepted, it voids the call (whose repetition is now refused by state,
+ * not left pending), and the source runs on with nothing lost.
+ */
+TEST_F_TIMEOUT(neg, abort_with_call_pending, 120)
+{
+	struct neg_ctx *ctx = &self->c;
+	uint64_t before, after, n = BUF_PAGES;
+	unsigned int first = 0;
+
+	mig_close(&ctx->m);
+	ASSERT_EQ(0, mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 2, BUF_PAGES));
+	ASSERT_EQ(0, tb_mem_hash(ctx->src, BYTES, &before));
+	ASSERT_EQ(0, mig_start(&ctx->m));
+
+	ASSERT_EQ(-EINTR, pend_on_stream1(ctx, true, &first)) TH_LOG("no signal hit an import");
+	EXPECT_EQ(-EBUSY, cmd(&ctx->m.dst[0], KVM_TDX_MIG_IMPORT_TRACK, 0));
+	EXPECT_EQ(0, cmd(&ctx->m.dst[0], KVM_TDX_MIG_IMPORT_ABORT, 0));
+	EXPECT_EQ(-EPERM, mig_cmd(&ctx->m.dst[1], KVM_TDX_MIG_IMPORT_MEM, &n, NULL));
+
+	/* Fresh pages: those before were exported in this epoch already. */
+	ASSERT_EQ(-EINTR, pend_on_stream1(ctx, false, &first)) TH_LOG("no signal hit an export");
+	EXPECT_EQ(-EBUSY, cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_PAUSE, 0));
+	EXPECT_EQ(0, cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_ABORT, 0));
+	n = BUF_PAGES;
+	EXPECT_EQ(-EPERM, mig_cmd(&ctx->m.src[1], KVM_TDX_MIG_EXPORT_MEM, &n, NULL));
+	ASSERT_EQ(0, tb_mem_hash(ctx->src, BYTES, &after));
+	EXPECT_EQ(before, after);
 }
 
 struct racer {
@@ -541,6 +615,65 @@ TEST_F(neg, stream_limit)
 	 * No migration follows: the source now has MAX_MIGS MigSCs, and a
 	 * destination must have created as many (NUM_MIGS_HIGHER_THAN_CREATED).
 	 */
+}
+
+/* An answer that cannot be written back: refused before anything happens. */
+TEST_F(neg, unwritable_answer)
+{
+	struct neg_ctx *ctx = &self->c;
+	uint64_t *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, ro);
+	EXPECT_EQ(-EFAULT, mig_cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE, ro, NULL));
+	/* Nothing was exported: the TD is still RUNNABLE, the migration starts. */
+	munmap(ro, 4096);
+	ASSERT_EQ(0, mig_start(&ctx->m));
+	complete(_metadata, ctx);
+}
+
+/* GET_STATS and the dirty log with bad pointers and ranges; the migration goes on. */
+TEST_F(neg, stats_and_dirty_log_bad_input)
+{
+	struct neg_ctx *ctx = &self->c;
+	unsigned long bitmap[NPAGES / (8 * sizeof(long))] = {};
+	struct kvm_dirty_log get = { .dirty_bitmap = bitmap };
+	struct kvm_clear_dirty_log clr = { .num_pages = NPAGES, .dirty_bitmap = bitmap };
+	struct mig_stream *s = &ctx->m.src[0];
+
+	EXPECT_EQ(-EFAULT, mig_cmd_raw(s->fd, KVM_TDX_MIG_GET_STATS, 0, 0, NULL));
+	EXPECT_EQ(-EFAULT, mig_cmd_raw(s->fd, KVM_TDX_MIG_GET_STATS, 0, 8, NULL));
+	EXPECT_EQ(-EINVAL, mig_cmd_raw(s->fd, KVM_TDX_MIG_GET_STATS, 1, 0, NULL));
+	ASSERT_EQ(0, mig_start(&ctx->m));
+
+	get.dirty_bitmap = (void *)8;
+	EXPECT_EQ(-1, ioctl(ctx->src, KVM_GET_DIRTY_LOG, &get));
+	EXPECT_EQ(EFAULT, errno);
+	get.dirty_bitmap = bitmap;
+	get.slot = 1;
+	EXPECT_EQ(-1, ioctl(ctx->src, KVM_GET_DIRTY_LOG, &get));
+	EXPECT_EQ(EINVAL, errno);
+	get.slot = 0;
+	EXPECT_EQ(0, ioctl(ctx->src, KVM_GET_DIRTY_LOG, &get));
+	/* KVM's ranges: a 64-page aligned start, inside the slot, not empty. */
+	clr.first_page = 1;
+	EXPECT_EQ(-1, ioctl(ctx->src, KVM_CLEAR_DIRTY_LOG, &clr));
+	EXPECT_EQ(EINVAL, errno);
+	clr.first_page = 64;
+	EXPECT_EQ(-1, ioctl(ctx->src, KVM_CLEAR_DIRTY_LOG, &clr));
+	EXPECT_EQ(EINVAL, errno);
+	clr.first_page = NPAGES;
+	clr.num_pages = 64;
+	EXPECT_EQ(-1, ioctl(ctx->src, KVM_CLEAR_DIRTY_LOG, &clr));
+	EXPECT_EQ(EINVAL, errno);
+	clr.first_page = 0;
+	clr.num_pages = 0;
+	EXPECT_EQ(-1, ioctl(ctx->src, KVM_CLEAR_DIRTY_LOG, &clr));
+	EXPECT_EQ(EINVAL, errno);
+	clr.num_pages = NPAGES;
+	clr.dirty_bitmap = (void *)8;
+	EXPECT_EQ(-1, ioctl(ctx->src, KVM_CLEAR_DIRTY_LOG, &clr));
+	EXPECT_EQ(EFAULT, errno);
+	complete(_metadata, ctx);
 }
 
 /* Stream fds closed mid-migration and opened again: the migration goes on. */

@@ -136,7 +136,7 @@ static int import_mem_prepare(struct tdx_mig_stream *s, u32 n)
  */
 int tdx_mig_bundle_import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
-	u32 before = s->stats.failed_entries;
+	u64 before = s->stats.failed_entries;
 	int ret = tdx_mig_bundle_pages_ok(s, *arg);
 
 	if (ret)

@@ -75,7 +75,8 @@ static int cmd_allowed(struct tdx_mig_stream *s, u32 id, const struct cmd_desc *
 		return -EPERM;
 	if (s->pending.active && s->pending.generation != td->generation)
 		s->pending.active = false;	/* an abort voided it */
-	if (id == KVM_TDX_MIG_EXPORT_ABORT)
+	/* An abort is always accepted: it voids interrupted calls. */
+	if (id == KVM_TDX_MIG_EXPORT_ABORT || id == KVM_TDX_MIG_IMPORT_ABORT)
 		return 0;
 	/* Only the interrupted call itself until it completes. */
 	if (s->pending.active && (id != s->pending.id || arg != s->pending.arg))
@@ -131,6 +132,10 @@ int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd)
 	if ((d->data == DATA_IN || d->data == DATA_INOUT) &&
 	    get_user(arg, (u64 __user *)u64_to_user_ptr(cmd->data)))
 		return -EFAULT;
+	/* An answer that could not be written back fails before the call. */
+	if ((d->data == DATA_OUT || d->data == DATA_INOUT) &&
+	    put_user(arg, (u64 __user *)u64_to_user_ptr(cmd->data)))
+		return -EFAULT;
 	if (!tdx_mig_migsc_ready(s))
 		return -ENXIO;
 
@@ -161,15 +166,21 @@ int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd)
 	/* The status of the SEAMCALL that failed, if one did. */
 	if (ret && status)
 		KVM_TDX_CMD_ERROR(cmd) = status;
-	/* A failed SEAMCALL may have moved the TD (e.g. to FAILED_IMPORT). */
-	if (KVM_TDX_CMD_ERROR(cmd))
+	/*
+	 * A failed SEAMCALL may have moved the TD (e.g. to FAILED_IMPORT). The
+	 * mirror is written under the session lock held for writing only.
+	 */
+	if (KVM_TDX_CMD_ERROR(cmd) && !d->concurrent)
 		tdx_mig_td_sync_state(td);
 out:
 	mutex_unlock(&s->lock);
 unlock_td:
-	if (d->concurrent)
-		up_read(&td->lock);
-	else
+	if (!d->concurrent) {
 		up_write(&td->lock);
+		return ret;
+	}
+	up_read(&td->lock);
+	if (KVM_TDX_CMD_ERROR(cmd))
+		tdx_mig_td_refresh(td);
 	return ret;
 }

@@ -97,10 +97,11 @@ u64 tdx_mig_td_mem_bytes(struct tdx_mig_td *td)
 		    2 * BITS_TO_LONGS(td->info.nr_gfns) * sizeof(long);
 	unsigned int i;
 
-	down_write(&td->lock);
+	/* MIGSCs are added under the session lock held for writing. */
+	down_read(&td->lock);
 	for (i = 0; i < td->max_migs; i++)
 		bytes += td->migsc[i] ? PAGE_SIZE : 0;
-	up_write(&td->lock);
+	up_read(&td->lock);
 	return bytes;
 }
 
@@ -115,7 +116,7 @@ void tdx_mig_td_sync_state(struct tdx_mig_td *td)
 {
 	u64 v;
 
-	lockdep_assert_held(&td->lock);
+	lockdep_assert_held_write(&td->lock);
 	if (!tdx_mig_tdh_mng_rd(td->info.tdr_pa, TDX_MD_TD_OP_STATE, &v) && v < TDX_NUM_OP_STATES)
 		WRITE_ONCE(td->state, v);
 }

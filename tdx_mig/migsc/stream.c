@@ -85,8 +85,9 @@ static int stream_negotiate(struct tdx_mig_stream *s, const struct kvm_device_at
 
 	if (attr->attr == KVM_DEV_TDX_MIG_ATTR_CAPS)
 		return -EPERM;
+	/* KVM's device convention: an unknown attribute is -ENXIO, as for GET. */
 	if (attr->attr != sizeof(a))
-		return -EINVAL;
+		return -ENXIO;
 	if (copy_from_user(&a, u64_to_user_ptr(attr->addr), sizeof(a)))
 		return -EFAULT;
 	if (a.version != KVM_DEV_TDX_MIG_ATTR_VERSION)
@@ -199,10 +200,18 @@ static u64 stream_mem_bytes(const struct tdx_mig_stream *s)
 	return sizeof(*s) + pages * PAGE_SIZE + s->buf_list_pages * sizeof(*s->bufs);
 }
 
+/*
+ * The counters are taken under the stream lock (a call on the stream may be
+ * updating them), the TD's figures after it: the session lock ranks above.
+ */
 int tdx_mig_migsc_stats(struct tdx_mig_stream *s, u64 data)
 {
-	struct kvm_tdx_mig_stats st = s->stats;
+	struct kvm_tdx_mig_stats st;
 
+	if (mutex_lock_interruptible(&s->lock))
+		return -ERESTARTSYS;
+	st = s->stats;
+	mutex_unlock(&s->lock);
 	st.td_write_faults = atomic64_read(&s->td->write_faults);
 	st.td_write_blocked = atomic64_read(&s->td->write_blocked);
 	st.stream_mem_bytes = stream_mem_bytes(s);
