@@ -5,9 +5,11 @@
  * pre-binding by hash, mismatches surfacing the TDX Module's status, bad
  * input, the limit of user TDs per MigTD, and a MigTD going away.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -18,6 +20,7 @@
 #define LIMIT_PARAM		"/sys/module/tdx_mig/parameters/max_bound_tds"
 #define STATUS_HASH_MISMATCH	0xC0000D0300000000ULL
 #define STATUS_ATTR_MISMATCH	0xC0000D0200000000ULL
+#define STATUS_NOT_MIGRATABLE	0xC0000E0900000000ULL
 #define STATUS_CODE(s)		((s) & 0xFFFFFFFF00000000ULL)
 
 struct bind_ctx {
@@ -170,6 +173,66 @@ TEST_F(bind, bad_input)
 	in.version = 0;
 	in.pad[1] = 1;
 	EXPECT_EQ(-EINVAL, vm_tdx_cmd(ctx->user, KVM_TDX_SET_MIGRATION_INFO, &in, NULL));
+}
+
+/*
+ * Naming another user's MigTD by its pid is refused (-EPERM): a process may
+ * bind only to a MigTD whose VMM it could trace. The child drops to
+ * nobody, keeping the user TD's fd; the owner then binds as before.
+ */
+TEST_F(bind, needs_access_to_migtd)
+{
+	struct bind_ctx *ctx = &self->c;
+	int status;
+	pid_t child;
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(2);
+		/* The MigTD is the parent's. */
+		_exit(vm_servtd_bind(ctx->user, getppid(), 0, NULL) == -EPERM ? 0 : 1);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, bind(ctx->user, 0, NULL));
+}
+
+/* EXPORT_STATE_IMMUTABLE on a new stream of @vm: 0 or -errno, the TDX status. */
+static int try_export(int vm, uint64_t *status)
+{
+	struct mig_stream s;
+	uint64_t pages = 0;
+	int ret = mig_stream_open(vm, 16, &s);
+
+	if (ret)
+		return ret;
+	ret = mig_cmd(&s, KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE, &pages, status);
+	mig_stream_close(&s);
+	return ret;
+}
+
+/*
+ * A TD is MIGRATABLE only when its VMM asked for it, as QEMU does for a TD
+ * that names a MigTD: a Migration TD, or a TD built without the attribute,
+ * cannot be exported (TDX_TD_NOT_MIGRATABLE).
+ */
+TEST_F(bind, not_migratable)
+{
+	struct bind_ctx *ctx = &self->c;
+	uint64_t status = 0;
+	int plain;
+
+	EXPECT_EQ(-EIO, try_export(ctx->migtd, &status));
+	EXPECT_EQ(STATUS_NOT_MIGRATABLE, STATUS_CODE(status));
+	plain = tb_create_unmigratable(BYTES, 1);
+	ASSERT_LE(0, plain);
+	status = 0;
+	EXPECT_EQ(-EIO, try_export(plain, &status));
+	EXPECT_EQ(STATUS_NOT_MIGRATABLE, STATUS_CODE(status));
+	close(plain);
 }
 
 static int write_limit(unsigned int n)

@@ -45,7 +45,8 @@ static int create_vm(uint64_t mem_bytes, unsigned int nr_vcpus, uint32_t flags,
 int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
 		 unsigned int pending_every)
 {
-	return create_vm(mem_bytes, nr_vcpus, destination ? TDX_MIG_EMU_VM_DESTINATION : 0,
+	return create_vm(mem_bytes, nr_vcpus,
+			 destination ? TDX_MIG_EMU_VM_DESTINATION : TDX_MIG_EMU_VM_MIGRATABLE,
 			 pending_every, 0);
 }
 
@@ -56,7 +57,13 @@ int tb_create_migtd(void)
 
 int tb_create_unfinalized(uint64_t mem_bytes, unsigned int nr_vcpus)
 {
-	return create_vm(mem_bytes, nr_vcpus, TDX_MIG_EMU_VM_UNFINALIZED, 0, 0);
+	return create_vm(mem_bytes, nr_vcpus,
+			 TDX_MIG_EMU_VM_UNFINALIZED | TDX_MIG_EMU_VM_MIGRATABLE, 0, 0);
+}
+
+int tb_create_unmigratable(uint64_t mem_bytes, unsigned int nr_vcpus)
+{
+	return create_vm(mem_bytes, nr_vcpus, 0, 0, 0);
 }
 
 int tb_servtd_hash(int migtd_vm, uint64_t attr, uint8_t hash[48])

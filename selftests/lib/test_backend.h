@@ -24,6 +24,8 @@ int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
 #define TB_MIGTD_SHARED_PAGES	64
 int tb_create_migtd(void);
 int tb_create_unfinalized(uint64_t mem_bytes, unsigned int nr_vcpus);
+/* A built, finalized TD its VMM did not ask to be MIGRATABLE. */
+int tb_create_unmigratable(uint64_t mem_bytes, unsigned int nr_vcpus);
 /* The SERVTD_INFO_HASH of a MigTD for SERVTD_ATTR @attr (from its image, on hardware). */
 int tb_servtd_hash(int migtd_vm, uint64_t attr, uint8_t hash[48]);
 /*

@@ -8,10 +8,15 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/task.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -99,6 +104,35 @@ static int servtd_req_id(struct tdx_mig_td *servtd, struct tdx_mig_td *td)
 	return free;
 }
 
+/*
+ * The caller may name only a MigTD whose VMM it could trace, as pidfd_getfd()
+ * and process_vm_readv() require: the same real user and group as every one
+ * of the target's, or CAP_SYS_PTRACE over it, or CAP_SYS_ADMIN. (Modules
+ * cannot call ptrace_may_access(); the LSM and "dumpable" parts of that check
+ * are not made here.) Return: 0, -ENOENT for no such process, or -EPERM.
+ */
+static int servtd_may_bind(pid_t nr)
+{
+	const struct cred *me = current_cred(), *tc;
+	struct task_struct *task;
+	struct pid *pid;
+	bool ok;
+
+	pid = find_get_pid(nr);
+	task = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
+	put_pid(pid);
+	if (!task)
+		return -ENOENT;
+	rcu_read_lock();
+	tc = __task_cred(task);
+	ok = (uid_eq(me->uid, tc->euid) && uid_eq(me->uid, tc->suid) && uid_eq(me->uid, tc->uid) &&
+	      gid_eq(me->gid, tc->egid) && gid_eq(me->gid, tc->sgid) && gid_eq(me->gid, tc->gid)) ||
+	     ns_capable(tc->user_ns, CAP_SYS_PTRACE);
+	rcu_read_unlock();
+	put_task_struct(task);
+	return ok || capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
+}
+
 /* BIND: the MigTD is named by the pid of its VMM, as in Intel's uAPI. */
 static int servtd_bind(struct tdx_mig_td *td, const struct kvm_tdx_servtd *a, u64 *status)
 {
@@ -107,6 +141,9 @@ static int servtd_bind(struct tdx_mig_td *td, const struct kvm_tdx_servtd *a, u6
 	u64 handle, uuid[4];
 	int ret = servtd_args_ok(a, sizeof(a->pid)), req;
 
+	if (ret)
+		return ret;
+	ret = servtd_may_bind(a->pid);
 	if (ret)
 		return ret;
 	servtd = td->ops->servtd_get(td->vm, a->pid);

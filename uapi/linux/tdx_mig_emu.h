@@ -19,12 +19,18 @@
 #define TDX_MIG_EMU_DEVICE		"/dev/tdx_mig_emu"
 #define TDX_MIG_EMU_IO			0xEF
 
-/* TDX_MIG_EMU_CREATE_VM: a built, finalized, migratable TD, or a destination. */
+/* TDX_MIG_EMU_CREATE_VM: a built and finalized TD, or a destination. */
 #define TDX_MIG_EMU_VM_DESTINATION	_BITUL(0)
 /* A Migration TD (a service TD user TDs bind to), built and finalized. */
 #define TDX_MIG_EMU_VM_MIGTD		_BITUL(1)
 /* A source left unfinalized, for an initial binding; KVM_TDX_FINALIZE_VM ends it. */
 #define TDX_MIG_EMU_VM_UNFINALIZED	_BITUL(2)
+/*
+ * ATTRIBUTES.MIGRATABLE, as a VMM sets it for a TD that names a Migration
+ * TD; without it the TD cannot be exported. Not for a destination (its
+ * attributes are imported) or a Migration TD.
+ */
+#define TDX_MIG_EMU_VM_MIGRATABLE	_BITUL(3)
 #define TDX_MIG_EMU_MAX_MEM		_BITULL(30)
 #define TDX_MIG_EMU_MAX_VCPUS		8
 /*

@@ -104,7 +104,9 @@ static int td_init(struct host_vm *vm)
 	if (!params_page)
 		return -ENOMEM;
 	params = page_address(params_page);
-	params->attributes = cpu_to_le64(TDX_TD_ATTR_MIGRATABLE | TDX_TD_ATTR_SEPT_VE_DISABLE);
+	/* The attributes the VMM asked for: MIGRATABLE only if it did. */
+	params->attributes = cpu_to_le64((vm->migratable ? TDX_TD_ATTR_MIGRATABLE : 0) |
+					 TDX_TD_ATTR_SEPT_VE_DISABLE);
 	params->xfam = cpu_to_le64(EMU_XFAM_FIXED1);
 	params->max_vcpus = cpu_to_le16(vm->max_vcpus);
 	ret = tdx_mig_tdh_mng_init(pa(vm->tdr), pa(params_page));
@@ -468,7 +470,7 @@ static int config_ok(const struct tdx_mig_emu_vm_config *cfg)
 	if (cfg->shared_pages > TDX_MIG_EMU_MAX_SHARED_PAGES ||
 	    memchr_inv(cfg->reserved, 0, sizeof(cfg->reserved)) ||
 	    cfg->flags & ~(TDX_MIG_EMU_VM_DESTINATION | TDX_MIG_EMU_VM_MIGTD |
-			   TDX_MIG_EMU_VM_UNFINALIZED))
+			   TDX_MIG_EMU_VM_UNFINALIZED | TDX_MIG_EMU_VM_MIGRATABLE))
 		return -EINVAL;
 	if (!cfg->mem_bytes || cfg->mem_bytes % SZ_2M || cfg->mem_bytes > TDX_MIG_EMU_MAX_MEM)
 		return -EINVAL;
@@ -477,7 +479,8 @@ static int config_ok(const struct tdx_mig_emu_vm_config *cfg)
 	if ((cfg->flags & TDX_MIG_EMU_VM_DESTINATION) &&
 	    (cfg->pending_every || cfg->flags != TDX_MIG_EMU_VM_DESTINATION))
 		return -EINVAL;
-	if ((cfg->flags & TDX_MIG_EMU_VM_MIGTD) && (cfg->flags & TDX_MIG_EMU_VM_UNFINALIZED))
+	if ((cfg->flags & TDX_MIG_EMU_VM_MIGTD) &&
+	    (cfg->flags & (TDX_MIG_EMU_VM_UNFINALIZED | TDX_MIG_EMU_VM_MIGRATABLE)))
 		return -EINVAL;
 	return 0;
 }
@@ -557,6 +560,7 @@ struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg)
 	INIT_LIST_HEAD(&vm->node);
 	vm->tgid = task_tgid_nr(current);
 	vm->migtd = cfg->flags & TDX_MIG_EMU_VM_MIGTD;
+	vm->migratable = cfg->flags & TDX_MIG_EMU_VM_MIGRATABLE;
 	vm->destination = cfg->flags & TDX_MIG_EMU_VM_DESTINATION;
 	vm->nr_pages = cfg->mem_bytes >> PAGE_SHIFT;
 	vm->max_vcpus = cfg->nr_vcpus;

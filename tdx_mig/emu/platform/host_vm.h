@@ -35,6 +35,7 @@ struct host_vcpu {
  * @node:	in the list of VMs, where BIND finds a MigTD by its VMM's pid
  * @tgid:	the process that created the VM (KVM's kvm->userspace_pid)
  * @migtd:	a Migration TD, which user TDs may bind to
+ * @migratable: built with ATTRIBUTES.MIGRATABLE (the VMM asked for it)
  * @finalized:	a built TD after TDH.MR.FINALIZE
  * @destination: created empty, waiting for an import
  * @runnable:	a destination's TD was committed; its vCPUs may run
@@ -56,6 +57,7 @@ struct host_vm {
 	struct list_head node;
 	pid_t tgid;
 	bool migtd;
+	bool migratable;
 	bool finalized;
 	bool destination;
 	bool runnable;
