@@ -26,6 +26,7 @@
 #define NR_VCPUS	2
 #define BUF_PAGES	16
 #define GPA_MIGRATE	(1ULL << 52)
+#define GPA_STATUS(s)	((uint64_t)(s) << 56)
 
 struct neg_ctx {
 	int src, dst;
@@ -444,9 +445,9 @@ TEST_F_TIMEOUT(neg, pending_call_busy, 120)
 
 /*
  * Chunks on stream 1, from page *@first on, until the timer leaves a call
- * pending there: an export (@import false) or, each chunk exported first
- * without the timer, an import. Returns the pending call's errno (-EINTR)
- * or what ended the chunks.
+ * pending there: an export (@import false; each one that completes is
+ * imported) or, each chunk exported first without the timer, an import.
+ * Returns the pending call's errno (-EINTR) or what ended the chunks.
  */
 static int pend_on_stream1(struct neg_ctx *ctx, bool import, unsigned int *first)
 {
@@ -471,6 +472,12 @@ static int pend_on_stream1(struct neg_ctx *ctx, bool import, unsigned int *first
 		setitimer(ITIMER_REAL, &off, NULL);
 		if (ret)
 			break;
+		/* An export that completed goes to the destination, in order. */
+		if (!import) {
+			ret = import_chunk(ctx, 1);
+			if (ret)
+				break;
+		}
 	}
 	*first += BUF_PAGES;
 	tb_set_intr(0, 0, 0);
@@ -615,6 +622,78 @@ TEST_F(neg, stream_limit)
 	 * No migration follows: the source now has MAX_MIGS MigSCs, and a
 	 * destination must have created as many (NUM_MIGS_HIGHER_THAN_CREATED).
 	 */
+}
+
+/*
+ * KVM_CREATE_DEVICE during a migration: a stream whose MigSC the TD lacks
+ * is refused (the TDX Module creates MigSCs only before a migration); one
+ * whose MigSC exists (an index closed and reused) is not.
+ */
+TEST_F(neg, create_device_mid_migration)
+{
+	struct neg_ctx *ctx = &self->c;
+	struct kvm_tdx_mig_stats st;
+
+	ASSERT_EQ(0, mig_start(&ctx->m));
+	EXPECT_EQ(-EPERM, mig_stream_create(ctx->src));
+	EXPECT_EQ(-EPERM, mig_stream_create(ctx->dst));
+	/* Nothing was lost: the migration goes on. */
+	EXPECT_EQ(0, mig_get_stats(&ctx->m.src[0], &st));
+	complete(_metadata, ctx);
+}
+
+/*
+ * A stream closed while its EXPORT_MEM is interrupted: pages the TDX
+ * Module now counts as exported never reach the destination, so the
+ * export cannot go on (it would end "successfully" without them): every
+ * call but EXPORT_ABORT is -EIO, also on a new stream that takes the index
+ * (and its MigSC) again. The abort gives the source back intact.
+ */
+TEST_F_TIMEOUT(neg, close_stream_with_call_pending, 120)
+{
+	struct neg_ctx *ctx = &self->c;
+	uint64_t before, after, n = BUF_PAGES;
+	unsigned int first = 0;
+
+	mig_close(&ctx->m);
+	ASSERT_EQ(0, mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 2, BUF_PAGES));
+	ASSERT_EQ(0, tb_mem_hash(ctx->src, BYTES, &before));
+	ASSERT_EQ(0, mig_start(&ctx->m));
+	ASSERT_EQ(-EINTR, pend_on_stream1(ctx, false, &first)) TH_LOG("no signal hit an export");
+	EXPECT_EQ(-EBUSY, cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_TRACK, 0));
+	mig_stream_close(&ctx->m.src[1]);
+	ASSERT_EQ(0, mig_stream_open(ctx->src, BUF_PAGES, &ctx->m.src[1]));
+	EXPECT_EQ(-EIO, cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_TRACK, 0));
+	EXPECT_EQ(-EIO, cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_PAUSE, 0));
+	EXPECT_EQ(-EIO, mig_cmd(&ctx->m.src[1], KVM_TDX_MIG_EXPORT_MEM, &n, NULL));
+	EXPECT_EQ(0, cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_ABORT, 0));
+	EXPECT_EQ(-EPERM, cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_PAUSE, 0));
+	ASSERT_EQ(0, tb_mem_hash(ctx->src, BYTES, &after));
+	EXPECT_EQ(before, after);
+}
+
+/*
+ * Status bits the VMM left in an EXPORT_MEM entry: the TDX Module exports
+ * the page and keeps them (they are part of the MAC), so the page counts
+ * as exported and the destination takes it.
+ */
+TEST_F(neg, export_entry_status_kept)
+{
+	struct neg_ctx *ctx = &self->c;
+	struct mig_stream *s = &ctx->m.src[0];
+	uint64_t n = BUF_PAGES;
+	unsigned int i;
+
+	ASSERT_EQ(0, mig_start(&ctx->m));
+	ASSERT_EQ(0, clear_range(ctx, 0, BUF_PAGES));
+	for (i = 0; i < BUF_PAGES; i++)
+		s->gpa_list[i] = (i * 4096ULL) | GPA_MIGRATE | GPA_STATUS(3);
+	ASSERT_EQ(0, mig_cmd(s, KVM_TDX_MIG_EXPORT_MEM, &n, NULL));
+	EXPECT_EQ(BUF_PAGES, n);
+	for (i = 0; i < BUF_PAGES; i++)
+		EXPECT_EQ(GPA_STATUS(3), s->gpa_list[i] & GPA_STATUS(0x1f));
+	ASSERT_EQ(0, import_chunk(ctx, 0));
+	complete(_metadata, ctx);
 }
 
 /* An answer that cannot be written back: refused before anything happens. */

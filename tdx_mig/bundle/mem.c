@@ -39,24 +39,28 @@ static u64 import_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 }
 
 /*
- * After a memory bundle: the per-entry statuses say what happened (RAX
- * only counts failures). Pages moved are returned; a source's failed
- * entries go back to the dirty log, to be blocked and sent again.
+ * After a memory bundle, from the kernel's copy of the GPA list: the
+ * per-entry results say what happened (RAX only counts failures). An
+ * export turns a failed entry's operation into NOP and leaves a good one's
+ * status as the host wrote it (it is part of the AAD, §2.3); an import
+ * writes every status. Pages moved are returned; a source's failed entries
+ * go back to the dirty log, to be blocked and sent again.
  */
-static u32 count_entries(struct tdx_mig_stream *s, const u64 *list, u32 n,
-			 bool redirty_failed)
+static u32 count_entries(struct tdx_mig_stream *s, u32 n, bool export)
 {
+	const u64 *list = page_address(s->gpa_copy);
 	u32 k, moved = 0;
 
 	for (k = 0; k < n; k++) {
 		struct tdx_gpa_entry e;
 
-		tdx_gpa_entry_decode(READ_ONCE(list[k]), &e);
-		if (e.status == TDX_GPA_STATUS_SUCCESS && e.operation != TDX_GPA_OP_NOP) {
+		tdx_gpa_entry_decode(list[k], &e);
+		if (e.operation != TDX_GPA_OP_NOP &&
+		    (export || e.status == TDX_GPA_STATUS_SUCCESS)) {
 			moved += e.operation != TDX_GPA_OP_CANCEL;
 		} else if (e.status != TDX_GPA_STATUS_SKIPPED) {
 			s->stats.failed_entries++;
-			if (redirty_failed)
+			if (export)
 				tdx_mig_dirty_redirty(s->td, e.gpa >> PAGE_SHIFT);
 		}
 	}
@@ -64,10 +68,10 @@ static u32 count_entries(struct tdx_mig_stream *s, const u64 *list, u32 n,
 	return moved;
 }
 
-/* Every page of the list goes back to the dirty log (a call that failed). */
+/* Every page of the kernel's GPA list goes back to the dirty log (a call that failed). */
 void tdx_mig_bundle_redirty(struct tdx_mig_stream *s, u32 n)
 {
-	const u64 *list = page_address(s->gpa_list);
+	const u64 *list = page_address(s->gpa_copy);
 	u32 k;
 
 	for (k = 0; k < n; k++)
@@ -81,21 +85,25 @@ int tdx_mig_bundle_export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 
 	if (ret)
 		return ret;
+	/* Like an import, an export works on a private copy of the GPA list. */
 	if (!s->pending.active) {
+		memcpy(page_address(s->gpa_copy), page_address(s->gpa_list), *arg * sizeof(u64));
 		buf_list_fill(s, *arg);
-		s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_list), 0,
+		s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_copy), 0,
 								    *arg - 1);
 	}
 	ret = tdx_mig_migsc_call(s, export_mem_step, NULL, status);
 	if (ret == -ERESTARTSYS || ret == -EAGAIN)
 		return ret;
+	/* The entries as the TDX Module wrote them go to the destination. */
+	memcpy(page_address(s->gpa_list), page_address(s->gpa_copy), *arg * sizeof(u64));
 	if (ret) {
 		/* Entries may have been exported before it failed: send them again. */
 		tdx_mig_bundle_redirty(s, *arg);
 		return ret;
 	}
 	s->stats.bundles++;
-	*arg = count_entries(s, page_address(s->gpa_list), *arg, true);
+	*arg = count_entries(s, *arg, true);
 	return 0;
 }
 
@@ -155,7 +163,7 @@ int tdx_mig_bundle_import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 		return ret;
 	memcpy(page_address(s->gpa_list), page_address(s->gpa_copy), *arg * sizeof(u64));
 	s->stats.bundles++;
-	*arg = count_entries(s, page_address(s->gpa_copy), *arg, false);
+	*arg = count_entries(s, *arg, false);
 	/* A page the destination could not take fails the migration. */
 	if (s->stats.failed_entries == before)
 		return 0;

@@ -45,6 +45,7 @@ int tdx_mig_abort_export(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 		return err;
 	tdx_mig_void_pending(td);
 	s->pending.active = false;
+	td->bundle_lost = false;
 	tdx_mig_td_set_state(td, TDX_OP_STATE_RUNNABLE);
 	td->vp_next = 0;
 restore:

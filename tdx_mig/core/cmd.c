@@ -75,6 +75,8 @@ static int cmd_allowed(struct tdx_mig_stream *s, u32 id, const struct cmd_desc *
 		return -EPERM;
 	if (s->pending.active && s->pending.generation != td->generation)
 		s->pending.active = false;	/* an abort voided it */
+	if (td->bundle_lost && id != KVM_TDX_MIG_EXPORT_ABORT)
+		return -EIO;
 	/* An abort is always accepted: it voids interrupted calls. */
 	if (id == KVM_TDX_MIG_EXPORT_ABORT || id == KVM_TDX_MIG_IMPORT_ABORT)
 		return 0;

@@ -38,6 +38,9 @@ struct tdx_mig_stream;
  * @pending_calls: interrupted calls of this generation, on any stream
  * @restore_pending: an abort's restore did not complete; EXPORT_ABORT
  *		retries it
+ * @bundle_lost: an interrupted EXPORT_MEM was dropped with its stream: the
+ *		TDX Module counts its pages as exported, the destination never
+ *		got them; only EXPORT_ABORT may follow
  * @vp_next:	the next vCPU to export or import (index order)
  * @max_migs:	the TDX Module's MAX_MIGS; @migsc has that many entries
  * @state_pages: the most pages any state bundle needs
@@ -61,6 +64,7 @@ struct tdx_mig_td {
 	u32 generation;
 	atomic_t pending_calls;
 	bool restore_pending;
+	bool bundle_lost;
 	u32 vp_next;
 	u16 max_migs;
 	u16 state_pages;

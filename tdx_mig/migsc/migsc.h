@@ -35,8 +35,8 @@ struct tdx_mig_pending {
  * @buf_list:	kernel-only: the migration-buffer list over @bufs
  * @page_list:	kernel-only: the state page list, the first @bufs
  * @td_list:	kernel-only: the new-page list of TDH.IMPORT.MEM
- * @gpa_copy:	kernel-only: the GPA list an import works on, copied from
- *		@gpa_list so the VMM cannot change it under the host
+ * @gpa_copy:	kernel-only: the GPA list a memory bundle works on, copied
+ *		from @gpa_list so the VMM cannot change it under the host
  * @pending:	an interrupted call, under @lock
  * @stats:	counters, under @lock
  */

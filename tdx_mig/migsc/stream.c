@@ -5,12 +5,15 @@
  * KVM_MEMORY_ENCRYPT_OP runs the commands (cmd.c). The fd holds a
  * reference on its VM, as KVM device fds do.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kvm.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -270,11 +273,18 @@ static int stream_release(struct inode *inode, struct file *file)
 	struct module *owner = ops->owner;
 	void *vm = td->vm;
 
-	/* An export dropped mid-call: its pages may be exported, never sent. */
+	/*
+	 * An export dropped mid-call: some of its pages may be exported, and
+	 * the TDX Module will not export them again in this session, but the
+	 * bundle is never sent. Going on would lose them: only an abort may.
+	 */
 	down_write(&td->lock);
 	if (s->pending.active && s->pending.generation == td->generation) {
-		if (s->pending.id == KVM_TDX_MIG_EXPORT_MEM)
-			tdx_mig_bundle_redirty(s, s->pending.arg);
+		if (s->pending.id == KVM_TDX_MIG_EXPORT_MEM) {
+			td->bundle_lost = true;
+			pr_warn_ratelimited("interrupted EXPORT_MEM dropped with its stream; the export must be aborted, userspace pid %d\n",
+					    task_tgid_nr(current));
+		}
 		atomic_dec(&td->pending_calls);
 	}
 	up_write(&td->lock);
