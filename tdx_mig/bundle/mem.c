@@ -131,8 +131,10 @@ static int import_mem_prepare(struct tdx_mig_stream *s, u32 n)
 		ret = td->ops->import_page(td->vm, gfn, &pa, &first);
 		if (ret)
 			return ret;
-		if (e.operation == TDX_GPA_OP_MIGRATE)
+		if (e.operation == TDX_GPA_OP_MIGRATE) {
+			tdx_mig_page_flush(pa);
 			td_list[k] = tdx_page_list_entry_encode(pa, false);
+		}
 	}
 	return 0;
 }

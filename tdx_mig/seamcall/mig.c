@@ -15,6 +15,7 @@ u64 tdx_mig_tdh_mig_stream_create(u64 tdr_pa, u64 migsc_pa)
 {
 	struct tdx_mig_args args = { .rcx = migsc_pa, .rdx = tdr_pa };
 
+	tdx_mig_page_flush(migsc_pa);
 	return tdx_mig_seamcall(SEAMCALL_TDH_MIG_STREAM_CREATE, &args);
 }
 EXPORT_SYMBOL_GPL(tdx_mig_tdh_mig_stream_create);

@@ -7,6 +7,11 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/delay.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+#include <asm/cacheflush.h>
+#include <asm/cpufeature.h>
+#include <asm/special_insns.h>
 #include <linux/errno.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -201,4 +206,43 @@ bool tdx_mig_busy_backoff(unsigned int *tries)
 	else
 		usleep_range(20, 50);
 	return true;
+}
+
+/*
+ * The page becomes the TDX Module's: no dirty line the host's key left in
+ * the cache may be written back over it later (upstream's
+ * tdx_clflush_page()). Addresses that are no page of memory are the
+ * operand errors some callers test; the module refuses them.
+ */
+void tdx_mig_page_flush(u64 pa)
+{
+	if (PAGE_ALIGNED(pa) && pfn_valid(PHYS_PFN(pa)))
+		clflush_cache_range(__va(pa), PAGE_SIZE);
+}
+
+/*
+ * The page came back from the TDX Module: zeroed before the host uses it,
+ * so it sees nothing the module kept there. With MOVDIR64B (every TDX
+ * host has it) whole lines are written without reading them first, which
+ * also clears lines a partial write poisoned (what upstream's
+ * tdx_quirk_reset_paddr() does on CPUs with that erratum).
+ */
+void tdx_mig_page_reset(u64 pa)
+{
+	static const u8 zero[64] __aligned(64);
+	u8 *va = __va(pa);
+	unsigned int off;
+
+	if (!boot_cpu_has(X86_FEATURE_MOVDIR64B)) {
+		memset(va, 0, PAGE_SIZE);
+		return;
+	}
+	for (off = 0; off < PAGE_SIZE; off += sizeof(zero))
+#ifdef TDX_MIG_HAVE_MOVDIR64B_IO
+		movdir64b(va + off, zero);
+#else
+		movdir64b((void __iomem __force *)(va + off), zero);
+#endif
+	/* MOVDIR64B is weakly ordered: later users must see the zeroes. */
+	mb();
 }

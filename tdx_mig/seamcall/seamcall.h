@@ -130,6 +130,10 @@ static inline bool tdx_mig_status_busy(u64 status)
 	       code == TDX_STATUS_PREVIOUS_TLB_EPOCH_BUSY;
 }
 
+/* Pages given to the TDX Module are flushed first, and reset when given back. */
+void tdx_mig_page_flush(u64 pa);
+void tdx_mig_page_reset(u64 pa);
+
 /* Busy retries (seamcall.c): a short wait, false once they are exhausted. */
 bool tdx_mig_busy_backoff(unsigned int *tries);
 

@@ -12,6 +12,7 @@ u64 tdx_mig_tdh_mng_create(u64 tdr_pa, u16 hkid)
 {
 	struct tdx_mig_args args = { .rcx = tdr_pa, .rdx = hkid };
 
+	tdx_mig_page_flush(tdr_pa);
 	return tdx_mig_seamcall(SEAMCALL_TDH_MNG_CREATE, &args);
 }
 EXPORT_SYMBOL_GPL(tdx_mig_tdh_mng_create);
@@ -30,6 +31,7 @@ u64 tdx_mig_tdh_mng_addcx(u64 tdr_pa, u64 tdcx_pa)
 {
 	struct tdx_mig_args args = { .rcx = tdcx_pa, .rdx = tdr_pa };
 
+	tdx_mig_page_flush(tdcx_pa);
 	return tdx_mig_seamcall(SEAMCALL_TDH_MNG_ADDCX, &args);
 }
 EXPORT_SYMBOL_GPL(tdx_mig_tdh_mng_addcx);
@@ -78,7 +80,10 @@ u64 tdx_mig_tdh_mem_sept_add(u64 tdr_pa, u64 gpa, int level, u64 page_pa,
 		.rdx = tdr_pa,
 		.r8 = page_pa,
 	};
-	u64 ret = tdx_mig_seamcall(SEAMCALL_TDH_MEM_SEPT_ADD, &args);
+	u64 ret;
+
+	tdx_mig_page_flush(page_pa);
+	ret = tdx_mig_seamcall(SEAMCALL_TDH_MEM_SEPT_ADD, &args);
 
 	*entry = ret ? args.rcx : 0;
 	*err_level = ret ? args.rdx : 0;
@@ -96,6 +101,7 @@ u64 tdx_mig_tdh_mem_page_add(u64 tdr_pa, u64 gpa, u64 page_pa, u64 src_pa)
 		.r9 = src_pa,
 	};
 
+	tdx_mig_page_flush(page_pa);
 	return tdx_mig_seamcall(SEAMCALL_TDH_MEM_PAGE_ADD, &args);
 }
 EXPORT_SYMBOL_GPL(tdx_mig_tdh_mem_page_add);
@@ -109,6 +115,7 @@ u64 tdx_mig_tdh_mem_page_aug(u64 tdr_pa, u64 gpa, u64 page_pa)
 		.r8 = page_pa,
 	};
 
+	tdx_mig_page_flush(page_pa);
 	return tdx_mig_seamcall(SEAMCALL_TDH_MEM_PAGE_AUG, &args);
 }
 EXPORT_SYMBOL_GPL(tdx_mig_tdh_mem_page_aug);
@@ -142,6 +149,7 @@ u64 tdx_mig_tdh_vp_create(u64 tdr_pa, u64 tdvpr_pa)
 {
 	struct tdx_mig_args args = { .rcx = tdvpr_pa, .rdx = tdr_pa };
 
+	tdx_mig_page_flush(tdvpr_pa);
 	return tdx_mig_seamcall(SEAMCALL_TDH_VP_CREATE, &args);
 }
 EXPORT_SYMBOL_GPL(tdx_mig_tdh_vp_create);
@@ -151,6 +159,7 @@ u64 tdx_mig_tdh_vp_addcx(u64 tdvpr_pa, u64 tdcx_pa)
 {
 	struct tdx_mig_args args = { .rcx = tdcx_pa, .rdx = tdvpr_pa };
 
+	tdx_mig_page_flush(tdcx_pa);
 	return tdx_mig_seamcall(SEAMCALL_TDH_VP_ADDCX, &args);
 }
 EXPORT_SYMBOL_GPL(tdx_mig_tdh_vp_addcx);
@@ -261,6 +270,8 @@ u64 tdx_mig_tdh_phymem_page_reclaim(u64 page_pa, u64 *type, u64 *owner)
 
 	*type = ret ? 0 : args.rcx;
 	*owner = ret ? 0 : args.rdx;
+	if (!ret)
+		tdx_mig_page_reset(page_pa);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(tdx_mig_tdh_phymem_page_reclaim);

@@ -656,6 +656,30 @@ static long enter_fn(void *arg)
 	return tdx_mig_tdh_vp_enter(c->tdvpr_pa, &c->exit_qual, &c->gpa);
 }
 
+/*
+ * A page the TDX Module gives back comes back zeroed: the reclaim wrapper
+ * resets it, so the host never sees what the module kept there (the
+ * model keeps a private page's data in the page, transformed).
+ */
+static void reclaim_resets_page_test(struct kunit *test)
+{
+	struct test_td *td;
+	struct page *p;
+	u64 type, owner;
+
+	ktd_require_emu(test);
+	td = ktd_td_new(test, 4, 1, 0, true);
+	ktd_td_release_key(test, td);
+	p = td->mem[0];
+	KUNIT_ASSERT_NOT_NULL(test, memchr_inv(page_address(p), 0, PAGE_SIZE));
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(ktd_pa(p), &type, &owner),
+			TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_NULL(test, memchr_inv(page_address(p), 0, PAGE_SIZE));
+	__free_page(p);
+	td->mem[0] = NULL;
+	ktd_td_reclaim_all(test, td, true);
+}
+
 /* A vCPU bound to one logical CPU cannot enter or be flushed elsewhere. */
 static void vcpu_association_test(struct kunit *test)
 {
@@ -953,6 +977,7 @@ static struct kunit_case emu_cases[] = {
 	KUNIT_CASE(guest_fault_test),
 	KUNIT_CASE(vcpu_association_test),
 	KUNIT_CASE(teardown_order_test),
+	KUNIT_CASE(reclaim_resets_page_test),
 	KUNIT_CASE(td_params_test),
 	KUNIT_CASE(intr_policy_test),
 	KUNIT_CASE(intr_seed_test),
