@@ -484,6 +484,16 @@ static int pend_on_stream1(struct neg_ctx *ctx, bool import, unsigned int *first
 	return ret;
 }
 
+/* Two streams instead of the fixture's one, the source's memory hash, started. */
+static void start_on_two_streams(struct __test_metadata *_metadata, struct neg_ctx *ctx,
+				 uint64_t *hash)
+{
+	mig_close(&ctx->m);
+	ASSERT_EQ(0, mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 2, BUF_PAGES));
+	ASSERT_EQ(0, tb_mem_hash(ctx->src, BYTES, hash));
+	ASSERT_EQ(0, mig_start(&ctx->m));
+}
+
 /*
  * Either side's abort on stream 0 while stream 1 has an interrupted call:
  * accepted, it voids the call (whose repetition is now refused by state,
@@ -495,11 +505,7 @@ TEST_F_TIMEOUT(neg, abort_with_call_pending, 120)
 	uint64_t before, after, n = BUF_PAGES;
 	unsigned int first = 0;
 
-	mig_close(&ctx->m);
-	ASSERT_EQ(0, mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 2, BUF_PAGES));
-	ASSERT_EQ(0, tb_mem_hash(ctx->src, BYTES, &before));
-	ASSERT_EQ(0, mig_start(&ctx->m));
-
+	start_on_two_streams(_metadata, ctx, &before);
 	ASSERT_EQ(-EINTR, pend_on_stream1(ctx, true, &first)) TH_LOG("no signal hit an import");
 	EXPECT_EQ(-EBUSY, cmd(&ctx->m.dst[0], KVM_TDX_MIG_IMPORT_TRACK, 0));
 	EXPECT_EQ(0, cmd(&ctx->m.dst[0], KVM_TDX_MIG_IMPORT_ABORT, 0));
@@ -655,10 +661,7 @@ TEST_F_TIMEOUT(neg, close_stream_with_call_pending, 120)
 	uint64_t before, after, n = BUF_PAGES;
 	unsigned int first = 0;
 
-	mig_close(&ctx->m);
-	ASSERT_EQ(0, mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 2, BUF_PAGES));
-	ASSERT_EQ(0, tb_mem_hash(ctx->src, BYTES, &before));
-	ASSERT_EQ(0, mig_start(&ctx->m));
+	start_on_two_streams(_metadata, ctx, &before);
 	ASSERT_EQ(-EINTR, pend_on_stream1(ctx, false, &first)) TH_LOG("no signal hit an export");
 	EXPECT_EQ(-EBUSY, cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_TRACK, 0));
 	mig_stream_close(&ctx->m.src[1]);
