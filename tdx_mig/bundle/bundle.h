@@ -28,6 +28,5 @@ int tdx_mig_bundle_import_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status);
 /* Memory bundles (mem.c). */
 int tdx_mig_bundle_export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status);
 int tdx_mig_bundle_import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status);
-void tdx_mig_bundle_redirty(struct tdx_mig_stream *s, u32 n);
 
 #endif /* TDX_MIG_BUNDLE_H */

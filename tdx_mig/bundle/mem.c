@@ -28,7 +28,6 @@ static u64 export_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 				      page_to_phys(s->mac[0]), page_to_phys(s->mac[1]), &pages);
 }
 
-/* An import works on a private copy of the GPA list (see tdx_mig_bundle_import_mem()). */
 static u64 import_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
 	return tdx_mig_tdh_import_mem(s->td->info.tdr_pa, &s->pending.gpa_list_info,
@@ -69,14 +68,31 @@ static u32 count_entries(struct tdx_mig_stream *s, u32 n, bool export)
 }
 
 /* Every page of the kernel's GPA list goes back to the dirty log (a call that failed). */
-void tdx_mig_bundle_redirty(struct tdx_mig_stream *s, u32 n)
+static void redirty_all(struct tdx_mig_stream *s, u32 n)
 {
 	const u64 *list = page_address(s->gpa_copy);
 	u32 k;
 
 	for (k = 0; k < n; k++)
-		tdx_mig_dirty_redirty(s->td, (READ_ONCE(list[k]) & TDX_GPA_ENTRY_GPA_MASK) >>
-					     PAGE_SHIFT);
+		tdx_mig_dirty_redirty(s->td, (list[k] & TDX_GPA_ENTRY_GPA_MASK) >> PAGE_SHIFT);
+}
+
+/*
+ * A new memory bundle works on a private copy of the VMM's GPA list: the
+ * pages counted, re-dirtied and (on import) handed out are the ones the
+ * TDX Module sees, whatever the VMM writes meanwhile.
+ */
+static void gpa_list_take(struct tdx_mig_stream *s, u32 n)
+{
+	memcpy(page_address(s->gpa_copy), page_address(s->gpa_list), n * sizeof(u64));
+	buf_list_fill(s, n);
+	s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_copy), 0, n - 1);
+}
+
+/* The entries as the TDX Module wrote them go back to the VMM (and on). */
+static void gpa_list_give_back(struct tdx_mig_stream *s, u32 n)
+{
+	memcpy(page_address(s->gpa_list), page_address(s->gpa_copy), n * sizeof(u64));
 }
 
 int tdx_mig_bundle_export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
@@ -85,21 +101,15 @@ int tdx_mig_bundle_export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 
 	if (ret)
 		return ret;
-	/* Like an import, an export works on a private copy of the GPA list. */
-	if (!s->pending.active) {
-		memcpy(page_address(s->gpa_copy), page_address(s->gpa_list), *arg * sizeof(u64));
-		buf_list_fill(s, *arg);
-		s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_copy), 0,
-								    *arg - 1);
-	}
+	if (!s->pending.active)
+		gpa_list_take(s, *arg);
 	ret = tdx_mig_migsc_call(s, export_mem_step, NULL, status);
 	if (ret == -ERESTARTSYS || ret == -EAGAIN)
 		return ret;
-	/* The entries as the TDX Module wrote them go to the destination. */
-	memcpy(page_address(s->gpa_list), page_address(s->gpa_copy), *arg * sizeof(u64));
+	gpa_list_give_back(s, *arg);
 	if (ret) {
 		/* Entries may have been exported before it failed: send them again. */
-		tdx_mig_bundle_redirty(s, *arg);
+		redirty_all(s, *arg);
 		return ret;
 	}
 	s->stats.bundles++;
@@ -139,11 +149,7 @@ static int import_mem_prepare(struct tdx_mig_stream *s, u32 n)
 	return 0;
 }
 
-/*
- * The GPA list is copied first: the pages the hypervisor hands out for the
- * entries must be the pages the TDX Module maps, whatever the VMM writes
- * to its mapping meanwhile. The statuses are copied back for the VMM.
- */
+/* The pages the hypervisor hands out are the ones the TDX Module maps. */
 int tdx_mig_bundle_import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	u64 before = s->stats.failed_entries;
@@ -152,18 +158,15 @@ int tdx_mig_bundle_import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	if (ret)
 		return ret;
 	if (!s->pending.active) {
-		memcpy(page_address(s->gpa_copy), page_address(s->gpa_list), *arg * sizeof(u64));
+		gpa_list_take(s, *arg);
 		ret = import_mem_prepare(s, *arg);
 		if (ret)
 			return ret;
-		buf_list_fill(s, *arg);
-		s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_copy), 0,
-								    *arg - 1);
 	}
 	ret = tdx_mig_migsc_call(s, import_mem_step, NULL, status);
 	if (ret)
 		return ret;
-	memcpy(page_address(s->gpa_list), page_address(s->gpa_copy), *arg * sizeof(u64));
+	gpa_list_give_back(s, *arg);
 	s->stats.bundles++;
 	*arg = count_entries(s, *arg, false);
 	/* A page the destination could not take fails the migration. */

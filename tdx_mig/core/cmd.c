@@ -177,12 +177,12 @@ int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd)
 out:
 	mutex_unlock(&s->lock);
 unlock_td:
-	if (!d->concurrent) {
+	if (d->concurrent) {
+		up_read(&td->lock);
+		if (KVM_TDX_CMD_ERROR(cmd))
+			tdx_mig_td_refresh(td);
+	} else {
 		up_write(&td->lock);
-		return ret;
 	}
-	up_read(&td->lock);
-	if (KVM_TDX_CMD_ERROR(cmd))
-		tdx_mig_td_refresh(td);
 	return ret;
 }

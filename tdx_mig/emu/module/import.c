@@ -201,7 +201,6 @@ static u64 apply_vp(struct emu_td *td, struct emu_vcpu *vcpu, const struct tdx_m
 {
 	struct tdx_emu_vcpu_regs regs = {};
 	unsigned int seen = 0, ne;
-	u16 count;
 	struct emu_md_reader r;
 	const u64 *vals;
 	u64 field;
@@ -242,7 +241,8 @@ static u64 apply_vp(struct emu_td *td, struct emu_vcpu *vcpu, const struct tdx_m
 		return TDX_STATUS_METADATA_LIST_OVERFLOW;
 	if (seen != GENMASK(3, 0))
 		return TDX_STATUS_REQUIRED_METADATA_FIELD_MISSING;
-	if (!emu_td_add_vcpu(td, &count))
+	/* Its index is the bundle's; it is counted like an initialized one. */
+	if (!emu_td_add_vcpu(td, NULL))
 		return TDX_STATUS_MAX_VCPUS_EXCEEDED;
 	vcpu->regs = regs;
 	vcpu->index = index;

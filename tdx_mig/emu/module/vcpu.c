@@ -44,22 +44,9 @@ static u64 vcpu_leaf_begin(u16 leaf, u64 tdvpr_pa, int opid, struct emu_vcpu **v
 	ret = emu_vcpu_lock(tdvpr_pa, opid, vcpu);
 	if (ret)
 		return ret;
-	ret = emu_leaf_td_lock(leaf, (*vcpu)->td->tdr_pa, TDX_OPID_TDR, &td);
+	ret = emu_leaf_begin(leaf, (*vcpu)->td->tdr_pa, TDX_OPID_TDR, &td);
 	if (ret)
-		goto unlock_vcpu;
-	ret = emu_td_check_built(td);
-	if (!ret)
-		ret = emu_leaf_op_state_lock(leaf, td);
-	if (ret)
-		goto unlock_td;
-	if (emu_op_state_allows(leaf, td->op_state))
-		return TDX_STATUS_SUCCESS;
-	ret = TDX_STATUS_OP_STATE_INCORRECT;
-	emu_leaf_op_state_unlock(leaf, td);
-unlock_td:
-	emu_leaf_td_unlock(leaf, td);
-unlock_vcpu:
-	emu_vcpu_unlock(*vcpu);
+		emu_vcpu_unlock(*vcpu);
 	return ret;
 }
 
@@ -70,8 +57,8 @@ static void vcpu_leaf_end(u16 leaf, struct emu_vcpu *vcpu)
 }
 
 /*
- * Counts a vCPU in and gives its index. VP.INIT and IMPORT.STATE.VP hold
- * the TD shared, so two may count at once.
+ * Counts a vCPU in and gives its index (if @index). VP.INIT and
+ * IMPORT.STATE.VP hold the TD shared, so two may count at once.
  */
 bool emu_td_add_vcpu(struct emu_td *td, u16 *index)
 {
@@ -81,7 +68,8 @@ bool emu_td_add_vcpu(struct emu_td *td, u16 *index)
 		if (old >= td->max_vcpus)
 			return false;
 	} while (!try_cmpxchg(&td->num_vcpus, &old, old + 1));
-	*index = old;
+	if (index)
+		*index = old;
 	return true;
 }
 
