@@ -177,22 +177,29 @@ TEST_F(bind, bad_input)
 
 /*
  * Naming another user's MigTD by its pid is refused (-EPERM): a process may
- * bind only to a MigTD whose VMM it could trace. The child drops to
- * nobody, keeping the user TD's fd; the owner then binds as before.
+ * bind only to a MigTD whose VMM it could trace. The child makes its own
+ * user TD (a VM fd is its creator's, as in KVM) and drops to nobody; the
+ * owner then binds as before.
  */
 TEST_F(bind, needs_access_to_migtd)
 {
 	struct bind_ctx *ctx = &self->c;
-	int status;
+	int status, user;
 	pid_t child;
 
 	child = fork();
 	ASSERT_LE(0, child);
 	if (!child) {
+		user = tb_create_unfinalized(BYTES, 1);
+		if (user < 0)
+			_exit(3);
+		/* The parent's fd is not the child's to use. */
+		if (vm_servtd_bind(ctx->user, getppid(), 0, NULL) != -EIO)
+			_exit(4);
 		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
 			_exit(2);
 		/* The MigTD is the parent's. */
-		_exit(vm_servtd_bind(ctx->user, getppid(), 0, NULL) == -EPERM ? 0 : 1);
+		_exit(vm_servtd_bind(user, getppid(), 0, NULL) == -EPERM ? 0 : 1);
 	}
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));

@@ -10,15 +10,16 @@
 
 #include <linux/types.h>
 
+struct kvm_device_attr;
 struct kvm_tdx_cmd;
-struct module;
+struct tdx_mig_stream;
 struct tdx_mig_td;
+struct vm_area_struct;
 
 /**
  * struct tdx_mig_host_ops - what the core asks of the hypervisor
- * @owner:	the module implementing these, pinned while a stream is open
- * @get:	take a reference on the VM (a stream fd holds one)
- * @put:	drop it; the last one may tear the TD down
+ * @put:	drop a VM reference that @servtd_get took; the last one may
+ *		tear the TD down
  * @vcpu_tdvpr:	source: the TDVPR of vCPU @index; -ENOENT past the last
  * @vcpu_create: destination: create vCPU @index (TDH.VP.CREATE and ADDCX)
  *		unless it exists, and give its TDVPR. vCPUs are created in
@@ -40,8 +41,6 @@ struct tdx_mig_td;
  * All are called in process context and may sleep.
  */
 struct tdx_mig_host_ops {
-	struct module *owner;
-	void (*get)(void *vm);
 	void (*put)(void *vm);
 	int (*vcpu_tdvpr)(void *vm, u32 index, u64 *tdvpr_pa);
 	int (*vcpu_create)(void *vm, u32 index, u64 *tdvpr_pa);
@@ -111,8 +110,19 @@ enum tdx_mig_vmcall_ret {
 /* The MigTD's service requests: TDG.VP.VMCALL<Service> and <MigTD>. */
 enum tdx_mig_vmcall_ret tdx_mig_servtd_vmcall(struct tdx_mig_td *td, struct tdx_mig_vmcall *vc);
 
-/* KVM_CREATE_DEVICE of a stream: a new fd, or with @test_only 0 or -errno. */
-int tdx_mig_migsc_stream_create(struct tdx_mig_td *td, bool test_only);
+/*
+ * The stream device (KVM_DEV_TYPE_TDX_MIG_STREAM), called as struct
+ * kvm_device_ops calls a device: the hypervisor makes the fd and holds a
+ * VM reference for it, answers KVM_CREATE_DEVICE_TEST itself, copies the
+ * kvm_device_attr in, and calls create and release under its VM lock.
+ */
+struct tdx_mig_stream *tdx_mig_migsc_stream_create(struct tdx_mig_td *td);
+void tdx_mig_migsc_stream_release(struct tdx_mig_stream *s);
+int tdx_mig_migsc_stream_set_attr(struct tdx_mig_stream *s, struct kvm_device_attr *attr);
+int tdx_mig_migsc_stream_get_attr(struct tdx_mig_stream *s, struct kvm_device_attr *attr);
+int tdx_mig_migsc_stream_has_attr(struct tdx_mig_stream *s, struct kvm_device_attr *attr);
+long tdx_mig_migsc_stream_ioctl(struct tdx_mig_stream *s, unsigned int ioctl, unsigned long arg);
+int tdx_mig_migsc_stream_mmap(struct tdx_mig_stream *s, struct vm_area_struct *vma);
 
 /* May a vCPU of this TD enter now? 0, or -EPERM with the reason logged once. */
 int tdx_mig_td_vcpu_may_run(struct tdx_mig_td *td);

@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A migration stream fd, as Intel's KVM device "kvm-tdx-mig": attribute
+ * A migration stream, as Intel's KVM device "kvm-tdx-mig": attribute
  * negotiation allocates the buffers, mmap serves them by a fault handler,
- * KVM_MEMORY_ENCRYPT_OP runs the commands (cmd.c). The fd holds a
- * reference on its VM, as KVM device fds do.
+ * KVM_MEMORY_ENCRYPT_OP runs the commands (cmd.c). The hypervisor owns the
+ * device fd and calls these as struct kvm_device_ops' callbacks.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/anon_inodes.h>
-#include <linux/file.h>
-#include <linux/fs.h>
 #include <linux/kvm.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -145,6 +142,7 @@ static int stream_get_negotiated(struct tdx_mig_stream *s, void __user *to)
 	return copy_to_user(to, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
+/* KVM_{SET,GET,HAS}_DEVICE_ATTR: the hypervisor copied @attr in. */
 static int stream_attr(struct tdx_mig_stream *s, unsigned int ioctl,
 		       const struct kvm_device_attr *attr)
 {
@@ -166,32 +164,41 @@ static int stream_attr(struct tdx_mig_stream *s, unsigned int ioctl,
 	return stream_get_negotiated(s, to);
 }
 
-static long stream_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
+int tdx_mig_migsc_stream_set_attr(struct tdx_mig_stream *s, struct kvm_device_attr *attr)
 {
-	struct tdx_mig_stream *s = file->private_data;
+	return stream_attr(s, KVM_SET_DEVICE_ATTR, attr);
+}
+EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_set_attr);
+
+int tdx_mig_migsc_stream_get_attr(struct tdx_mig_stream *s, struct kvm_device_attr *attr)
+{
+	return stream_attr(s, KVM_GET_DEVICE_ATTR, attr);
+}
+EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_get_attr);
+
+int tdx_mig_migsc_stream_has_attr(struct tdx_mig_stream *s, struct kvm_device_attr *attr)
+{
+	return stream_attr(s, KVM_HAS_DEVICE_ATTR, attr);
+}
+EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_has_attr);
+
+/* Any other ioctl of the device fd: only KVM_MEMORY_ENCRYPT_OP runs commands. */
+long tdx_mig_migsc_stream_ioctl(struct tdx_mig_stream *s, unsigned int ioctl, unsigned long arg)
+{
 	void __user *argp = (void __user *)arg;
-	struct kvm_device_attr attr;
 	struct kvm_tdx_cmd cmd;
 	int ret;
 
-	switch (ioctl) {
-	case KVM_SET_DEVICE_ATTR:
-	case KVM_GET_DEVICE_ATTR:
-	case KVM_HAS_DEVICE_ATTR:
-		if (copy_from_user(&attr, argp, sizeof(attr)))
-			return -EFAULT;
-		return stream_attr(s, ioctl, &attr);
-	case KVM_MEMORY_ENCRYPT_OP:
-		if (copy_from_user(&cmd, argp, sizeof(cmd)))
-			return -EFAULT;
-		ret = tdx_mig_cmd(s, &cmd);
-		if (copy_to_user(argp, &cmd, sizeof(cmd)))
-			return -EFAULT;
-		return ret;
-	default:
+	if (ioctl != KVM_MEMORY_ENCRYPT_OP)
 		return -ENOTTY;
-	}
+	if (copy_from_user(&cmd, argp, sizeof(cmd)))
+		return -EFAULT;
+	ret = tdx_mig_cmd(s, &cmd);
+	if (copy_to_user(argp, &cmd, sizeof(cmd)))
+		return -EFAULT;
+	return ret;
 }
+EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_ioctl);
 
 /* What the stream allocated: itself, and its buffers once negotiated. */
 static u64 stream_mem_bytes(const struct tdx_mig_stream *s)
@@ -240,10 +247,10 @@ static struct page *stream_page(struct tdx_mig_stream *s, unsigned long pgoff)
 	return pgoff < s->buf_list_pages ? s->bufs[pgoff] : NULL;
 }
 
-/* Takes no lock: the pages live as long as the file, which the VMA pins. */
+/* Takes no lock: the pages live as long as the device fd, which the VMA pins. */
 static vm_fault_t stream_fault(struct vm_fault *vmf)
 {
-	struct page *page = stream_page(vmf->vma->vm_file->private_data, vmf->pgoff);
+	struct page *page = stream_page(vmf->vma->vm_private_data, vmf->pgoff);
 
 	if (!page)
 		return VM_FAULT_SIGBUS;
@@ -256,22 +263,26 @@ static const struct vm_operations_struct stream_vm_ops = {
 	.fault = stream_fault,
 };
 
-static int stream_mmap(struct file *file, struct vm_area_struct *vma)
+int tdx_mig_migsc_stream_mmap(struct tdx_mig_stream *s, struct vm_area_struct *vma)
 {
 	/* A private mapping would copy the pages the TDX Module reads. */
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	vma->vm_private_data = s;
 	vma->vm_ops = &stream_vm_ops;
 	return 0;
 }
+EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_mmap);
 
-static int stream_release(struct inode *inode, struct file *file)
+/**
+ * tdx_mig_migsc_stream_release - the stream's device fd was closed
+ * @s: the stream, freed here
+ *
+ * Context: process context, the VM's lock held (kvm_device_ops.release).
+ */
+void tdx_mig_migsc_stream_release(struct tdx_mig_stream *s)
 {
-	struct tdx_mig_stream *s = file->private_data;
 	struct tdx_mig_td *td = s->td;
-	const struct tdx_mig_host_ops *ops = td->ops;
-	struct module *owner = ops->owner;
-	void *vm = td->vm;
 
 	/*
 	 * An export dropped mid-call: some of its pages may be exported, and
@@ -292,59 +303,37 @@ static int stream_release(struct inode *inode, struct file *file)
 	tdx_mig_migsc_put(td, s->index);
 	mutex_destroy(&s->lock);
 	kfree(s);
-	ops->put(vm);
-	module_put(owner);
-	return 0;
 }
-
-static const struct file_operations stream_fops = {
-	.owner = THIS_MODULE,
-	.release = stream_release,
-	.unlocked_ioctl = stream_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
-	.mmap = stream_mmap,
-	.llseek = noop_llseek,
-};
+EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_release);
 
 /**
- * tdx_mig_migsc_stream_create - KVM_CREATE_DEVICE of KVM_DEV_TYPE_TDX_MIG_STREAM
+ * tdx_mig_migsc_stream_create - a new stream device (kvm_device_ops.create)
  * @td: the TD's session
- * @test_only: KVM_CREATE_DEVICE_TEST: only say whether streams exist
  *
- * Context: process context, the VM's lock held (as KVM's device creation).
- * Return: a new fd, 0 for @test_only, -ENOSPC beyond MAX_MIGS - 1 streams,
- * -EPERM when a new MIGSC is needed but the TD is migrating, or -errno.
+ * The hypervisor makes the device fd, holds a reference on its VM for it,
+ * and answers KVM_CREATE_DEVICE_TEST without calling this.
+ *
+ * Context: process context, the VM's lock held.
+ * Return: the stream, or ERR_PTR(-ENOSPC) beyond MAX_MIGS - 1 streams,
+ * ERR_PTR(-EPERM) when a new MIGSC is needed but the TD is migrating, or
+ * another ERR_PTR(-errno).
  */
-int tdx_mig_migsc_stream_create(struct tdx_mig_td *td, bool test_only)
+struct tdx_mig_stream *tdx_mig_migsc_stream_create(struct tdx_mig_td *td)
 {
 	struct tdx_mig_stream *s;
 	int ret;
 
-	if (test_only)
-		return 0;
 	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	s->td = td;
 	mutex_init(&s->lock);
 	ret = tdx_mig_migsc_get(td, &s->index);
-	if (ret)
-		goto free;
-	if (!try_module_get(td->ops->owner)) {
-		ret = -ENODEV;
-		goto put_index;
+	if (ret) {
+		mutex_destroy(&s->lock);
+		kfree(s);
+		return ERR_PTR(ret);
 	}
-	td->ops->get(td->vm);
-	ret = anon_inode_getfd("kvm-tdx-mig", &stream_fops, s, O_RDWR | O_CLOEXEC);
-	if (ret >= 0)
-		return ret;
-	td->ops->put(td->vm);
-	module_put(td->ops->owner);
-put_index:
-	tdx_mig_migsc_put(td, s->index);
-free:
-	mutex_destroy(&s->lock);
-	kfree(s);
-	return ret;
+	return s;
 }
 EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_create);

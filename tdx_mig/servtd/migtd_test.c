@@ -52,7 +52,6 @@ static void fake_kick(void *opaque)
 }
 
 static const struct tdx_mig_host_ops fake_ops = {
-	.owner = THIS_MODULE,
 	.shared_access = fake_shared_access,
 	.inject = fake_inject,
 	.kick = fake_kick,

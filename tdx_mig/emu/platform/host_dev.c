@@ -33,11 +33,79 @@ MODULE_PARM_DESC(test_keys,
 
 static const struct file_operations vm_fops;
 
+/* A stream device fd, as KVM's struct kvm_device: the core's stream and its VM. */
+struct host_device {
+	struct host_vm *vm;
+	struct tdx_mig_stream *stream;
+};
+
+/* As kvm_device_ioctl(): only the VM's process, attributes copied in here. */
+static long device_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
+{
+	int (*accessor)(struct tdx_mig_stream *s, struct kvm_device_attr *attr);
+	struct host_device *dev = file->private_data;
+	struct kvm_device_attr attr;
+
+	if (dev->vm->mm != current->mm)
+		return -EIO;
+	switch (ioctl) {
+	case KVM_SET_DEVICE_ATTR:
+		accessor = tdx_mig_migsc_stream_set_attr;
+		break;
+	case KVM_GET_DEVICE_ATTR:
+		accessor = tdx_mig_migsc_stream_get_attr;
+		break;
+	case KVM_HAS_DEVICE_ATTR:
+		accessor = tdx_mig_migsc_stream_has_attr;
+		break;
+	default:
+		return tdx_mig_migsc_stream_ioctl(dev->stream, ioctl, arg);
+	}
+	if (copy_from_user(&attr, (void __user *)arg, sizeof(attr)))
+		return -EFAULT;
+	return accessor(dev->stream, &attr);
+}
+
+static int device_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct host_device *dev = file->private_data;
+
+	return tdx_mig_migsc_stream_mmap(dev->stream, vma);
+}
+
+/* As kvm_device_release(): the core's release under the VM lock. */
+static void device_free(struct host_device *dev)
+{
+	struct host_vm *vm = dev->vm;
+
+	mutex_lock(&vm->lock);
+	tdx_mig_migsc_stream_release(dev->stream);
+	mutex_unlock(&vm->lock);
+	kfree(dev);
+	host_vm_put(vm);
+}
+
+static int device_release(struct inode *inode, struct file *file)
+{
+	device_free(file->private_data);
+	return 0;
+}
+
+static const struct file_operations device_fops = {
+	.owner = THIS_MODULE,
+	.release = device_release,
+	.unlocked_ioctl = device_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = device_mmap,
+	.llseek = noop_llseek,
+};
+
+/* As kvm_ioctl_create_device(): the core creates under the VM lock, the fd is ours. */
 static int vm_create_device(struct host_vm *vm, void __user *argp)
 {
 	struct kvm_create_device cd;
-	bool test;
-	int ret;
+	struct host_device *dev;
+	int fd;
 
 	if (copy_from_user(&cd, argp, sizeof(cd)))
 		return -EFAULT;
@@ -45,13 +113,27 @@ static int vm_create_device(struct host_vm *vm, void __user *argp)
 		return -ENODEV;
 	if (cd.flags & ~KVM_CREATE_DEVICE_TEST)
 		return -EINVAL;
-	test = cd.flags & KVM_CREATE_DEVICE_TEST;
+	if (cd.flags & KVM_CREATE_DEVICE_TEST)
+		return 0;
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	if (!dev)
+		return -ENOMEM;
+	dev->vm = vm;
 	mutex_lock(&vm->lock);
-	ret = tdx_mig_migsc_stream_create(vm->mig, test);
+	dev->stream = tdx_mig_migsc_stream_create(vm->mig);
 	mutex_unlock(&vm->lock);
-	if (ret < 0 || test)
-		return ret < 0 ? ret : 0;
-	cd.fd = ret;
+	if (IS_ERR(dev->stream)) {
+		fd = PTR_ERR(dev->stream);
+		kfree(dev);
+		return fd;
+	}
+	kref_get(&vm->ref);
+	fd = anon_inode_getfd("kvm-tdx-mig", &device_fops, dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		device_free(dev);
+		return fd;
+	}
+	cd.fd = fd;
 	/* As KVM: the fd stays installed even if the caller cannot learn it. */
 	return copy_to_user(argp, &cd, sizeof(cd)) ? -EFAULT : 0;
 }
@@ -414,6 +496,9 @@ static long vm_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
 	struct host_vm *vm = file->private_data;
 	void __user *argp = (void __user *)arg;
 
+	/* As kvm_vm_ioctl(): a VM is its creator's; a forked child gets -EIO. */
+	if (vm->mm != current->mm)
+		return -EIO;
 	switch (ioctl) {
 	case KVM_CREATE_DEVICE:
 		return vm_create_device(vm, argp);

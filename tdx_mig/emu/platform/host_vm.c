@@ -8,6 +8,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -221,13 +222,6 @@ static int td_add_memory(struct host_vm *vm, u32 pending_every)
 
 /* --- The migration core's callbacks --- */
 
-static void vm_get(void *opaque)
-{
-	struct host_vm *vm = opaque;
-
-	kref_get(&vm->ref);
-}
-
 static void vm_put(void *opaque)
 {
 	host_vm_put(opaque);
@@ -350,8 +344,6 @@ static void vm_kick(void *opaque)
 }
 
 static const struct tdx_mig_host_ops host_vm_ops = {
-	.owner = THIS_MODULE,
-	.get = vm_get,
 	.put = vm_put,
 	.vcpu_tdvpr = vm_vcpu_tdvpr,
 	.vcpu_create = vm_vcpu_create,
@@ -450,6 +442,7 @@ static void host_vm_destroy(struct host_vm *vm)
 	kfree(vm->vcpus);
 	mutex_destroy(&vm->mmu_lock);
 	mutex_destroy(&vm->lock);
+	mmdrop(vm->mm);
 	kfree(vm);
 }
 
@@ -559,6 +552,8 @@ struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg)
 	mutex_init(&vm->mmu_lock);
 	INIT_LIST_HEAD(&vm->node);
 	vm->tgid = task_tgid_nr(current);
+	vm->mm = current->mm;
+	mmgrab(vm->mm);
 	vm->migtd = cfg->flags & TDX_MIG_EMU_VM_MIGTD;
 	vm->migratable = cfg->flags & TDX_MIG_EMU_VM_MIGRATABLE;
 	vm->destination = cfg->flags & TDX_MIG_EMU_VM_DESTINATION;

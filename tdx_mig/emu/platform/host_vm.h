@@ -34,6 +34,7 @@ struct host_vcpu {
  *		core's callbacks may take it under its own locks
  * @node:	in the list of VMs, where BIND finds a MigTD by its VMM's pid
  * @tgid:	the process that created the VM (KVM's kvm->userspace_pid)
+ * @mm:		its mm (KVM's kvm->mm): only it may use the VM's fds
  * @migtd:	a Migration TD, which user TDs may bind to
  * @migratable: built with ATTRIBUTES.MIGRATABLE (the VMM asked for it)
  * @finalized:	a built TD after TDH.MR.FINALIZE
@@ -56,6 +57,7 @@ struct host_vm {
 	struct mutex mmu_lock;		/* pages, SEPT, vCPU creation */
 	struct list_head node;
 	pid_t tgid;
+	struct mm_struct *mm;
 	bool migtd;
 	bool migratable;
 	bool finalized;
