@@ -30,6 +30,7 @@ debian_builds() {
 }
 debug_build() { "$TOP/scripts/build.sh" debug "$KB" "$SPARSE_NEW"; }
 uapi_check() { "$TOP/scripts/uapi-check.sh" "$KSRC" "$KB"; }
+host_table() { "$TOP/scripts/host-table.sh" "$KSRC"; }
 selftests_build() {
 	make -s -C "$TOP/selftests" KSRC="$KSRC" O="$OUT/tests" > "$OUT/selftests.log" 2>&1 ||
 		{ cat "$OUT/selftests.log"; return 1; }
@@ -50,6 +51,7 @@ run checkpatch env KSRC="$KSRC" "$TOP/scripts/checkpatch.sh"
 run build-debian debian_builds
 must build-debug debug_build
 run uapi-check uapi_check
+run host-table host_table
 must selftests-build selftests_build
 run vm-check vm_check
 

@@ -4,7 +4,8 @@
  * writer thread keeps the guest dirtying pages: the destination must end
  * with the source's memory and vCPU state. Variants: 128 MiB over two
  * streams; 8 MiB with an interrupt at every poll of the TDX Module; 16 MiB
- * with SIGALRM every millisecond ending long calls with EINTR.
+ * with SIGALRM every millisecond and with each interrupt the TDX Module
+ * reports, ending long calls with EINTR.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <linux/tdx_mig_emu.h>
 
 #include "kselftest_harness.h"
 #include "guest_writer.h"
@@ -57,13 +59,16 @@ FIXTURE_TEARDOWN(precopy)
 	tb_set_intr(0, 0, 0);
 }
 
+/* Rounds whose guest write never came: accessed through __atomic builtins only. */
+static unsigned int rounds_unwritten;
+
 /* Each round waits for one more guest write, so every round has dirty pages. */
 static void round_done(const struct mig *m, int round, uint64_t dirty, double mib_s)
 {
 	struct guest_writer *w = m->opaque;
 
-	if (round >= 0 && w)
-		writer_wait_run(w);
+	if (round >= 0 && w && !writer_wait_run(w))
+		__atomic_add_fetch(&rounds_unwritten, 1, __ATOMIC_RELAXED);
 }
 
 /* The writer finishes its run: the vCPUs are idle when the source pauses. */
@@ -115,6 +120,7 @@ static void check_result(struct __test_metadata *_metadata, struct precopy_ctx *
 
 	ASSERT_EQ(0, writer_stop(&ctx->w));
 	ctx->writer_running = false;
+	EXPECT_EQ(0, __atomic_load_n(&rounds_unwritten, __ATOMIC_RELAXED));
 	ASSERT_EQ(0, td_compare(ctx->src, ctx->dst, ctx->bytes, NR_VCPUS, NULL));
 	EXPECT_EQ(-EPERM, tb_guest_write(ctx->src, 0, gfns, 4, 1, NULL));
 	EXPECT_EQ(0, tb_guest_write(ctx->dst, 0, gfns, 4, 1, NULL));
@@ -156,24 +162,35 @@ static void on_alarm(int sig)
 	__atomic_add_fetch(&alarms, 1, __ATOMIC_RELAXED);
 }
 
-/* SIGALRM every millisecond, no SA_RESTART: calls end in EINTR and resume. */
+/*
+ * SIGALRM every millisecond, and with each interrupt the TDX Module
+ * reports (at random, one poll in 64: thousands in the migration), no
+ * SA_RESTART: calls end in EINTR and resume. The timer's signals land
+ * anywhere; the module's inside a call, so calls surely were interrupted
+ * and re-issued.
+ */
 TEST_F_TIMEOUT(precopy, sigalrm_every_ms_16m, 300)
 {
 	struct itimerval it = { { 0, 1000 }, { 0, 1000 } }, off = {};
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct precopy_ctx *ctx = &self->c;
-	unsigned long n;
+	unsigned long n, eintr = __atomic_load_n(&mig_eintr_seen, __ATOMIC_RELAXED);
 
 	ASSERT_EQ(0, setup_migration(ctx, 16UL << 20, 2, 256));
-	ASSERT_EQ(0, tb_set_intr(2, 4, 42));
+	/* The handler first: the writer's vCPU entries get SIGALRM too. */
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, tb_set_intr(TDX_MIG_EMU_INTR_RANDOM | TDX_MIG_EMU_INTR_F_SIGALRM, 64, 42));
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
 	ASSERT_EQ(0, mig_precopy(&ctx->m));
 	setitimer(ITIMER_REAL, &off, NULL);
+	ASSERT_EQ(0, tb_set_intr(0, 0, 0));
 	log_stats(_metadata, &ctx->m.st, &ctx->w);
 	n = __atomic_load_n(&alarms, __ATOMIC_RELAXED);
-	TH_LOG("%lu SIGALRMs", n);
+	eintr = __atomic_load_n(&mig_eintr_seen, __ATOMIC_RELAXED) - eintr;
+	TH_LOG("%lu SIGALRMs, %lu EINTR", n, eintr);
 	EXPECT_GT(n, 0);
+	EXPECT_GT(ctx->m.st.eintr, 0);
+	EXPECT_EQ(ctx->m.st.eintr, eintr);
 	EXPECT_GT(ctx->m.st.resumptions, 0);
 	check_result(_metadata, ctx);
 }

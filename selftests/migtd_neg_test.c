@@ -8,11 +8,13 @@
  * response too small for the HOB list, bad vectors. Each must give a clean
  * error and change nothing.
  */
+#define _GNU_SOURCE	/* pthread_timedjoin_np() */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -29,6 +31,8 @@
 #define RSP		(11 * PAGE)
 #define RAW		(12 * PAGE)
 #define RAW_VECTOR	0x52
+/* Bounds each wait for a halt or its end; the harness gives a test 30 s. */
+#define HALT_WAIT_MS	10000
 
 FIXTURE(svc) {
 	struct migtd t;
@@ -146,26 +150,32 @@ TEST_F(svc, wait_then_report)
 	EXPECT_EQ(SERVICE_BAD_CMD_BUF, migtd_report(&self->t, 0, req.req_id, 0));
 }
 
+/* A thread of the MigTD asking WaitForRequest without a vector. */
 struct halted {
 	struct migtd *t;
-	int ret;
-	unsigned int noops;
+	bool loop;		/* on NOOP ask again, as the legacy MigTD loop */
+	/* accessed through __atomic builtins only */
 	pid_t tid;
+	unsigned int noops;
+	bool done;
+	int ret;
 	struct migtd_request req;
 };
 
-/* The legacy MigTD loop: ask, and on NOOP (after the halt) ask again. */
 static void *halted_wait(void *arg)
 {
 	struct halted *h = arg;
+	int ret;
 
 	__atomic_store_n(&h->tid, syscall(SYS_gettid), __ATOMIC_RELEASE);
-	while (!(h->ret = migtd_wait_request(h->t, 0, &h->req)))
-		h->noops++;
+	while (!(ret = migtd_wait_request(h->t, 0, &h->req)) && h->loop)
+		__atomic_add_fetch(&h->noops, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->ret, ret, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
-/* The state letter of thread @tid in /proc (S: sleeping), or 0. */
+/* Thread @tid's state letter in /proc (S: interruptible sleep), or 0. */
 static char thread_state(pid_t tid)
 {
 	char path[64], buf[256], *p;
@@ -180,20 +190,60 @@ static char thread_state(pid_t tid)
 	return p && p[1] == ' ' ? p[2] : 0;
 }
 
+/* Is thread @tid blocked in the syscall ioctl(@fd, @req)? (/proc: "running" if not blocked) */
+static bool thread_in_ioctl(pid_t tid, int fd, unsigned long req)
+{
+	unsigned long a0 = 0, a1 = 0;
+	char path[64];
+	long nr = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fscanf(f, "%ld %lx %lx", &nr, &a0, &a1) != 3)
+		nr = -1;
+	fclose(f);
+	return nr == SYS_ioctl && a0 == (unsigned long)fd && a1 == req;
+}
+
+/*
+ * Wait (bounded) until @h's thread is halted in its WaitForRequest: the
+ * NOOP answer is in the response, and the thread sleeps interruptibly in
+ * the TDX_MIG_EMU_RUN of that TDG.VP.VMCALL (the only such sleep in a
+ * run). False if that was not seen: the thread returned, or time ran out.
+ */
+static bool wait_halted(struct halted *h)
+{
+	const struct migtd_service_hdr *rsp =
+		(const struct migtd_service_hdr *)(h->t->shared + MIGTD_WAIT_RSP);
+	double end = mig_now_ms() + HALT_WAIT_MS;
+	pid_t tid;
+
+	do {
+		tid = __atomic_load_n(&h->tid, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&h->done, __ATOMIC_ACQUIRE))
+			return false;
+		if (tid && migtd_rsp_status(h->t, MIGTD_WAIT_RSP) == SERVICE_RETURNED &&
+		    ((const uint8_t *)(rsp + 1))[2] == 0 &&
+		    thread_state(tid) == 'S' && thread_in_ioctl(tid, h->t->vm, TDX_MIG_EMU_RUN))
+			return true;
+		usleep(1000);
+	} while (mig_now_ms() < end);
+	return false;
+}
+
 /* Without a vector the vCPU halts in WaitForRequest until work arrives. */
 TEST_F(svc, wait_halts_until_work)
 {
-	struct halted h = { .t = &self->t };
+	struct halted h = { .t = &self->t, .loop = true };
 	pthread_t thread;
-	int i;
 
 	ASSERT_EQ(0, pthread_create(&thread, NULL, halted_wait, &h));
-	/* Asked only once the thread sleeps in the halted VMCALL. */
-	for (i = 0; i < 500 && (!__atomic_load_n(&h.tid, __ATOMIC_ACQUIRE) ||
-				thread_state(h.tid) != 'S'); i++)
-		usleep(10000);
-	usleep(50000);
-	EXPECT_EQ('S', thread_state(h.tid));
+	/* Asked only once the thread is halted in the VMCALL that got NOOP. */
+	EXPECT_TRUE(wait_halted(&h));
+	EXPECT_EQ(0, __atomic_load_n(&h.noops, __ATOMIC_RELAXED));
 	EXPECT_EQ(0, vm_premig_done(self->user));
 	ASSERT_EQ(0, vm_set_migration_info(self->user, false, 77));
 	ASSERT_EQ(0, pthread_join(thread, NULL));
@@ -204,19 +254,40 @@ TEST_F(svc, wait_halts_until_work)
 	EXPECT_EQ(77, h.req.port);
 }
 
+/* The thread the handler ran in: accessed through __atomic builtins only. */
+static pid_t alarm_tid;
+
 static void on_alarm(int sig)
 {
+	__atomic_store_n(&alarm_tid, syscall(SYS_gettid), __ATOMIC_RELAXED);
 }
 
 /* A signal ends the halt after NOOP, as an interrupt would; asking again works. */
 TEST_F(svc, halted_wait_interrupted)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct halted h = { .t = &self->t };
 	struct migtd_request req;
+	struct timespec end;
+	pthread_t thread;
+	int joined;
 
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	alarm(1);
-	EXPECT_EQ(0, migtd_wait_request(&self->t, 0, &req));	/* NOOP */
+	ASSERT_EQ(0, pthread_create(&thread, NULL, halted_wait, &h));
+	EXPECT_TRUE(wait_halted(&h));
+	/* Nothing else wakes it: no request is coming. */
+	ASSERT_EQ(0, pthread_kill(thread, SIGALRM));
+	clock_gettime(CLOCK_REALTIME, &end);
+	end.tv_sec += HALT_WAIT_MS / 1000;
+	joined = pthread_timedjoin_np(thread, NULL, &end);
+	if (joined) {
+		/* Still halted: end it with a request, so the thread goes. */
+		vm_set_migration_info(self->user, true, 1);
+		pthread_join(thread, NULL);
+	}
+	ASSERT_EQ(0, joined) TH_LOG("the signal did not end the halt");
+	EXPECT_EQ(h.tid, __atomic_load_n(&alarm_tid, __ATOMIC_RELAXED));
+	EXPECT_EQ(0, h.ret);	/* NOOP */
 	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 9));
 	EXPECT_EQ(1, migtd_wait_request(&self->t, 0, &req));
 	EXPECT_EQ(9, req.port);
@@ -322,6 +393,10 @@ TEST_F(svc, raw_send_receive_relay)
 	memset(self->t.shared + RAW, 0, 64);
 	ASSERT_EQ(0, raw(&self->t, RAW_LEAF(1), PAGE, migtd_gpa(RAW), 0, 0, 0, NULL));
 	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 1));
+	/* The answer is the MigTD's to write, when its vCPU runs (it polls). */
+	EXPECT_EQ(0, self->t.shared[RAW]);
+	ASSERT_EQ(0, migtd_poll(&self->t));
+	EXPECT_EQ(1, self->t.shared[RAW]);
 	memcpy(&id, self->t.shared + RAW + 12, 8);
 	/* Before a request is in progress nothing may be sent for it. */
 	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(3), id + 1, PAGE,

@@ -9,6 +9,7 @@
  * own pre-migration.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,33 +194,44 @@ TEST_F(migtd, migtds_killed_after_premig)
 	ASSERT_EQ(0, migrate(p));
 }
 
+/* The result of the next session a MigTD reported (one byte on @fd), or -errno. */
+static int next_report(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint8_t result;
+
+	if (poll(&pfd, 1, PREMIG_MS) != 1)
+		return -ETIMEDOUT;
+	return read(fd, &result, 1) == 1 ? result : -EIO;
+}
+
 /*
  * A failed ReportStatus leaves the TDs bound; asking again works. Each
- * MigTD fails its first request, so the first round cannot succeed
- * however the two are timed; the VMM asks again, waiting out -EBUSY
- * while a MigTD still works on the failing round.
+ * MigTD fails its first request and says when it has reported it; then
+ * neither TD is pre-migrated, and both may ask again at once.
  */
 TEST_F(migtd, report_failure_then_retry)
 {
 	struct pair *p = &self->p[0];
-	double end = mig_now_ms() + PREMIG_MS;
-	int vms[2], ret;
+	int fds[2], i;
 
-	spawn_migtds(_metadata, &self->migtd_s, &self->migtd_d, 1);
+	ASSERT_EQ(0, pipe(fds));
+	self->migtd_s = migtd_spawn_reporting(1, fds[1]);
+	self->migtd_d = migtd_spawn_reporting(1, fds[1]);
+	close(fds[1]);
+	ASSERT_LT(0, self->migtd_s);
+	ASSERT_LT(0, self->migtd_d);
 	create_pair(_metadata, self->migtd_s, self->migtd_d, p);
-	vms[0] = p->src;
-	vms[1] = p->dst;
 	ASSERT_EQ(0, vm_set_migration_info(p->src, true, self->port));
 	ASSERT_EQ(0, vm_set_migration_info(p->dst, false, self->port));
-	EXPECT_EQ(-ETIMEDOUT, mig_premig_wait(vms, 2, 1000));
+	for (i = 0; i < 2; i++)
+		EXPECT_LT(0, next_report(fds[0]));
 	EXPECT_EQ(0, vm_premig_done(p->src));
 	EXPECT_EQ(0, vm_premig_done(p->dst));
-	do {
-		ret = mig_premigrate(p->src, p->dst, self->port, 5000);
-		if (ret == -EBUSY)
-			usleep(10000);
-	} while (ret && mig_now_ms() < end);
-	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, mig_premigrate(p->src, p->dst, self->port, PREMIG_MS));
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, next_report(fds[0]));
+	close(fds[0]);
 	ASSERT_EQ(0, migrate(p));
 }
 

@@ -80,10 +80,12 @@ TEST(emulated_platform_structs_are_64bit_clean)
 	EXPECT_EQ(20, offsetof(struct tdx_mig_emu_vm_config, shared_pages));
 	EXPECT_EQ(16, sizeof(struct tdx_mig_emu_intr));
 	EXPECT_EQ(24, sizeof(struct tdx_mig_emu_op));
-	EXPECT_EQ(104, sizeof(struct tdx_mig_emu_run));
+	EXPECT_EQ(128, sizeof(struct tdx_mig_emu_run));
 	EXPECT_EQ(32, offsetof(struct tdx_mig_emu_run, exit_reason));
 	EXPECT_EQ(40, offsetof(struct tdx_mig_emu_run, vmcall));
+	EXPECT_EQ(104, offsetof(struct tdx_mig_emu_run, memory_fault));
 	EXPECT_EQ(64, sizeof(struct tdx_mig_emu_vmcall));
+	EXPECT_EQ(24, sizeof(struct tdx_mig_emu_memory_fault));
 	EXPECT_EQ(24, sizeof(struct tdx_mig_emu_mem));
 	EXPECT_EQ(152, sizeof(struct tdx_mig_emu_vcpu_state));
 }

@@ -16,36 +16,78 @@ struct tdx_mig_stream;
 struct tdx_mig_td;
 struct vm_area_struct;
 
+/* What an entry of an imported memory bundle did to its GFN. */
+enum tdx_mig_import_result {
+	TDX_MIG_IMPORT_UNCHANGED,	/* failed, skipped, or re-imported in place */
+	TDX_MIG_IMPORT_MAPPED,		/* the TD has the page handed for it */
+	TDX_MIG_IMPORT_REMOVED,		/* cancelled: the TD's page is the host's again */
+};
+
+/* A GFN no entry names (a NOP). */
+#define TDX_MIG_GFN_NONE	(~0ULL)
+
+/**
+ * struct tdx_mig_import_page - one entry of an imported memory bundle
+ * @gfn:	its GFN, or TDX_MIG_GFN_NONE
+ * @needs_page:	a new page lands at @gfn (MIGRATE): import_pages gives it
+ * @page_pa:	that page, from import_pages
+ * @result:	for import_done
+ */
+struct tdx_mig_import_page {
+	u64 gfn;
+	bool needs_page;
+	u64 page_pa;
+	enum tdx_mig_import_result result;
+};
+
 /**
  * struct tdx_mig_host_ops - what the core asks of the hypervisor
  * @put:	drop a VM reference that @servtd_get took; the last one may
  *		tear the TD down
  * @vcpu_tdvpr:	source: the TDVPR of vCPU @index; -ENOENT past the last
- * @vcpu_create: destination: create vCPU @index (TDH.VP.CREATE and ADDCX)
- *		unless it exists, and give its TDVPR. vCPUs are created in
- *		index order; -EINVAL for any other index.
- * @import_page: destination: make the SEPT ready for @gfn and give the
- *		page that receives it. @first is true when the TD does not
- *		have the page yet (TDH.IMPORT.MEM's new-page list).
+ * @vcpu_import: destination, at IMPORT_STATE_VP (the TD in STATE_IMPORT):
+ *		TDH.VP.CREATE and ADDCX on the pages of the vCPU @index the VMM
+ *		created beforehand (KVM_CREATE_VCPU, then INIT_VCPU, which on a
+ *		destination only allocates them), unless done already, and give
+ *		its TDVPR; never TDH.VP.INIT. Index order; -ENOENT when the VMM
+ *		created no vCPU @index, -EINVAL out of order.
+ * @import_pages: destination, before TDH.IMPORT.MEM: make the SEPT ready
+ *		for each of the @n entries' GFN and give @page_pa for each one
+ *		that @needs_page (TDH.IMPORT.MEM's new-page list)
+ * @import_done: after it: what each entry did (@result); the hypervisor
+ *		maps, keeps or drops each page accordingly
  * @imported:	destination: TDH.IMPORT.COMMIT succeeded; vCPUs may run.
+ * @sept_lock:	take the hypervisor's Secure-EPT lock shared (KVM:
+ *		read_lock(&kvm->mmu_lock)) around one SEPT-changing migration
+ *		SEAMCALL (EXPORT.MEM, IMPORT.MEM, BLOCKW, UNBLOCKW, RESTORE),
+ *		so that none runs while the hypervisor changes the SEPT under
+ *		the lock taken exclusively. Nothing sleeps while it is held.
+ * @sept_unlock: drop it
+ * @track:	TDH.MEM.TRACK under the lock taken exclusively, then every
+ *		vCPU kicked out of the TD (KVM's tdx_track()); the TDX status
  * @servtd_get:	the Migration TD whose VMM is process @pid, with a reference
  *		on its VM (dropped with that TD's ->put), or NULL
  * @shared_access: copy @len bytes from (or with @write, to) the TD's shared
  *		memory at @gpa, which carries the shared bit; -EFAULT when
  *		any byte is not shared memory of the TD; @len 0 checks
- *		@gpa alone. May be called from
- *		another process (a user TD's VMM completing a MigTD request).
+ *		@gpa alone. Called only in the TD's own context (its VMM's
+ *		process), as KVM's guest accessors need.
  * @inject:	post interrupt @vector (32-255) to the TD's first vCPU
- * @kick:	wake a vCPU halted after TDX_MIG_VMCALL_HALT
+ * @kick:	wake a vCPU halted after TDX_MIG_VMCALL_HALT, or waiting for an
+ *		interrupt: it calls tdx_mig_servtd_deliver() before it runs
  *
  * All are called in process context and may sleep.
  */
 struct tdx_mig_host_ops {
 	void (*put)(void *vm);
 	int (*vcpu_tdvpr)(void *vm, u32 index, u64 *tdvpr_pa);
-	int (*vcpu_create)(void *vm, u32 index, u64 *tdvpr_pa);
-	int (*import_page)(void *vm, u64 gfn, u64 *page_pa, bool *first);
+	int (*vcpu_import)(void *vm, u32 index, u64 *tdvpr_pa);
+	int (*import_pages)(void *vm, struct tdx_mig_import_page *pages, u32 n);
+	void (*import_done)(void *vm, const struct tdx_mig_import_page *pages, u32 n);
 	void (*imported)(void *vm);
+	void (*sept_lock)(void *vm);
+	void (*sept_unlock)(void *vm);
+	u64 (*track)(void *vm);
 	struct tdx_mig_td *(*servtd_get)(void *vm, pid_t pid);
 	int (*shared_access)(void *vm, u64 gpa, void *buf, size_t len, bool write);
 	void (*inject)(void *vm, u8 vector);
@@ -111,6 +153,13 @@ enum tdx_mig_vmcall_ret {
 enum tdx_mig_vmcall_ret tdx_mig_servtd_vmcall(struct tdx_mig_td *td, struct tdx_mig_vmcall *vc);
 
 /*
+ * A Migration TD's vCPU is about to run or wake (after ->kick): answer the
+ * WaitForRequest it left armed, writing its shared memory in its own
+ * context. KVM would serve it as a vCPU request before the entry.
+ */
+void tdx_mig_servtd_deliver(struct tdx_mig_td *servtd);
+
+/*
  * The stream device (KVM_DEV_TYPE_TDX_MIG_STREAM), called as struct
  * kvm_device_ops calls a device: the hypervisor makes the fd and holds a
  * VM reference for it, answers KVM_CREATE_DEVICE_TEST itself, copies the
@@ -127,10 +176,14 @@ int tdx_mig_migsc_stream_mmap(struct tdx_mig_stream *s, struct vm_area_struct *v
 /* May a vCPU of this TD enter now? 0, or -EPERM with the reason logged once. */
 int tdx_mig_td_vcpu_may_run(struct tdx_mig_td *td);
 
+/* The missing-page hook: no PAGE.AUG for a GFN an import has still to bring. */
+bool tdx_mig_td_gfn_importing(struct tdx_mig_td *td, u64 gfn);
+
 /*
  * The write-fault hook: a vCPU wrote to a write-blocked private page.
- * 0 when the page was unblocked (re-enter), -EFAULT when the fault is
- * not the core's (not migrating, outside private memory).
+ * 0 when the page was unblocked (re-enter), -EAGAIN when the TDX Module
+ * was busy (re-enter), -ENOENT when the page is not write-blocked (the
+ * fault is not the core's, or another vCPU fixed it), -EIO on failure.
  */
 int tdx_mig_dirty_write_fault(struct tdx_mig_td *td, u64 gpa);
 

@@ -12,6 +12,7 @@
 
 #define TB_CHUNK	(1UL << 20)
 #define TEST_KEYS_PARAM	"/sys/module/tdx_mig_emu/parameters/test_keys"
+#define SKIP_KICKS_PARAM "/sys/module/tdx_mig_emu/parameters/skip_kicks"
 #define FNV_OFFSET	0xcbf29ce484222325ULL
 #define FNV_PRIME	0x100000001b3ULL
 
@@ -42,12 +43,29 @@ static int create_vm(uint64_t mem_bytes, unsigned int nr_vcpus, uint32_t flags,
 	return fd < 0 ? -errno : fd;
 }
 
+int tb_create_dst_without_vcpus(uint64_t mem_bytes, unsigned int nr_vcpus)
+{
+	return create_vm(mem_bytes, nr_vcpus, TDX_MIG_EMU_VM_DESTINATION, 0, 0);
+}
+
 int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
 		 unsigned int pending_every)
 {
-	return create_vm(mem_bytes, nr_vcpus,
-			 destination ? TDX_MIG_EMU_VM_DESTINATION : TDX_MIG_EMU_VM_MIGRATABLE,
-			 pending_every, 0);
+	unsigned int v;
+	int fd;
+
+	if (!destination)
+		return create_vm(mem_bytes, nr_vcpus, TDX_MIG_EMU_VM_MIGRATABLE, pending_every, 0);
+	/* As Intel's QEMU: the vCPUs exist before the import fills them. */
+	fd = tb_create_dst_without_vcpus(mem_bytes, nr_vcpus);
+	for (v = 0; fd >= 0 && v < nr_vcpus; v++) {
+		if (ioctl(fd, KVM_CREATE_VCPU, v)) {
+			v = errno;
+			close(fd);
+			return -v;
+		}
+	}
+	return fd;
 }
 
 int tb_create_migtd(void)
@@ -76,10 +94,11 @@ int tb_servtd_hash(int migtd_vm, uint64_t attr, uint8_t hash[48])
 	return 0;
 }
 
-int tb_test_keys(int on)
+/* A boolean module parameter: set to @on unless it is -1; the old value. */
+static int bool_param(const char *path, int on)
 {
 	char old = 'N';
-	int fd = open(TEST_KEYS_PARAM, O_RDWR | O_CLOEXEC), ret = 0;
+	int fd = open(path, O_RDWR | O_CLOEXEC), ret = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -88,6 +107,16 @@ int tb_test_keys(int on)
 		ret = -EIO;
 	close(fd);
 	return ret ? ret : old == 'Y';
+}
+
+int tb_test_keys(int on)
+{
+	return bool_param(TEST_KEYS_PARAM, on);
+}
+
+int tb_skip_kicks(int on)
+{
+	return bool_param(SKIP_KICKS_PARAM, on);
 }
 
 int tb_exchange_keys(int src_vm, int dst_vm)
@@ -99,6 +128,27 @@ int tb_exchange_keys(int src_vm, int dst_vm)
 	ret = ioctl(src_vm, TDX_MIG_EMU_EXCHANGE_KEYS, dst_vm) ? -errno : 0;
 	if (tb_test_keys(old) < 0 && !ret)
 		ret = -EIO;
+	return ret;
+}
+
+unsigned long tb_run_eintr;
+
+int tb_vcpu_run(int vm, struct tdx_mig_emu_run *r)
+{
+	uint64_t entries = 0, write_faults = 0;
+	int ret;
+
+	for (;;) {
+		ret = ioctl(vm, TDX_MIG_EMU_RUN, r) ? -errno : 0;
+		entries += r->entries;
+		write_faults += r->write_faults;
+		if (ret != -EINTR)
+			break;
+		__atomic_add_fetch(&tb_run_eintr, 1, __ATOMIC_RELAXED);
+		r->nr_ops = 0;	/* as KVM_RUN again: the program goes on */
+	}
+	r->entries = entries;
+	r->write_faults = write_faults;
 	return ret;
 }
 
@@ -125,7 +175,7 @@ int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int
 	}
 	ops[r.nr_ops++] = (struct tdx_mig_emu_op){ .type = TDX_MIG_EMU_OP_SET_REG, .reg = 3,
 						   .value = value };
-	ret = ioctl(vm, TDX_MIG_EMU_RUN, &r) ? -errno : 0;
+	ret = tb_vcpu_run(vm, &r);
 	if (write_faults)
 		*write_faults += r.write_faults;
 	free(ops);

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The guest writer thread and the source/destination comparison. */
 #include <errno.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "guest_writer.h"
 #include "test_backend.h"
 
 #define WRITER_PAGES	32
+#define WAIT_RUN_S	10
 
 static uint64_t next_rand(uint64_t *s)
 {
@@ -16,65 +17,105 @@ static uint64_t next_rand(uint64_t *s)
 	return *s;
 }
 
+/* One vCPU, in its own thread: runs of random writes until told to stop. */
 static void *writer_fn(void *arg)
 {
-	struct guest_writer *w = arg;
-	uint64_t gfns[WRITER_PAGES];
-	unsigned int v = 0, i;
+	struct writer_vcpu *wv = arg;
+	struct guest_writer *w = wv->w;
+	uint64_t gfns[WRITER_PAGES], faults;
+	unsigned int i;
 	int ret;
 
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		for (i = 0; i < WRITER_PAGES; i++)
-			gfns[i] = next_rand(&w->seed) % w->npages;
-		ret = tb_guest_write(w->vm, v, gfns, WRITER_PAGES, (writer_runs(w) + 1) << 20,
-				     &w->write_faults);
-		if (ret) {
+			gfns[i] = next_rand(&wv->seed) % w->npages;
+		faults = 0;
+		ret = tb_guest_write(w->vm, wv->index, gfns, WRITER_PAGES,
+				     (writer_runs(w) + 1) << 20, &faults);
+		pthread_mutex_lock(&w->lock);
+		if (ret && !w->error)
 			__atomic_store_n(&w->error, ret, __ATOMIC_RELEASE);
+		else if (!ret)
+			__atomic_add_fetch(&w->runs, 1, __ATOMIC_RELEASE);
+		__atomic_add_fetch(&w->write_faults, faults, __ATOMIC_RELAXED);
+		pthread_cond_broadcast(&w->changed);
+		pthread_mutex_unlock(&w->lock);
+		if (ret)
 			break;
-		}
-		__atomic_add_fetch(&w->runs, 1, __ATOMIC_RELEASE);
-		v = (v + 1) % w->nr_vcpus;
 	}
 	return NULL;
 }
 
 int writer_start(struct guest_writer *w, int vm, unsigned int nr_vcpus, uint64_t npages)
 {
+	pthread_condattr_t attr;
+	unsigned int v;
+	int ret;
+
+	if (!nr_vcpus || nr_vcpus > WRITER_MAX_VCPUS)
+		return -EINVAL;
+	ret = pthread_condattr_init(&attr) ?:
+	      pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) ?:
+	      pthread_cond_init(&w->changed, &attr) ?:
+	      pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_destroy(&attr);
+	if (ret)
+		return -ret;
 	w->vm = vm;
 	w->nr_vcpus = nr_vcpus;
 	w->npages = npages;
-	w->seed = 0x9e3779b97f4a7c15ULL;
 	__atomic_store_n(&w->stop, false, __ATOMIC_RELAXED);
 	w->joined = false;
 	__atomic_store_n(&w->runs, 0, __ATOMIC_RELAXED);
 	w->write_faults = 0;
 	w->error = 0;
-	return -pthread_create(&w->thread, NULL, writer_fn, w);
+	for (v = 0; v < nr_vcpus; v++) {
+		struct writer_vcpu *wv = &w->vcpu[v];
+
+		*wv = (struct writer_vcpu){ .w = w, .index = v,
+					    .seed = 0x9e3779b97f4a7c15ULL * (v + 1) };
+		ret = -pthread_create(&wv->thread, NULL, writer_fn, wv);
+		if (ret) {
+			writer_stop(w);
+			return ret;
+		}
+		wv->started = true;
+	}
+	return 0;
 }
 
 int writer_stop(struct guest_writer *w)
 {
+	unsigned int v;
+
+	pthread_mutex_lock(&w->lock);
 	__atomic_store_n(&w->stop, true, __ATOMIC_RELEASE);
-	if (!w->joined)
-		pthread_join(w->thread, NULL);
+	pthread_cond_broadcast(&w->changed);
+	pthread_mutex_unlock(&w->lock);
+	for (v = 0; !w->joined && v < w->nr_vcpus; v++) {
+		if (w->vcpu[v].started)
+			pthread_join(w->vcpu[v].thread, NULL);
+	}
 	w->joined = true;
 	return w->error;
 }
 
 bool writer_wait_run(struct guest_writer *w)
 {
-	uint64_t seen = __atomic_load_n(&w->runs, __ATOMIC_ACQUIRE);
-	int i;
+	struct timespec end;
+	uint64_t seen;
+	bool ok;
 
-	for (i = 0; i < 10000; i++) {
-		int error = __atomic_load_n(&w->error, __ATOMIC_ACQUIRE);
-
-		if (__atomic_load_n(&w->runs, __ATOMIC_ACQUIRE) > seen || error ||
-		    __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
-			return !error;
-		usleep(1000);
-	}
-	return false;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += WAIT_RUN_S;
+	pthread_mutex_lock(&w->lock);
+	seen = w->runs;
+	while (w->runs == seen && !w->error && !w->stop &&
+	       pthread_cond_timedwait(&w->changed, &w->lock, &end) != ETIMEDOUT)
+		;
+	ok = (w->runs > seen || w->stop) && !w->error;
+	pthread_mutex_unlock(&w->lock);
+	return ok;
 }
 
 uint64_t writer_runs(const struct guest_writer *w)

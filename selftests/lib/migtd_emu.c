@@ -21,8 +21,6 @@
 #include "test_backend.h"
 
 #define PAGE			4096UL
-#define WAIT_CMD		(0 * PAGE)
-#define WAIT_RSP		(1 * PAGE)
 #define REPORT_CMD(slot)	((2 + 2 * (slot)) * PAGE)
 #define REPORT_RSP(slot)	((3 + 2 * (slot)) * PAGE)
 
@@ -88,6 +86,7 @@ int migtd_init(struct migtd *t)
 		return -errno;
 	}
 	pthread_mutex_init(&t->vcpu_lock, NULL);
+	t->report_fd = -1;
 	return 0;
 }
 
@@ -112,8 +111,7 @@ int migtd_tdcall(struct migtd *t, uint64_t leaf, uint64_t gpr[16], void *run)
 				.type = TDX_MIG_EMU_OP_SET_REG, .reg = i, .value = gpr[i] };
 	ops[r.nr_ops++] = (struct tdx_mig_emu_op){ .type = TDX_MIG_EMU_OP_TDCALL, .value = leaf };
 	pthread_mutex_lock(&t->vcpu_lock);
-	ret = ioctl(t->vm, TDX_MIG_EMU_RUN, &r) || ioctl(t->vm, TDX_MIG_EMU_GET_VCPU, &st) ?
-	      -errno : 0;
+	ret = tb_vcpu_run(t->vm, &r) ?: ioctl(t->vm, TDX_MIG_EMU_GET_VCPU, &st) ? -errno : 0;
 	pthread_mutex_unlock(&t->vcpu_lock);
 	if (ret)
 		return ret;
@@ -121,6 +119,18 @@ int migtd_tdcall(struct migtd *t, uint64_t leaf, uint64_t gpr[16], void *run)
 	if (run)
 		memcpy(run, &r, sizeof(r));
 	return 0;
+}
+
+int migtd_poll(struct migtd *t)
+{
+	struct tdx_mig_emu_op op = { .type = TDX_MIG_EMU_OP_SET_REG, .reg = R_RAX };
+	struct tdx_mig_emu_run r = { .nr_ops = 1, .ops = (uintptr_t)&op };
+	int ret;
+
+	pthread_mutex_lock(&t->vcpu_lock);
+	ret = tb_vcpu_run(t->vm, &r);
+	pthread_mutex_unlock(&t->vcpu_lock);
+	return ret;
 }
 
 int migtd_vmcall(struct migtd *t, uint64_t gpr[16], void *run)
@@ -220,19 +230,19 @@ static int wait_answer(struct migtd *t, uint64_t rsp_off)
 int migtd_wait_request(struct migtd *t, uint8_t vector, struct migtd_request *req)
 {
 	const uint8_t wait[4] = { 0, 1, 0, 0 };
-	struct migtd_service_hdr *h = (struct migtd_service_hdr *)(t->shared + WAIT_RSP);
+	struct migtd_service_hdr *h = (struct migtd_service_hdr *)(t->shared + MIGTD_WAIT_RSP);
 	const uint8_t *data = (const uint8_t *)(h + 1);
 	uint64_t r10;
 	int ret;
 
-	migtd_put_cmd(t, WAIT_CMD, migtd_guid_migtd, wait, sizeof(wait));
-	migtd_put_rsp(t, WAIT_RSP, PAGE);
-	ret = migtd_service(t, WAIT_CMD, WAIT_RSP, vector, &r10);
+	migtd_put_cmd(t, MIGTD_WAIT_CMD, migtd_guid_migtd, wait, sizeof(wait));
+	migtd_put_rsp(t, MIGTD_WAIT_RSP, PAGE);
+	ret = migtd_service(t, MIGTD_WAIT_CMD, MIGTD_WAIT_RSP, vector, &r10);
 	if (ret)
 		return ret;
 	if (r10)
 		return -EINVAL;
-	ret = wait_answer(t, WAIT_RSP);
+	ret = wait_answer(t, MIGTD_WAIT_RSP);
 	if (ret)
 		return ret;
 	if (h->status != SERVICE_RETURNED || h->length < sizeof(*h) + 4 || h->length > PAGE ||
@@ -432,6 +442,10 @@ static void *session_run(void *arg)
 		       s->req.port, result ? "failed" : "keys exchanged");
 	fflush(stdout);
 	migtd_report(s->t, s->slot, s->req.req_id, result);
+	/* One byte: atomic on a pipe, whichever session writes. */
+	if (s->t->report_fd >= 0 && write(s->t->report_fd, &result, 1) != 1)
+		fprintf(stderr, "MigTD: writing the result of request %llu failed\n",
+			(unsigned long long)s->req.req_id);
 	pthread_mutex_lock(&busy_lock);
 	*s->busy &= ~(1UL << s->slot);
 	pthread_mutex_unlock(&busy_lock);
@@ -501,7 +515,7 @@ int migtd_serve(struct migtd *t, int ready_fd)
 	}
 }
 
-pid_t migtd_spawn(unsigned int fail_reports)
+pid_t migtd_spawn_reporting(unsigned int fail_reports, int report_fd)
 {
 	int pipefd[2];
 	struct migtd t;
@@ -519,6 +533,7 @@ pid_t migtd_spawn(unsigned int fail_reports)
 		if (migtd_init(&t))
 			_exit(1);
 		t.fail_reports = fail_reports;
+		t.report_fd = report_fd;
 		migtd_serve(&t, pipefd[1]);
 		_exit(2);
 	}
@@ -530,6 +545,11 @@ pid_t migtd_spawn(unsigned int fail_reports)
 	}
 	close(pipefd[0]);
 	return pid;
+}
+
+pid_t migtd_spawn(unsigned int fail_reports)
+{
+	return migtd_spawn_reporting(fail_reports, -1);
 }
 
 void migtd_kill(pid_t pid)

@@ -27,6 +27,9 @@
 #define MIGTD_SHARED_PAGES	TB_MIGTD_SHARED_PAGES
 #define MIGTD_VECTOR		0x50
 #define MIGTD_MAX_SESSIONS	12
+/* The shared-memory offsets of migtd_wait_request()'s command and response. */
+#define MIGTD_WAIT_CMD		0
+#define MIGTD_WAIT_RSP		4096
 
 /* TDG.VP.VMCALL sub-functions (GHCI) and their statuses. */
 #define VMCALL_SERVICE		0x10005
@@ -61,6 +64,8 @@ struct migtd {
 	uint8_t *shared;		/* MIGTD_SHARED_PAGES pages */
 	pthread_mutex_t vcpu_lock;	/* one vCPU: one guest call at a time */
 	unsigned int fail_reports;	/* report failure for this many requests */
+	/* if >= 0, each session writes its result byte here once reported */
+	int report_fd;
 	bool verbose;
 	/*
 	 * The IPv4 address (network order) a source connects to and a
@@ -84,6 +89,12 @@ uint64_t migtd_gpa(uint64_t off);
 int migtd_init(struct migtd *t);
 void migtd_fini(struct migtd *t);
 
+/*
+ * The guest runs one instruction, as a MigTD polling a request buffer
+ * (a WaitForRequest armed without a vector): an answer due is written
+ * before its vCPU runs.
+ */
+int migtd_poll(struct migtd *t);
 /* TDCALL @leaf with @gpr in; @gpr out. @run gets the run's exit if given. */
 int migtd_tdcall(struct migtd *t, uint64_t leaf, uint64_t gpr[16], void *run);
 /* TDG.VP.VMCALL: R10-R15, RBX, RDI in @gpr; R10 is the status. */
@@ -110,6 +121,8 @@ int migtd_exchange(struct migtd *t, const struct migtd_request *req, int sock);
 int migtd_serve(struct migtd *t, int ready_fd);
 /* A MigTD in a child process; its pid (what BIND names), or -errno. */
 pid_t migtd_spawn(unsigned int fail_reports);
+/* The same, writing each session's result byte to @report_fd after ReportStatus. */
+pid_t migtd_spawn_reporting(unsigned int fail_reports, int report_fd);
 void migtd_kill(pid_t pid);
 
 #endif /* MIGTD_EMU_H */

@@ -47,6 +47,8 @@ int mig_cmd(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *status)
 	return mig_cmd_raw(s->fd, id, 0, (uint64_t)(uintptr_t)arg, status);
 }
 
+unsigned long mig_eintr_seen;
+
 /* A signal without SA_RESTART ends a call with EINTR; the same call resumes. */
 int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *eintr)
 {
@@ -62,6 +64,7 @@ int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *ei
 		}
 		if (ret != -EINTR)
 			return ret;
+		__atomic_add_fetch(&mig_eintr_seen, 1, __ATOMIC_RELAXED);
 		if (eintr)
 			(*eintr)++;
 		if (arg)

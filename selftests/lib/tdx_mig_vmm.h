@@ -76,6 +76,8 @@ int mig_cmd_raw(int fd, uint32_t id, uint32_t flags, uint64_t data, uint64_t *st
 int mig_cmd(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *status);
 /* The same, re-issued while it returns EINTR (counted in *eintr if given). */
 int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *eintr);
+/* EINTRs mig_cmd_retry() saw, in all threads (read with __atomic builtins). */
+extern unsigned long mig_eintr_seen;
 
 /* KVM_MEMORY_ENCRYPT_OP on a VM fd (FINALIZE_VM, binding): 0 or -errno. */
 int vm_tdx_cmd(int vm_fd, uint32_t id, void *data, uint64_t *status);

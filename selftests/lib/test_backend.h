@@ -14,7 +14,12 @@
 
 /* Is the backend there? 0, or -errno (tests then skip). */
 int tb_open(void);
-/* A source TD (built, finalized, migratable) or an empty destination: its VM fd. */
+/* A destination whose VMM created no vCPU yet (KVM_CREATE_VCPU makes them). */
+int tb_create_dst_without_vcpus(uint64_t mem_bytes, unsigned int nr_vcpus);
+/*
+ * A source TD (built, finalized, migratable) or an empty destination with
+ * its @nr_vcpus vCPUs created: its VM fd.
+ */
 int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
 		 unsigned int pending_every);
 /*
@@ -37,7 +42,18 @@ int tb_servtd_hash(int migtd_vm, uint64_t attr, uint8_t hash[48]);
 int tb_exchange_keys(int src_vm, int dst_vm);
 /* The test_keys parameter: 0 or 1 to set it, -1 to leave it; the old value. */
 int tb_test_keys(int on);
+/* TEST-ONLY: TLB tracking kicks no vCPU (@on 1), as tb_test_keys(). */
+int tb_skip_kicks(int on);
 /* vCPU @vcpu writes @value to each of @n GFNs (accepting them first), and sets RBX. */
+/*
+ * TDX_MIG_EMU_RUN, run again (with no ops: the program goes on) after each
+ * EINTR, as a VMM re-enters KVM_RUN; counts in @entries and @write_faults
+ * add up over the runs. 0 or -errno (-EFAULT: see r->memory_fault).
+ */
+struct tdx_mig_emu_run;
+int tb_vcpu_run(int vm, struct tdx_mig_emu_run *r);
+/* EINTRs tb_vcpu_run() saw, in all threads (read with __atomic builtins). */
+extern unsigned long tb_run_eintr;
 int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
 		   uint64_t value, uint64_t *write_faults);
 /* A hash of the first @bytes of private memory, and of a vCPU's registers. */

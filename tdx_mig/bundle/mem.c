@@ -18,23 +18,32 @@ static void buf_list_fill(struct tdx_mig_stream *s, u32 n)
 		list[k] = tdx_page_list_entry_encode(page_to_phys(s->bufs[k]), k >= n);
 }
 
+/* Both change SEPT entries: the hypervisor's Secure-EPT lock is held. */
 static u64 export_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
-	u64 pages;
+	u64 pages, ret;
 
-	return tdx_mig_tdh_export_mem(s->td->info.tdr_pa, &s->pending.gpa_list_info,
-				      tdx_mig_migsc_mbmd(s), page_to_phys(s->buf_list),
-				      tdx_mig_migsc_cmd(s, s->index, resume),
-				      page_to_phys(s->mac[0]), page_to_phys(s->mac[1]), &pages);
+	tdx_mig_td_sept_lock(s->td);
+	ret = tdx_mig_tdh_export_mem(s->td->info.tdr_pa, &s->pending.gpa_list_info,
+				     tdx_mig_migsc_mbmd(s), page_to_phys(s->buf_list),
+				     tdx_mig_migsc_cmd(s, s->index, resume),
+				     page_to_phys(s->mac[0]), page_to_phys(s->mac[1]), &pages);
+	tdx_mig_td_sept_unlock(s->td);
+	return ret;
 }
 
 static u64 import_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
-	return tdx_mig_tdh_import_mem(s->td->info.tdr_pa, &s->pending.gpa_list_info,
-				      tdx_mig_migsc_mbmd(s), page_to_phys(s->buf_list),
-				      tdx_mig_migsc_cmd(s, s->index, resume),
-				      page_to_phys(s->mac[0]), page_to_phys(s->mac[1]),
-				      page_to_phys(s->td_list));
+	u64 ret;
+
+	tdx_mig_td_sept_lock(s->td);
+	ret = tdx_mig_tdh_import_mem(s->td->info.tdr_pa, &s->pending.gpa_list_info,
+				     tdx_mig_migsc_mbmd(s), page_to_phys(s->buf_list),
+				     tdx_mig_migsc_cmd(s, s->index, resume),
+				     page_to_phys(s->mac[0]), page_to_phys(s->mac[1]),
+				     page_to_phys(s->td_list));
+	tdx_mig_td_sept_unlock(s->td);
+	return ret;
 }
 
 /*
@@ -117,36 +126,68 @@ int tdx_mig_bundle_export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	return 0;
 }
 
-/* The new-page list: a first import gets a page from the hypervisor. */
+/*
+ * The hypervisor readies the SEPT for every entry's GFN and hands a page
+ * for each MIGRATE (a new page: the TDX Module takes it only over a FREE
+ * or REMOVED entry); REMIGRATE is imported in place and CANCEL needs none.
+ */
 static int import_mem_prepare(struct tdx_mig_stream *s, u32 n)
 {
 	const u64 *list = page_address(s->gpa_copy);
 	u64 *td_list = page_address(s->td_list);
 	struct tdx_mig_td *td = s->td;
 	u32 k;
+	int ret;
 
 	for (k = 0; k < n; k++) {
+		struct tdx_mig_import_page *p = &s->import[k];
 		struct tdx_gpa_entry e;
-		u64 gfn, pa = 0;
-		bool first = false;
-		int ret;
 
-		td_list[k] = tdx_page_list_entry_encode(0, true);
-		if (!tdx_gpa_entry_decode(list[k], &e) ||
-		    e.operation == TDX_GPA_OP_NOP || e.operation == TDX_GPA_OP_CANCEL)
+		*p = (struct tdx_mig_import_page){ .gfn = TDX_MIG_GFN_NONE };
+		if (!tdx_gpa_entry_decode(list[k], &e) || e.operation == TDX_GPA_OP_NOP)
 			continue;
-		gfn = e.gpa >> PAGE_SHIFT;
-		if (gfn >= td->info.nr_gfns)
+		p->gfn = e.gpa >> PAGE_SHIFT;
+		if (p->gfn >= td->info.nr_gfns)
 			return -EINVAL;
-		ret = td->ops->import_page(td->vm, gfn, &pa, &first);
-		if (ret)
-			return ret;
-		if (e.operation == TDX_GPA_OP_MIGRATE) {
+		p->needs_page = e.operation == TDX_GPA_OP_MIGRATE;
+	}
+	ret = td->ops->import_pages(td->vm, s->import, n);
+	if (ret)
+		return ret;
+	for (k = 0; k < n; k++) {
+		u64 pa = s->import[k].needs_page ? s->import[k].page_pa : 0;
+
+		if (pa)
 			tdx_mig_page_flush(pa);
-			td_list[k] = tdx_page_list_entry_encode(pa, false);
-		}
+		td_list[k] = tdx_page_list_entry_encode(pa, !pa);
 	}
 	return 0;
+}
+
+/* What each entry did, from the statuses TDH.IMPORT.MEM wrote, for the hypervisor. */
+static void import_mem_done(struct tdx_mig_stream *s, u32 n)
+{
+	const u64 *list = page_address(s->gpa_copy);
+	u32 k;
+
+	for (k = 0; k < n; k++) {
+		struct tdx_mig_import_page *p = &s->import[k];
+		struct tdx_gpa_entry e;
+
+		p->result = TDX_MIG_IMPORT_UNCHANGED;
+		if (p->gfn == TDX_MIG_GFN_NONE || !tdx_gpa_entry_decode(list[k], &e) ||
+		    e.status != TDX_GPA_STATUS_SUCCESS)
+			continue;
+		if (e.operation == TDX_GPA_OP_MIGRATE)
+			p->result = TDX_MIG_IMPORT_MAPPED;
+		else if (e.operation == TDX_GPA_OP_CANCEL)
+			p->result = TDX_MIG_IMPORT_REMOVED;
+		if (p->result == TDX_MIG_IMPORT_MAPPED)
+			set_bit(p->gfn, s->td->imported);
+		else if (p->result == TDX_MIG_IMPORT_REMOVED)
+			clear_bit(p->gfn, s->td->imported);
+	}
+	s->td->ops->import_done(s->td->vm, s->import, n);
 }
 
 /* The pages the hypervisor hands out are the ones the TDX Module maps. */
@@ -164,8 +205,14 @@ int tdx_mig_bundle_import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 			return ret;
 	}
 	ret = tdx_mig_migsc_call(s, import_mem_step, NULL, status);
+	/*
+	 * Only a completed call wrote every entry's status. One that failed
+	 * ended the import session (LIST_ABORT): the TD is torn down, and
+	 * the hypervisor reclaims every page it handed, mapped or not.
+	 */
 	if (ret)
 		return ret;
+	import_mem_done(s, *arg);
 	gpa_list_give_back(s, *arg);
 	s->stats.bundles++;
 	*arg = count_entries(s, *arg, false);

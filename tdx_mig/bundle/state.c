@@ -21,6 +21,7 @@ static void mbmd_read(const struct tdx_mig_stream *s, struct tdx_mbmd *m)
 
 struct state_call {
 	u64 obj;	/* TDR or TDVPR */
+	u64 mbmd;	/* the MBMD operand: the stream's, or a kernel copy */
 	u16 index;	/* MIGS_INDEX */
 	u32 pages;	/* import: pages given; export: pages written */
 	u64 (*exp)(u64 obj, u64 mbmd, u64 list, u64 cmd, u64 *pages);
@@ -33,16 +34,19 @@ static u64 state_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 	u64 cmd = tdx_mig_migsc_cmd(s, c->index, resume), pages = 0, ret;
 
 	if (c->imp)
-		return c->imp(c->obj, tdx_mig_migsc_mbmd(s), state_list(s, c->pages), cmd);
-	ret = c->exp(c->obj, tdx_mig_migsc_mbmd(s), state_list(s, s->buf_list_pages), cmd,
-		     &pages);
+		return c->imp(c->obj, c->mbmd, state_list(s, c->pages), cmd);
+	ret = c->exp(c->obj, c->mbmd, state_list(s, s->buf_list_pages), cmd, &pages);
 	c->pages = pages;
 	return ret;
 }
 
 static int state_run(struct tdx_mig_stream *s, struct state_call *c, u64 *status)
 {
-	int ret = tdx_mig_migsc_call(s, state_step, c, status);
+	int ret;
+
+	if (!c->mbmd)
+		c->mbmd = tdx_mig_migsc_mbmd(s);
+	ret = tdx_mig_migsc_call(s, state_step, c, status);
 
 	if (!ret)
 		s->stats.bundles++;
@@ -139,13 +143,20 @@ int tdx_mig_bundle_export_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	return 0;
 }
 
-/* The vCPU index comes from the MBMD; vCPUs are created in index order. */
+/*
+ * The vCPU index comes from the MBMD; vCPUs are imported in index order,
+ * each into the vCPU the VMM created for it. The MBMD the index was read
+ * from is the one the TDX Module gets, even on a resumption after the VMM
+ * wrote another into its mapping: a kernel copy.
+ */
 int tdx_mig_bundle_import_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct tdx_mig_td *td = s->td;
 	struct state_call c = { .index = s->index, .pages = *arg,
+				.mbmd = tdx_hpa_and_size_encode(page_to_phys(s->mbmd_copy),
+								sizeof(struct tdx_mbmd)),
 				.imp = tdx_mig_tdh_import_state_vp };
-	struct tdx_mbmd m;
+	struct tdx_mbmd *m = page_address(s->mbmd_copy);
 	u64 index;
 	int ret;
 
@@ -155,12 +166,12 @@ int tdx_mig_bundle_import_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	if (s->pending.active) {
 		c.obj = s->pending.tdvpr_pa;
 	} else {
-		mbmd_read(s, &m);
-		index = FIELD_GET(TDX_MBMD_VP_INDEX, le64_to_cpu(m.vcpu));
-		if (m.hdr.mb_type != TDX_MB_TYPE_MUTABLE_VCPU_STATE || index != td->vp_next ||
+		mbmd_read(s, m);
+		index = FIELD_GET(TDX_MBMD_VP_INDEX, le64_to_cpu(m->vcpu));
+		if (m->hdr.mb_type != TDX_MB_TYPE_MUTABLE_VCPU_STATE || index != td->vp_next ||
 		    index >= td->info.max_vcpus)
 			return -EINVAL;
-		ret = td->ops->vcpu_create(td->vm, index, &c.obj);
+		ret = td->ops->vcpu_import(td->vm, index, &c.obj);
 		if (ret)
 			return ret;
 		s->pending.tdvpr_pa = c.obj;

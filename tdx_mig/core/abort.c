@@ -134,7 +134,9 @@ int tdx_mig_abort_restore_all(struct tdx_mig_td *td)
 		unsigned int busy = 0;
 
 		do {
+			tdx_mig_td_sept_lock(td);
 			status = tdx_mig_tdh_export_unblockw(td->info.tdr_pa, gfn << PAGE_SHIFT);
+			tdx_mig_td_sept_unlock(td);
 		} while (tdx_mig_status_busy(status) && tdx_mig_busy_backoff(&busy));
 		if (status && tdx_status_code(status) != TDX_STATUS_EPT_ENTRY_STATE_INCORRECT) {
 			pr_err("TDH.EXPORT.UNBLOCKW of GFN %#llx failed: %#llx\n", gfn, status);

@@ -8,9 +8,10 @@
  * Lock order: the hypervisor's VM lock, then tdx_mig_td.lock (the session;
  * shared by memory bundles, exclusive for everything else), then
  * tdx_mig_stream.lock, then tdx_mig_servtd_lock (bindings and MigTD
- * requests), then the hypervisor's locks its callbacks take (innermost).
- * The write-fault path takes none of them: it uses atomic bit operations
- * and one SEAMCALL.
+ * requests), then the hypervisor's locks its callbacks take (innermost;
+ * its Secure-EPT lock is held around single SEAMCALLs only). The
+ * write-fault path takes none of the core's: it uses atomic bit
+ * operations and one SEAMCALL under the Secure-EPT lock.
  */
 #ifndef TDX_MIG_CORE_H
 #define TDX_MIG_CORE_H
@@ -49,6 +50,7 @@ struct tdx_mig_stream;
  * @stream_used: forward streams with an open fd
  * @dirty:	private GFNs written since the VMM last cleared them
  * @blocked:	private GFNs write-blocked by TDH.EXPORT.BLOCKW
+ * @imported:	private GFNs an import brought (and no CANCEL took back)
  * @gpa_list:	the GPA list of BLOCKW and RESTORE, under @lock
  * @write_faults, @write_blocked: TD-wide counters for the statistics
  * @binding:	as a user TD, its binding to a MigTD
@@ -72,6 +74,7 @@ struct tdx_mig_td {
 	unsigned long *stream_used;
 	unsigned long *dirty;
 	unsigned long *blocked;
+	unsigned long *imported;
 	struct page *gpa_list;
 	atomic64_t write_faults;
 	atomic64_t write_blocked;
@@ -83,6 +86,17 @@ struct tdx_mig_td {
 static inline void tdx_mig_td_set_state(struct tdx_mig_td *td, enum tdx_op_state state)
 {
 	WRITE_ONCE(td->state, state);
+}
+
+/* Around one SEPT-changing SEAMCALL: the hypervisor's Secure-EPT lock. */
+static inline void tdx_mig_td_sept_lock(struct tdx_mig_td *td)
+{
+	td->ops->sept_lock(td->vm);
+}
+
+static inline void tdx_mig_td_sept_unlock(struct tdx_mig_td *td)
+{
+	td->ops->sept_unlock(td->vm);
 }
 
 /* Internal functions the KUnit suites call (tdx_mig_kunit.ko is another module). */

@@ -39,16 +39,21 @@ void tdx_mig_dirty_redirty(struct tdx_mig_td *td, u64 gfn)
  * @td: the session
  * @gpa: the faulting GPA
  *
- * Context: a vCPU's run loop; takes no lock. Return: 0 (re-enter the vCPU;
- * also for a fault another vCPU already fixed), or -EFAULT.
+ * Context: a vCPU's run loop; takes no lock. Return: 0 when the page was
+ * unblocked (re-enter the vCPU), -EAGAIN when the TDX Module was busy
+ * (re-enter: the fault comes again), -ENOENT when the page is not
+ * write-blocked (the fault is not the core's, or another vCPU fixed it),
+ * -EIO when TDH.EXPORT.UNBLOCKW failed otherwise.
  */
 int tdx_mig_dirty_write_fault(struct tdx_mig_td *td, u64 gpa)
 {
 	u64 gfn = gpa >> PAGE_SHIFT, ret;
 
 	if (gfn >= td->info.nr_gfns)
-		return -EFAULT;
+		return -ENOENT;
+	tdx_mig_td_sept_lock(td);
 	ret = tdx_mig_tdh_export_unblockw(td->info.tdr_pa, gpa & PAGE_MASK);
+	tdx_mig_td_sept_unlock(td);
 	switch (tdx_status_code(ret)) {
 	case TDX_STATUS_SUCCESS:
 		clear_bit(gfn, td->blocked);
@@ -57,12 +62,14 @@ int tdx_mig_dirty_write_fault(struct tdx_mig_td *td, u64 gpa)
 		return 0;
 	case TDX_STATUS_EPT_ENTRY_STATE_INCORRECT:	/* not blocked (any more) */
 	case TDX_STATUS_OP_STATE_INCORRECT:		/* not exporting */
+	case TDX_STATUS_EPT_WALK_FAILED:		/* not mapped */
+		return -ENOENT;
 	case TDX_STATUS_OPERAND_BUSY:
 	case TDX_STATUS_OPERAND_BUSY_HOST_PRIORITY:
-		return 0;
+		return -EAGAIN;
 	default:
 		pr_err_ratelimited("TDH.EXPORT.UNBLOCKW of GPA %#llx failed: %#llx\n", gpa, ret);
-		return -EFAULT;
+		return -EIO;
 	}
 }
 EXPORT_SYMBOL_GPL(tdx_mig_dirty_write_fault);
@@ -117,7 +124,9 @@ int tdx_mig_dirty_gpa_list_run(struct tdx_mig_td *td,
 
 	lockdep_assert_held(&td->lock);
 	for (;;) {
+		tdx_mig_td_sept_lock(td);
 		ret = leaf(td->info.tdr_pa, &gl);
+		tdx_mig_td_sept_unlock(td);
 		if (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && interrupted++ <= n) {
 			cond_resched();
 			continue;
@@ -211,14 +220,13 @@ static int clear_and_block(struct tdx_mig_td *td, u64 first, u64 n, const unsign
 		ret = blockw_chunk(td, gfns, count);
 		any = true;
 	}
-	/* TLB tracking: the blocking holds once every vCPU left the old epoch. */
+	/*
+	 * TLB tracking: the blocking holds once every vCPU left the old epoch,
+	 * so the hypervisor kicks them all out after TDH.MEM.TRACK.
+	 */
 	if (any && !ret) {
-		unsigned int busy = 0;
-		u64 status;
+		u64 status = td->ops->track(td->vm);
 
-		do {
-			status = tdx_mig_tdh_mem_track(td->info.tdr_pa);
-		} while (tdx_mig_status_busy(status) && tdx_mig_busy_backoff(&busy));
 		if (status) {
 			pr_err_ratelimited("TDH.MEM.TRACK failed: %#llx\n", status);
 			ret = tdx_mig_status_to_errno(status);

@@ -54,8 +54,10 @@ struct tdx_mig_td *tdx_mig_td_create(const struct tdx_mig_host_ops *ops, void *v
 	td->stream_used = bitmap_zalloc(td->max_migs, GFP_KERNEL_ACCOUNT);
 	td->dirty = bitmap_zalloc(info->nr_gfns, GFP_KERNEL_ACCOUNT);
 	td->blocked = bitmap_zalloc(info->nr_gfns, GFP_KERNEL_ACCOUNT);
+	td->imported = bitmap_zalloc(info->nr_gfns, GFP_KERNEL_ACCOUNT);
 	td->gpa_list = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!td->migsc || !td->stream_used || !td->dirty || !td->blocked || !td->gpa_list) {
+	if (!td->migsc || !td->stream_used || !td->dirty || !td->blocked || !td->imported ||
+	    !td->gpa_list) {
 		tdx_mig_td_destroy(td);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -81,6 +83,7 @@ void tdx_mig_td_destroy(struct tdx_mig_td *td)
 	tdx_mig_migsc_reclaim_all(td);
 	if (td->gpa_list)
 		__free_page(td->gpa_list);
+	bitmap_free(td->imported);
 	bitmap_free(td->blocked);
 	bitmap_free(td->dirty);
 	bitmap_free(td->stream_used);
@@ -94,7 +97,7 @@ u64 tdx_mig_td_mem_bytes(struct tdx_mig_td *td)
 {
 	u64 bytes = sizeof(*td) + td->max_migs * sizeof(*td->migsc) + PAGE_SIZE +
 		    BITS_TO_LONGS(td->max_migs) * sizeof(long) +
-		    2 * BITS_TO_LONGS(td->info.nr_gfns) * sizeof(long);
+		    3 * BITS_TO_LONGS(td->info.nr_gfns) * sizeof(long);
 	unsigned int i;
 
 	/* MIGSCs are added under the session lock held for writing. */
@@ -163,3 +166,28 @@ int tdx_mig_td_vcpu_may_run(struct tdx_mig_td *td)
 	}
 }
 EXPORT_SYMBOL_GPL(tdx_mig_td_vcpu_may_run);
+
+/**
+ * tdx_mig_td_gfn_importing - is private GFN @gfn still to come by import?
+ * @td: the session
+ * @gfn: the GFN a vCPU touched
+ *
+ * While a TD imports, a GFN no bundle has brought yet must not get a page
+ * from the hypervisor (TDH.MEM.PAGE.AUG): the import would then fail on
+ * it. The vCPU exits to the VMM instead, which fetches the page (post-copy).
+ *
+ * Context: a vCPU's run loop; takes no lock.
+ */
+bool tdx_mig_td_gfn_importing(struct tdx_mig_td *td, u64 gfn)
+{
+	switch (READ_ONCE(td->state)) {
+	case TDX_OP_STATE_MEMORY_IMPORT:
+	case TDX_OP_STATE_STATE_IMPORT:
+	case TDX_OP_STATE_POST_IMPORT:
+	case TDX_OP_STATE_LIVE_IMPORT:
+		return gfn < td->info.nr_gfns && !test_bit(gfn, td->imported);
+	default:
+		return false;
+	}
+}
+EXPORT_SYMBOL_GPL(tdx_mig_td_gfn_importing);

@@ -37,6 +37,8 @@ struct tdx_mig_pending {
  * @td_list:	kernel-only: the new-page list of TDH.IMPORT.MEM
  * @gpa_copy:	kernel-only: the GPA list a memory bundle works on, copied
  *		from @gpa_list so the VMM cannot change it under the host
+ * @import:	kernel-only: an import's entries, as the hypervisor sees them
+ * @mbmd_copy:	kernel-only: the MBMD an IMPORT_STATE_VP checked and passes
  * @pending:	an interrupted call, under @lock
  * @stats:	counters, under @lock
  */
@@ -54,6 +56,8 @@ struct tdx_mig_stream {
 	struct page *page_list;
 	struct page *td_list;
 	struct page *gpa_copy;
+	struct tdx_mig_import_page *import;
+	struct page *mbmd_copy;
 	struct tdx_mig_pending pending;
 	struct kvm_tdx_mig_stats stats;
 };

@@ -41,6 +41,9 @@ static void stream_free_buffers(struct tdx_mig_stream *s)
 	free_page_if(&s->page_list);
 	free_page_if(&s->td_list);
 	free_page_if(&s->gpa_copy);
+	free_page_if(&s->mbmd_copy);
+	kvfree(s->import);
+	s->import = NULL;
 }
 
 static struct page *zeroed_page(void)
@@ -64,8 +67,10 @@ static int stream_alloc_buffers(struct tdx_mig_stream *s, u32 n)
 	s->page_list = zeroed_page();
 	s->td_list = zeroed_page();
 	s->gpa_copy = zeroed_page();
+	s->mbmd_copy = zeroed_page();
+	s->import = kvcalloc(TDX_GPA_LIST_ENTRIES, sizeof(*s->import), GFP_KERNEL_ACCOUNT);
 	if (!s->bufs || !s->mbmd || !s->gpa_list || !s->mac[0] || !s->mac[1] || !s->buf_list ||
-	    !s->page_list || !s->td_list || !s->gpa_copy)
+	    !s->page_list || !s->td_list || !s->gpa_copy || !s->mbmd_copy || !s->import)
 		return -ENOMEM;
 	page_list = page_address(s->page_list);
 	for (i = 0; i < n; i++) {
@@ -203,11 +208,12 @@ EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_ioctl);
 /* What the stream allocated: itself, and its buffers once negotiated. */
 static u64 stream_mem_bytes(const struct tdx_mig_stream *s)
 {
-	u64 pages = 7 + (u64)s->buf_list_pages;	/* MBMD, lists, MACs, buffers */
+	u64 pages = 8 + (u64)s->buf_list_pages;	/* MBMDs, lists, MACs, buffers */
 
 	if (!tdx_mig_migsc_ready(s))
 		return sizeof(*s);
-	return sizeof(*s) + pages * PAGE_SIZE + s->buf_list_pages * sizeof(*s->bufs);
+	return sizeof(*s) + pages * PAGE_SIZE + s->buf_list_pages * sizeof(*s->bufs) +
+	       TDX_GPA_LIST_ENTRIES * sizeof(*s->import);
 }
 
 /*

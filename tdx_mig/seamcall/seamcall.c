@@ -246,3 +246,4 @@ void tdx_mig_page_reset(u64 pa)
 	/* MOVDIR64B is weakly ordered: later users must see the zeroes. */
 	mb();
 }
+EXPORT_SYMBOL_GPL(tdx_mig_page_reset);

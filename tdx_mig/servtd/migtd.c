@@ -268,57 +268,105 @@ static size_t raw_wait_answer(const struct tdx_mig_td *td, u8 *out)
 }
 
 /*
- * Answer @servtd's armed WaitForRequest with the next user TD waiting,
- * which moves to PREMIG_PROGRESS once the answer is written. An answer
- * that does not fit is a legacy OUT_OF_RES (the MigTD's buffer is too
- * small for the HOB list) and the user TD keeps waiting.
+ * The answer to @servtd's armed WaitForRequest, for the next user TD
+ * waiting, which moves to PREMIG_PROGRESS. An answer that does not fit is
+ * a legacy OUT_OF_RES (the MigTD's buffer is too small for the HOB list)
+ * and the user TD keeps waiting. Returns the bytes to write at *@gpa, 0
+ * for none; *@td is the user TD answered.
  */
-static void deliver(struct tdx_mig_td *servtd)
+static size_t take_answer(struct tdx_mig_td *servtd, u8 *answer, u64 *gpa, u8 *vector,
+			  struct tdx_mig_td **td)
 {
 	struct tdx_mig_servtd_wait *w = &servtd->servtd_wait;
-	struct tdx_mig_td *td = next_waiting(servtd);
-	u8 answer[WAIT_ANSWER_MAX] __aligned(8) = {};
-	bool fits;
 	size_t len;
 
 	lockdep_assert_held(&tdx_mig_servtd_lock);
-	if (!w->armed || !td)
-		return;
-	len = w->raw ? raw_wait_answer(td, answer) : wait_answer(td, answer);
+	*td = next_waiting(servtd);
+	if (!w->armed || !*td)
+		return 0;
+	len = w->raw ? raw_wait_answer(*td, answer) : wait_answer(*td, answer);
 	/* raw_wait() made sure the raw answer fits. */
-	fits = len <= w->len;
-	if (!fits) {
+	if (len > w->len) {
 		struct service_hdr *h = (struct service_hdr *)answer;
 
 		h->length = cpu_to_le32(sizeof(*h));
 		h->status = cpu_to_le32(SERVICE_OUT_OF_RES);
 		len = sizeof(*h);
+		*td = NULL;
+	} else {
+		(*td)->binding.state = TDX_MIG_BINDING_PREMIG_PROGRESS;
+		w->next_slot = ((*td)->binding.slot + 1) % TDX_MIG_SERVTD_SLOTS;
 	}
 	w->armed = false;
-	if (shared_rw(servtd, w->gpa, answer, len, true))
+	*gpa = w->gpa;
+	*vector = w->vector;
+	return len;
+}
+
+/*
+ * Write an armed WaitForRequest's answer, if a user TD waits. Called in
+ * the MigTD's own context (its memory is its VMM's) and not under the
+ * service lock: a stalled MigTD stalls nothing else.
+ */
+static void deliver(struct tdx_mig_td *servtd)
+{
+	u8 answer[WAIT_ANSWER_MAX] __aligned(8) = {};
+	struct tdx_mig_td *td;
+	u8 vector = 0;
+	size_t len;
+	u64 gpa = 0;
+
+	mutex_lock(&tdx_mig_servtd_lock);
+	WRITE_ONCE(servtd->servtd_wait.pending, false);
+	len = take_answer(servtd, answer, &gpa, &vector, &td);
+	mutex_unlock(&tdx_mig_servtd_lock);
+	if (!len)
 		return;
-	if (fits) {
-		td->binding.state = TDX_MIG_BINDING_PREMIG_PROGRESS;
-		w->next_slot = (td->binding.slot + 1) % TDX_MIG_SERVTD_SLOTS;
+	if (shared_rw(servtd, gpa, answer, len, true)) {
+		/* Checked shared when armed: the MigTD changed its memory. */
+		mutex_lock(&tdx_mig_servtd_lock);
+		if (td && td->binding.state == TDX_MIG_BINDING_PREMIG_PROGRESS)
+			td->binding.state = TDX_MIG_BINDING_PREMIG_WAIT;
+		mutex_unlock(&tdx_mig_servtd_lock);
+		return;
 	}
-	if (w->vector)
-		servtd->ops->inject(servtd->vm, w->vector);
+	if (vector)
+		servtd->ops->inject(servtd->vm, vector);
 }
 
 /**
  * tdx_mig_servtd_notify - a user TD of @servtd waits for pre-migration
  * @servtd: its MigTD
  *
- * Answers a WaitForRequest the MigTD left armed, and wakes a vCPU halted
- * in one. Context: tdx_mig_servtd_lock held.
+ * The answer is the MigTD's to write, in its own context: this only marks
+ * it due and kicks the MigTD, whose hypervisor then calls
+ * tdx_mig_servtd_deliver() (a vCPU halted in a WaitForRequest wakes and
+ * asks again). Context: tdx_mig_servtd_lock held.
  */
 void tdx_mig_servtd_notify(struct tdx_mig_td *servtd)
 {
 	lockdep_assert_held(&tdx_mig_servtd_lock);
-	deliver(servtd);
+	WRITE_ONCE(servtd->servtd_wait.pending, true);
 	servtd->ops->kick(servtd->vm);
 }
 EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_servtd_notify);
+
+/**
+ * tdx_mig_servtd_deliver - a Migration TD's vCPU is about to run
+ * @servtd: the Migration TD
+ *
+ * Answers the WaitForRequest it left armed once a user TD waits (and
+ * posts its vector). The hypervisor calls this in the MigTD's own context
+ * before entering or waking its vCPU, as KVM serves a vCPU request.
+ *
+ * Context: process context, the MigTD's VMM; no lock held.
+ */
+void tdx_mig_servtd_deliver(struct tdx_mig_td *servtd)
+{
+	if (servtd->info.servtd && READ_ONCE(servtd->servtd_wait.pending))
+		deliver(servtd);
+}
+EXPORT_SYMBOL_GPL(tdx_mig_servtd_deliver);
 
 /* Pre-migration of @td ends; a failure leaves it bound for a retry. */
 static void report(struct tdx_mig_td *servtd, struct tdx_mig_td *td, bool ok, u8 result)
@@ -343,10 +391,13 @@ struct service_call {
 	bool armed;		/* WaitForRequest left to be answered later */
 	u8 *cmd;		/* the command, @cmd_len bytes */
 	u32 cmd_len;
+	u8 *rsp;		/* the response, built under the lock */
+	u32 rsp_bytes;		/* to write once the lock is dropped */
 };
 
-static int service_respond(struct service_call *sc, const guid_t *guid, u32 status,
-			   const void *data, u32 len)
+/* The response, written to the guest's buffer once the service lock is dropped. */
+static void service_respond(struct service_call *sc, const guid_t *guid, u32 status,
+			    const void *data, u32 len)
 {
 	struct service_hdr h = {
 		.guid = *guid,
@@ -359,21 +410,24 @@ static int service_respond(struct service_call *sc, const guid_t *guid, u32 stat
 		h.status = cpu_to_le32(SERVICE_OUT_OF_RES);
 		len = 0;
 	}
-	if (len && shared_rw(sc->servtd, sc->rsp_gpa + sizeof(h), (void *)data, len, true))
-		return -EFAULT;
-	return shared_rw(sc->servtd, sc->rsp_gpa, &h, sizeof(h), true);
+	memcpy(sc->rsp, &h, sizeof(h));
+	if (len)
+		memcpy(sc->rsp + sizeof(h), data, len);
+	sc->rsp_bytes = sizeof(h) + len;
 }
 
-static int service_query(struct service_call *sc)
+static void service_query(struct service_call *sc)
 {
 	struct query_data *q = (struct query_data *)(sc->cmd + sizeof(struct service_hdr));
 	struct query_data a;
 
-	if (sc->cmd_len != sizeof(struct service_hdr) + sizeof(*q) || q->version || q->command)
-		return service_respond(sc, &guid_query, SERVICE_BAD_CMD_BUF, NULL, 0);
+	if (sc->cmd_len != sizeof(struct service_hdr) + sizeof(*q) || q->version || q->command) {
+		service_respond(sc, &guid_query, SERVICE_BAD_CMD_BUF, NULL, 0);
+		return;
+	}
 	a = (struct query_data){ .guid = q->guid };
 	a.status = !guid_equal(&q->guid, &guid_migtd) && !guid_equal(&q->guid, &guid_query);
-	return service_respond(sc, &guid_query, SERVICE_RETURNED, &a, sizeof(a));
+	service_respond(sc, &guid_query, SERVICE_RETURNED, &a, sizeof(a));
 }
 
 /* Arm @servtd's WaitForRequest and answer it if a user TD waits already. */
@@ -384,7 +438,8 @@ static void arm_wait(struct tdx_mig_td *servtd, bool raw, u64 gpa, u32 len, u8 v
 	servtd->servtd_wait.gpa = gpa;
 	servtd->servtd_wait.len = len;
 	servtd->servtd_wait.vector = vector;
-	deliver(servtd);
+	/* Answered by the caller once the lock is dropped, if work waits. */
+	WRITE_ONCE(servtd->servtd_wait.pending, true);
 }
 
 /* WaitForRequest: the answer now, armed for later, or "none yet". */
@@ -394,8 +449,7 @@ static enum tdx_mig_vmcall_ret service_wait(struct service_call *sc)
 
 	/* As Intel's KVM: NOOP, and the vCPU halts; the MigTD asks again. */
 	if (!next_waiting(sc->servtd) && !sc->vector) {
-		if (service_respond(sc, &guid_migtd, SERVICE_RETURNED, &noop, sizeof(noop)))
-			return TDX_MIG_VMCALL_DONE;
+		service_respond(sc, &guid_migtd, SERVICE_RETURNED, &noop, sizeof(noop));
 		return TDX_MIG_VMCALL_HALT;
 	}
 	sc->armed = true;	/* deliver() posts the vector with the answer */
@@ -403,21 +457,22 @@ static enum tdx_mig_vmcall_ret service_wait(struct service_call *sc)
 	return TDX_MIG_VMCALL_DONE;
 }
 
-static int service_report(struct service_call *sc)
+static void service_report(struct service_call *sc)
 {
 	struct migtd_report *r = (struct migtd_report *)(sc->cmd + sizeof(struct service_hdr));
 	struct migtd_cmd done = { .command = MIGTD_CMD_REPORT };
-	struct tdx_mig_td *td;
+	struct tdx_mig_td *td = NULL;
 
-	if (sc->cmd_len != sizeof(struct service_hdr) + sizeof(*r) ||
-	    r->hdr.operation != MIGTD_OP_START ||
-	    (r->hdr.status > RESULT_MAX && r->hdr.status != RESULT_INIT_ERROR))
-		return service_respond(sc, &guid_migtd, SERVICE_BAD_CMD_BUF, NULL, 0);
-	td = request_td(sc->servtd, le64_to_cpu(r->req_id));
-	if (!td)
-		return service_respond(sc, &guid_migtd, SERVICE_BAD_CMD_BUF, NULL, 0);
+	if (sc->cmd_len == sizeof(struct service_hdr) + sizeof(*r) &&
+	    r->hdr.operation == MIGTD_OP_START &&
+	    (r->hdr.status <= RESULT_MAX || r->hdr.status == RESULT_INIT_ERROR))
+		td = request_td(sc->servtd, le64_to_cpu(r->req_id));
+	if (!td) {
+		service_respond(sc, &guid_migtd, SERVICE_BAD_CMD_BUF, NULL, 0);
+		return;
+	}
 	report(sc->servtd, td, !r->hdr.status, r->hdr.status);
-	return service_respond(sc, &guid_migtd, SERVICE_RETURNED, &done, sizeof(done));
+	service_respond(sc, &guid_migtd, SERVICE_RETURNED, &done, sizeof(done));
 }
 
 static enum tdx_mig_vmcall_ret service_migtd(struct service_call *sc)
@@ -469,9 +524,10 @@ static enum tdx_mig_vmcall_ret service(struct tdx_mig_td *servtd, struct tdx_mig
 	    !buf_ok(vc->r13, sc.rsp_len, sizeof(rsp_h)) || !buf_shared(servtd, vc->r13, sc.rsp_len))
 		return ret;
 	sc.cmd = kmalloc(sc.cmd_len, GFP_KERNEL_ACCOUNT);
-	if (!sc.cmd) {
+	sc.rsp = kmalloc(sc.rsp_len, GFP_KERNEL_ACCOUNT);
+	if (!sc.cmd || !sc.rsp) {
 		vc->r10 = TDX_MIG_VMCALL_RETRY;
-		return ret;
+		goto out;
 	}
 	if (shared_rw(servtd, vc->r12, sc.cmd, sc.cmd_len, false))
 		goto out;
@@ -484,17 +540,26 @@ static enum tdx_mig_vmcall_ret service(struct tdx_mig_td *servtd, struct tdx_mig
 		ret = service_migtd(&sc);
 	else
 		service_respond(&sc, guid, SERVICE_UNSUPPORTED, NULL, 0);
-	if (sc.vector && !sc.armed && ret == TDX_MIG_VMCALL_DONE)
-		servtd->ops->inject(servtd->vm, sc.vector);
 	mutex_unlock(&tdx_mig_servtd_lock);
+	/* The MigTD's memory is written in its context, outside the lock. */
+	if (sc.rsp_bytes && shared_rw(servtd, sc.rsp_gpa, sc.rsp, sc.rsp_bytes, true))
+		ret = TDX_MIG_VMCALL_DONE;
+	else if (sc.vector && !sc.armed && ret == TDX_MIG_VMCALL_DONE)
+		servtd->ops->inject(servtd->vm, sc.vector);
+	if (sc.armed)
+		tdx_mig_servtd_deliver(servtd);
 out:
+	kfree(sc.rsp);
 	kfree(sc.cmd);
 	return ret;
 }
 
 /* --- GHCI 1.5 TDG.VP.VMCALL<MigTD> ("vmcall-raw") --- */
 
-/* Leaf 1: R13 = length, R14 = buffer, R15 = vector. Answered when work comes. */
+/*
+ * Leaf 1: R13 = length, R14 = buffer, R15 = vector. Answered when work
+ * comes (by raw(), once the lock is dropped, if it waits already).
+ */
 static void raw_wait(struct tdx_mig_td *servtd, struct tdx_mig_vmcall *vc)
 {
 	if (!buf_ok(vc->r14, vc->r13, sizeof(struct raw_hdr) + MIGTD_INFO_RAW_BYTES) ||
@@ -506,25 +571,24 @@ static void raw_wait(struct tdx_mig_td *servtd, struct tdx_mig_vmcall *vc)
 
 /*
  * Leaf 2: R13 = request id, R14 = {u8 pre-migration status, u8 result},
- * R15 = length, RBX = buffer, RDI = vector. The buffer is completed at once.
+ * R15 = length, RBX = buffer, RDI = vector. The buffer is completed at once
+ * (by raw(), once the lock is dropped).
  */
-static void raw_report(struct tdx_mig_td *servtd, struct tdx_mig_vmcall *vc)
+static bool raw_report(struct tdx_mig_td *servtd, struct tdx_mig_vmcall *vc)
 {
-	struct raw_hdr h = { .data_status = cpu_to_le64(RAW_DONE) };
 	u8 failed = vc->r14 & 0xff, result = (vc->r14 >> 8) & 0xff;
 	struct tdx_mig_td *td;
 
 	if ((vc->r14 >> 16) || failed > 1 || (result > RESULT_MAX && result != RESULT_INIT_ERROR) ||
-	    !buf_ok(vc->rbx, vc->r15, sizeof(h)) || !vector_ok(vc->rdi) ||
+	    !buf_ok(vc->rbx, vc->r15, sizeof(struct raw_hdr)) || !vector_ok(vc->rdi) ||
 	    !buf_shared(servtd, vc->rbx, vc->r15))
-		return;
+		return false;
 	td = request_td(servtd, vc->r13);
-	if (!td || shared_rw(servtd, vc->rbx, &h, sizeof(h), true))
-		return;
+	if (!td)
+		return false;
 	vc->r10 = TDX_MIG_VMCALL_SUCCESS;
 	report(servtd, td, !failed && !result, result);
-	if (vc->rdi)
-		servtd->ops->inject(servtd->vm, vc->rdi);
+	return true;
 }
 
 /* Leaves 3 and 4: R13 = request id, R14 = length, R15 = buffer, RBX = vector. */
@@ -540,7 +604,9 @@ static enum tdx_mig_vmcall_ret raw_transport(struct tdx_mig_td *servtd,
 
 static enum tdx_mig_vmcall_ret raw(struct tdx_mig_td *servtd, struct tdx_mig_vmcall *vc)
 {
+	struct raw_hdr done = { .data_status = cpu_to_le64(RAW_DONE) };
 	enum tdx_mig_vmcall_ret ret = TDX_MIG_VMCALL_DONE;
+	bool reported = false, armed = false;
 
 	vc->r10 = TDX_MIG_VMCALL_INVALID_OPERAND;
 	if (vc->r12 >> 24 || ((vc->r12 >> 16) & 0xff) != RAW_VERSION)
@@ -549,9 +615,10 @@ static enum tdx_mig_vmcall_ret raw(struct tdx_mig_td *servtd, struct tdx_mig_vmc
 	switch (vc->r12 & 0xffff) {
 	case RAW_LEAF_WAIT:
 		raw_wait(servtd, vc);
+		armed = !vc->r10;
 		break;
 	case RAW_LEAF_REPORT:
-		raw_report(servtd, vc);
+		reported = raw_report(servtd, vc);
 		break;
 	case RAW_LEAF_SEND:
 	case RAW_LEAF_RECEIVE:
@@ -559,6 +626,11 @@ static enum tdx_mig_vmcall_ret raw(struct tdx_mig_td *servtd, struct tdx_mig_vmc
 		break;
 	}
 	mutex_unlock(&tdx_mig_servtd_lock);
+	/* The MigTD's memory is written in its context, outside the lock. */
+	if (reported && !shared_rw(servtd, vc->rbx, &done, sizeof(done), true) && vc->rdi)
+		servtd->ops->inject(servtd->vm, vc->rdi);
+	if (armed)
+		tdx_mig_servtd_deliver(servtd);
 	return ret;
 }
 

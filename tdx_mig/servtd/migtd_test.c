@@ -184,7 +184,10 @@ static void noop_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, c->migtd.servtd_wait.armed);
 }
 
-/* vmcall-raw: armed with nothing waiting, answered at notify, vector posted. */
+/*
+ * vmcall-raw: armed with nothing waiting. A notify only kicks the MigTD;
+ * the answer is written when its vCPU runs (deliver), vector posted.
+ */
 static void raw_answer_test(struct kunit *test)
 {
 	struct migtd_ctx *c = ctx_new(test);
@@ -201,6 +204,10 @@ static void raw_answer_test(struct kunit *test)
 	c->user.binding.state = TDX_MIG_BINDING_PREMIG_WAIT;
 	tdx_mig_servtd_notify(&c->migtd);
 	mutex_unlock(&tdx_mig_servtd_lock);
+	KUNIT_EXPECT_EQ(test, rd64(buf), 0ULL);
+	KUNIT_EXPECT_EQ(test, c->vm.kicks, 1U);
+	KUNIT_EXPECT_EQ(test, c->vm.injected, 0U);
+	tdx_mig_servtd_deliver(&c->migtd);
 	KUNIT_EXPECT_EQ(test, rd64(buf), 0x101ULL);
 	KUNIT_EXPECT_EQ(test, rd32(buf + 8), 56U);
 	KUNIT_EXPECT_EQ(test, rd64(buf + 12), 35ULL);

@@ -58,6 +58,7 @@ struct tdx_mig_binding {
  */
 struct tdx_mig_servtd_wait {
 	bool armed;
+	bool pending;		/* an answer may be due: deliver in the MigTD's context */
 	bool raw;
 	u64 gpa;
 	u32 len;

@@ -3,8 +3,9 @@
  * The emulated host platform of tdx_mig_emu.ko: /dev/tdx_mig_emu creates
  * "VM" fds that stand in for KVM's. A VM fd answers KVM_CREATE_DEVICE
  * (stream devices), KVM_MEMORY_ENCRYPT_OP, KVM_GET_DIRTY_LOG and
- * KVM_CLEAR_DIRTY_LOG (slot 0: the private memory) as a KVM VM fd does,
- * and mmap (its shared memory), plus the TEST-ONLY calls below, which
+ * KVM_CLEAR_DIRTY_LOG (slot 0: the private memory) and
+ * KVM_SET_MEMORY_ATTRIBUTES as a KVM VM fd does (only its creator may use
+ * it: others get -EIO), and mmap (its shared memory), plus the TEST-ONLY calls below, which
  * exist because real TDX lets no host look into a TD: run a guest program,
  * read private memory and vCPU registers, install migration keys (only
  * with the tdx_mig_emu.test_keys parameter on). Never on hardware.
@@ -14,7 +15,22 @@
 
 #include <linux/const.h>
 #include <linux/ioctl.h>
+#include <linux/kvm.h>
 #include <linux/types.h>
+
+/* KVM's, for kernel headers older than Linux 6.8 (the same layout). */
+#ifndef KVM_MEMORY_ATTRIBUTE_PRIVATE
+struct kvm_memory_attributes {
+	__u64 address;
+	__u64 size;
+	__u64 attributes;
+	__u64 flags;
+};
+
+#define KVM_SET_MEMORY_ATTRIBUTES	_IOW(0xAE, 0xd2, struct kvm_memory_attributes)
+#define KVM_MEMORY_ATTRIBUTE_PRIVATE	_BITULL(3)
+#define KVM_MEMORY_EXIT_FLAG_PRIVATE	_BITULL(3)
+#endif
 
 #define TDX_MIG_EMU_DEVICE		"/dev/tdx_mig_emu"
 #define TDX_MIG_EMU_IO			0xEF
@@ -53,6 +69,15 @@ struct tdx_mig_emu_vm_config {
 #define TDX_MIG_EMU_INTR_NEVER		0
 #define TDX_MIG_EMU_INTR_EVERY		1	/* pending at every @k-th poll */
 #define TDX_MIG_EMU_INTR_RANDOM		2	/* with probability 1/@k, from @seed */
+/*
+ * Or'ed into @mode with EVERY or RANDOM: each interrupt the module reports
+ * also sends SIGALRM to the thread whose SEAMCALL polled, pending before
+ * the leaf returns (TDX_INTERRUPTED_RESUMABLE, or a vCPU's external-
+ * interrupt exit). A stream call then ends with EINTR (the call stays
+ * pending) unless SIGALRM is blocked, ignored or has SA_RESTART. Without
+ * a handler SIGALRM kills the process. Other bits of @mode must be 0.
+ */
+#define TDX_MIG_EMU_INTR_F_SIGALRM	_BITUL(31)
 
 struct tdx_mig_emu_intr {
 	__u32 mode;
@@ -74,6 +99,12 @@ struct tdx_mig_emu_intr {
  * gets the status. A TDG.VP.VMCALL shares the GPRs RCX selects (GHCI).
  */
 #define TDX_MIG_EMU_OP_TDCALL		4
+/*
+ * A busy loop that stays in the TD until an interrupt (a kick) or @value
+ * ms (at most TDX_MIG_EMU_MAX_SPIN_MS), as a host timer tick would end it.
+ */
+#define TDX_MIG_EMU_OP_SPIN		5
+#define TDX_MIG_EMU_MAX_SPIN_MS		10000
 
 struct tdx_mig_emu_op {
 	__u32 type;
@@ -93,11 +124,30 @@ struct tdx_mig_emu_vmcall {
 #define TDX_MIG_EMU_EXIT_NONE		0	/* the program ran to its end */
 /* ... and it made a TDG.VP.VMCALL whose work is the VMM's: @vmcall */
 #define TDX_MIG_EMU_EXIT_VMCALL		1
+/* -EINTR: a signal is pending (KVM_EXIT_INTR); run again with no ops to go on */
+#define TDX_MIG_EMU_EXIT_INTR		2
+/*
+ * -EFAULT: an access the host cannot resolve, as KVM_EXIT_MEMORY_FAULT
+ * (@memory_fault). With KVM_MEMORY_EXIT_FLAG_PRIVATE: a private access to
+ * a GFN whose memory attribute is shared, or that an import has still to
+ * bring (post-copy); the VMM brings the page or sets the attribute
+ * (KVM_SET_MEMORY_ATTRIBUTES) and runs again with no ops to go on.
+ */
+#define TDX_MIG_EMU_EXIT_MEMORY_FAULT	3
+
+/* As struct kvm_run's memory_fault. */
+struct tdx_mig_emu_memory_fault {
+	__u64 flags;
+	__u64 gpa;
+	__u64 size;
+};
 
 /*
- * Run vCPU @vcpu through @nr_ops ops at @ops, to its end. A MigTD's
- * service calls are the kernel's; of those the VMM must carry (MigTD Send
- * and Receive) the last one is reported in @vmcall.
+ * Run vCPU @vcpu through @nr_ops ops at @ops, to its end; with @nr_ops 0,
+ * go on with the program an earlier run left (after EXIT_INTR or
+ * EXIT_MEMORY_FAULT), as a KVM_RUN re-entry does. A MigTD's service calls
+ * are the kernel's; of those the VMM must carry (MigTD Send and Receive)
+ * the last one is reported in @vmcall.
  */
 struct tdx_mig_emu_run {
 	__u32 vcpu;
@@ -108,6 +158,7 @@ struct tdx_mig_emu_run {
 	__u32 exit_reason;	/* out: TDX_MIG_EMU_EXIT_* */
 	__u32 reserved;
 	struct tdx_mig_emu_vmcall vmcall;	/* out */
+	struct tdx_mig_emu_memory_fault memory_fault;	/* out */
 };
 
 /* Read @len bytes (page multiple) of private memory at @gpa (page aligned). */

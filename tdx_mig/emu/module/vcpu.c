@@ -6,7 +6,10 @@
  * program (test_api.h) through the Secure EPT with the guest's rules, until
  * it needs the host (an EPT violation), halts, or an interrupt is pending.
  */
+#include <linux/atomic.h>
 #include <linux/bitops.h>
+#include <linux/ktime.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 
@@ -399,6 +402,35 @@ static u64 guest_tdcall(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op,
  */
 #define EMU_GUEST_STEPS_PER_ENTRY	4096
 
+/* IPIs sent to each logical CPU and not yet taken by a vCPU in a TD there. */
+static DEFINE_PER_CPU(atomic_t, emu_ipi);
+
+void tdx_emu_send_ipi(int cpu)
+{
+	atomic_set(per_cpu_ptr(&emu_ipi, cpu), 1);
+}
+EXPORT_SYMBOL_GPL(tdx_emu_send_ipi);
+
+/* Taken on the CPU the vCPU runs on (VP.ENTER runs with preemption off). */
+static bool ipi_pending(void)
+{
+	return atomic_read(this_cpu_ptr(&emu_ipi)) && atomic_xchg(this_cpu_ptr(&emu_ipi), 0);
+}
+
+/*
+ * The guest spins until an interrupt comes, or @op->value ms pass as a
+ * host timer tick would end it. Either way the loop is done.
+ */
+static u64 guest_spin(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op)
+{
+	u64 end = ktime_get_ns() + op->value * NSEC_PER_MSEC;
+
+	while (!ipi_pending() && ktime_get_ns() < end)
+		cpu_relax();
+	step_retire(vcpu);
+	return TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EXTERNAL_INTERRUPT;
+}
+
 /* Run guest steps until one needs the host. Called with the vCPU locked. */
 static u64 run_guest(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
 {
@@ -413,11 +445,16 @@ static u64 run_guest(struct emu_vcpu *vcpu, struct tdx_mig_args *a)
 			break;
 		}
 		/* An external interrupt exits between guest steps. */
-		if (ran && (ran == EMU_GUEST_STEPS_PER_ENTRY || emu_intr_pending())) {
+		if (ipi_pending() ||
+		    (ran && (ran == EMU_GUEST_STEPS_PER_ENTRY || emu_intr_pending()))) {
 			exit = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EXTERNAL_INTERRUPT;
 			break;
 		}
 		op = &vcpu->ops[vcpu->next_op];
+		if (op->type == TDX_EMU_GUEST_SPIN) {
+			exit = guest_spin(vcpu, op);
+			break;
+		}
 		if (op->type == TDX_EMU_GUEST_HLT) {
 			vcpu->next_op++;
 			vcpu->regs.rip += 1;

@@ -22,8 +22,6 @@
 #include "host_vm.h"
 #include "emu/test/test_api.h"
 
-/* A run that needs this many entries is stuck: the guest cannot progress. */
-#define HOST_RUN_MAX_ENTRIES	1000000
 #define HOST_BUSY_TRIES		1000
 
 static bool test_keys;
@@ -185,12 +183,13 @@ static int guest_ops(const struct tdx_mig_emu_run *r, struct tdx_emu_guest_op **
 		[TDX_MIG_EMU_OP_ACCEPT] = TDX_EMU_GUEST_ACCEPT,
 		[TDX_MIG_EMU_OP_SET_REG] = TDX_EMU_GUEST_SET_REG,
 		[TDX_MIG_EMU_OP_TDCALL] = TDX_EMU_GUEST_TDCALL,
+		[TDX_MIG_EMU_OP_SPIN] = TDX_EMU_GUEST_SPIN,
 	};
 	struct tdx_mig_emu_op *uops;
 	struct tdx_emu_guest_op *ops;
 	u32 i;
 
-	if (!r->nr_ops || r->nr_ops > TDX_MIG_EMU_MAX_OPS)
+	if (r->nr_ops > TDX_MIG_EMU_MAX_OPS)
 		return -EINVAL;
 	uops = memdup_user(u64_to_user_ptr(r->ops), r->nr_ops * sizeof(*uops));
 	if (IS_ERR(uops))
@@ -204,7 +203,10 @@ static int guest_ops(const struct tdx_mig_emu_run *r, struct tdx_emu_guest_op **
 		if (uops[i].type >= ARRAY_SIZE(types) || uops[i].reg >= 16 ||
 		    (uops[i].reg && uops[i].type != TDX_MIG_EMU_OP_SET_REG) ||
 		    (uops[i].gpa && (uops[i].type == TDX_MIG_EMU_OP_SET_REG ||
-				     uops[i].type == TDX_MIG_EMU_OP_TDCALL))) {
+				     uops[i].type == TDX_MIG_EMU_OP_TDCALL ||
+				     uops[i].type == TDX_MIG_EMU_OP_SPIN)) ||
+		    (uops[i].type == TDX_MIG_EMU_OP_SPIN &&
+		     uops[i].value > TDX_MIG_EMU_MAX_SPIN_MS)) {
 			kfree(ops);
 			kfree(uops);
 			return -EINVAL;
@@ -279,47 +281,99 @@ static bool run_reenter(u64 status)
 	       code == TDX_STATUS_OPERAND_BUSY || code == TDX_STATUS_CROSS_TD_TRAP;
 }
 
-/* Enter until the program ends; write faults go to the migration core. */
-static int run_loop(struct host_vm *vm, u64 tdvpr, struct tdx_mig_emu_run *r)
+/* As kvm_mmu_prepare_memory_fault_exit(): the VMM gets the private GFN. */
+static int memory_fault_exit(struct tdx_mig_emu_run *r, u64 gpa)
+{
+	r->exit_reason = TDX_MIG_EMU_EXIT_MEMORY_FAULT;
+	r->memory_fault.flags = KVM_MEMORY_EXIT_FLAG_PRIVATE;
+	r->memory_fault.gpa = gpa & PAGE_MASK;
+	r->memory_fault.size = PAGE_SIZE;
+	return -EFAULT;
+}
+
+/*
+ * An EPT violation, as KVM's TDX handles one on private memory (private
+ * faults count as writes). The core unblocks a write-blocked page. A GFN
+ * whose attribute is shared, or that an import has still to bring, exits
+ * to the VMM as KVM's attribute mismatch does. The platform maps no page
+ * on a fault (KVM would TDH.MEM.PAGE.AUG one): a fault nobody fixed is
+ * re-entered once, in case another vCPU fixed it, and then is the VMM's.
+ */
+static int run_ept_violation(struct host_vm *vm, struct host_vcpu *v, u64 gpa,
+			     struct tdx_mig_emu_run *r)
+{
+	u64 gfn = gpa >> PAGE_SHIFT;
+	bool private;
+	int ret;
+
+	if (gpa & TDX_MIG_EMU_SHARED_GPA || gfn >= vm->nr_pages)
+		return memory_fault_exit(r, gpa);
+	ret = tdx_mig_dirty_write_fault(vm->mig, gpa);
+	if (!ret || ret == -EAGAIN) {
+		r->write_faults += !ret;
+		v->last_fault = 0;
+		return 0;
+	}
+	if (ret != -ENOENT)
+		return ret;
+	mutex_lock(&vm->mem_lock);
+	private = test_bit(gfn, vm->private_mem);
+	mutex_unlock(&vm->mem_lock);
+	if (!private || tdx_mig_td_gfn_importing(vm->mig, gfn))
+		return memory_fault_exit(r, gpa);
+	if (v->last_fault == (gpa | 1))
+		return memory_fault_exit(r, gpa);
+	v->last_fault = gpa | 1;
+	return 0;
+}
+
+/*
+ * Enter until the program ends. Returns, as KVM_RUN, on any pending
+ * signal (-EINTR) and on a fault the VMM must resolve (-EFAULT); the
+ * registers of a VMCALL answer wait in @v for the next entry.
+ */
+static int run_loop(struct host_vm *vm, struct host_vcpu *v, u64 tdvpr,
+		    struct tdx_mig_emu_run *r)
 {
 	const u64 exit_hlt = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT;
 	const u64 exit_ept = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION;
 	const u64 exit_tdcall = TDX_STATUS_SUCCESS | TDX_EXIT_REASON_TDCALL;
-	struct tdx_mig_args a = {};
 	u64 status;
 	int ret;
 
-	while (r->entries < HOST_RUN_MAX_ENTRIES) {
+	for (;;) {
+		if (signal_pending(current)) {
+			r->exit_reason = TDX_MIG_EMU_EXIT_INTR;
+			return -EINTR;
+		}
+		/* A MigTD's answer due is written now, in its context. */
+		tdx_mig_servtd_deliver(vm->mig);
 		ret = tdx_mig_td_vcpu_may_run(vm->mig);
 		if (ret)
 			return ret;
-		status = host_vp_enter(tdvpr, &a);
+		status = host_vp_enter(v, &v->regs);
 		r->entries++;
 		if (status == exit_hlt)
 			return 0;
 		if (status == exit_tdcall) {
-			run_vmcall(vm, &a, r);
+			run_vmcall(vm, &v->regs, r);
 		} else if (status == exit_ept) {
-			/* Private faults are treated as writes, as KVM's TDX does. */
-			if (tdx_mig_dirty_write_fault(vm->mig, a.r8))
-				return -EFAULT;
-			r->write_faults++;
+			ret = run_ept_violation(vm, v, v->regs.r8, r);
+			if (ret)
+				return ret;
 		} else if (!run_reenter(status)) {
 			if (tdx_status_code(status) == TDX_STATUS_OP_STATE_INCORRECT)
 				return -EPERM;
 			pr_err_ratelimited("TDH.VP.ENTER: %#llx\n", status);
 			return -EIO;
 		}
-		if (fatal_signal_pending(current))
-			return -EINTR;
 		cond_resched();
 	}
-	return -EIO;
 }
 
 static int vm_run(struct host_vm *vm, void __user *argp)
 {
-	struct tdx_emu_guest_op *ops;
+	struct tdx_emu_guest_op *ops = NULL;
 	struct tdx_mig_emu_run r;
 	struct host_vcpu *v;
 	u64 tdvpr;
@@ -329,34 +383,81 @@ static int vm_run(struct host_vm *vm, void __user *argp)
 		return -EFAULT;
 	if (r.reserved)
 		return -EINVAL;
-	mutex_lock(&vm->mmu_lock);
+	mutex_lock(&vm->mem_lock);
 	ret = r.vcpu < vm->nr_vcpus ? 0 : -EINVAL;
 	if (!ret)
 		tdvpr = host_vcpu_tdvpr(vm, r.vcpu);
-	mutex_unlock(&vm->mmu_lock);
+	mutex_unlock(&vm->mem_lock);
 	if (ret)
 		return ret;
 	if (vm->destination && !READ_ONCE(vm->runnable))
 		return -EPERM;
-	ret = guest_ops(&r, &ops);
-	if (ret)
-		return ret;
+	if (r.nr_ops) {
+		ret = guest_ops(&r, &ops);
+		if (ret)
+			return ret;
+	}
 	v = &vm->vcpus[r.vcpu];
 	if (!mutex_trylock(&v->run_lock)) {
 		kfree(ops);
 		return -EBUSY;
 	}
-	ret = tdx_emu_guest_program(tdvpr, ops, r.nr_ops);
+	/* A new program starts from scratch; none goes on with the last one. */
+	if (ops) {
+		ret = tdx_emu_guest_program(tdvpr, ops, r.nr_ops);
+		memset(&v->regs, 0, sizeof(v->regs));
+		v->last_fault = 0;
+	}
 	kfree(ops);
 	r.entries = 0;
 	r.write_faults = 0;
 	r.exit_reason = TDX_MIG_EMU_EXIT_NONE;
 	memset(&r.vmcall, 0, sizeof(r.vmcall));
+	memset(&r.memory_fault, 0, sizeof(r.memory_fault));
 	if (!ret)
-		ret = run_loop(vm, tdvpr, &r);
+		ret = run_loop(vm, v, tdvpr, &r);
 	mutex_unlock(&v->run_lock);
 	if (copy_to_user(argp, &r, sizeof(r)))
 		return -EFAULT;
+	return ret;
+}
+
+/*
+ * KVM_SET_MEMORY_ATTRIBUTES, with kvm_vm_ioctl_set_mem_attributes()'s
+ * checks. Stricter than KVM where the platform cannot follow it: the
+ * range must be inside private memory, and a page the TD has mapped
+ * cannot go back to shared (KVM would remove it from the TD).
+ */
+static int vm_set_memory_attributes(struct host_vm *vm, void __user *argp)
+{
+	struct kvm_memory_attributes at;
+	u64 first, n, gfn;
+	int ret = 0;
+
+	if (copy_from_user(&at, argp, sizeof(at)))
+		return -EFAULT;
+	if (at.flags || at.attributes & ~KVM_MEMORY_ATTRIBUTE_PRIVATE)
+		return -EINVAL;
+	if (!at.size || at.address + at.size < at.address)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(at.address) || !PAGE_ALIGNED(at.size))
+		return -EINVAL;
+	first = at.address >> PAGE_SHIFT;
+	n = at.size >> PAGE_SHIFT;
+	if (first >= vm->nr_pages || n > vm->nr_pages - first)
+		return -EINVAL;
+	mutex_lock(&vm->mem_lock);
+	for (gfn = first; !at.attributes && gfn < first + n; gfn++) {
+		if (vm->mem[gfn] && test_bit(gfn, vm->private_mem)) {
+			ret = -EBUSY;
+			break;
+		}
+	}
+	if (!ret && at.attributes)
+		bitmap_set(vm->private_mem, first, n);
+	else if (!ret)
+		bitmap_clear(vm->private_mem, first, n);
+	mutex_unlock(&vm->mem_lock);
 	return ret;
 }
 
@@ -399,11 +500,11 @@ static int vm_get_vcpu(struct host_vm *vm, void __user *argp)
 		return -EFAULT;
 	if (st.reserved)
 		return -EINVAL;
-	mutex_lock(&vm->mmu_lock);
+	mutex_lock(&vm->mem_lock);
 	ret = st.vcpu < vm->nr_vcpus ? 0 : -EINVAL;
 	if (!ret)
 		tdvpr = host_vcpu_tdvpr(vm, st.vcpu);
-	mutex_unlock(&vm->mmu_lock);
+	mutex_unlock(&vm->mem_lock);
 	if (ret)
 		return ret;
 	do {
@@ -476,19 +577,30 @@ static int take_vector(struct host_vm *vm)
 	return v < 256 ? v : -1;
 }
 
-/* The guest takes a posted interrupt, waiting up to @ms (0: forever). */
+/*
+ * The guest takes a posted interrupt, waiting up to @ms (0: forever). A
+ * kick while it waits runs what the MigTD's vCPU would before it wakes:
+ * an answer due is written (and its vector posted) in this context.
+ */
 static long vm_wait_intr(struct host_vm *vm, unsigned long ms)
 {
 	long left = ms ? msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT;
-	int vector = -1;
+	int vector = -1, kicks;
 
 	if (ms > INT_MAX)
 		return -EINVAL;
-	left = wait_event_interruptible_timeout(vm->intr_wq, (vector = take_vector(vm)) >= 0,
-						left);
-	if (vector >= 0)
-		return vector;
-	return left < 0 ? left : -ETIMEDOUT;
+	for (;;) {
+		kicks = atomic_read(&vm->kicks);
+		tdx_mig_servtd_deliver(vm->mig);
+		left = wait_event_interruptible_timeout(vm->intr_wq,
+							(vector = take_vector(vm)) >= 0 ||
+							atomic_read(&vm->kicks) != kicks,
+							left);
+		if (vector >= 0)
+			return vector;
+		if (left <= 0)
+			return left < 0 ? left : -ETIMEDOUT;
+	}
 }
 
 static long vm_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
@@ -507,6 +619,10 @@ static long vm_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
 	case KVM_GET_DIRTY_LOG:
 	case KVM_CLEAR_DIRTY_LOG:
 		return vm_dirty_log(vm, ioctl, argp);
+	case KVM_CREATE_VCPU:
+		return host_vm_create_vcpu(vm, arg);
+	case KVM_SET_MEMORY_ATTRIBUTES:
+		return vm_set_memory_attributes(vm, argp);
 	case TDX_MIG_EMU_RUN:
 		return vm_run(vm, argp);
 	case TDX_MIG_EMU_READ_MEM:
@@ -590,12 +706,17 @@ static int dev_set_intr(void __user *argp)
 		[TDX_MIG_EMU_INTR_RANDOM] = TDX_EMU_INTR_RANDOM,
 	};
 	struct tdx_mig_emu_intr in;
+	bool sig;
+	u32 mode;
 
 	if (copy_from_user(&in, argp, sizeof(in)))
 		return -EFAULT;
-	if (in.mode >= ARRAY_SIZE(modes) || (in.mode != TDX_MIG_EMU_INTR_NEVER && !in.k))
+	sig = in.mode & TDX_MIG_EMU_INTR_F_SIGALRM;
+	mode = in.mode & ~TDX_MIG_EMU_INTR_F_SIGALRM;
+	if (mode >= ARRAY_SIZE(modes) || (mode != TDX_MIG_EMU_INTR_NEVER && !in.k) ||
+	    (mode == TDX_MIG_EMU_INTR_NEVER && sig))
 		return -EINVAL;
-	tdx_emu_set_intr_policy(modes[in.mode], in.k, in.seed);
+	tdx_emu_set_intr_policy_sig(modes[mode], in.k, in.seed, sig ? SIGALRM : 0);
 	return 0;
 }
 

@@ -7,16 +7,22 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/workqueue.h>
 
 #include "host_vm.h"
+#include "emu/test/test_api.h"
 
 #define HOST_VP_TDCX		(EMU_TDVPS_PAGES - 1)
 #define HOST_CACHE_WB_TRIES	1024
+#define HOST_TRACK_TRIES	1000
+#define HOST_KICK_WAIT_NS	(100 * NSEC_PER_MSEC)
 
 /* Every VM, so that BIND can find a MigTD by the pid of its VMM. */
 static LIST_HEAD(host_vms);
@@ -48,28 +54,55 @@ static u64 build_pattern(u64 gfn)
 	return 0x5eed000000000000ULL | gfn;
 }
 
-/* vCPUs are entered and flushed on CPU 0 only, as if KVM pinned them. */
-struct cpu0_call {
-	u64 tdvpr_pa;
-	struct tdx_mig_args *regs;
-	bool flush;
-};
-
-static long cpu0_fn(void *arg)
+static long vp_flush_fn(void *tdvpr)
 {
-	struct cpu0_call *c = arg;
-
-	if (c->flush)
-		return tdx_mig_tdh_vp_flush(c->tdvpr_pa);
-	return tdx_mig_tdh_vp_enter_regs(c->tdvpr_pa, c->regs);
+	return tdx_mig_tdh_vp_flush(pa(tdvpr));
 }
 
-/* TDH.VP.ENTER; @regs as tdx_mig_tdh_vp_enter_regs() has them. */
-u64 host_vp_enter(u64 tdvpr_pa, struct tdx_mig_args *regs)
+/*
+ * TDH.VP.FLUSH on the CPU the vCPU is associated with. KVM sends an IPI
+ * (tdx_flush_vp_on_cpu()); the emulated TDX Module runs SEAMCALLs in task
+ * context only, so here a worker on that CPU makes the call.
+ */
+static u64 vp_flush(struct host_vcpu *v)
 {
-	struct cpu0_call c = { .tdvpr_pa = tdvpr_pa, .regs = regs };
+	u64 ret;
 
-	return work_on_cpu(0, cpu0_fn, &c);
+	if (v->cpu < 0)
+		return TDX_STATUS_VCPU_NOT_ASSOCIATED;
+	ret = work_on_cpu(v->cpu, vp_flush_fn, v->tdvpr);
+	if (!ret)
+		v->cpu = -1;
+	return ret;
+}
+
+/*
+ * TDH.VP.ENTER in the calling thread, as KVM_RUN does it: preemption off
+ * while in the TD, after a flush from the CPU the vCPU last ran on. A
+ * kick sends an IPI to the CPU in @v->in_guest. Under @v->run_lock.
+ */
+u64 host_vp_enter(struct host_vcpu *v, struct tdx_mig_args *regs)
+{
+	u64 ret;
+	int cpu;
+
+	for (;;) {
+		cpu = get_cpu();
+		if (v->cpu < 0 || v->cpu == cpu)
+			break;
+		put_cpu();
+		ret = vp_flush(v);
+		if (ret)
+			return ret;
+	}
+	v->cpu = cpu;
+	WRITE_ONCE(v->in_guest, cpu);
+	ret = tdx_mig_tdh_vp_enter_regs(pa(v->tdvpr), regs);
+	WRITE_ONCE(v->exits, v->exits + 1);
+	smp_wmb();	/* a kicker that sees the vCPU in the TD sees the count first */
+	WRITE_ONCE(v->in_guest, -1);
+	put_cpu();
+	return ret;
 }
 
 /* TDH.MNG.CREATE with the first free HKID, KEY.CONFIG and the TDCS pages. */
@@ -115,30 +148,59 @@ static int td_init(struct host_vm *vm)
 	return ret ? -EIO : 0;
 }
 
-/* TDH.VP.CREATE and ADDCX of the next vCPU; VP.INIT for a source. */
-static int vcpu_add(struct host_vm *vm, bool init)
+/* The next vCPU's TDVPS pages, as KVM's INIT_VCPU allocates them. */
+static int vcpu_alloc(struct host_vm *vm)
 {
-	struct host_vcpu *v = &vm->vcpus[vm->nr_vcpus];
-	u64 ret;
+	struct host_vcpu *v = &vm->vcpus[vm->nr_created];
 	int i;
 
 	v->tdvpr = host_page();
-	if (!v->tdvpr)
-		return -ENOMEM;
-	ret = tdx_mig_tdh_vp_create(pa(vm->tdr), pa(v->tdvpr));
-	if (ret)
-		return -EIO;
-	vm->nr_vcpus++;
-	for (i = 0; i < HOST_VP_TDCX; i++) {
+	for (i = 0; i < HOST_VP_TDCX; i++)
 		v->tdcx[i] = host_page();
+	/* Teardown frees what is here, given to the TDX Module or not. */
+	vm->nr_created++;
+	for (i = 0; i < HOST_VP_TDCX; i++)
 		if (!v->tdcx[i])
 			return -ENOMEM;
+	return v->tdvpr ? 0 : -ENOMEM;
+}
+
+/* TDH.VP.CREATE and ADDCX of the next vCPU on its pages; VP.INIT for a built TD. */
+static int vcpu_add(struct host_vm *vm, bool init)
+{
+	struct host_vcpu *v = &vm->vcpus[vm->nr_vcpus];
+	int i;
+
+	if (tdx_mig_tdh_vp_create(pa(vm->tdr), pa(v->tdvpr)))
+		return -EIO;
+	vm->nr_vcpus++;
+	for (i = 0; i < HOST_VP_TDCX; i++)
 		if (tdx_mig_tdh_vp_addcx(pa(v->tdvpr), pa(v->tdcx[i])))
 			return -EIO;
-	}
 	if (init && tdx_mig_tdh_vp_init(pa(v->tdvpr), vm->nr_vcpus))
 		return -EIO;
 	return 0;
+}
+
+/*
+ * KVM_CREATE_VCPU on a destination, with what INIT_VCPU does there: the
+ * vCPU's pages only; the import makes it a vCPU of the TD. In index order.
+ */
+int host_vm_create_vcpu(struct host_vm *vm, unsigned long index)
+{
+	int ret;
+
+	if (!vm->destination)
+		return -EEXIST;		/* a built TD has all its vCPUs */
+	mutex_lock(&vm->mem_lock);
+	if (index < vm->nr_created)
+		ret = -EEXIST;
+	else if (index != vm->nr_created || index >= vm->max_vcpus)
+		ret = -EINVAL;
+	else
+		ret = vcpu_alloc(vm);
+	mutex_unlock(&vm->mem_lock);
+	return ret;
 }
 
 static int sept_add(struct host_vm *vm, u64 gpa, int level)
@@ -148,7 +210,9 @@ static int sept_add(struct host_vm *vm, u64 gpa, int level)
 
 	if (!p)
 		return -ENOMEM;
+	write_lock(&vm->mmu_lock);
 	ret = tdx_mig_tdh_mem_sept_add(pa(vm->tdr), gpa, level, pa(p), &entry, &err_level);
+	write_unlock(&vm->mmu_lock);
 	if (ret) {
 		__free_page(p);
 		return -EIO;
@@ -232,48 +296,84 @@ static int vm_vcpu_tdvpr(void *opaque, u32 index, u64 *tdvpr_pa)
 	struct host_vm *vm = opaque;
 	int ret = -ENOENT;
 
-	mutex_lock(&vm->mmu_lock);
+	mutex_lock(&vm->mem_lock);
 	if (index < vm->nr_vcpus) {
 		*tdvpr_pa = host_vcpu_tdvpr(vm, index);
 		ret = 0;
 	}
-	mutex_unlock(&vm->mmu_lock);
+	mutex_unlock(&vm->mem_lock);
 	return ret;
 }
 
-static int vm_vcpu_create(void *opaque, u32 index, u64 *tdvpr_pa)
+static int vm_vcpu_import(void *opaque, u32 index, u64 *tdvpr_pa)
 {
 	struct host_vm *vm = opaque;
 	int ret = 0;
 
-	mutex_lock(&vm->mmu_lock);
-	if (index > vm->nr_vcpus || index >= vm->max_vcpus)
+	mutex_lock(&vm->mem_lock);
+	if (index >= vm->nr_created)
+		ret = -ENOENT;
+	else if (index > vm->nr_vcpus)
 		ret = -EINVAL;
 	else if (index == vm->nr_vcpus)
 		ret = vcpu_add(vm, false);
 	if (!ret)
 		*tdvpr_pa = host_vcpu_tdvpr(vm, index);
-	mutex_unlock(&vm->mmu_lock);
+	mutex_unlock(&vm->mem_lock);
 	return ret;
 }
 
-static int vm_import_page(void *opaque, u64 gfn, u64 *page_pa, bool *first)
+/*
+ * Before TDH.IMPORT.MEM: SEPT pages down to each GFN, and a page for each
+ * new one. A page handed before and not taken (its entry failed) is
+ * handed again; the TDX Module refuses one the TD has already.
+ */
+static int vm_import_pages(void *opaque, struct tdx_mig_import_page *pages, u32 n)
 {
 	struct host_vm *vm = opaque;
-	int ret;
+	int ret = 0;
+	u32 k;
 
-	mutex_lock(&vm->mmu_lock);
-	ret = sept_ready(vm, gfn);
-	if (!ret && !vm->mem[gfn]) {
-		vm->mem[gfn] = host_page();
-		*first = true;
+	mutex_lock(&vm->mem_lock);
+	for (k = 0; k < n && !ret; k++) {
+		u64 gfn = pages[k].gfn;
+
+		if (gfn == TDX_MIG_GFN_NONE)
+			continue;
+		ret = sept_ready(vm, gfn);
+		if (ret || !pages[k].needs_page)
+			continue;
+		if (!vm->mem[gfn])
+			vm->mem[gfn] = host_page();
 		if (!vm->mem[gfn])
 			ret = -ENOMEM;
+		else
+			pages[k].page_pa = pa(vm->mem[gfn]);
 	}
-	if (!ret)
-		*page_pa = pa(vm->mem[gfn]);
-	mutex_unlock(&vm->mmu_lock);
+	mutex_unlock(&vm->mem_lock);
 	return ret;
+}
+
+/*
+ * After it: a cancelled GFN's page is the host's again, reset before it
+ * is freed; the VMM's attribute stays as it set it. Mapped pages stay.
+ */
+static void vm_import_done(void *opaque, const struct tdx_mig_import_page *pages, u32 n)
+{
+	struct host_vm *vm = opaque;
+	u32 k;
+
+	mutex_lock(&vm->mem_lock);
+	for (k = 0; k < n; k++) {
+		u64 gfn = pages[k].gfn;
+
+		if (pages[k].result != TDX_MIG_IMPORT_REMOVED || !vm->mem[gfn])
+			continue;
+		tdx_mig_page_reset(pa(vm->mem[gfn]));
+		__free_page(vm->mem[gfn]);
+		vm->mem[gfn] = NULL;
+	}
+	mutex_unlock(&vm->mem_lock);
 }
 
 static void vm_imported(void *opaque)
@@ -307,6 +407,12 @@ static int vm_shared_access(void *opaque, u64 gpa, void *buf, size_t len, bool w
 	u64 off = gpa - TDX_MIG_EMU_SHARED_GPA, size = (u64)vm->nr_shared << PAGE_SHIFT;
 	size_t chunk;
 
+	/*
+	 * As KVM's guest accessors: guest memory is the VMM's mapping, so
+	 * only the VM's own process may reach it.
+	 */
+	if (WARN_ON_ONCE(current->mm != vm->mm))
+		return -EFAULT;
 	if (gpa < TDX_MIG_EMU_SHARED_GPA || off >= size || len > size - off)
 		return -EFAULT;
 	for (; len; len -= chunk, off += chunk, buf += chunk) {
@@ -335,20 +441,101 @@ static void vm_inject(void *opaque, u8 vector)
 	host_vm_post_intr(opaque, vector);
 }
 
+static void vm_sept_lock(void *opaque)
+	__acquires(opaque)
+{
+	struct host_vm *vm = opaque;
+
+	read_lock(&vm->mmu_lock);
+}
+
+static void vm_sept_unlock(void *opaque)
+	__releases(opaque)
+{
+	struct host_vm *vm = opaque;
+
+	read_unlock(&vm->mmu_lock);
+}
+
+static bool skip_kicks;
+module_param(skip_kicks, bool, 0644);
+MODULE_PARM_DESC(skip_kicks,
+		 "TEST-ONLY: TLB tracking kicks no vCPU out of the TD (shows why it must)");
+
+/*
+ * kvm_make_all_cpus_request(KVM_REQ_OUTSIDE_GUEST_MODE): an IPI to each
+ * vCPU in the TD, and wait until it has left (a bounded wait: one that
+ * stays is only one whose pages are sent again).
+ */
+static void kick_all(struct host_vm *vm)
+{
+	u32 i, n = READ_ONCE(vm->nr_vcpus);
+	unsigned long exits[TDX_MIG_EMU_MAX_VCPUS];
+	DECLARE_BITMAP(kicked, TDX_MIG_EMU_MAX_VCPUS) = {};
+	u64 end;
+	int cpu;
+
+	if (READ_ONCE(skip_kicks))
+		return;
+	for (i = 0; i < n; i++) {
+		exits[i] = READ_ONCE(vm->vcpus[i].exits);
+		smp_rmb();	/* pairs with the vCPU's exit: count, then in_guest */
+		cpu = READ_ONCE(vm->vcpus[i].in_guest);
+		if (cpu < 0)
+			continue;
+		tdx_emu_send_ipi(cpu);
+		__set_bit(i, kicked);
+	}
+	end = ktime_get_ns() + HOST_KICK_WAIT_NS;
+	for_each_set_bit(i, kicked, n) {
+		while (READ_ONCE(vm->vcpus[i].exits) == exits[i] && ktime_get_ns() < end)
+			cpu_relax();
+	}
+}
+
+/*
+ * As tdx_track(): TDH.MEM.TRACK with the Secure-EPT lock exclusive, then
+ * every vCPU out of the TD. TRACK is busy while a vCPU still runs in the
+ * epoch before the current one: those are kicked out first.
+ */
+static u64 vm_track(void *opaque)
+{
+	struct host_vm *vm = opaque;
+	unsigned int tries = 0;
+	u64 ret;
+
+	for (;;) {
+		write_lock(&vm->mmu_lock);
+		ret = tdx_mig_tdh_mem_track(pa(vm->tdr));
+		write_unlock(&vm->mmu_lock);
+		if (!tdx_mig_status_busy(ret) || ++tries == HOST_TRACK_TRIES)
+			break;
+		kick_all(vm);
+		cond_resched();
+	}
+	kick_all(vm);
+	return ret;
+}
+
 static void vm_kick(void *opaque)
 {
 	struct host_vm *vm = opaque;
 
 	atomic_inc(&vm->kicks);
 	wake_up(&vm->kick_wq);
+	wake_up(&vm->intr_wq);
 }
 
 static const struct tdx_mig_host_ops host_vm_ops = {
 	.put = vm_put,
 	.vcpu_tdvpr = vm_vcpu_tdvpr,
-	.vcpu_create = vm_vcpu_create,
-	.import_page = vm_import_page,
+	.vcpu_import = vm_vcpu_import,
+	.import_pages = vm_import_pages,
+	.import_done = vm_import_done,
 	.imported = vm_imported,
+	.sept_lock = vm_sept_lock,
+	.sept_unlock = vm_sept_unlock,
+	.track = vm_track,
 	.servtd_get = vm_servtd_get,
 	.shared_access = vm_shared_access,
 	.inject = vm_inject,
@@ -383,9 +570,7 @@ static void td_release_key(struct host_vm *vm)
 	int tries;
 
 	for (i = 0; i < vm->nr_vcpus; i++) {
-		struct cpu0_call c = { .tdvpr_pa = host_vcpu_tdvpr(vm, i), .flush = true };
-
-		ret = work_on_cpu(0, cpu0_fn, &c);
+		ret = vp_flush(&vm->vcpus[i]);
 		if (ret && ret != TDX_STATUS_VCPU_NOT_ASSOCIATED)
 			pr_err("TDH.VP.FLUSH: %#llx\n", ret);
 	}
@@ -432,6 +617,7 @@ static void host_vm_destroy(struct host_vm *vm)
 	for (j = 0; j < EMU_TDCS_PAGES; j++)
 		reclaim(&vm->tdcx[j]);
 	reclaim(&vm->tdr);
+	bitmap_free(vm->private_mem);
 	bitmap_free(vm->sept_2m);
 	bitmap_free(vm->sept_1g);
 	kvfree(vm->sept);
@@ -440,7 +626,7 @@ static void host_vm_destroy(struct host_vm *vm)
 		__free_page(vm->shared[i]);
 	kvfree(vm->shared);
 	kfree(vm->vcpus);
-	mutex_destroy(&vm->mmu_lock);
+	mutex_destroy(&vm->mem_lock);
 	mutex_destroy(&vm->lock);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -493,7 +679,7 @@ static int host_vm_build(struct host_vm *vm, const struct tdx_mig_emu_vm_config 
 	if (!vm->destination) {
 		ret = td_init(vm);
 		for (i = 0; !ret && i < vm->max_vcpus; i++)
-			ret = vcpu_add(vm, true);
+			ret = vcpu_alloc(vm) ?: vcpu_add(vm, true);
 		if (!ret)
 			ret = td_add_memory(vm, cfg->pending_every);
 		if (!ret && !(cfg->flags & TDX_MIG_EMU_VM_UNFINALIZED))
@@ -549,7 +735,8 @@ struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&vm->ref);
 	mutex_init(&vm->lock);
-	mutex_init(&vm->mmu_lock);
+	mutex_init(&vm->mem_lock);
+	rwlock_init(&vm->mmu_lock);
 	INIT_LIST_HEAD(&vm->node);
 	vm->tgid = task_tgid_nr(current);
 	vm->mm = current->mm;
@@ -565,8 +752,15 @@ struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg)
 	vm->sept = kvcalloc(nr_sept, sizeof(*vm->sept), GFP_KERNEL_ACCOUNT);
 	vm->sept_1g = bitmap_zalloc(DIV_ROUND_UP(cfg->mem_bytes, SZ_1G), GFP_KERNEL_ACCOUNT);
 	vm->sept_2m = bitmap_zalloc(cfg->mem_bytes / SZ_2M, GFP_KERNEL_ACCOUNT);
-	for (i = 0; vm->vcpus && i < vm->max_vcpus; i++)
+	vm->private_mem = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT);
+	/* A built TD's memory is private; a destination's stays shared until set. */
+	if (vm->private_mem && !vm->destination)
+		bitmap_fill(vm->private_mem, vm->nr_pages);
+	for (i = 0; vm->vcpus && i < vm->max_vcpus; i++) {
 		mutex_init(&vm->vcpus[i].run_lock);
+		vm->vcpus[i].cpu = -1;
+		vm->vcpus[i].in_guest = -1;
+	}
 	init_waitqueue_head(&vm->intr_wq);
 	init_waitqueue_head(&vm->kick_wq);
 	vm->shared = kvcalloc(cfg->shared_pages, sizeof(*vm->shared), GFP_KERNEL_ACCOUNT);
@@ -576,7 +770,7 @@ struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg)
 			break;
 	}
 	if (!vm->vcpus || !vm->mem || !vm->sept || !vm->sept_1g || !vm->sept_2m ||
-	    vm->nr_shared != cfg->shared_pages) {
+	    !vm->private_mem || vm->nr_shared != cfg->shared_pages) {
 		ret = -ENOMEM;
 		goto fail;
 	}

@@ -20,18 +20,38 @@
 #include "emu/module/emu.h"
 #include "host.h"
 
+/**
+ * struct host_vcpu - one vCPU, as KVM's struct kvm_vcpu
+ * @tdvpr, @tdcx: its TDVPS pages
+ * @run_lock:	one run at a time (KVM's vcpu->mutex)
+ * @regs:	what the next TDH.VP.ENTER passes in (a VMCALL's answer), kept
+ *		across a run that returns early, as KVM keeps vcpu->arch
+ * @last_fault:	the GPA of an EPT violation nobody could fix, re-entered
+ *		once: a second one in a row is the VMM's
+ * @cpu:	the CPU the vCPU is associated with, or -1
+ * @in_guest:	the CPU it is in the TD on, or -1: a kick interrupts it
+ * @exits:	TDH.VP.ENTERs returned: a kicker waits for it to move
+ */
 struct host_vcpu {
 	struct page *tdvpr;
 	struct page *tdcx[EMU_TDVPS_PAGES - 1];
 	struct mutex run_lock;		/* one run at a time */
+	struct tdx_mig_args regs;
+	u64 last_fault;
+	int cpu;
+	int in_guest;
+	unsigned long exits;
 };
 
 /**
  * struct host_vm - one VM of the emulated host platform
  * @ref:	the VM fd and every stream fd hold one
  * @lock:	the VM lock (KVM's kvm->lock): device creation
- * @mmu_lock:	pages, SEPT and vCPU creation; innermost, so the migration
- *		core's callbacks may take it under its own locks
+ * @mem_lock:	pages, SEPT and vCPU creation; the migration core's
+ *		callbacks may take it under the core's locks
+ * @mmu_lock:	KVM's mmu_lock: taken exclusively around the platform's own
+ *		SEPT SEAMCALLs and TDH.MEM.TRACK, shared around the core's
+ *		(->sept_lock); innermost, nothing sleeps under it
  * @node:	in the list of VMs, where BIND finds a MigTD by its VMM's pid
  * @tgid:	the process that created the VM (KVM's kvm->userspace_pid)
  * @mm:		its mm (KVM's kvm->mm): only it may use the VM's fds
@@ -40,9 +60,13 @@ struct host_vcpu {
  * @finalized:	a built TD after TDH.MR.FINALIZE
  * @destination: created empty, waiting for an import
  * @runnable:	a destination's TD was committed; its vCPUs may run
+ * @max_vcpus, @nr_created, @nr_vcpus: vCPUs the TD may have, the VMM
+ *		created (their pages), and TDH.VP.CREATE made; under @mem_lock
  * @mem:	the private page of each GFN, or NULL
  * @sept:	SEPT pages added, @nr_sept of them
  * @sept_1g, @sept_2m: which level-2 and level-1 SEPT pages exist
+ * @private_mem: GFNs whose memory attribute is private (KVM's
+ *		KVM_MEMORY_ATTRIBUTE_PRIVATE), under @mem_lock
  * @mig:	the migration core's session of this TD
  * @shared:	shared memory, @nr_shared pages from TDX_MIG_EMU_SHARED_GPA;
  *		fixed for the VM's life
@@ -54,7 +78,8 @@ struct host_vcpu {
 struct host_vm {
 	struct kref ref;
 	struct mutex lock;		/* the VM lock */
-	struct mutex mmu_lock;		/* pages, SEPT, vCPU creation */
+	struct mutex mem_lock;		/* pages, SEPT, vCPU creation */
+	rwlock_t mmu_lock;		/* KVM's: SEPT SEAMCALLs */
 	struct list_head node;
 	pid_t tgid;
 	struct mm_struct *mm;
@@ -65,6 +90,7 @@ struct host_vm {
 	bool runnable;
 	u64 nr_pages;
 	u32 max_vcpus;
+	u32 nr_created;
 	u32 nr_vcpus;
 	struct page *tdr;
 	struct page *tdcx[EMU_TDCS_PAGES];
@@ -75,6 +101,7 @@ struct host_vm {
 	bool sept_root;
 	unsigned long *sept_1g;
 	unsigned long *sept_2m;
+	unsigned long *private_mem;
 	struct tdx_mig_td *mig;
 	struct page **shared;
 	u32 nr_shared;
@@ -87,9 +114,10 @@ struct host_vm {
 struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg);
 void host_vm_put(struct host_vm *vm);
 int host_vm_finalize(struct host_vm *vm);
+int host_vm_create_vcpu(struct host_vm *vm, unsigned long index);
 u64 host_vm_tdr(const struct host_vm *vm);
 u64 host_vcpu_tdvpr(const struct host_vm *vm, u32 index);
-u64 host_vp_enter(u64 tdvpr_pa, struct tdx_mig_args *regs);
+u64 host_vp_enter(struct host_vcpu *v, struct tdx_mig_args *regs);
 void host_vm_post_intr(struct host_vm *vm, u8 vector);
 
 int host_dev_init(void);

@@ -26,6 +26,8 @@ enum tdx_emu_guest_op_type {
 	TDX_EMU_GUEST_SERVTD_WR,	/* TDG.SERVTD.WR */
 	TDX_EMU_GUEST_SET_REG,	/* load @value into GPR @reg */
 	TDX_EMU_GUEST_TDCALL,	/* TDCALL leaf @value, operands in the GPRs */
+	/* a busy loop: in the TD until an interrupt, at most @value ms */
+	TDX_EMU_GUEST_SPIN,
 };
 
 /*
@@ -53,6 +55,12 @@ struct tdx_emu_vcpu_regs {
 	u64 rflags;
 };
 
+/*
+ * An interrupt to logical CPU @cpu, as an IPI: a vCPU in a TD there exits
+ * (EXTERNAL_INTERRUPT) at its next guest step. Emulated hardware, for the
+ * platform's kicks.
+ */
+void tdx_emu_send_ipi(int cpu);
 int tdx_emu_guest_program(u64 tdvpr_pa, const struct tdx_emu_guest_op *ops, unsigned int n);
 int tdx_emu_guest_result(u64 tdvpr_pa, unsigned int i, struct tdx_emu_guest_op *op,
 			 bool *done);
@@ -81,6 +89,7 @@ enum tdx_emu_intr_mode {
 };
 
 void tdx_emu_set_intr_policy(enum tdx_emu_intr_mode mode, u32 k, u64 seed);
+void tdx_emu_set_intr_policy_sig(enum tdx_emu_intr_mode mode, u32 k, u64 seed, int sig);
 unsigned long tdx_emu_intr_count(void);
 
 #endif /* TDX_MIG_EMU_TEST_API_H */
