@@ -448,7 +448,7 @@ static int vm_set_memory_attributes(struct host_vm *vm, void __user *argp)
 		return -EINVAL;
 	mutex_lock(&vm->mem_lock);
 	for (gfn = first; !at.attributes && gfn < first + n; gfn++) {
-		if (vm->mem[gfn] && test_bit(gfn, vm->private_mem)) {
+		if (test_bit(gfn, vm->mapped) && test_bit(gfn, vm->private_mem)) {
 			ret = -EBUSY;
 			break;
 		}

@@ -269,6 +269,7 @@ static int td_add_memory(struct host_vm *vm, u32 pending_every)
 			ret = -ENOMEM;
 			break;
 		}
+		__set_bit(gfn, vm->mapped);
 		if (pending_every && gfn % pending_every == pending_every - 1) {
 			if (tdx_mig_tdh_mem_page_aug(pa(vm->tdr), gpa, pa(vm->mem[gfn])))
 				ret = -EIO;
@@ -326,7 +327,8 @@ static int vm_vcpu_import(void *opaque, u32 index, u64 *tdvpr_pa)
 /*
  * Before TDH.IMPORT.MEM: SEPT pages down to each GFN, and a page for each
  * new one. A page handed before and not taken (its entry failed) is
- * handed again; the TDX Module refuses one the TD has already.
+ * handed again. A new page for a GFN the TD has mapped (as far as
+ * import_done said) is the core's mistake: KVM's mirror would be wrong.
  */
 static int vm_import_pages(void *opaque, struct tdx_mig_import_page *pages, u32 n)
 {
@@ -343,6 +345,10 @@ static int vm_import_pages(void *opaque, struct tdx_mig_import_page *pages, u32 
 		ret = sept_ready(vm, gfn);
 		if (ret || !pages[k].needs_page)
 			continue;
+		if (test_bit(gfn, vm->mapped)) {
+			ret = -EEXIST;
+			break;
+		}
 		if (!vm->mem[gfn])
 			vm->mem[gfn] = host_page();
 		if (!vm->mem[gfn])
@@ -367,8 +373,11 @@ static void vm_import_done(void *opaque, const struct tdx_mig_import_page *pages
 	for (k = 0; k < n; k++) {
 		u64 gfn = pages[k].gfn;
 
+		if (pages[k].result == TDX_MIG_IMPORT_MAPPED)
+			__set_bit(gfn, vm->mapped);
 		if (pages[k].result != TDX_MIG_IMPORT_REMOVED || !vm->mem[gfn])
 			continue;
+		__clear_bit(gfn, vm->mapped);
 		tdx_mig_page_reset(pa(vm->mem[gfn]));
 		__free_page(vm->mem[gfn]);
 		vm->mem[gfn] = NULL;
@@ -617,6 +626,7 @@ static void host_vm_destroy(struct host_vm *vm)
 	for (j = 0; j < EMU_TDCS_PAGES; j++)
 		reclaim(&vm->tdcx[j]);
 	reclaim(&vm->tdr);
+	bitmap_free(vm->mapped);
 	bitmap_free(vm->private_mem);
 	bitmap_free(vm->sept_2m);
 	bitmap_free(vm->sept_1g);
@@ -753,6 +763,7 @@ struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg)
 	vm->sept_1g = bitmap_zalloc(DIV_ROUND_UP(cfg->mem_bytes, SZ_1G), GFP_KERNEL_ACCOUNT);
 	vm->sept_2m = bitmap_zalloc(cfg->mem_bytes / SZ_2M, GFP_KERNEL_ACCOUNT);
 	vm->private_mem = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT);
+	vm->mapped = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT);
 	/* A built TD's memory is private; a destination's stays shared until set. */
 	if (vm->private_mem && !vm->destination)
 		bitmap_fill(vm->private_mem, vm->nr_pages);
@@ -770,7 +781,7 @@ struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg)
 			break;
 	}
 	if (!vm->vcpus || !vm->mem || !vm->sept || !vm->sept_1g || !vm->sept_2m ||
-	    !vm->private_mem || vm->nr_shared != cfg->shared_pages) {
+	    !vm->private_mem || !vm->mapped || vm->nr_shared != cfg->shared_pages) {
 		ret = -ENOMEM;
 		goto fail;
 	}

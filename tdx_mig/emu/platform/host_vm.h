@@ -65,6 +65,8 @@ struct host_vcpu {
  * @mem:	the private page of each GFN, or NULL
  * @sept:	SEPT pages added, @nr_sept of them
  * @sept_1g, @sept_2m: which level-2 and level-1 SEPT pages exist
+ * @mapped:	GFNs the TD has a page at, as KVM's mirror SEPT knows them
+ *		(built, or import_done said so), under @mem_lock
  * @private_mem: GFNs whose memory attribute is private (KVM's
  *		KVM_MEMORY_ATTRIBUTE_PRIVATE), under @mem_lock
  * @mig:	the migration core's session of this TD
@@ -101,6 +103,7 @@ struct host_vm {
 	bool sept_root;
 	unsigned long *sept_1g;
 	unsigned long *sept_2m;
+	unsigned long *mapped;
 	unsigned long *private_mem;
 	struct tdx_mig_td *mig;
 	struct page **shared;
