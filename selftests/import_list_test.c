@@ -8,7 +8,9 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+#include <linux/kvm.h>
 
 #include "kselftest_harness.h"
 #include "tdx_mig_vmm.h"
@@ -145,6 +147,55 @@ TEST_F(il, duplicate_gfn)
 	EXPECT_EQ(0, (list[1] >> OP_SHIFT) & 3)
 		TH_LOG("entry 1: %#llx", (unsigned long long)list[1]);
 	finish_and_compare(_metadata, &self->m, gfns, 1);
+}
+
+/* Clear page @gfn from the dirty log: TDH.EXPORT.BLOCKW while live. */
+static int block_page(struct mig *m, uint64_t gfn)
+{
+	unsigned long bitmap[NPAGES / (8 * sizeof(long))] = {};
+	struct kvm_clear_dirty_log c = { .num_pages = NPAGES, .dirty_bitmap = bitmap };
+
+	bitmap[gfn / (8 * sizeof(long))] = 1UL << (gfn % (8 * sizeof(long)));
+	return ioctl(m->src_vm, KVM_CLEAR_DIRTY_LOG, &c) ? -errno : 0;
+}
+
+/*
+ * Live: page 6 goes, the guest writes it (a write fault unblocks it), and
+ * in the next epoch it goes again as REMIGRATE, imported in place over
+ * the destination's copy; the destination ends with the source's memory.
+ */
+TEST(remigrate_in_place)
+{
+	uint64_t gfn = 6, op = OP_MIGRATE, again = OP_REMIGRATE, list[1], faults = 0;
+	int src, dst;
+	struct mig m;
+
+	if (tb_open())
+		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+	src = tb_create_td(BYTES, 1, false, 0);
+	dst = tb_create_td(BYTES, 1, true, 0);
+	ASSERT_LE(0, src);
+	ASSERT_LE(0, dst);
+	ASSERT_EQ(0, tb_exchange_keys(src, dst));
+	ASSERT_EQ(0, mig_open(&m, src, dst, NPAGES, 1, 1, 16));
+	ASSERT_EQ(0, mig_start(&m));
+	ASSERT_EQ(0, mig_move_token(&m, false));
+	ASSERT_EQ(0, block_page(&m, gfn));
+	ASSERT_EQ(0, move(&m, &gfn, &op, 1, list));
+	EXPECT_EQ(0, (list[0] >> STATUS_SHIFT) & STATUS_MASK);
+	ASSERT_EQ(0, tb_guest_write(src, 0, &gfn, 1, 0x77, &faults));
+	EXPECT_EQ(1, faults);
+	ASSERT_EQ(0, mig_move_token(&m, false));
+	ASSERT_EQ(0, block_page(&m, gfn));
+	ASSERT_EQ(0, move(&m, &gfn, &again, 1, list));
+	EXPECT_EQ(OP_REMIGRATE, (list[0] >> OP_SHIFT) & 3);
+	EXPECT_EQ(0, (list[0] >> STATUS_SHIFT) & STATUS_MASK);
+	ASSERT_EQ(0, mig_cmd_retry(&m.src[0], KVM_TDX_MIG_EXPORT_PAUSE, NULL, NULL));
+	ASSERT_EQ(0, mig_move_token(&m, false));
+	finish_and_compare(_metadata, &m, &gfn, 1);
+	mig_close(&m);
+	close(src);
+	close(dst);
 }
 
 TEST_HARNESS_MAIN
