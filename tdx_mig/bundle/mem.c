@@ -24,7 +24,7 @@ static u64 export_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 	u64 pages, ret;
 
 	tdx_mig_td_sept_lock(s->td);
-	ret = tdx_mig_tdh_export_mem(s->td->info.tdr_pa, &s->pending.gpa_list_info,
+	ret = tdx_mig_tdh_export_mem(tdx_mig_tdr(s->td->info.tdr_pa), &s->pending.gpa_list_info,
 				     tdx_mig_migsc_mbmd(s), page_to_phys(s->buf_list),
 				     tdx_mig_migsc_cmd(s, s->index, resume),
 				     page_to_phys(s->mac[0]), page_to_phys(s->mac[1]), &pages);
@@ -37,7 +37,7 @@ static u64 import_mem_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 	u64 ret;
 
 	tdx_mig_td_sept_lock(s->td);
-	ret = tdx_mig_tdh_import_mem(s->td->info.tdr_pa, &s->pending.gpa_list_info,
+	ret = tdx_mig_tdh_import_mem(tdx_mig_tdr(s->td->info.tdr_pa), &s->pending.gpa_list_info,
 				     tdx_mig_migsc_mbmd(s), page_to_phys(s->buf_list),
 				     tdx_mig_migsc_cmd(s, s->index, resume),
 				     page_to_phys(s->mac[0]), page_to_phys(s->mac[1]),

@@ -19,23 +19,32 @@ static void mbmd_read(const struct tdx_mig_stream *s, struct tdx_mbmd *m)
 	memcpy(m, page_address(s->mbmd), sizeof(*m));
 }
 
+/* The TD's state (IMMUTABLE, TD) takes its TDR, a vCPU's (VP) its TDVPR. */
 struct state_call {
-	u64 obj;	/* TDR or TDVPR */
+	struct tdx_mig_tdr tdr;		/* exp, imp */
+	struct tdx_mig_tdvpr tdvpr;	/* exp_vp, imp_vp */
 	u64 mbmd;	/* the MBMD operand: the stream's, or a kernel copy */
 	u16 index;	/* MIGS_INDEX */
 	u32 pages;	/* import: pages given; export: pages written */
-	u64 (*exp)(u64 obj, u64 mbmd, u64 list, u64 cmd, u64 *pages);
-	u64 (*imp)(u64 obj, u64 mbmd, u64 list, u64 cmd);
+	u64 (*exp)(struct tdx_mig_tdr tdr, u64 mbmd, u64 list, u64 cmd, u64 *pages);
+	u64 (*imp)(struct tdx_mig_tdr tdr, u64 mbmd, u64 list, u64 cmd);
+	u64 (*exp_vp)(struct tdx_mig_tdvpr tdvpr, u64 mbmd, u64 list, u64 cmd, u64 *pages);
+	u64 (*imp_vp)(struct tdx_mig_tdvpr tdvpr, u64 mbmd, u64 list, u64 cmd);
 };
 
 static u64 state_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
 	struct state_call *c = ctx;
-	u64 cmd = tdx_mig_migsc_cmd(s, c->index, resume), pages = 0, ret;
+	u64 cmd = tdx_mig_migsc_cmd(s, c->index, resume), pages = 0, list, ret;
 
-	if (c->imp)
-		return c->imp(c->obj, c->mbmd, state_list(s, c->pages), cmd);
-	ret = c->exp(c->obj, c->mbmd, state_list(s, s->buf_list_pages), cmd, &pages);
+	if (c->imp || c->imp_vp) {
+		list = state_list(s, c->pages);
+		return c->imp ? c->imp(c->tdr, c->mbmd, list, cmd) :
+				c->imp_vp(c->tdvpr, c->mbmd, list, cmd);
+	}
+	list = state_list(s, s->buf_list_pages);
+	ret = c->exp ? c->exp(c->tdr, c->mbmd, list, cmd, &pages) :
+		       c->exp_vp(c->tdvpr, c->mbmd, list, cmd, &pages);
 	c->pages = pages;
 	return ret;
 }
@@ -71,7 +80,7 @@ static void premig_used(struct tdx_mig_stream *s, int ret, u64 status)
 
 int tdx_mig_bundle_export_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
-	struct state_call c = { .obj = s->td->info.tdr_pa,
+	struct state_call c = { .tdr = tdx_mig_tdr(s->td->info.tdr_pa),
 				.exp = tdx_mig_tdh_export_state_immutable };
 	int ret = state_run(s, &c, status);
 
@@ -87,7 +96,7 @@ int tdx_mig_bundle_export_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *sta
 
 int tdx_mig_bundle_import_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
-	struct state_call c = { .obj = s->td->info.tdr_pa, .pages = *arg,
+	struct state_call c = { .tdr = tdx_mig_tdr(s->td->info.tdr_pa), .pages = *arg,
 				.imp = tdx_mig_tdh_import_state_immutable };
 	int ret = tdx_mig_bundle_pages_ok(s, *arg) ?: state_run(s, &c, status);
 
@@ -99,7 +108,8 @@ int tdx_mig_bundle_import_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *sta
 
 int tdx_mig_bundle_export_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
-	struct state_call c = { .obj = s->td->info.tdr_pa, .exp = tdx_mig_tdh_export_state_td };
+	struct state_call c = { .tdr = tdx_mig_tdr(s->td->info.tdr_pa),
+				.exp = tdx_mig_tdh_export_state_td };
 	int ret = state_run(s, &c, status);
 
 	if (!ret)
@@ -109,7 +119,7 @@ int tdx_mig_bundle_export_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 
 int tdx_mig_bundle_import_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
-	struct state_call c = { .obj = s->td->info.tdr_pa, .pages = *arg,
+	struct state_call c = { .tdr = tdx_mig_tdr(s->td->info.tdr_pa), .pages = *arg,
 				.imp = tdx_mig_tdh_import_state_td };
 	int ret = tdx_mig_bundle_pages_ok(s, *arg) ?: state_run(s, &c, status);
 
@@ -124,17 +134,19 @@ int tdx_mig_bundle_import_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 int tdx_mig_bundle_export_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct tdx_mig_td *td = s->td;
-	struct state_call c = { .index = s->index, .exp = tdx_mig_tdh_export_state_vp };
+	struct state_call c = { .index = s->index, .exp_vp = tdx_mig_tdh_export_state_vp };
+	u64 tdvpr_pa;
 	int ret;
 
 	if (s->pending.active) {
-		c.obj = s->pending.tdvpr_pa;
+		tdvpr_pa = s->pending.tdvpr_pa;
 	} else {
-		ret = td->ops->vcpu_tdvpr(td->vm, td->vp_next, &c.obj);
+		ret = td->ops->vcpu_tdvpr(td->vm, td->vp_next, &tdvpr_pa);
 		if (ret)
 			return ret;
-		s->pending.tdvpr_pa = c.obj;
+		s->pending.tdvpr_pa = tdvpr_pa;
 	}
+	c.tdvpr = tdx_mig_tdvpr(tdvpr_pa);
 	ret = state_run(s, &c, status);
 	if (ret)
 		return ret;
@@ -155,27 +167,28 @@ int tdx_mig_bundle_import_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	struct state_call c = { .index = s->index, .pages = *arg,
 				.mbmd = tdx_hpa_and_size_encode(page_to_phys(s->mbmd_copy),
 								sizeof(struct tdx_mbmd)),
-				.imp = tdx_mig_tdh_import_state_vp };
+				.imp_vp = tdx_mig_tdh_import_state_vp };
 	struct tdx_mbmd *m = page_address(s->mbmd_copy);
-	u64 index;
+	u64 index, tdvpr_pa;
 	int ret;
 
 	ret = tdx_mig_bundle_pages_ok(s, *arg);
 	if (ret)
 		return ret;
 	if (s->pending.active) {
-		c.obj = s->pending.tdvpr_pa;
+		tdvpr_pa = s->pending.tdvpr_pa;
 	} else {
 		mbmd_read(s, m);
 		index = FIELD_GET(TDX_MBMD_VP_INDEX, le64_to_cpu(m->vcpu));
 		if (m->hdr.mb_type != TDX_MB_TYPE_MUTABLE_VCPU_STATE || index != td->vp_next ||
 		    index >= td->info.max_vcpus)
 			return -EINVAL;
-		ret = td->ops->vcpu_import(td->vm, index, &c.obj);
+		ret = td->ops->vcpu_import(td->vm, index, &tdvpr_pa);
 		if (ret)
 			return ret;
-		s->pending.tdvpr_pa = c.obj;
+		s->pending.tdvpr_pa = tdvpr_pa;
 	}
+	c.tdvpr = tdx_mig_tdvpr(tdvpr_pa);
 	ret = state_run(s, &c, status);
 	if (!ret)
 		td->vp_next++;

@@ -20,7 +20,7 @@ static void tdx_mig_void_pending(struct tdx_mig_td *td)
 
 static u64 export_abort_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
-	return tdx_mig_tdh_export_abort(s->td->info.tdr_pa, *(u64 *)ctx);
+	return tdx_mig_tdh_export_abort(tdx_mig_tdr(s->td->info.tdr_pa), *(u64 *)ctx);
 }
 
 /*
@@ -57,7 +57,7 @@ restore:
 /* Abort on the destination: the abort token goes to the MBMD page. */
 static u64 import_abort_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
-	return tdx_mig_tdh_import_abort(s->td->info.tdr_pa, tdx_mig_migsc_mbmd(s));
+	return tdx_mig_tdh_import_abort(tdx_mig_tdr(s->td->info.tdr_pa), tdx_mig_migsc_mbmd(s));
 }
 
 /* Its success carries the fatal bit (not an error): only teardown is left. */
@@ -135,7 +135,8 @@ int tdx_mig_abort_restore_all(struct tdx_mig_td *td)
 
 		do {
 			tdx_mig_td_sept_lock(td);
-			status = tdx_mig_tdh_export_unblockw(td->info.tdr_pa, gfn << PAGE_SHIFT);
+			status = tdx_mig_tdh_export_unblockw(tdx_mig_tdr(td->info.tdr_pa),
+							     gfn << PAGE_SHIFT);
 			tdx_mig_td_sept_unlock(td);
 		} while (tdx_mig_status_busy(status) && tdx_mig_busy_backoff(&busy));
 		if (status && tdx_status_code(status) != TDX_STATUS_EPT_ENTRY_STATE_INCORRECT) {

@@ -118,7 +118,8 @@ int tdx_mig_dirty_block(struct tdx_mig_td *td, u64 first, u64 n, const unsigned 
 
 /* BLOCKW and RESTORE over td->gpa_list (dirty.c). */
 int tdx_mig_dirty_gpa_list_run(struct tdx_mig_td *td,
-			       u64 (*leaf)(u64 tdr_pa, u64 *gpa_list), unsigned int n, u64 *status);
+			       u64 (*leaf)(struct tdx_mig_tdr tdr, u64 *gpa_list), unsigned int n,
+			       u64 *status);
 
 /* Abort and restore (abort.c). */
 int tdx_mig_abort_export(struct tdx_mig_stream *s, u64 *arg, u64 *status);

@@ -34,7 +34,7 @@ static u64 fake_track(void *vm)
 	u64 ret;
 
 	write_lock(&fake_mmu_lock);
-	ret = tdx_mig_tdh_mem_track(td->info.tdr_pa);
+	ret = tdx_mig_tdh_mem_track(tdx_mig_tdr(td->info.tdr_pa));
 	write_unlock(&fake_mmu_lock);
 	return ret;
 }

@@ -52,7 +52,7 @@ int tdx_mig_dirty_write_fault(struct tdx_mig_td *td, u64 gpa)
 	if (gfn >= td->info.nr_gfns)
 		return -ENOENT;
 	tdx_mig_td_sept_lock(td);
-	ret = tdx_mig_tdh_export_unblockw(td->info.tdr_pa, gpa & PAGE_MASK);
+	ret = tdx_mig_tdh_export_unblockw(tdx_mig_tdr(td->info.tdr_pa), gpa & PAGE_MASK);
 	tdx_mig_td_sept_unlock(td);
 	switch (tdx_status_code(ret)) {
 	case TDX_STATUS_SUCCESS:
@@ -117,7 +117,8 @@ EXPORT_SYMBOL_GPL(tdx_mig_dirty_log_get);
  * so @n + 1 calls bound the interrupted ones.
  */
 int tdx_mig_dirty_gpa_list_run(struct tdx_mig_td *td,
-			       u64 (*leaf)(u64 tdr_pa, u64 *gpa_list), unsigned int n, u64 *status)
+			       u64 (*leaf)(struct tdx_mig_tdr tdr, u64 *gpa_list), unsigned int n,
+			       u64 *status)
 {
 	u64 gl = tdx_gpa_list_info_encode(page_to_phys(td->gpa_list), 0, n - 1), ret;
 	unsigned int busy = 0, interrupted = 0;
@@ -125,7 +126,7 @@ int tdx_mig_dirty_gpa_list_run(struct tdx_mig_td *td,
 	lockdep_assert_held(&td->lock);
 	for (;;) {
 		tdx_mig_td_sept_lock(td);
-		ret = leaf(td->info.tdr_pa, &gl);
+		ret = leaf(tdx_mig_tdr(td->info.tdr_pa), &gl);
 		tdx_mig_td_sept_unlock(td);
 		if (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && interrupted++ <= n) {
 			cond_resched();

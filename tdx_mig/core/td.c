@@ -120,7 +120,8 @@ void tdx_mig_td_sync_state(struct tdx_mig_td *td)
 	u64 v;
 
 	lockdep_assert_held_write(&td->lock);
-	if (!tdx_mig_tdh_mng_rd(td->info.tdr_pa, TDX_MD_TD_OP_STATE, &v) && v < TDX_NUM_OP_STATES)
+	if (!tdx_mig_tdh_mng_rd(tdx_mig_tdr(td->info.tdr_pa), TDX_MD_TD_OP_STATE, &v) &&
+	    v < TDX_NUM_OP_STATES)
 		WRITE_ONCE(td->state, v);
 }
 

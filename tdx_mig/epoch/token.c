@@ -11,17 +11,18 @@
 
 /* A leaf whose only operand is the TDR: PAUSE, COMMIT, END. */
 struct tdr_leaf {
-	u64 (*fn)(u64 tdr_pa);
+	u64 (*fn)(struct tdx_mig_tdr tdr);
 };
 
 static u64 tdr_leaf_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
 	const struct tdr_leaf *leaf = ctx;
 
-	return leaf->fn(s->td->info.tdr_pa);
+	return leaf->fn(tdx_mig_tdr(s->td->info.tdr_pa));
 }
 
-static int call_tdr_leaf(struct tdx_mig_stream *s, u64 (*fn)(u64 tdr_pa), u64 *status)
+static int call_tdr_leaf(struct tdx_mig_stream *s, u64 (*fn)(struct tdx_mig_tdr tdr),
+			 u64 *status)
 {
 	struct tdr_leaf leaf = { fn };
 
@@ -30,13 +31,13 @@ static int call_tdr_leaf(struct tdx_mig_stream *s, u64 (*fn)(u64 tdr_pa), u64 *s
 
 static u64 export_track_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
-	return tdx_mig_tdh_export_track(s->td->info.tdr_pa, tdx_mig_migsc_mbmd(s),
+	return tdx_mig_tdh_export_track(tdx_mig_tdr(s->td->info.tdr_pa), tdx_mig_migsc_mbmd(s),
 					*(bool *)ctx);
 }
 
 static u64 import_track_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 {
-	return tdx_mig_tdh_import_track(s->td->info.tdr_pa, tdx_mig_migsc_mbmd(s));
+	return tdx_mig_tdh_import_track(tdx_mig_tdr(s->td->info.tdr_pa), tdx_mig_migsc_mbmd(s));
 }
 
 int tdx_mig_epoch_export_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)

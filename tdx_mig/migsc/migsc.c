@@ -31,7 +31,8 @@ static int migsc_create(struct tdx_mig_td *td, unsigned int link)
 		return -ENOMEM;
 	/* A vCPU entering holds OP_STATE shared for a moment: retried. */
 	do {
-		ret = tdx_mig_tdh_mig_stream_create(td->info.tdr_pa, page_to_phys(page));
+		ret = tdx_mig_tdh_mig_stream_create(tdx_mig_tdr(td->info.tdr_pa),
+						    page_to_phys(page));
 	} while (tdx_mig_status_busy(ret) && tdx_mig_busy_backoff(&busy));
 	if (ret) {
 		__free_page(page);

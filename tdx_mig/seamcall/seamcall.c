@@ -169,16 +169,16 @@ EXPORT_SYMBOL_GPL(tdx_mig_tdh_sys_rd);
 
 /**
  * tdx_mig_tdh_mng_rd - TDH.MNG.RD: read one TD-scope metadata field
- * @tdr_pa: the TD's TDR
+ * @tdr: the TD's TDR
  * @field_id: the field (§5)
  * @value: the value, on success
  *
  * Return: the TDX status.
  */
-u64 tdx_mig_tdh_mng_rd(u64 tdr_pa, u64 field_id, u64 *value)
+u64 tdx_mig_tdh_mng_rd(struct tdx_mig_tdr tdr, u64 field_id, u64 *value)
 {
 	struct tdx_mig_args args = {
-		.rcx = tdr_pa,
+		.rcx = tdr.pa,
 		.rdx = field_id,
 	};
 	u64 ret;

@@ -51,66 +51,91 @@ int tdx_mig_backend_register(const struct tdx_mig_backend *backend);
 void tdx_mig_backend_unregister(const struct tdx_mig_backend *backend);
 const char *tdx_mig_backend_name(void);
 
+/*
+ * A TD's TDR page and a vCPU's TDVPR page, as the wrappers take them:
+ * distinct types, so that one cannot be passed for the other (upstream's
+ * struct tdx_td and struct tdx_vp).
+ */
+struct tdx_mig_tdr {
+	u64 pa;
+};
+
+struct tdx_mig_tdvpr {
+	u64 pa;
+};
+
+static inline struct tdx_mig_tdr tdx_mig_tdr(u64 pa)
+{
+	return (struct tdx_mig_tdr){ .pa = pa };
+}
+
+static inline struct tdx_mig_tdvpr tdx_mig_tdvpr(u64 pa)
+{
+	return (struct tdx_mig_tdvpr){ .pa = pa };
+}
+
 u64 tdx_mig_seamcall(u64 rax, struct tdx_mig_args *args);
 int tdx_mig_status_to_errno(u64 status);
 
 u64 tdx_mig_tdh_sys_rd(u64 field_id, u64 *value);
-u64 tdx_mig_tdh_mng_rd(u64 tdr_pa, u64 field_id, u64 *value);
+u64 tdx_mig_tdh_mng_rd(struct tdx_mig_tdr tdr, u64 field_id, u64 *value);
 
 /* TD build, run and teardown (td.c). */
-u64 tdx_mig_tdh_mng_create(u64 tdr_pa, u16 hkid);
-u64 tdx_mig_tdh_mng_key_config(u64 tdr_pa);
-u64 tdx_mig_tdh_mng_addcx(u64 tdr_pa, u64 tdcx_pa);
-u64 tdx_mig_tdh_mng_init(u64 tdr_pa, u64 td_params_pa);
-u64 tdx_mig_tdh_mr_finalize(u64 tdr_pa);
-u64 tdx_mig_tdh_mem_track(u64 tdr_pa);
-u64 tdx_mig_tdh_mem_sept_add(u64 tdr_pa, u64 gpa, int level, u64 page_pa,
+u64 tdx_mig_tdh_mng_create(struct tdx_mig_tdr tdr, u16 hkid);
+u64 tdx_mig_tdh_mng_key_config(struct tdx_mig_tdr tdr);
+u64 tdx_mig_tdh_mng_addcx(struct tdx_mig_tdr tdr, u64 tdcx_pa);
+u64 tdx_mig_tdh_mng_init(struct tdx_mig_tdr tdr, u64 td_params_pa);
+u64 tdx_mig_tdh_mr_finalize(struct tdx_mig_tdr tdr);
+u64 tdx_mig_tdh_mem_track(struct tdx_mig_tdr tdr);
+u64 tdx_mig_tdh_mem_sept_add(struct tdx_mig_tdr tdr, u64 gpa, int level, u64 page_pa,
 			     u64 *entry, u64 *err_level);
-u64 tdx_mig_tdh_mem_page_add(u64 tdr_pa, u64 gpa, u64 page_pa, u64 src_pa);
-u64 tdx_mig_tdh_mem_page_aug(u64 tdr_pa, u64 gpa, u64 page_pa);
-u64 tdx_mig_tdh_mem_page_remove(u64 tdr_pa, u64 gpa);
-u64 tdx_mig_tdh_mem_range_block(u64 tdr_pa, u64 gpa);
-u64 tdx_mig_tdh_vp_create(u64 tdr_pa, u64 tdvpr_pa);
-u64 tdx_mig_tdh_vp_addcx(u64 tdvpr_pa, u64 tdcx_pa);
-u64 tdx_mig_tdh_vp_init(u64 tdvpr_pa, u64 initial_rcx);
-u64 tdx_mig_tdh_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa);
-u64 tdx_mig_tdh_vp_enter_regs(u64 tdvpr_pa, struct tdx_mig_args *regs);
-u64 tdx_mig_tdh_vp_flush(u64 tdvpr_pa);
-u64 tdx_mig_tdh_mng_vpflushdone(u64 tdr_pa);
+u64 tdx_mig_tdh_mem_page_add(struct tdx_mig_tdr tdr, u64 gpa, u64 page_pa, u64 src_pa);
+u64 tdx_mig_tdh_mem_page_aug(struct tdx_mig_tdr tdr, u64 gpa, u64 page_pa);
+u64 tdx_mig_tdh_mem_page_remove(struct tdx_mig_tdr tdr, u64 gpa);
+u64 tdx_mig_tdh_mem_range_block(struct tdx_mig_tdr tdr, u64 gpa);
+u64 tdx_mig_tdh_vp_create(struct tdx_mig_tdr tdr, struct tdx_mig_tdvpr tdvpr);
+u64 tdx_mig_tdh_vp_addcx(struct tdx_mig_tdvpr tdvpr, u64 tdcx_pa);
+u64 tdx_mig_tdh_vp_init(struct tdx_mig_tdvpr tdvpr, u64 initial_rcx);
+u64 tdx_mig_tdh_vp_enter(struct tdx_mig_tdvpr tdvpr, u64 *exit_qual, u64 *gpa);
+u64 tdx_mig_tdh_vp_enter_regs(struct tdx_mig_tdvpr tdvpr, struct tdx_mig_args *regs);
+u64 tdx_mig_tdh_vp_flush(struct tdx_mig_tdvpr tdvpr);
+u64 tdx_mig_tdh_mng_vpflushdone(struct tdx_mig_tdr tdr);
 u64 tdx_mig_tdh_phymem_cache_wb(bool resume);
-u64 tdx_mig_tdh_mng_key_freeid(u64 tdr_pa);
-u64 tdx_mig_tdh_mng_key_reclaimid(u64 tdr_pa);
+u64 tdx_mig_tdh_mng_key_freeid(struct tdx_mig_tdr tdr);
+u64 tdx_mig_tdh_mng_key_reclaimid(struct tdx_mig_tdr tdr);
 u64 tdx_mig_tdh_phymem_page_reclaim(u64 page_pa, u64 *type, u64 *owner);
 
 /* Migration (mig.c). */
-u64 tdx_mig_tdh_mig_stream_create(u64 tdr_pa, u64 migsc_pa);
-u64 tdx_mig_tdh_export_state_immutable(u64 tdr_pa, u64 mbmd, u64 page_list, u64 migs_cmd,
-				       u64 *pages);
-u64 tdx_mig_tdh_export_state_td(u64 tdr_pa, u64 mbmd, u64 page_list, u64 migs_cmd, u64 *pages);
-u64 tdx_mig_tdh_export_state_vp(u64 tdvpr_pa, u64 mbmd, u64 page_list, u64 migs_cmd,
+u64 tdx_mig_tdh_mig_stream_create(struct tdx_mig_tdr tdr, u64 migsc_pa);
+u64 tdx_mig_tdh_export_state_immutable(struct tdx_mig_tdr tdr, u64 mbmd, u64 page_list,
+				       u64 migs_cmd, u64 *pages);
+u64 tdx_mig_tdh_export_state_td(struct tdx_mig_tdr tdr, u64 mbmd, u64 page_list, u64 migs_cmd,
 				u64 *pages);
-u64 tdx_mig_tdh_import_state_immutable(u64 tdr_pa, u64 mbmd, u64 page_list, u64 migs_cmd);
-u64 tdx_mig_tdh_import_state_td(u64 tdr_pa, u64 mbmd, u64 page_list, u64 migs_cmd);
-u64 tdx_mig_tdh_import_state_vp(u64 tdvpr_pa, u64 mbmd, u64 page_list, u64 migs_cmd);
-u64 tdx_mig_tdh_export_blockw(u64 tdr_pa, u64 *gpa_list);
-u64 tdx_mig_tdh_export_restore(u64 tdr_pa, u64 *gpa_list);
-u64 tdx_mig_tdh_export_unblockw(u64 tdr_pa, u64 gpa);
-u64 tdx_mig_tdh_export_mem(u64 tdr_pa, u64 *gpa_list, u64 mbmd, u64 buf_list, u64 migs_cmd,
-			   u64 mac0, u64 mac1, u64 *pages);
-u64 tdx_mig_tdh_import_mem(u64 tdr_pa, u64 *gpa_list, u64 mbmd, u64 buf_list, u64 migs_cmd,
-			   u64 mac0, u64 mac1, u64 new_pages);
-u64 tdx_mig_tdh_export_track(u64 tdr_pa, u64 mbmd, bool in_order_done);
-u64 tdx_mig_tdh_import_track(u64 tdr_pa, u64 mbmd);
-u64 tdx_mig_tdh_export_pause(u64 tdr_pa);
-u64 tdx_mig_tdh_export_abort(u64 tdr_pa, u64 token);
-u64 tdx_mig_tdh_import_abort(u64 tdr_pa, u64 token);
-u64 tdx_mig_tdh_import_commit(u64 tdr_pa);
-u64 tdx_mig_tdh_import_end(u64 tdr_pa);
+u64 tdx_mig_tdh_export_state_vp(struct tdx_mig_tdvpr tdvpr, u64 mbmd, u64 page_list, u64 migs_cmd,
+				u64 *pages);
+u64 tdx_mig_tdh_import_state_immutable(struct tdx_mig_tdr tdr, u64 mbmd, u64 page_list,
+				       u64 migs_cmd);
+u64 tdx_mig_tdh_import_state_td(struct tdx_mig_tdr tdr, u64 mbmd, u64 page_list, u64 migs_cmd);
+u64 tdx_mig_tdh_import_state_vp(struct tdx_mig_tdvpr tdvpr, u64 mbmd, u64 page_list, u64 migs_cmd);
+u64 tdx_mig_tdh_export_blockw(struct tdx_mig_tdr tdr, u64 *gpa_list);
+u64 tdx_mig_tdh_export_restore(struct tdx_mig_tdr tdr, u64 *gpa_list);
+u64 tdx_mig_tdh_export_unblockw(struct tdx_mig_tdr tdr, u64 gpa);
+u64 tdx_mig_tdh_export_mem(struct tdx_mig_tdr tdr, u64 *gpa_list, u64 mbmd, u64 buf_list,
+			   u64 migs_cmd, u64 mac0, u64 mac1, u64 *pages);
+u64 tdx_mig_tdh_import_mem(struct tdx_mig_tdr tdr, u64 *gpa_list, u64 mbmd, u64 buf_list,
+			   u64 migs_cmd, u64 mac0, u64 mac1, u64 new_pages);
+u64 tdx_mig_tdh_export_track(struct tdx_mig_tdr tdr, u64 mbmd, bool in_order_done);
+u64 tdx_mig_tdh_import_track(struct tdx_mig_tdr tdr, u64 mbmd);
+u64 tdx_mig_tdh_export_pause(struct tdx_mig_tdr tdr);
+u64 tdx_mig_tdh_export_abort(struct tdx_mig_tdr tdr, u64 token);
+u64 tdx_mig_tdh_import_abort(struct tdx_mig_tdr tdr, u64 token);
+u64 tdx_mig_tdh_import_commit(struct tdx_mig_tdr tdr);
+u64 tdx_mig_tdh_import_end(struct tdx_mig_tdr tdr);
 
 /* Service TDs (servtd.c). */
-u64 tdx_mig_tdh_servtd_bind(u64 tdr_pa, u64 servtd_tdr_pa, u16 slot, u16 type, u64 attr,
-			    u64 *handle, u64 uuid[4]);
-u64 tdx_mig_tdh_servtd_prebind(u64 tdr_pa, u64 hash_pa, u16 slot, u16 type, u64 attr);
+u64 tdx_mig_tdh_servtd_bind(struct tdx_mig_tdr tdr, struct tdx_mig_tdr servtd_tdr, u16 slot,
+			    u16 type, u64 attr, u64 *handle, u64 uuid[4]);
+u64 tdx_mig_tdh_servtd_prebind(struct tdx_mig_tdr tdr, u64 hash_pa, u16 slot, u16 type, u64 attr);
 
 /* The SEAMCALL instruction (hw.c). */
 extern const struct tdx_mig_backend tdx_mig_hw_backend;

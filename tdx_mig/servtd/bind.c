@@ -64,8 +64,8 @@ static int servtd_prebind(struct tdx_mig_td *td, const struct kvm_tdx_servtd *a,
 		ret = -EPERM;
 		goto out;
 	}
-	*status = tdx_mig_tdh_servtd_prebind(td->info.tdr_pa, page_to_phys(hash_page), a->type,
-					     a->type, a->attr);
+	*status = tdx_mig_tdh_servtd_prebind(tdx_mig_tdr(td->info.tdr_pa), page_to_phys(hash_page),
+					     a->type, a->type, a->attr);
 	if (*status) {
 		ret = tdx_mig_status_to_errno(*status);
 		goto out;
@@ -159,7 +159,8 @@ static int servtd_bind(struct tdx_mig_td *td, const struct kvm_tdx_servtd *a, u6
 		ret = req;
 		goto unlock;
 	}
-	*status = tdx_mig_tdh_servtd_bind(td->info.tdr_pa, servtd->info.tdr_pa, a->type, a->type,
+	*status = tdx_mig_tdh_servtd_bind(tdx_mig_tdr(td->info.tdr_pa),
+					  tdx_mig_tdr(servtd->info.tdr_pa), a->type, a->type,
 					  a->attr, &handle, uuid);
 	if (*status) {
 		ret = tdx_mig_status_to_errno(*status);

@@ -152,7 +152,7 @@ static u64 call_mig_leaf(struct test_td *td, u16 leaf, struct page *busy_page)
 
 	switch (leaf) {
 	case SEAMCALL_TDH_MIG_STREAM_CREATE:
-		return tdx_mig_tdh_mig_stream_create(td->tdr_pa, ktd_pa(busy_page));
+		return tdx_mig_tdh_mig_stream_create(ktd_tdr(td), ktd_pa(busy_page));
 	case SEAMCALL_TDH_EXPORT_STATE_VP:
 	case SEAMCALL_TDH_IMPORT_STATE_VP:
 		a.rcx = ktd_pa(td->vcpu[0].tdvpr);
@@ -183,21 +183,21 @@ static u64 call_leaf(struct test_td *td, u16 leaf, struct page *busy_page,
 	case SEAMCALL_TDH_VP_ENTER:
 		return ktd_vp_enter(tdvpr, &qual, &gpa);
 	case SEAMCALL_TDH_MNG_ADDCX:
-		return tdx_mig_tdh_mng_addcx(td->tdr_pa, ktd_pa(busy_page));
+		return tdx_mig_tdh_mng_addcx(ktd_tdr(td), ktd_pa(busy_page));
 	case SEAMCALL_TDH_MEM_PAGE_ADD:
-		return tdx_mig_tdh_mem_page_add(td->tdr_pa, free_gpa, ktd_pa(busy_page),
+		return tdx_mig_tdh_mem_page_add(ktd_tdr(td), free_gpa, ktd_pa(busy_page),
 						ktd_pa(spare));
 	case SEAMCALL_TDH_MEM_SEPT_ADD:
-		return tdx_mig_tdh_mem_sept_add(td->tdr_pa, 0, 1, ktd_pa(busy_page), &entry,
+		return tdx_mig_tdh_mem_sept_add(ktd_tdr(td), 0, 1, ktd_pa(busy_page), &entry,
 						&level);
 	case SEAMCALL_TDH_VP_ADDCX:
-		return tdx_mig_tdh_vp_addcx(tdvpr, ktd_pa(busy_page));
+		return tdx_mig_tdh_vp_addcx(tdx_mig_tdvpr(tdvpr), ktd_pa(busy_page));
 	case SEAMCALL_TDH_MEM_PAGE_AUG:
-		return tdx_mig_tdh_mem_page_aug(td->tdr_pa, free_gpa, ktd_pa(busy_page));
+		return tdx_mig_tdh_mem_page_aug(ktd_tdr(td), free_gpa, ktd_pa(busy_page));
 	case SEAMCALL_TDH_VP_CREATE:
-		return tdx_mig_tdh_vp_create(td->tdr_pa, ktd_pa(busy_page));
+		return tdx_mig_tdh_vp_create(ktd_tdr(td), ktd_as_tdvpr(busy_page));
 	case SEAMCALL_TDH_MNG_RD:
-		return tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_OP_STATE, &qual);
+		return tdx_mig_tdh_mng_rd(ktd_tdr(td), TDX_MD_TD_OP_STATE, &qual);
 	case SEAMCALL_TDH_MNG_WR: {
 		struct tdx_mig_args a = { .rcx = td->tdr_pa, .rdx = TDX_MD_TD_ATTRIBUTES };
 
@@ -206,15 +206,15 @@ static u64 call_leaf(struct test_td *td, u16 leaf, struct page *busy_page,
 	case SEAMCALL_TDH_VP_FLUSH:
 		return ktd_vp_flush(tdvpr);
 	case SEAMCALL_TDH_MNG_INIT:
-		return tdx_mig_tdh_mng_init(td->tdr_pa, 0x1);
+		return tdx_mig_tdh_mng_init(ktd_tdr(td), 0x1);
 	case SEAMCALL_TDH_VP_INIT:
-		return tdx_mig_tdh_vp_init(tdvpr, 0);
+		return tdx_mig_tdh_vp_init(tdx_mig_tdvpr(tdvpr), 0);
 	case SEAMCALL_TDH_MEM_PAGE_REMOVE:
-		return tdx_mig_tdh_mem_page_remove(td->tdr_pa, free_gpa);
+		return tdx_mig_tdh_mem_page_remove(ktd_tdr(td), free_gpa);
 	case SEAMCALL_TDH_MEM_TRACK:
-		return tdx_mig_tdh_mem_track(td->tdr_pa);
+		return tdx_mig_tdh_mem_track(ktd_tdr(td));
 	case SEAMCALL_TDH_MR_FINALIZE:
-		return tdx_mig_tdh_mr_finalize(td->tdr_pa);
+		return tdx_mig_tdh_mr_finalize(ktd_tdr(td));
 	}
 	return call_mig_leaf(td, leaf, busy_page);
 }
@@ -263,45 +263,46 @@ static void pamt_misuse_test(struct kunit *test)
 	p = ktd_test_page(test);
 
 	/* A page already given to the module, of any type or owner. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(b->tdr_pa, 8 * PAGE_SIZE, ktd_pa(a->mem[0])),
+	KUNIT_EXPECT_EQ(test,
+			tdx_mig_tdh_mem_page_aug(ktd_tdr(b), 8 * PAGE_SIZE, ktd_pa(a->mem[0])),
 			TDX_STATUS_PAGE_METADATA_INCORRECT | TDX_OPID_R8);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(b->tdr_pa, SZ_2M, 1, ktd_pa(a->tdcx[0]),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(ktd_tdr(b), SZ_2M, 1, ktd_pa(a->tdcx[0]),
 						       &entry, &level),
 			TDX_STATUS_PAGE_METADATA_INCORRECT | TDX_OPID_R8);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_create(a->tdr_pa, ktd_pa(b->tdr)),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_create(ktd_tdr(a), ktd_as_tdvpr(b->tdr)),
 			TDX_STATUS_PAGE_METADATA_INCORRECT | TDX_OPID_RCX);
 	/* The wrong type where a TDR or TDVPR is expected. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(ktd_pa(a->tdcx[0]), TDX_MD_TD_OP_STATE, &v),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(ktd_as_tdr(a->tdcx[0]), TDX_MD_TD_OP_STATE, &v),
 			TDX_STATUS_PAGE_METADATA_INCORRECT | TDX_OPID_RCX);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_init(a->tdr_pa, 0),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_init(tdx_mig_tdvpr(a->tdr_pa), 0),
 			TDX_STATUS_PAGE_METADATA_INCORRECT | TDX_OPID_RCX);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(ktd_pa(p), TDX_MD_TD_OP_STATE, &v),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(ktd_as_tdr(p), TDX_MD_TD_OP_STATE, &v),
 			TDX_STATUS_PAGE_METADATA_INCORRECT | TDX_OPID_RCX);
 	/* Misaligned, with a key ID, outside the PAMT. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(b->tdr_pa, 8 * PAGE_SIZE, ktd_pa(p) + 64),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(ktd_tdr(b), 8 * PAGE_SIZE, ktd_pa(p) + 64),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_R8);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(b->tdr_pa, 8 * PAGE_SIZE,
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(ktd_tdr(b), 8 * PAGE_SIZE,
 						       ktd_pa(p) | (33ULL << EMU_HKID_SHIFT)),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_R8);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(b->tdr_pa, 8 * PAGE_SIZE, 1ULL << 39),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(ktd_tdr(b), 8 * PAGE_SIZE, 1ULL << 39),
 			TDX_STATUS_OPERAND_ADDR_RANGE_ERROR | TDX_OPID_R8);
 	/* PAGE.ADD's source must be a shared page. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_add(b->tdr_pa, 8 * PAGE_SIZE, ktd_pa(p),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_add(ktd_tdr(b), 8 * PAGE_SIZE, ktd_pa(p),
 						       ktd_pa(a->mem[1])),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_R9);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_add(b->tdr_pa, 8 * PAGE_SIZE, ktd_pa(p),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_add(ktd_tdr(b), 8 * PAGE_SIZE, ktd_pa(p),
 						       ktd_pa(p) | (40ULL << EMU_HKID_SHIFT)),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_R9);
 	/* HKIDs: out of the private range, or in use. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_create(ktd_pa(p), 3),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_create(ktd_as_tdr(p), 3),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_RDX);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_create(ktd_pa(p), EMU_PRIVATE_HKID_MIN +
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_create(ktd_as_tdr(p), EMU_PRIVATE_HKID_MIN +
 						     EMU_NUM_PRIVATE_HKIDS),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_RDX);
 	/* The failed calls changed nothing: the page is still the host's. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(b->tdr_pa, 8 * PAGE_SIZE, ktd_pa(p)),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(ktd_tdr(b), 8 * PAGE_SIZE, ktd_pa(p)),
 			TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_remove(b->tdr_pa, 8 * PAGE_SIZE),
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_remove(ktd_tdr(b), 8 * PAGE_SIZE),
 			TDX_STATUS_SUCCESS);
 	__free_page(p);
 	ktd_td_teardown(test, a);
@@ -322,7 +323,7 @@ static void hkid_test(struct kunit *test)
 	p = ktd_test_page(test);
 	/* Find a's HKID by trying them all: exactly one is refused. */
 	for (v = EMU_PRIVATE_HKID_MIN; v < EMU_PRIVATE_HKID_MIN + EMU_NUM_PRIVATE_HKIDS; v++) {
-		u64 ret = tdx_mig_tdh_mng_create(ktd_pa(p), v);
+		u64 ret = tdx_mig_tdh_mng_create(ktd_as_tdr(p), v);
 
 		if (ret == TDX_STATUS_SUCCESS)
 			break;
@@ -330,11 +331,11 @@ static void hkid_test(struct kunit *test)
 	}
 	KUNIT_ASSERT_LT(test, v, (u64)EMU_PRIVATE_HKID_MIN + EMU_NUM_PRIVATE_HKIDS);
 	/* A TD that never configured its key can be torn down. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(ktd_pa(p)), TDX_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_config(ktd_pa(p)),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(ktd_as_tdr(p)), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_config(ktd_as_tdr(p)),
 			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
 	ktd_cache_wb(test);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(ktd_pa(p)), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(ktd_as_tdr(p)), TDX_STATUS_SUCCESS);
 	ktd_reclaim(test, &p, EMU_PT_TDR);
 	ktd_td_teardown(test, a);
 }
@@ -384,11 +385,11 @@ static void busy_two_threads_test(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, h.held, 0);
 
 		/* Exclusive leaves always collide; shared ones only with exclusive. */
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mr_finalize(td->tdr_pa),
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mr_finalize(ktd_tdr(td)),
 				TDX_STATUS_OPERAND_BUSY | TDX_OPID_TDR);
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_config(td->tdr_pa),
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_config(ktd_tdr(td)),
 				TDX_STATUS_OPERAND_BUSY | TDX_OPID_TDR);
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_OP_STATE, &v),
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(ktd_tdr(td), TDX_MD_TD_OP_STATE, &v),
 				h.exclusive ? TDX_STATUS_OPERAND_BUSY | TDX_OPID_TDR :
 					      TDX_STATUS_SUCCESS);
 		complete(&h.release);
@@ -397,7 +398,7 @@ static void busy_two_threads_test(struct kunit *test)
 		if (!h.exclusive)
 			break;
 	}
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_OP_STATE, &v),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(ktd_tdr(td), TDX_MD_TD_OP_STATE, &v),
 			TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, v, TDX_OP_STATE_RUNNABLE);
 	__free_page(p);
@@ -488,7 +489,7 @@ static void sept_prepare(struct kunit *test, struct test_td *td, enum tdx_sept_s
 	}
 	if (pending) {
 		ktd_remove_page(test, td, 0);
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_aug(td->tdr_pa, 0, ktd_pa(td->mem[0])),
+		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_aug(ktd_tdr(td), 0, ktd_pa(td->mem[0])),
 				TDX_STATUS_SUCCESS);
 	}
 	if (state != TDX_SEPT_MAPPED && state != TDX_SEPT_PENDING)
@@ -513,17 +514,17 @@ static void sept_transition_test(struct kunit *test)
 	switch (c->accept ? 0 : c->leaf) {
 	case SEAMCALL_TDH_MEM_PAGE_AUG:
 		spare = ktd_test_page(test);
-		ret = tdx_mig_tdh_mem_page_aug(td->tdr_pa, 0, ktd_pa(spare));
+		ret = tdx_mig_tdh_mem_page_aug(ktd_tdr(td), 0, ktd_pa(spare));
 		if (ret == TDX_STATUS_SUCCESS)
 			swap(spare, td->mem[0]);
 		break;
 	case SEAMCALL_TDH_MEM_PAGE_REMOVE:
-		ret = tdx_mig_tdh_mem_page_remove(td->tdr_pa, 0);
+		ret = tdx_mig_tdh_mem_page_remove(ktd_tdr(td), 0);
 		if (ret == TDX_STATUS_SUCCESS)
 			swap(spare, td->mem[0]);
 		break;
 	case SEAMCALL_TDH_MEM_RANGE_BLOCK:
-		ret = tdx_mig_tdh_mem_range_block(td->tdr_pa, 0);
+		ret = tdx_mig_tdh_mem_range_block(ktd_tdr(td), 0);
 		break;
 	default:
 		KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(ktd_pa(td->vcpu[0].tdvpr), &op, 1), 0);
@@ -538,10 +539,10 @@ static void sept_transition_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tdx_emu_sept_state(td->tdr_pa, 0, 0), c->to);
 	/* A page blocked by the leaf itself is removable only once tracked. */
 	if (c->leaf == SEAMCALL_TDH_MEM_RANGE_BLOCK && c->status == TDX_STATUS_SUCCESS) {
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_remove(td->tdr_pa, 0),
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_remove(ktd_tdr(td), 0),
 				TDX_STATUS_TLB_TRACKING_NOT_DONE | TDX_OPID_RCX);
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_track(td->tdr_pa), TDX_STATUS_SUCCESS);
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_remove(td->tdr_pa, 0),
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_track(ktd_tdr(td)), TDX_STATUS_SUCCESS);
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_remove(ktd_tdr(td), 0),
 				TDX_STATUS_SUCCESS);
 		swap(spare, td->mem[0]);
 	}
@@ -562,28 +563,31 @@ static void sept_walk_test(struct kunit *test)
 	p = ktd_test_page(test);
 
 	/* No level-1 table for 1 GiB yet: the walk stops at level 2. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(td->tdr_pa, SZ_1G, ktd_pa(p)),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(ktd_tdr(td), SZ_1G, ktd_pa(p)),
 			TDX_STATUS_EPT_WALK_FAILED | TDX_OPID_RCX);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, SZ_1G, 1, ktd_pa(p), &entry,
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(ktd_tdr(td), SZ_1G, 1, ktd_pa(p), &entry,
 						       &level),
 			TDX_STATUS_EPT_WALK_FAILED | TDX_OPID_RCX);
 	/* Level 2 stopped the walk: a FREE entry (public state 0), no HPA. */
 	KUNIT_EXPECT_EQ(test, level, 2ULL);
 	KUNIT_EXPECT_EQ(test, entry, 0ULL);
 	/* An entry already pointing to a table: NL_MAPPED (132) at level 1. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, 0, 1, ktd_pa(p), &entry, &level),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(ktd_tdr(td), 0, 1, ktd_pa(p), &entry,
+						       &level),
 			TDX_STATUS_EPT_ENTRY_STATE_INCORRECT | TDX_OPID_RCX);
 	KUNIT_EXPECT_EQ(test, level, 1ULL | 132 << 8);
 	KUNIT_EXPECT_EQ(test, entry & ~TDX_SEPT_HPA_MASK, 0x7ULL);
 	/* Shared, unaligned, too wide, or a level that is not there. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(td->tdr_pa, BIT_ULL(47), ktd_pa(p)),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_page_aug(ktd_tdr(td), BIT_ULL(47), ktd_pa(p)),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_RCX);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, SZ_4K, 1, ktd_pa(p), &entry,
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(ktd_tdr(td), SZ_4K, 1, ktd_pa(p), &entry,
 						       &level),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_RCX);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, 0, 4, ktd_pa(p), &entry, &level),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(ktd_tdr(td), 0, 4, ktd_pa(p), &entry,
+						       &level),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_RCX);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, 0, 0, ktd_pa(p), &entry, &level),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_sept_add(ktd_tdr(td), 0, 0, ktd_pa(p), &entry,
+						       &level),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_RCX);
 	__free_page(p);
 	ktd_td_teardown(test, td);
@@ -653,7 +657,7 @@ static long enter_fn(void *arg)
 {
 	struct on_cpu0 *c = arg;
 
-	return tdx_mig_tdh_vp_enter(c->tdvpr_pa, &c->exit_qual, &c->gpa);
+	return tdx_mig_tdh_vp_enter(tdx_mig_tdvpr(c->tdvpr_pa), &c->exit_qual, &c->gpa);
 }
 
 /*
@@ -701,7 +705,7 @@ static void vcpu_association_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (u64)work_on_cpu(other, ktd_cpu0_fn, &c),
 			TDX_STATUS_VCPU_NOT_ASSOCIATED);
 	/* Teardown refuses while it is still bound. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(td->tdr_pa),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(ktd_tdr(td)),
 			TDX_STATUS_FLUSHVP_NOT_DONE);
 	KUNIT_EXPECT_EQ(test, ktd_vp_flush(c.tdvpr_pa), TDX_STATUS_SUCCESS);
 	/* Flushed, it may move. */
@@ -725,24 +729,24 @@ static void teardown_order_test(struct kunit *test)
 			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(td->tdr_pa, &type, &owner),
 			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(td->tdr_pa),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(ktd_tdr(td)),
 			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_config(td->tdr_pa),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_config(ktd_tdr(td)),
 			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
 	/* Flushed but caches not written back: the key cannot be freed. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(td->tdr_pa), TDX_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(td->tdr_pa),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(ktd_tdr(td)), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(ktd_tdr(td)),
 			TDX_STATUS_WBCACHE_NOT_COMPLETE);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(ktd_pa(td->mem[0]), &type, &owner),
 			TDX_STATUS_LIFECYCLE_STATE_INCORRECT);
 	/* A blocked TD runs no leaf that needs its key. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_track(td->tdr_pa),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mem_track(ktd_tdr(td)),
 			TDX_STATUS_TD_KEYS_NOT_CONFIGURED);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_cache_wb(true), TDX_STATUS_WBCACHE_RESUME_ERROR);
 	ktd_cache_wb(test);
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_cache_wb(false),
 			TDX_STATUS_NO_HKID_READY_TO_WBCACHE);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(td->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(ktd_tdr(td)), TDX_STATUS_SUCCESS);
 	/* The TDR goes last. */
 	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_phymem_page_reclaim(td->tdr_pa, &type, &owner),
 			TDX_STATUS_TD_ASSOCIATED_PAGES_EXIST);
@@ -795,28 +799,28 @@ static void td_params_test(struct kunit *test)
 	ktd_vcpu_create(test, td);
 	/* A second vCPU is created, but VP.INIT counts it against MAX_VCPUS. */
 	td->vcpu[1].tdvpr = ktd_test_page(test);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_create(td->tdr_pa, ktd_pa(td->vcpu[1].tdvpr)),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_create(ktd_tdr(td), ktd_as_tdvpr(td->vcpu[1].tdvpr)),
 			TDX_STATUS_SUCCESS);
 	td->nr_vcpus = 2;
 	for (i = 0; i < TEST_VP_TDCX; i++) {
 		td->vcpu[1].tdcx[i] = ktd_test_page(test);
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_addcx(ktd_pa(td->vcpu[1].tdvpr),
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_addcx(ktd_as_tdvpr(td->vcpu[1].tdvpr),
 							   ktd_pa(td->vcpu[1].tdcx[i])),
 				TDX_STATUS_SUCCESS);
 	}
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_init(ktd_pa(td->vcpu[1].tdvpr), 0),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_vp_init(ktd_as_tdvpr(td->vcpu[1].tdvpr), 0),
 			TDX_STATUS_MAX_VCPUS_EXCEEDED);
 	extra = NULL;
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_ATTRIBUTES, &v),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(ktd_tdr(td), TDX_MD_TD_ATTRIBUTES, &v),
 			TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, v, TDX_TD_ATTR_MIGRATABLE);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_UUID, &v),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(ktd_tdr(td), TDX_MD_TD_UUID, &v),
 			TDX_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_MIG_ENC_KEY, &v),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(ktd_tdr(td), TDX_MD_TD_MIG_ENC_KEY, &v),
 			TDX_STATUS_METADATA_FIELD_ID_INCORRECT | TDX_OPID_RDX);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_MIG_EPOCH, &v),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(ktd_tdr(td), TDX_MD_TD_MIG_EPOCH, &v),
 			TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(td->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(ktd_tdr(td)), TDX_STATUS_SUCCESS);
 	ktd_td_teardown(test, td);
 
 	params_page = ktd_test_page(test);
@@ -831,24 +835,24 @@ static void td_params_test(struct kunit *test)
 		if (!t->tdr)
 			t->tdr = ktd_test_page(test);
 		t->tdr_pa = ktd_pa(t->tdr);
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_create(t->tdr_pa, EMU_PRIVATE_HKID_MIN + 31),
+		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_create(ktd_tdr(t), EMU_PRIVATE_HKID_MIN + 31),
 				TDX_STATUS_SUCCESS);
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_key_config(t->tdr_pa), TDX_STATUS_SUCCESS);
+		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_key_config(ktd_tdr(t)), TDX_STATUS_SUCCESS);
 		for (j = 0; j < TEST_TDCX; j++) {
 			t->tdcx[j] = ktd_test_page(test);
-			KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_addcx(t->tdr_pa, ktd_pa(t->tdcx[j])),
+			KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_addcx(ktd_tdr(t), ktd_pa(t->tdcx[j])),
 					TDX_STATUS_SUCCESS);
 		}
 		params->attributes = cpu_to_le64(cases[i].attributes);
 		params->xfam = cpu_to_le64(cases[i].xfam);
 		params->max_vcpus = cpu_to_le16(cases[i].max_vcpus);
-		KUNIT_EXPECT_EQ_MSG(test, tdx_mig_tdh_mng_init(t->tdr_pa, ktd_pa(params_page)),
+		KUNIT_EXPECT_EQ_MSG(test, tdx_mig_tdh_mng_init(ktd_tdr(t), ktd_pa(params_page)),
 				    cases[i].status, "case %d", i);
 		/* TD_PARAMS must be 1024-byte aligned and shared. */
 		want = TDX_STATUS_OP_STATE_INCORRECT;
 		if (cases[i].status)
 			want = TDX_STATUS_OPERAND_INVALID | TDX_OPID_RDX;
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_init(t->tdr_pa, ktd_pa(params_page) + 512),
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_init(ktd_tdr(t), ktd_pa(params_page) + 512),
 				want);
 		ktd_td_teardown(test, t);
 	}
@@ -860,19 +864,19 @@ static void td_params_test(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, t);
 		t->tdr = ktd_test_page(test);
 		t->tdr_pa = ktd_pa(t->tdr);
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_create(t->tdr_pa, EMU_PRIVATE_HKID_MIN + 31),
+		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_create(ktd_tdr(t), EMU_PRIVATE_HKID_MIN + 31),
 				TDX_STATUS_SUCCESS);
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_key_config(t->tdr_pa), TDX_STATUS_SUCCESS);
+		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_key_config(ktd_tdr(t)), TDX_STATUS_SUCCESS);
 		for (j = 0; j < TEST_TDCX; j++) {
 			t->tdcx[j] = ktd_test_page(test);
-			KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_addcx(t->tdr_pa, ktd_pa(t->tdcx[j])),
+			KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_addcx(ktd_tdr(t), ktd_pa(t->tdcx[j])),
 					TDX_STATUS_SUCCESS);
 		}
 		params->attributes = cpu_to_le64(TDX_TD_ATTR_MIGRATABLE);
 		params->xfam = cpu_to_le64(EMU_XFAM_FIXED1);
 		params->max_vcpus = cpu_to_le16(1);
 		params->reserved[0] = 1;	/* NUM_L2_VMS */
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_init(t->tdr_pa, ktd_pa(params_page)),
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_init(ktd_tdr(t), ktd_pa(params_page)),
 				TDX_STATUS_OPERAND_INVALID | TDX_OPID_RDX);
 		ktd_td_teardown(test, t);
 	}
@@ -900,14 +904,14 @@ static void intr_policy_test(struct kunit *test)
 	/* CACHE.WB polls between its 4 chunks, never after the last. */
 	for (i = 0; i < td->nr_vcpus; i++)
 		KUNIT_EXPECT_EQ(test, ktd_vp_flush(ktd_pa(td->vcpu[i].tdvpr)), TDX_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(td->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(ktd_tdr(td)), TDX_STATUS_SUCCESS);
 	ret = tdx_mig_tdh_phymem_cache_wb(false);
 	for (resumes = 0; ret == TDX_STATUS_INTERRUPTED_RESUMABLE && resumes < 16; resumes++)
 		ret = tdx_mig_tdh_phymem_cache_wb(true);
 	KUNIT_EXPECT_EQ(test, ret, TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, resumes, 3);
 
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(td->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(ktd_tdr(td)), TDX_STATUS_SUCCESS);
 	ktd_td_reclaim_all(test, td, true);
 	tdx_emu_set_intr_policy(TDX_EMU_INTR_NEVER, 0, 0);
 }

@@ -136,7 +136,7 @@ static void exchange_keys(struct mig_ctx *c, u64 handle_s, u64 *uuid_s, u64 hand
 		for (i = 0; i <= TDX_MD_KEY_ELEMENTS; i++)
 			KUNIT_ASSERT_EQ(c->test, ops[i].status, TDX_STATUS_SUCCESS);
 	}
-	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_rd(c->src->tdr_pa, TDX_MD_TD_MIG_DEC_KEY_SET, &v),
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_rd(ktd_tdr(c->src), TDX_MD_TD_MIG_DEC_KEY_SET, &v),
 			TDX_STATUS_SUCCESS);
 	KUNIT_ASSERT_EQ(c->test, v, 1ULL);
 }
@@ -163,12 +163,12 @@ static void dst_create(struct mig_ctx *c, struct test_td *td)
 	td->tdr_pa = pa(td->tdr);
 	for (hkid = EMU_PRIVATE_HKID_MIN; tdx_status_code(ret) == TDX_STATUS_HKID_NOT_FREE &&
 	     hkid < EMU_PRIVATE_HKID_MIN + EMU_NUM_PRIVATE_HKIDS; hkid++)
-		ret = tdx_mig_tdh_mng_create(td->tdr_pa, hkid);
+		ret = tdx_mig_tdh_mng_create(ktd_tdr(td), hkid);
 	KUNIT_ASSERT_EQ(c->test, ret, TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_key_config(td->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_key_config(ktd_tdr(td)), TDX_STATUS_SUCCESS);
 	for (i = 0; i < TEST_TDCX; i++) {
 		td->tdcx[i] = page_or_fail(c);
-		KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_addcx(td->tdr_pa, pa(td->tdcx[i])),
+		KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_addcx(ktd_tdr(td), pa(td->tdcx[i])),
 				TDX_STATUS_SUCCESS);
 	}
 }
@@ -179,7 +179,7 @@ static void streams_create(struct mig_ctx *c, struct test_td *td, struct page **
 
 	for (i = 0; i < 1 + MIG_F_STREAMS; i++) {
 		migsc[i] = page_or_fail(c);
-		KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mig_stream_create(td->tdr_pa, pa(migsc[i])),
+		KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mig_stream_create(ktd_tdr(td), pa(migsc[i])),
 				TDX_STATUS_SUCCESS);
 	}
 }
@@ -195,31 +195,44 @@ static u64 resume_cmd(u16 index)
 	return tdx_migs_index_and_cmd_encode(index, TDX_MIGS_CMD_RESUME);
 }
 
+/* The state leaves of @kind (0 IMMUTABLE, 1 TD: @obj is a TDR; 2 VP: a TDVPR). */
+static u64 state_export(int kind, u64 obj, u64 mbmd, u64 list, u64 cmd, u64 *pages)
+{
+	if (kind == 0)
+		return tdx_mig_tdh_export_state_immutable(tdx_mig_tdr(obj), mbmd, list, cmd, pages);
+	if (kind == 1)
+		return tdx_mig_tdh_export_state_td(tdx_mig_tdr(obj), mbmd, list, cmd, pages);
+	return tdx_mig_tdh_export_state_vp(tdx_mig_tdvpr(obj), mbmd, list, cmd, pages);
+}
+
+static u64 state_import(int kind, u64 obj, u64 mbmd, u64 list, u64 cmd)
+{
+	if (kind == 0)
+		return tdx_mig_tdh_import_state_immutable(tdx_mig_tdr(obj), mbmd, list, cmd);
+	if (kind == 1)
+		return tdx_mig_tdh_import_state_td(tdx_mig_tdr(obj), mbmd, list, cmd);
+	return tdx_mig_tdh_import_state_vp(tdx_mig_tdvpr(obj), mbmd, list, cmd);
+}
+
 /* Export a state bundle (resuming while interrupted) and import it. */
 static void move_state(struct mig_ctx *c, int kind, u64 src_obj, u64 dst_obj, u16 index)
 {
 	u64 mbmd = mbmd_operand(c->s[0].mbmd), list = state_list_info(c, EMU_MAX_STATE_PAGES);
 	u64 new = tdx_migs_index_and_cmd_encode(index, TDX_MIGS_CMD_NEW), ret, pages = 0;
-	u64 (*exp)(u64, u64, u64, u64, u64 *) = kind == 0 ? tdx_mig_tdh_export_state_immutable :
-						kind == 1 ? tdx_mig_tdh_export_state_td :
-							    tdx_mig_tdh_export_state_vp;
-	u64 (*imp)(u64, u64, u64, u64) = kind == 0 ? tdx_mig_tdh_import_state_immutable :
-					 kind == 1 ? tdx_mig_tdh_import_state_td :
-						     tdx_mig_tdh_import_state_vp;
 	int n = 0;
 
-	ret = exp(src_obj, mbmd, list, new, &pages);
+	ret = state_export(kind, src_obj, mbmd, list, new, &pages);
 	while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && n++ < MIG_RESUMES)
-		ret = exp(src_obj, mbmd, list, resume_cmd(index), &pages);
+		ret = state_export(kind, src_obj, mbmd, list, resume_cmd(index), &pages);
 	c->resumes += n;
 	KUNIT_ASSERT_EQ(c->test, ret, TDX_STATUS_SUCCESS);
 	KUNIT_ASSERT_GT(c->test, pages, 0ULL);
 	/* §10.2: the importer takes exactly the pages the exporter wrote. */
 	list = state_list_info(c, pages);
 	n = 0;
-	ret = imp(dst_obj, mbmd, list, new);
+	ret = state_import(kind, dst_obj, mbmd, list, new);
 	while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && n++ < MIG_RESUMES)
-		ret = imp(dst_obj, mbmd, list, resume_cmd(index));
+		ret = state_import(kind, dst_obj, mbmd, list, resume_cmd(index));
 	c->resumes += n;
 	KUNIT_ASSERT_EQ(c->test, ret, TDX_STATUS_SUCCESS);
 }
@@ -247,7 +260,8 @@ static u64 vp_cmd(struct vp_bundle *b, bool resume)
 
 static void vp_export(struct vp_bundle *b)
 {
-	u64 tdvpr = pa(b->c->src->vcpu[b->v].tdvpr), mbmd = mbmd_operand(b->mbmd), ret;
+	struct tdx_mig_tdvpr tdvpr = ktd_as_tdvpr(b->c->src->vcpu[b->v].tdvpr);
+	u64 mbmd = mbmd_operand(b->mbmd), ret;
 	int n = 0;
 
 	ret = tdx_mig_tdh_export_state_vp(tdvpr, mbmd, vp_list(b, EMU_MAX_STATE_PAGES),
@@ -261,7 +275,8 @@ static void vp_export(struct vp_bundle *b)
 static int vp_import(void *arg)
 {
 	struct vp_bundle *b = arg;
-	u64 tdvpr = pa(b->c->dst->vcpu[b->v].tdvpr), mbmd = mbmd_operand(b->mbmd);
+	struct tdx_mig_tdvpr tdvpr = ktd_as_tdvpr(b->c->dst->vcpu[b->v].tdvpr);
+	u64 mbmd = mbmd_operand(b->mbmd);
 	int n = 0;
 
 	b->ret = tdx_mig_tdh_import_state_vp(tdvpr, mbmd, vp_list(b, b->pages), vp_cmd(b, false));
@@ -318,7 +333,7 @@ static void blockw(struct mig_ctx *c, const u64 *gfns, unsigned int n)
 	}
 	gl = tdx_gpa_list_info_encode(pa(c->s[0].gpa_list), 0, n - 1);
 	do {
-		ret = tdx_mig_tdh_export_blockw(c->src->tdr_pa, &gl);
+		ret = tdx_mig_tdh_export_blockw(ktd_tdr(c->src), &gl);
 	} while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && tries++ < MIG_RESUMES);
 	KUNIT_ASSERT_EQ(c->test, ret, TDX_STATUS_SUCCESS);
 }
@@ -345,11 +360,11 @@ static u64 mem_export(struct mig_ctx *c, u16 index, unsigned int n)
 	u64 gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, n - 1), ret, pages;
 	int tries = 0;
 
-	ret = tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd), pa(s->buf_list),
+	ret = tdx_mig_tdh_export_mem(ktd_tdr(c->src), &gl, mbmd_operand(s->mbmd), pa(s->buf_list),
 				     tdx_migs_index_and_cmd_encode(index, TDX_MIGS_CMD_NEW),
 				     pa(s->mac[0]), pa(s->mac[1]), &pages);
 	while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && tries++ < MIG_RESUMES)
-		ret = tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd),
+		ret = tdx_mig_tdh_export_mem(ktd_tdr(c->src), &gl, mbmd_operand(s->mbmd),
 					     pa(s->buf_list), resume_cmd(index), pa(s->mac[0]),
 					     pa(s->mac[1]), &pages);
 	c->resumes += tries;
@@ -377,11 +392,11 @@ static u64 mem_import(struct mig_ctx *c, u16 index, const u64 *gfns, unsigned in
 		newp[i] = tdx_page_list_entry_encode(pa(c->dst->mem[gfns[i]]),
 						     e.operation != TDX_GPA_OP_MIGRATE);
 	}
-	ret = tdx_mig_tdh_import_mem(c->dst->tdr_pa, &gl, mbmd_operand(s->mbmd), pa(s->buf_list),
+	ret = tdx_mig_tdh_import_mem(ktd_tdr(c->dst), &gl, mbmd_operand(s->mbmd), pa(s->buf_list),
 				     tdx_migs_index_and_cmd_encode(index, TDX_MIGS_CMD_NEW),
 				     pa(s->mac[0]), pa(s->mac[1]), pa(s->new_list));
 	while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && tries++ < MIG_RESUMES)
-		ret = tdx_mig_tdh_import_mem(c->dst->tdr_pa, &gl, mbmd_operand(s->mbmd),
+		ret = tdx_mig_tdh_import_mem(ktd_tdr(c->dst), &gl, mbmd_operand(s->mbmd),
 					     pa(s->buf_list), resume_cmd(index), pa(s->mac[0]),
 					     pa(s->mac[1]), pa(s->new_list));
 	c->resumes += tries;
@@ -413,7 +428,7 @@ static void move_pages(struct mig_ctx *c, unsigned long *which, bool block)
 		if (block) {
 			blockw(c, gfns, n);
 			/* TLB tracking: the blocking is visible once the epoch moves. */
-			KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mem_track(c->src->tdr_pa),
+			KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mem_track(ktd_tdr(c->src)),
 					TDX_STATUS_SUCCESS);
 		}
 		move_mem(c, gfns, n);
@@ -460,7 +475,7 @@ static void guest_dirties(struct mig_ctx *c, unsigned int round)
 				continue;
 			KUNIT_ASSERT_EQ(c->test, ret,
 					TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION);
-			KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_export_unblockw(c->src->tdr_pa, gpa &
+			KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_export_unblockw(ktd_tdr(c->src), gpa &
 									     PAGE_MASK),
 					TDX_STATUS_SUCCESS);
 			set_bit(gpa >> PAGE_SHIFT, c->dirty);
@@ -473,9 +488,9 @@ static void token(struct mig_ctx *c, bool start)
 {
 	u64 t = mbmd_operand(c->token);
 
-	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_export_track(c->src->tdr_pa, t, start),
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_export_track(ktd_tdr(c->src), t, start),
 			TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_import_track(c->dst->tdr_pa, t), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_import_track(ktd_tdr(c->dst), t), TDX_STATUS_SUCCESS);
 }
 
 static void setup(struct mig_ctx *c, struct kunit *test, unsigned int npages)
@@ -500,13 +515,13 @@ static void setup(struct mig_ctx *c, struct kunit *test, unsigned int npages)
 	ktd_td_build(test, c->migtd_d, 1, 1, 0, true);
 	/* The user TD: every 8th page left PENDING; bound before finalizing. */
 	ktd_td_build(test, c->src, npages, 4, 8, false);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_servtd_bind(c->src->tdr_pa, c->migtd_s->tdr_pa, 0,
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_servtd_bind(ktd_tdr(c->src), ktd_tdr(c->migtd_s), 0,
 						      TDX_SERVTD_TYPE_MIGTD, 0, &c->handle[0],
 						      c->uuid[0]),
 			TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(ktd_tdr(c->src)), TDX_STATUS_SUCCESS);
 	dst_create(c, c->dst);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_servtd_bind(c->dst->tdr_pa, c->migtd_d->tdr_pa, 0,
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_servtd_bind(ktd_tdr(c->dst), ktd_tdr(c->migtd_d), 0,
 						      TDX_SERVTD_TYPE_MIGTD, 0, &c->handle[1],
 						      c->uuid[1]),
 			TDX_STATUS_SUCCESS);
@@ -550,7 +565,7 @@ static void dst_sept(struct mig_ctx *c)
 			if (l == 2 && (gpa & (SZ_1G - 1)))
 				continue;
 			p = page_or_fail(c);
-			KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mem_sept_add(c->dst->tdr_pa, gpa, l,
+			KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mem_sept_add(ktd_tdr(c->dst), gpa, l,
 									  pa(p), &entry, &level),
 					TDX_STATUS_SUCCESS);
 			c->dst->sept[c->dst->nr_sept++] = p;
@@ -567,12 +582,13 @@ static void dst_vcpus(struct mig_ctx *c)
 		struct test_vcpu *tv = &c->dst->vcpu[v];
 
 		tv->tdvpr = page_or_fail(c);
-		KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_vp_create(c->dst->tdr_pa, pa(tv->tdvpr)),
+		KUNIT_ASSERT_EQ(c->test,
+				tdx_mig_tdh_vp_create(ktd_tdr(c->dst), ktd_as_tdvpr(tv->tdvpr)),
 				TDX_STATUS_SUCCESS);
 		c->dst->nr_vcpus++;
 		for (i = 0; i < TEST_VP_TDCX; i++) {
 			tv->tdcx[i] = page_or_fail(c);
-			KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_vp_addcx(pa(tv->tdvpr),
+			KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_vp_addcx(ktd_as_tdvpr(tv->tdvpr),
 								      pa(tv->tdcx[i])),
 					TDX_STATUS_SUCCESS);
 		}
@@ -609,9 +625,9 @@ static void compare(struct mig_ctx *c)
 		KUNIT_ASSERT_EQ(c->test, tdx_emu_vcpu_regs(pa(c->dst->vcpu[v].tdvpr), &rb), 0);
 		KUNIT_EXPECT_TRUE(c->test, !memcmp(&ra, &rb, sizeof(ra)));
 	}
-	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_rd(c->src->tdr_pa, TDX_MD_TD_UUID, &ua),
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_rd(ktd_tdr(c->src), TDX_MD_TD_UUID, &ua),
 			TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_rd(c->dst->tdr_pa, TDX_MD_TD_UUID, &ub),
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_rd(ktd_tdr(c->dst), TDX_MD_TD_UUID, &ub),
 			TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(c->test, ua, ub);
 }
@@ -687,7 +703,7 @@ static void migrate(struct mig_ctx *c, unsigned int epochs)
 	}
 	/* The last writes happen live, and go after the pause. */
 	guest_dirties(c, c->epochs);
-	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_export_pause(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_export_pause(ktd_tdr(c->src)), TDX_STATUS_SUCCESS);
 	move_pages(c, c->dirty, false);
 	move_state(c, 1, c->src->tdr_pa, c->dst->tdr_pa, 0);
 	dst_vcpus(c);
@@ -700,9 +716,9 @@ static void migrate(struct mig_ctx *c, unsigned int epochs)
 		move_state(c, 2, pa(c->src->vcpu[i].tdvpr), pa(c->dst->vcpu[i].tdvpr),
 			   i % MIG_F_STREAMS);
 	token(c, true);
-	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_import_commit(c->dst->tdr_pa), TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_import_end(c->dst->tdr_pa), TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_rd(c->dst->tdr_pa, TDX_MD_TD_OP_STATE, &v),
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_import_commit(ktd_tdr(c->dst)), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_import_end(ktd_tdr(c->dst)), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(c->test, tdx_mig_tdh_mng_rd(ktd_tdr(c->dst), TDX_MD_TD_OP_STATE, &v),
 			TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(c->test, v, (u64)TDX_OP_STATE_RUNNABLE);
 	compare(c);
@@ -760,7 +776,7 @@ static int race_enter(void *arg)
 	u64 qual, gpa, ret;
 
 	while (!kthread_should_stop()) {
-		ret = tdx_mig_tdh_vp_enter(r->tdvpr, &qual, &gpa);
+		ret = tdx_mig_tdh_vp_enter(tdx_mig_tdvpr(r->tdvpr), &qual, &gpa);
 		r->entries++;
 		if (op_state_busy(ret))
 			r->enter_busy++;
@@ -826,10 +842,10 @@ static u64 race_token(struct race *r)
 {
 	u64 t = mbmd_operand(r->c->token), ret;
 
-	ret = tdx_mig_tdh_export_track(r->c->src->tdr_pa, t, false);
+	ret = tdx_mig_tdh_export_track(ktd_tdr(r->c->src), t, false);
 	if (ret)
 		return ret;
-	return tdx_mig_tdh_import_track(r->c->dst->tdr_pa, t);
+	return tdx_mig_tdh_import_track(ktd_tdr(r->c->dst), t);
 }
 
 static void race_tokens(struct mig_ctx *c)
@@ -841,7 +857,7 @@ static void race_tokens(struct mig_ctx *c)
 /* A stream created with a page that is not free: refused after the locks. */
 static u64 race_stream_create(struct race *r)
 {
-	return tdx_mig_tdh_mig_stream_create(r->c->src->tdr_pa, pa(r->c->src->tdr));
+	return tdx_mig_tdh_mig_stream_create(ktd_tdr(r->c->src), pa(r->c->src->tdr));
 }
 
 static void vp_enter_busy_test(struct kunit *test)
@@ -853,7 +869,7 @@ static void vp_enter_busy_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	setup(c, test, SZ_4M / PAGE_SIZE);
 	/* RUNNABLE: MIG.STREAM.CREATE against a vCPU. */
-	refused = tdx_mig_tdh_mig_stream_create(c->src->tdr_pa, pa(c->src->tdr));
+	refused = tdx_mig_tdh_mig_stream_create(ktd_tdr(c->src), pa(c->src->tdr));
 	KUNIT_ASSERT_NE(test, refused, TDX_STATUS_SUCCESS);
 	KUNIT_ASSERT_FALSE(test, op_state_busy(refused));
 	race_run(c, race_stream_create, refused, TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT, false);
@@ -871,9 +887,9 @@ static u64 race_state_td(struct race *r)
 	u64 cmd = tdx_migs_index_and_cmd_encode(0, TDX_MIGS_CMD_NEW), pages = 0, ret;
 	int n = 0;
 
-	ret = tdx_mig_tdh_export_state_td(c->src->tdr_pa, mbmd, list, cmd, &pages);
+	ret = tdx_mig_tdh_export_state_td(ktd_tdr(c->src), mbmd, list, cmd, &pages);
 	while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && n++ < MIG_RESUMES)
-		ret = tdx_mig_tdh_export_state_td(c->src->tdr_pa, mbmd, list, resume_cmd(0),
+		ret = tdx_mig_tdh_export_state_td(ktd_tdr(c->src), mbmd, list, resume_cmd(0),
 						  &pages);
 	return ret;
 }
@@ -894,10 +910,10 @@ static void vp_enter_busy_paused_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	setup(c, test, 16);
 	move_state(c, 0, c->src->tdr_pa, c->dst->tdr_pa, 0);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_pause(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_pause(ktd_tdr(c->src)), TDX_STATUS_SUCCESS);
 	race_run(c, race_state_td, TDX_STATUS_SUCCESS, TDX_STATUS_OP_STATE_INCORRECT, true);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_abort(c->src->tdr_pa, 0), TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_rd(c->src->tdr_pa, TDX_MD_TD_OP_STATE, &state),
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_abort(ktd_tdr(c->src), 0), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_rd(ktd_tdr(c->src), TDX_MD_TD_OP_STATE, &state),
 			TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, state, (u64)TDX_OP_STATE_RUNNABLE);
 	KUNIT_EXPECT_EQ(test, ktd_vp_enter(pa(c->src->vcpu[0].tdvpr), &qual, &gpa),
@@ -969,7 +985,7 @@ static u64 op_state(struct mig_ctx *c, struct test_td *td)
 {
 	u64 v = ~0ULL;
 
-	KUNIT_EXPECT_EQ(c->test, tdx_mig_tdh_mng_rd(td->tdr_pa, TDX_MD_TD_OP_STATE, &v),
+	KUNIT_EXPECT_EQ(c->test, tdx_mig_tdh_mng_rd(ktd_tdr(td), TDX_MD_TD_OP_STATE, &v),
 			TDX_STATUS_SUCCESS);
 	return v;
 }
@@ -1012,17 +1028,17 @@ static void immutable_tamper_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	setup(c, test, 16);
 	mbmd = mbmd_operand(c->s[0].mbmd);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa, mbmd,
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_state_immutable(ktd_tdr(c->src), mbmd,
 								 state_list_info(c, 8), 0, &pages),
 			TDX_STATUS_SUCCESS);
 	raw = page_address(c->s[0].mbmd);
 	raw[t->offset] ^= t->xor;
 	list = state_list_info(c, pages);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_state_immutable(c->dst->tdr_pa, mbmd, list, 0),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_state_immutable(ktd_tdr(c->dst), mbmd, list, 0),
 			t->status | TDX_STATUS_FATAL_BIT);
 	KUNIT_EXPECT_EQ(test, op_state(c, c->dst), (u64)TDX_OP_STATE_FAILED_IMPORT);
 	/* The source is untouched: an abort returns it to RUNNABLE. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_abort(c->src->tdr_pa, 0), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_abort(ktd_tdr(c->src), 0), TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, op_state(c, c->src), (u64)TDX_OP_STATE_RUNNABLE);
 	teardown(c);
 }
@@ -1075,16 +1091,16 @@ static void mbmd_tamper_test(struct kunit *test)
 	u8 *raw;
 
 	if (t->token) {
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_track(c->src->tdr_pa, tok, false),
+		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_track(ktd_tdr(c->src), tok, false),
 				TDX_STATUS_SUCCESS);
 		raw = page_address(c->token);
 		raw[t->offset] ^= t->xor;
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_track(c->dst->tdr_pa, tok),
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_track(ktd_tdr(c->dst), tok),
 				t->status | TDX_STATUS_FATAL_BIT);
 		KUNIT_EXPECT_EQ(test, op_state(c, c->dst), (u64)TDX_OP_STATE_FAILED_IMPORT);
 	} else {
 		blockw(c, gfns, 2);
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(ktd_tdr(c->src)), TDX_STATUS_SUCCESS);
 		mem_lists(c, &c->s[0], gfns, 2);
 		KUNIT_ASSERT_EQ(test, mem_export(c, 0, 2), TDX_STATUS_SUCCESS);
 		raw = page_address(c->s[0].mbmd);
@@ -1111,7 +1127,7 @@ static void mem_tamper_test(struct kunit *test)
 
 	mem_lists(c, &c->s[0], gfns, 4);
 	blockw(c, gfns, 4);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(ktd_tdr(c->src)), TDX_STATUS_SUCCESS);
 	mem_lists(c, &c->s[0], gfns, 4);
 	KUNIT_ASSERT_EQ(test, mem_export(c, 0, 4), TDX_STATUS_SUCCESS);
 	saved = *m;
@@ -1133,7 +1149,7 @@ static void mem_tamper_test(struct kunit *test)
 
 	/* The next bundle with a page MAC flipped ends the import. */
 	blockw(c, (u64[]){ 4 }, 1);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(ktd_tdr(c->src)), TDX_STATUS_SUCCESS);
 	mem_lists(c, &c->s[0], (u64[]){ 4 }, 1);
 	KUNIT_ASSERT_EQ(test, mem_export(c, 0, 1), TDX_STATUS_SUCCESS);
 	mac[0] ^= 1;
@@ -1152,10 +1168,10 @@ static void token_test(struct kunit *test)
 	static const u64 gfns[] = { 5 };
 	u64 tok = mbmd_operand(c->token);
 
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_track(c->src->tdr_pa, tok, false),
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_track(ktd_tdr(c->src), tok, false),
 			TDX_STATUS_SUCCESS);
 	t->hdr.mig_epoch = 0;
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_track(c->dst->tdr_pa, tok),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_track(ktd_tdr(c->dst), tok),
 			TDX_STATUS_INVALID_MBMD | TDX_STATUS_FATAL_BIT);
 	KUNIT_EXPECT_EQ(test, op_state(c, c->dst), (u64)TDX_OP_STATE_FAILED_IMPORT);
 	teardown(c);
@@ -1164,12 +1180,12 @@ static void token_test(struct kunit *test)
 	c = neg_setup(test);
 	tok = mbmd_operand(c->token);
 	blockw(c, gfns, 1);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(ktd_tdr(c->src)), TDX_STATUS_SUCCESS);
 	mem_lists(c, &c->s[0], gfns, 1);
 	KUNIT_ASSERT_EQ(test, mem_export(c, 0, 1), TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_track(c->src->tdr_pa, tok, false),
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_track(ktd_tdr(c->src), tok, false),
 			TDX_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_track(c->dst->tdr_pa, tok),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_track(ktd_tdr(c->dst), tok),
 			TDX_STATUS_INVALID_MBMD | TDX_STATUS_FATAL_BIT);
 	teardown(c);
 }
@@ -1191,12 +1207,12 @@ static void twice_in_epoch_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, tdx_emu_guest_program(tdvpr, op, 2), 0);
 	KUNIT_ASSERT_EQ(test, ktd_vp_enter(tdvpr, &qual, &gpa),
 			TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_unblockw(c->src->tdr_pa, gpa),
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_unblockw(ktd_tdr(c->src), gpa),
 			TDX_STATUS_SUCCESS);
 	KUNIT_ASSERT_EQ(test, ktd_vp_enter(tdvpr, &qual, &gpa),
 			TDX_STATUS_SUCCESS | TDX_EXIT_REASON_HLT);
 	blockw(c, gfns, 1);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(ktd_tdr(c->src)), TDX_STATUS_SUCCESS);
 	mem_lists(c, &c->s[0], gfns, 1);
 	KUNIT_EXPECT_EQ(test, mem_export(c, 0, 1), TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, mem_import(c, 0, gfns, 1),
@@ -1232,7 +1248,7 @@ static void import_over_removed_test(struct kunit *test)
 	__free_page(c->dst->mem[9]);
 	c->dst->mem[9] = NULL;
 	blockw(c, gfns, 1);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(ktd_tdr(c->src)), TDX_STATUS_SUCCESS);
 	mem_lists(c, &c->s[0], gfns, 1);
 	KUNIT_ASSERT_EQ(test, mem_export(c, 0, 1), TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, mem_import(c, 0, gfns, 1),
@@ -1254,7 +1270,7 @@ static void migsc_busy_resume_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, tdx_emu_hold_migsc(c->src->tdr_pa, tdx_migsc_link_of_forward(1)), 0);
 	mem_lists(c, s, gfns, 1);
 	gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, 0);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(ktd_tdr(c->src), &gl, mbmd_operand(s->mbmd),
 						     pa(s->buf_list),
 						     tdx_migs_index_and_cmd_encode(1, 0),
 						     pa(s->mac[0]), pa(s->mac[1]), &pages),
@@ -1267,14 +1283,14 @@ static void migsc_busy_resume_test(struct kunit *test)
 	 * cannot resume the call afterwards (§1.3). A NEW call starts over.
 	 */
 	blockw(c, gfns, 16);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(ktd_tdr(c->src)), TDX_STATUS_SUCCESS);
 	ktd_set_intr_policy(test, TDX_EMU_INTR_EVERY, 1, 0);
 	for (i = 0; i < 4; i++) {
 		u64 buf = pa(s->buf_list), mac0 = pa(s->mac[0]), mac1 = pa(s->mac[1]);
 
 		mem_lists(c, s, gfns + 4 * i, 4);
 		gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, 3);
-		ret = tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl, mbmd_operand(s->mbmd), buf,
+		ret = tdx_mig_tdh_export_mem(ktd_tdr(c->src), &gl, mbmd_operand(s->mbmd), buf,
 					     tdx_migs_index_and_cmd_encode(1, 0), mac0, mac1,
 					     &pages);
 		KUNIT_ASSERT_EQ(test, ret, TDX_STATUS_INTERRUPTED_RESUMABLE);
@@ -1287,12 +1303,12 @@ static void migsc_busy_resume_test(struct kunit *test)
 			mac0 = mac1;
 		else
 			mac1 = mac0;
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl,
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(ktd_tdr(c->src), &gl,
 							     mbmd_operand(s->mbmd), buf,
 							     resume_cmd(1), mac0, mac1, &pages),
 				TDX_STATUS_INVALID_RESUMPTION);
 		gl = rcx_after;
-		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(c->src->tdr_pa, &gl,
+		KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(ktd_tdr(c->src), &gl,
 							     mbmd_operand(s->mbmd), pa(s->buf_list),
 							     resume_cmd(1), pa(s->mac[0]),
 							     pa(s->mac[1]), &pages),
@@ -1318,19 +1334,19 @@ static void failed_immutable_test(struct kunit *test)
 	list = page_address(c->state_list);
 	good = list[1];
 	list[1] = good | (40ULL << EMU_HKID_SHIFT);	/* a private key ID */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa,
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_state_immutable(ktd_tdr(c->src),
 								 mbmd_operand(c->s[0].mbmd),
 								 state_list_info(c, 8), 0, &pages),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_MIG_BUFF_LIST_ENTRY);
 	list[1] = good;
 	KUNIT_EXPECT_EQ(test, op_state(c, c->src), (u64)TDX_OP_STATE_RUNNABLE);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_rd(c->src->tdr_pa, TDX_MD_TD_EXPORT_COUNT, &v),
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_rd(ktd_tdr(c->src), TDX_MD_TD_EXPORT_COUNT, &v),
 			TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, v, 1ULL);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_rd(c->src->tdr_pa, TDX_MD_TD_MIG_DEC_KEY_SET, &v),
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_rd(ktd_tdr(c->src), TDX_MD_TD_MIG_DEC_KEY_SET, &v),
 			TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, v, 0ULL);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa,
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_state_immutable(ktd_tdr(c->src),
 								 mbmd_operand(c->s[0].mbmd),
 								 state_list_info(c, 8), 0, &pages),
 			TDX_STATUS_MIGRATION_DECRYPTION_KEY_NOT_SET);
@@ -1352,7 +1368,7 @@ static void abort_after_start_test(struct kunit *test)
 	int i, tries = 0;
 
 	move_pages(c, &all, true);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_pause(c->src->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_pause(ktd_tdr(c->src)), TDX_STATUS_SUCCESS);
 	move_state(c, 1, c->src->tdr_pa, c->dst->tdr_pa, 0);
 	dst_vcpus(c);
 	for (i = 0; i < c->src->nr_vcpus; i++)
@@ -1360,22 +1376,22 @@ static void abort_after_start_test(struct kunit *test)
 	token(c, true);
 	KUNIT_EXPECT_EQ(test, op_state(c, c->src), (u64)TDX_OP_STATE_POST_EXPORT);
 
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_abort(c->dst->tdr_pa, tok),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_abort(ktd_tdr(c->dst), tok),
 			TDX_STATUS_SUCCESS | TDX_STATUS_FATAL_BIT);
 	KUNIT_EXPECT_EQ(test, op_state(c, c->dst), (u64)TDX_OP_STATE_FAILED_IMPORT);
 	/* Before POST_EXPORT the token must be absent; in it, it must verify. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_abort(c->src->tdr_pa, 0),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_abort(ktd_tdr(c->src), 0),
 			TDX_STATUS_OPERAND_INVALID | TDX_OPID_R8);
 	t->mac[0] ^= 1;
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_abort(c->src->tdr_pa, tok),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_abort(ktd_tdr(c->src), tok),
 			TDX_STATUS_INCORRECT_MBMD_MAC);
 	t->mac[0] ^= 1;
 	KUNIT_EXPECT_EQ(test, op_state(c, c->src), (u64)TDX_OP_STATE_POST_EXPORT);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_abort(c->src->tdr_pa, tok), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_abort(ktd_tdr(c->src), tok), TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, op_state(c, c->src), (u64)TDX_OP_STATE_RUNNABLE);
 
 	/* A new session needs the exported pages restored first. */
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_rd(c->src->tdr_pa, TDX_MD_TD_MIG_COUNT, &v),
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_rd(ktd_tdr(c->src), TDX_MD_TD_MIG_COUNT, &v),
 			TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, v, 16ULL);
 	for (i = 0; i < 16; i++)
@@ -1383,10 +1399,10 @@ static void abort_after_start_test(struct kunit *test)
 			.gpa = (u64)i << PAGE_SHIFT, .operation = TDX_GPA_OP_MIGRATE });
 	gl = tdx_gpa_list_info_encode(pa(c->s[0].gpa_list), 0, 15);
 	do {
-		ret = tdx_mig_tdh_export_restore(c->src->tdr_pa, &gl);
+		ret = tdx_mig_tdh_export_restore(ktd_tdr(c->src), &gl);
 	} while (ret == TDX_STATUS_INTERRUPTED_RESUMABLE && tries++ < MIG_RESUMES);
 	KUNIT_EXPECT_EQ(test, ret, TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_rd(c->src->tdr_pa, TDX_MD_TD_MIG_COUNT, &v),
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_rd(ktd_tdr(c->src), TDX_MD_TD_MIG_COUNT, &v),
 			TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, v, 0ULL);
 	KUNIT_EXPECT_EQ(test, tdx_emu_sept_state(c->src->tdr_pa, 0, 0), TDX_SEPT_MAPPED);
@@ -1416,38 +1432,38 @@ static void state_resume_test(struct kunit *test)
 	other = state_list_info(c, 7);
 	ktd_set_intr_policy(test, TDX_EMU_INTR_EVERY, 1, 0);
 
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa, mbmd, list, 0,
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_state_immutable(ktd_tdr(c->src), mbmd, list, 0,
 								 &pages),
 			TDX_STATUS_INTERRUPTED_RESUMABLE);
 	KUNIT_EXPECT_EQ(test, pages, 1ULL);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa, mbmd, other,
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_state_immutable(ktd_tdr(c->src), mbmd, other,
 								 resume_cmd(0), &pages),
 			TDX_STATUS_INVALID_RESUMPTION);
 	/* The saved state is gone: the right operands are refused too. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa, mbmd, list,
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_state_immutable(ktd_tdr(c->src), mbmd, list,
 								 resume_cmd(0), &pages),
 			TDX_STATUS_INVALID_RESUMPTION);
 	KUNIT_EXPECT_EQ(test, op_state(c, c->src), (u64)TDX_OP_STATE_RUNNABLE);
 
 	/* The import side needs a bundle: the pair exchanges keys again. */
 	rekey(c);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa, mbmd, list, 0,
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_state_immutable(ktd_tdr(c->src), mbmd, list, 0,
 								 &pages),
 			TDX_STATUS_INTERRUPTED_RESUMABLE);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_state_immutable(c->src->tdr_pa, mbmd, list,
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_state_immutable(ktd_tdr(c->src), mbmd, list,
 								 resume_cmd(0), &pages),
 			TDX_STATUS_SUCCESS);
 	list = state_list_info(c, 2);
 	/* A never-used stream cannot be resumed at all. */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_state_immutable(c->dst->tdr_pa, mbmd, list,
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_state_immutable(ktd_tdr(c->dst), mbmd, list,
 								 resume_cmd(0)),
 			TDX_STATUS_MIGRATION_STREAM_STATE_INCORRECT);
 	/* Still UNINITIALIZED: the one state MNG.RD refuses (§3.1). */
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(c->dst->tdr_pa, TDX_MD_TD_OP_STATE, &pages),
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_rd(ktd_tdr(c->dst), TDX_MD_TD_OP_STATE, &pages),
 			TDX_STATUS_OP_STATE_INCORRECT);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_import_state_immutable(c->dst->tdr_pa, mbmd, list, 0),
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_import_state_immutable(ktd_tdr(c->dst), mbmd, list, 0),
 			TDX_STATUS_INTERRUPTED_RESUMABLE);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_state_immutable(c->dst->tdr_pa, mbmd, other,
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_state_immutable(ktd_tdr(c->dst), mbmd, other,
 								 resume_cmd(0)),
 			TDX_STATUS_INVALID_RESUMPTION | TDX_STATUS_FATAL_BIT);
 	KUNIT_EXPECT_EQ(test, op_state(c, c->dst), (u64)TDX_OP_STATE_FAILED_IMPORT);

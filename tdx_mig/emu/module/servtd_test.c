@@ -69,8 +69,8 @@ static u64 mng_rd(struct kunit *test, u64 tdr_pa, u64 field_id)
 {
 	u64 v = 0;
 
-	KUNIT_EXPECT_EQ_MSG(test, tdx_mig_tdh_mng_rd(tdr_pa, field_id, &v), TDX_STATUS_SUCCESS,
-			    "MNG.RD %#llx", field_id);
+	KUNIT_EXPECT_EQ_MSG(test, tdx_mig_tdh_mng_rd(tdx_mig_tdr(tdr_pa), field_id, &v),
+			    TDX_STATUS_SUCCESS, "MNG.RD %#llx", field_id);
 	return v;
 }
 
@@ -227,7 +227,7 @@ static void env_setup(struct kunit *test, struct servtd_env *e, bool finalize_ta
 	e->handle = o.handle;
 	memcpy(e->uuid, o.uuid, sizeof(e->uuid));
 	if (finalize_target)
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(e->target->tdr_pa),
+		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(ktd_tdr(e->target)),
 				TDX_STATUS_SUCCESS);
 }
 
@@ -308,7 +308,7 @@ static void bind_success_test(struct kunit *test)
 	/* SERVTD_HASH is fixed at MR.FINALIZE, and then stays. */
 	expect_qwords(test, target->tdr_pa, TDX_MD_TD_SERVTD_HASH, zero_hash,
 		      HASH_QWORDS);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(target->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(ktd_tdr(target)), TDX_STATUS_SUCCESS);
 	expect_qwords(test, target->tdr_pa, TDX_MD_TD_SERVTD_HASH, kat_servtd_hash, HASH_QWORDS);
 	expect_qwords(test, target->tdr_pa, TDX_MD_TD_SERVTD_HASH, kat_servtd_hash, HASH_QWORDS);
 	/* A TD with no binding: all zeros. */
@@ -410,7 +410,7 @@ static void rebind_test(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, bind0(t1, m1, TDX_SERVTD_ATTR_INSTANCE_BINDING, &o),
 			TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(t1->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(ktd_tdr(t1)), TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, bind0(t1, m2, TDX_SERVTD_ATTR_INSTANCE_BINDING, &o),
 			TDX_STATUS_SERVTD_UUID_MISMATCH);
 	KUNIT_EXPECT_EQ(test, bind0(t1, m1, TDX_SERVTD_ATTR_INSTANCE_BINDING, &o),
@@ -418,7 +418,7 @@ static void rebind_test(struct kunit *test)
 
 	/* m2 has the same TDINFO as m1: it may take over, in RUNNABLE too. */
 	KUNIT_ASSERT_EQ(test, bind0(t2, m1, 0, &o), TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(t2->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(ktd_tdr(t2)), TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, bind0(t2, m2, 0, &o), TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, o.handle, (t2->tdr_pa & ~0xfffULL) + uuid_m2[0]);
 	expect_qwords(test, t2->tdr_pa, TDX_MD_TD_SERVTD_BINDINGS_TABLE + 2, uuid_m2, 4);
@@ -492,7 +492,7 @@ static void prebind_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bind0(t2, migtd, 0, &o), TDX_STATUS_SERVTD_INFO_HASH_MISMATCH);
 	KUNIT_EXPECT_EQ(test, slot_state(test, t2), (u64)TDX_SERVTD_PRE_BOUND);
 	/* A PRE_BOUND slot counts in SERVTD_HASH. */
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(t2->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(ktd_tdr(t2)), TDX_STATUS_SUCCESS);
 	expect_qwords(test, t2->tdr_pa, TDX_MD_TD_SERVTD_HASH, kat_servtd_hash_zero_slot,
 		      HASH_QWORDS);
 
@@ -500,7 +500,7 @@ static void prebind_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, prebind(t3->tdr_pa, ktd_pa(kat_zero), 0, ok, ATTR_IGNORE),
 			TDX_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, bind0(t3, migtd, ATTR_IGNORE, &o), TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(t3->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(ktd_tdr(t3)), TDX_STATUS_SUCCESS);
 	expect_qwords(test, t3->tdr_pa, TDX_MD_TD_SERVTD_HASH, kat_servtd_hash_ignore,
 		      HASH_QWORDS);
 	__free_page(kat);

@@ -42,15 +42,15 @@ void ktd_td_create(struct kunit *test, struct test_td *td, u64 attributes, u16 m
 	td->tdr_pa = ktd_pa(td->tdr);
 	for (hkid = EMU_PRIVATE_HKID_MIN; hkid < EMU_PRIVATE_HKID_MIN + EMU_NUM_PRIVATE_HKIDS;
 	     hkid++) {
-		ret = tdx_mig_tdh_mng_create(td->tdr_pa, hkid);
+		ret = tdx_mig_tdh_mng_create(ktd_tdr(td), hkid);
 		if (tdx_status_code(ret) != TDX_STATUS_HKID_NOT_FREE)
 			break;
 	}
 	KUNIT_ASSERT_EQ(test, ret, TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_key_config(td->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_key_config(ktd_tdr(td)), TDX_STATUS_SUCCESS);
 	for (i = 0; i < TEST_TDCX; i++) {
 		td->tdcx[i] = ktd_test_page(test);
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_addcx(td->tdr_pa, ktd_pa(td->tdcx[i])),
+		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mng_addcx(ktd_tdr(td), ktd_pa(td->tdcx[i])),
 				TDX_STATUS_SUCCESS);
 	}
 	params_page = ktd_test_page(test);
@@ -58,7 +58,7 @@ void ktd_td_create(struct kunit *test, struct test_td *td, u64 attributes, u16 m
 	params->attributes = cpu_to_le64(attributes);
 	params->xfam = cpu_to_le64(EMU_XFAM_FIXED1);
 	params->max_vcpus = cpu_to_le16(max_vcpus);
-	ret = tdx_mig_tdh_mng_init(td->tdr_pa, ktd_pa(params_page));
+	ret = tdx_mig_tdh_mng_init(ktd_tdr(td), ktd_pa(params_page));
 	__free_page(params_page);
 	KUNIT_ASSERT_EQ(test, ret, TDX_STATUS_SUCCESS);
 }
@@ -69,15 +69,16 @@ void ktd_vcpu_create(struct kunit *test, struct test_td *td)
 	int i;
 
 	v->tdvpr = ktd_test_page(test);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_vp_create(td->tdr_pa, ktd_pa(v->tdvpr)),
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_vp_create(ktd_tdr(td), ktd_as_tdvpr(v->tdvpr)),
 			TDX_STATUS_SUCCESS);
 	td->nr_vcpus++;
 	for (i = 0; i < TEST_VP_TDCX; i++) {
 		v->tdcx[i] = ktd_test_page(test);
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_vp_addcx(ktd_pa(v->tdvpr), ktd_pa(v->tdcx[i])),
+		KUNIT_ASSERT_EQ(test,
+				tdx_mig_tdh_vp_addcx(ktd_as_tdvpr(v->tdvpr), ktd_pa(v->tdcx[i])),
 				TDX_STATUS_SUCCESS);
 	}
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_vp_init(ktd_pa(v->tdvpr), 0x1234 + td->nr_vcpus),
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_vp_init(ktd_as_tdvpr(v->tdvpr), 0x1234 + td->nr_vcpus),
 			TDX_STATUS_SUCCESS);
 }
 
@@ -87,7 +88,7 @@ static void sept_add(struct kunit *test, struct test_td *td, u64 gpa, int level)
 	u64 entry, err_level;
 
 	KUNIT_ASSERT_LT(test, td->nr_sept, 64U);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_sept_add(td->tdr_pa, gpa, level, ktd_pa(p),
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_sept_add(ktd_tdr(td), gpa, level, ktd_pa(p),
 						       &entry, &err_level),
 			TDX_STATUS_SUCCESS);
 	td->sept[td->nr_sept++] = p;
@@ -133,12 +134,12 @@ void ktd_td_build(struct kunit *test, struct test_td *td, unsigned int npages,
 		td->mem[gfn] = ktd_test_page(test);
 		page = ktd_pa(td->mem[gfn]);
 		if (pending_every && gfn % pending_every == pending_every - 1) {
-			KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_aug(td->tdr_pa, gpa, page),
+			KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_aug(ktd_tdr(td), gpa, page),
 					TDX_STATUS_SUCCESS);
 		} else {
 			for (i = 0; i < PAGE_SIZE / sizeof(u64); i++)
 				src_q[i] = ktd_add_pattern(gfn);
-			KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_add(td->tdr_pa, gpa, page,
+			KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_add(ktd_tdr(td), gpa, page,
 								       ktd_pa(src)),
 					TDX_STATUS_SUCCESS);
 		}
@@ -146,7 +147,7 @@ void ktd_td_build(struct kunit *test, struct test_td *td, unsigned int npages,
 	td->nr_mem = npages;
 	__free_page(src);
 	if (finalize)
-		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(td->tdr_pa), TDX_STATUS_SUCCESS);
+		KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mr_finalize(ktd_tdr(td)), TDX_STATUS_SUCCESS);
 }
 
 /* A ktd_td_build() TD allocated for the test. */
@@ -165,8 +166,8 @@ long ktd_cpu0_fn(void *arg)
 	struct on_cpu0 *c = arg;
 
 	if (c->flush)
-		return tdx_mig_tdh_vp_flush(c->tdvpr_pa);
-	return tdx_mig_tdh_vp_enter(c->tdvpr_pa, &c->exit_qual, &c->gpa);
+		return tdx_mig_tdh_vp_flush(tdx_mig_tdvpr(c->tdvpr_pa));
+	return tdx_mig_tdh_vp_enter(tdx_mig_tdvpr(c->tdvpr_pa), &c->exit_qual, &c->gpa);
 }
 
 u64 ktd_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa)
@@ -222,10 +223,10 @@ void ktd_td_release_key(struct kunit *test, struct test_td *td)
 		KUNIT_EXPECT_TRUE_MSG(test, ret == TDX_STATUS_SUCCESS ||
 				      ret == TDX_STATUS_VCPU_NOT_ASSOCIATED, "VP.FLUSH %#llx", ret);
 	}
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(td->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_vpflushdone(ktd_tdr(td)), TDX_STATUS_SUCCESS);
 	ktd_cache_wb(test);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(td->tdr_pa), TDX_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_reclaimid(td->tdr_pa), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_freeid(ktd_tdr(td)), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_mng_key_reclaimid(ktd_tdr(td)), TDX_STATUS_SUCCESS);
 }
 
 /* Teardown, part 2: reclaim every page still given, the TDR last. */
@@ -270,12 +271,12 @@ void ktd_set_intr_policy(struct kunit *test, enum tdx_emu_intr_mode mode, u32 k,
 /* What a host does to take a page from a TD that may run: block, track, remove. */
 void ktd_remove_page(struct kunit *test, struct test_td *td, u64 gpa)
 {
-	u64 ret = tdx_mig_tdh_mem_range_block(td->tdr_pa, gpa);
+	u64 ret = tdx_mig_tdh_mem_range_block(ktd_tdr(td), gpa);
 
 	KUNIT_ASSERT_TRUE(test, ret == TDX_STATUS_SUCCESS ||
 			  ret == TDX_STATUS_GPA_RANGE_ALREADY_BLOCKED);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(td->tdr_pa), TDX_STATUS_SUCCESS);
-	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_remove(td->tdr_pa, gpa), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(ktd_tdr(td)), TDX_STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_page_remove(ktd_tdr(td), gpa), TDX_STATUS_SUCCESS);
 }
 
 u64 ktd_read_private_u64(struct kunit *test, struct test_td *td, u64 gpa)

@@ -43,6 +43,23 @@ struct on_cpu0 {
 };
 
 u64 ktd_pa(struct page *p);
+
+/* The handles the SEAMCALL wrappers take: a test TD's TDR, or a page as one. */
+static inline struct tdx_mig_tdr ktd_tdr(const struct test_td *td)
+{
+	return tdx_mig_tdr(td->tdr_pa);
+}
+
+static inline struct tdx_mig_tdr ktd_as_tdr(struct page *p)
+{
+	return tdx_mig_tdr(ktd_pa(p));
+}
+
+static inline struct tdx_mig_tdvpr ktd_as_tdvpr(struct page *p)
+{
+	return tdx_mig_tdvpr(ktd_pa(p));
+}
+
 struct page *ktd_test_page(struct kunit *test);
 void ktd_require_emu(struct kunit *test);
 void ktd_td_create(struct kunit *test, struct test_td *td, u64 attributes, u16 max_vcpus);

@@ -38,6 +38,17 @@ static u64 pa(struct page *p)
 	return page_to_phys(p);
 }
 
+/* The handles the SEAMCALL wrappers take. */
+static struct tdx_mig_tdr vm_tdr(const struct host_vm *vm)
+{
+	return tdx_mig_tdr(pa(vm->tdr));
+}
+
+static struct tdx_mig_tdvpr vcpu_tdvpr(const struct host_vcpu *v)
+{
+	return tdx_mig_tdvpr(pa(v->tdvpr));
+}
+
 u64 host_vm_tdr(const struct host_vm *vm)
 {
 	return pa(vm->tdr);
@@ -56,7 +67,7 @@ static u64 build_pattern(u64 gfn)
 
 static long vp_flush_fn(void *tdvpr)
 {
-	return tdx_mig_tdh_vp_flush(pa(tdvpr));
+	return tdx_mig_tdh_vp_flush(tdx_mig_tdvpr(pa(tdvpr)));
 }
 
 /*
@@ -97,7 +108,7 @@ u64 host_vp_enter(struct host_vcpu *v, struct tdx_mig_args *regs)
 	}
 	v->cpu = cpu;
 	WRITE_ONCE(v->in_guest, cpu);
-	ret = tdx_mig_tdh_vp_enter_regs(pa(v->tdvpr), regs);
+	ret = tdx_mig_tdh_vp_enter_regs(vcpu_tdvpr(v), regs);
 	WRITE_ONCE(v->exits, v->exits + 1);
 	smp_wmb();	/* a kicker that sees the vCPU in the TD sees the count first */
 	WRITE_ONCE(v->in_guest, -1);
@@ -116,15 +127,15 @@ static int td_create(struct host_vm *vm)
 		return -ENOMEM;
 	for (hkid = EMU_PRIVATE_HKID_MIN; tdx_status_code(ret) == TDX_STATUS_HKID_NOT_FREE &&
 	     hkid < EMU_PRIVATE_HKID_MIN + EMU_NUM_PRIVATE_HKIDS; hkid++)
-		ret = tdx_mig_tdh_mng_create(pa(vm->tdr), hkid);
+		ret = tdx_mig_tdh_mng_create(vm_tdr(vm), hkid);
 	if (ret)
 		return tdx_status_code(ret) == TDX_STATUS_HKID_NOT_FREE ? -ENOSPC : -EIO;
-	ret = tdx_mig_tdh_mng_key_config(pa(vm->tdr));
+	ret = tdx_mig_tdh_mng_key_config(vm_tdr(vm));
 	for (i = 0; !ret && i < EMU_TDCS_PAGES; i++) {
 		vm->tdcx[i] = host_page();
 		if (!vm->tdcx[i])
 			return -ENOMEM;
-		ret = tdx_mig_tdh_mng_addcx(pa(vm->tdr), pa(vm->tdcx[i]));
+		ret = tdx_mig_tdh_mng_addcx(vm_tdr(vm), pa(vm->tdcx[i]));
 	}
 	return ret ? -EIO : 0;
 }
@@ -143,7 +154,7 @@ static int td_init(struct host_vm *vm)
 					 TDX_TD_ATTR_SEPT_VE_DISABLE);
 	params->xfam = cpu_to_le64(EMU_XFAM_FIXED1);
 	params->max_vcpus = cpu_to_le16(vm->max_vcpus);
-	ret = tdx_mig_tdh_mng_init(pa(vm->tdr), pa(params_page));
+	ret = tdx_mig_tdh_mng_init(vm_tdr(vm), pa(params_page));
 	__free_page(params_page);
 	return ret ? -EIO : 0;
 }
@@ -171,13 +182,13 @@ static int vcpu_add(struct host_vm *vm, bool init)
 	struct host_vcpu *v = &vm->vcpus[vm->nr_vcpus];
 	int i;
 
-	if (tdx_mig_tdh_vp_create(pa(vm->tdr), pa(v->tdvpr)))
+	if (tdx_mig_tdh_vp_create(vm_tdr(vm), vcpu_tdvpr(v)))
 		return -EIO;
 	vm->nr_vcpus++;
 	for (i = 0; i < HOST_VP_TDCX; i++)
-		if (tdx_mig_tdh_vp_addcx(pa(v->tdvpr), pa(v->tdcx[i])))
+		if (tdx_mig_tdh_vp_addcx(vcpu_tdvpr(v), pa(v->tdcx[i])))
 			return -EIO;
-	if (init && tdx_mig_tdh_vp_init(pa(v->tdvpr), vm->nr_vcpus))
+	if (init && tdx_mig_tdh_vp_init(vcpu_tdvpr(v), vm->nr_vcpus))
 		return -EIO;
 	return 0;
 }
@@ -211,7 +222,7 @@ static int sept_add(struct host_vm *vm, u64 gpa, int level)
 	if (!p)
 		return -ENOMEM;
 	write_lock(&vm->mmu_lock);
-	ret = tdx_mig_tdh_mem_sept_add(pa(vm->tdr), gpa, level, pa(p), &entry, &err_level);
+	ret = tdx_mig_tdh_mem_sept_add(vm_tdr(vm), gpa, level, pa(p), &entry, &err_level);
 	write_unlock(&vm->mmu_lock);
 	if (ret) {
 		__free_page(p);
@@ -271,13 +282,13 @@ static int td_add_memory(struct host_vm *vm, u32 pending_every)
 		}
 		__set_bit(gfn, vm->mapped);
 		if (pending_every && gfn % pending_every == pending_every - 1) {
-			if (tdx_mig_tdh_mem_page_aug(pa(vm->tdr), gpa, pa(vm->mem[gfn])))
+			if (tdx_mig_tdh_mem_page_aug(vm_tdr(vm), gpa, pa(vm->mem[gfn])))
 				ret = -EIO;
 			continue;
 		}
 		for (i = 0; i < PAGE_SIZE / sizeof(u64); i++)
 			q[i] = build_pattern(gfn);
-		ret = tdx_mig_tdh_mem_page_add(pa(vm->tdr), gpa, pa(vm->mem[gfn]), pa(src)) ?
+		ret = tdx_mig_tdh_mem_page_add(vm_tdr(vm), gpa, pa(vm->mem[gfn]), pa(src)) ?
 		      -EIO : 0;
 		cond_resched();
 	}
@@ -515,7 +526,7 @@ static u64 vm_track(void *opaque)
 
 	for (;;) {
 		write_lock(&vm->mmu_lock);
-		ret = tdx_mig_tdh_mem_track(pa(vm->tdr));
+		ret = tdx_mig_tdh_mem_track(vm_tdr(vm));
 		write_unlock(&vm->mmu_lock);
 		if (!tdx_mig_status_busy(ret) || ++tries == HOST_TRACK_TRIES)
 			break;
@@ -583,7 +594,7 @@ static void td_release_key(struct host_vm *vm)
 		if (ret && ret != TDX_STATUS_VCPU_NOT_ASSOCIATED)
 			pr_err("TDH.VP.FLUSH: %#llx\n", ret);
 	}
-	ret = tdx_mig_tdh_mng_vpflushdone(pa(vm->tdr));
+	ret = tdx_mig_tdh_mng_vpflushdone(vm_tdr(vm));
 	if (ret)
 		pr_err("TDH.MNG.VPFLUSHDONE: %#llx\n", ret);
 	ret = tdx_mig_tdh_phymem_cache_wb(false);
@@ -592,10 +603,10 @@ static void td_release_key(struct host_vm *vm)
 		ret = tdx_mig_tdh_phymem_cache_wb(true);
 	if (ret && ret != TDX_STATUS_NO_HKID_READY_TO_WBCACHE)
 		pr_err("TDH.PHYMEM.CACHE.WB: %#llx\n", ret);
-	ret = tdx_mig_tdh_mng_key_freeid(pa(vm->tdr));
+	ret = tdx_mig_tdh_mng_key_freeid(vm_tdr(vm));
 	if (ret)
 		pr_err("TDH.MNG.KEY.FREEID: %#llx\n", ret);
-	ret = tdx_mig_tdh_mng_key_reclaimid(pa(vm->tdr));
+	ret = tdx_mig_tdh_mng_key_reclaimid(vm_tdr(vm));
 	if (ret)
 		pr_err("TDH.MNG.KEY.RECLAIMID: %#llx\n", ret);
 }
@@ -714,7 +725,7 @@ int host_vm_finalize(struct host_vm *vm)
 	mutex_lock(&vm->lock);
 	if (vm->destination || vm->finalized)
 		ret = -EPERM;
-	else if (tdx_mig_tdh_mr_finalize(pa(vm->tdr)))
+	else if (tdx_mig_tdh_mr_finalize(vm_tdr(vm)))
 		ret = -EIO;
 	else
 		vm->finalized = true;
