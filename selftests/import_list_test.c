@@ -36,11 +36,7 @@ FIXTURE_SETUP(il)
 	self->dst = -1;
 	if (tb_open())
 		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
-	self->src = tb_create_td(BYTES, 1, false, 0);
-	self->dst = tb_create_td(BYTES, 1, true, 0);
-	ASSERT_LE(0, self->src);
-	ASSERT_LE(0, self->dst);
-	ASSERT_EQ(0, tb_exchange_keys(self->src, self->dst));
+	ASSERT_EQ(0, tb_create_pair(BYTES, 1, &self->src, &self->dst));
 	ASSERT_EQ(0, mig_open(&self->m, self->src, self->dst, NPAGES, 1, 1, 16));
 	/* Paused: pages need no write-blocking; epochs still go in order. */
 	ASSERT_EQ(0, mig_start(&self->m));
@@ -172,11 +168,7 @@ TEST(remigrate_in_place)
 
 	if (tb_open())
 		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
-	src = tb_create_td(BYTES, 1, false, 0);
-	dst = tb_create_td(BYTES, 1, true, 0);
-	ASSERT_LE(0, src);
-	ASSERT_LE(0, dst);
-	ASSERT_EQ(0, tb_exchange_keys(src, dst));
+	ASSERT_EQ(0, tb_create_pair(BYTES, 1, &src, &dst));
 	ASSERT_EQ(0, mig_open(&m, src, dst, NPAGES, 1, 1, 16));
 	ASSERT_EQ(0, mig_start(&m));
 	ASSERT_EQ(0, mig_move_token(&m, false));

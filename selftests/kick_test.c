@@ -75,11 +75,7 @@ TEST(tlb_tracking_needs_kick)
 
 	if (tb_open())
 		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
-	src = tb_create_td(BYTES, 1, false, 0);
-	dst = tb_create_td(BYTES, 1, true, 0);
-	ASSERT_LE(0, src);
-	ASSERT_LE(0, dst);
-	ASSERT_EQ(0, tb_exchange_keys(src, dst));
+	ASSERT_EQ(0, tb_create_pair(BYTES, 1, &src, &dst));
 	ASSERT_EQ(0, mig_open(&m, src, dst, NPAGES, 1, 1, 16));
 	ASSERT_EQ(0, mig_start(&m));
 

@@ -319,13 +319,14 @@ TEST_F(neg, tdx_status_surfaced)
 	complete(_metadata, ctx);
 }
 
-/* vCPUs import in index order, and export no further than the last. */
-TEST_F(neg, vcpu_order)
+/* The VP bundles of a migration: saved[v] = MBMD, then pages[v] pages. */
+static char saved[NR_VCPUS][1 + BUF_PAGES][4096];
+
+/* A migration up to its TD state imported, each vCPU's state exported and saved. */
+static void export_vps(struct __test_metadata *_metadata, struct neg_ctx *ctx,
+		       uint64_t pages[NR_VCPUS])
 {
-	struct neg_ctx *ctx = &self->c;
 	struct mig_stream *s = &ctx->m.src[0], *d = &ctx->m.dst[0];
-	uint64_t pages[NR_VCPUS], n;
-	static char saved[NR_VCPUS][1 + BUF_PAGES][4096];
 	unsigned int v;
 
 	ctx->m.max_rounds = 1;
@@ -341,6 +342,17 @@ TEST_F(neg, vcpu_order)
 		memcpy(saved[v][0], s->mbmd, 4096);
 		memcpy(saved[v][1], s->bufs, pages[v] * 4096);
 	}
+}
+
+/* vCPUs import in index order, and export no further than the last. */
+TEST_F(neg, vcpu_order)
+{
+	struct neg_ctx *ctx = &self->c;
+	struct mig_stream *s = &ctx->m.src[0], *d = &ctx->m.dst[0];
+	uint64_t pages[NR_VCPUS], n;
+	unsigned int v;
+
+	export_vps(_metadata, ctx, pages);
 	EXPECT_EQ(-ENOENT, mig_cmd(s, KVM_TDX_MIG_EXPORT_STATE_VP, &n, NULL));
 	/* vCPU 1 before vCPU 0. */
 	memcpy(d->mbmd, saved[1][0], 4096);
@@ -470,24 +482,10 @@ TEST_F(neg, pending_call_busy)
 TEST_F(neg, vp_mbmd_swapped_mid_call)
 {
 	struct neg_ctx *ctx = &self->c;
-	struct mig_stream *s = &ctx->m.src[0], *d = &ctx->m.dst[0];
-	static char saved[NR_VCPUS][1 + BUF_PAGES][4096];
+	struct mig_stream *d = &ctx->m.dst[0];
 	uint64_t pages[NR_VCPUS], n;
-	unsigned int v;
 
-	ctx->m.max_rounds = 1;
-	ASSERT_EQ(0, mig_start(&ctx->m));
-	ASSERT_EQ(0, mig_live_rounds(&ctx->m));
-	ASSERT_EQ(0, mig_cmd(s, KVM_TDX_MIG_EXPORT_PAUSE, NULL, NULL));
-	ASSERT_EQ(0, mig_move_token(&ctx->m, false));
-	ASSERT_EQ(0, mig_send_dirty(&ctx->m, false, NULL));
-	ASSERT_EQ(0, mig_move_state(&ctx->m, s, d, KVM_TDX_MIG_EXPORT_STATE_TD,
-				    KVM_TDX_MIG_IMPORT_STATE_TD));
-	for (v = 0; v < NR_VCPUS; v++) {
-		ASSERT_EQ(0, mig_cmd(s, KVM_TDX_MIG_EXPORT_STATE_VP, &pages[v], NULL));
-		memcpy(saved[v][0], s->mbmd, 4096);
-		memcpy(saved[v][1], s->bufs, pages[v] * 4096);
-	}
+	export_vps(_metadata, ctx, pages);
 	memcpy(d->mbmd, saved[0][0], 4096);
 	memcpy(d->bufs, saved[0][1], pages[0] * 4096);
 	ASSERT_EQ(0, catch_alarm());

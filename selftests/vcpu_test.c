@@ -34,11 +34,7 @@ FIXTURE_SETUP(mp)
 	self->dst = -1;
 	if (tb_open())
 		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
-	self->src = tb_create_td(BYTES, 1, false, 0);
-	self->dst = tb_create_td(BYTES, 1, true, 0);
-	ASSERT_LE(0, self->src);
-	ASSERT_LE(0, self->dst);
-	ASSERT_EQ(0, tb_exchange_keys(self->src, self->dst));
+	ASSERT_EQ(0, tb_create_pair(BYTES, 1, &self->src, &self->dst));
 	ASSERT_EQ(0, mig_open(&self->m, self->src, self->dst, NPAGES, 1, 1, CHUNK));
 }
 

@@ -152,6 +152,25 @@ int tb_vcpu_run(int vm, struct tdx_mig_emu_run *r)
 	return ret;
 }
 
+int tb_create_pair(uint64_t mem_bytes, unsigned int nr_vcpus, int *src, int *dst)
+{
+	int ret;
+
+	*src = tb_create_td(mem_bytes, nr_vcpus, false, 0);
+	if (*src < 0)
+		return *src;
+	*dst = tb_create_td(mem_bytes, nr_vcpus, true, 0);
+	ret = *dst < 0 ? *dst : tb_exchange_keys(*src, *dst);
+	if (ret) {
+		close(*src);
+		if (*dst >= 0)
+			close(*dst);
+		*src = -1;
+		*dst = -1;
+	}
+	return ret;
+}
+
 int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
 		   uint64_t value, uint64_t *write_faults)
 {

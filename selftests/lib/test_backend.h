@@ -46,6 +46,11 @@ int tb_test_keys(int on);
 int tb_skip_kicks(int on);
 /* vCPU @vcpu writes @value to each of @n GFNs (accepting them first), and sets RBX. */
 /*
+ * A source TD and a destination for it, their migration keys exchanged:
+ * 0 with both VM fds, or -errno with neither open.
+ */
+int tb_create_pair(uint64_t mem_bytes, unsigned int nr_vcpus, int *src, int *dst);
+/*
  * TDX_MIG_EMU_RUN, run again (with no ops: the program goes on) after each
  * EINTR, as a VMM re-enters KVM_RUN; counts in @entries and @write_faults
  * add up over the runs. 0 or -errno (-EFAULT: see r->memory_fault).
