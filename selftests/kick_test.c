@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * TLB tracking needs kicks: after TDH.EXPORT.BLOCKW and TDH.MEM.TRACK a
- * page can be exported only once every vCPU that was in the TD has left
- * it. A vCPU thread spinning in the TD (no exit of its own) makes
- * EXPORT_MEM fail the entry with TLB_TRACKING_NOT_DONE when the platform
- * skips the kick (a TEST-ONLY parameter), and the kick makes it succeed.
+ * Kicks: a vCPU thread spins in the TD (no exit of its own).
+ * - TLB tracking: after TDH.EXPORT.BLOCKW and TDH.MEM.TRACK a page can be
+ *   exported only once every vCPU that was in the TD has left it.
+ *   EXPORT_MEM fails the entry with TLB_TRACKING_NOT_DONE when the
+ *   platform skips the kick (a TEST-ONLY parameter); the kick makes it go.
+ * - EXPORT_PAUSE takes the TDR exclusively: the vCPU is kicked out (the
+ *   spin says an interrupt ended it), kept out, and the pause goes through.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -48,6 +50,26 @@ static bool vcpu_in_td(int vm)
 	return ioctl(vm, TDX_MIG_EMU_GET_VCPU, &st) && errno == EBUSY;
 }
 
+/* The spin ended by an interrupt (RCX 1), not by its time running out. */
+static bool spin_ended_by_kick(int vm)
+{
+	struct tdx_mig_emu_vcpu_state st = { .vcpu = 0 };
+
+	return !ioctl(vm, TDX_MIG_EMU_GET_VCPU, &st) && st.gpr[1] == 1;
+}
+
+/* Start the spinner and wait (bounded, asserted by the caller) until it is in the TD. */
+static int spin_in_td(struct spinner *sp, pthread_t *thread)
+{
+	int tries;
+
+	if (pthread_create(thread, NULL, spin_fn, sp))
+		return -1;
+	for (tries = 0; tries < 1000000 && !vcpu_in_td(sp->vm); tries++)
+		sched_yield();
+	return vcpu_in_td(sp->vm) ? tries : -1;
+}
+
 /* Write-block page @gfn (BLOCKW, then TDH.MEM.TRACK and the kicks) and export it. */
 static int block_and_export(struct mig *m, uint64_t gfn, uint64_t *entry)
 {
@@ -67,7 +89,7 @@ static int block_and_export(struct mig *m, uint64_t gfn, uint64_t *entry)
 
 TEST(tlb_tracking_needs_kick)
 {
-	int src, dst, old, tries, status = 0;
+	int src, dst, old, status = 0;
 	struct spinner sp;
 	uint64_t entry, gfn;
 	pthread_t thread;
@@ -82,11 +104,7 @@ TEST(tlb_tracking_needs_kick)
 	old = tb_skip_kicks(1);
 	ASSERT_LE(0, old);
 	sp.vm = src;
-	ASSERT_EQ(0, pthread_create(&thread, NULL, spin_fn, &sp));
-	for (tries = 0; tries < 1000000 && !vcpu_in_td(src); tries++)
-		sched_yield();
-	ASSERT_TRUE(vcpu_in_td(src));
-	TH_LOG("vCPU in the TD after %d polls", tries);
+	ASSERT_LE(0, spin_in_td(&sp, &thread));
 	/*
 	 * The vCPU entered before the TRACK, unless it was between taking its
 	 * TDVPR and counting itself in the epoch: a few pages, one is enough.
@@ -96,15 +114,40 @@ TEST(tlb_tracking_needs_kick)
 		status = (entry >> STATUS_SHIFT) & STATUS_MASK;
 	}
 	EXPECT_EQ(TLB_TRACKING_NOT_DONE, status);
-	TH_LOG("without kicks: status %d at GFN %llu", status, (unsigned long long)gfn - 1);
 
 	/* With the kick the vCPU leaves the TD, and the export goes through. */
 	ASSERT_EQ(1, tb_skip_kicks(old));
 	ASSERT_EQ(0, block_and_export(&m, 9, &entry));
 	EXPECT_EQ(0, (entry >> STATUS_SHIFT) & STATUS_MASK);
-	TH_LOG("with kicks: entry %#llx", (unsigned long long)entry);
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	EXPECT_EQ(0, sp.ret);
+	EXPECT_TRUE(spin_ended_by_kick(src));
+
+	mig_close(&m);
+	close(src);
+	close(dst);
+}
+
+TEST(pause_kicks_vcpus_out)
+{
+	struct spinner sp = {};
+	pthread_t thread;
+	int src, dst;
+	struct mig m;
+
+	if (tb_open())
+		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+	ASSERT_EQ(0, tb_create_pair(BYTES, 1, &src, &dst));
+	ASSERT_EQ(0, mig_open(&m, src, dst, NPAGES, 1, 1, 16));
+	ASSERT_EQ(0, mig_start(&m));
+	sp.vm = src;
+	ASSERT_LE(0, spin_in_td(&sp, &thread));
+	EXPECT_EQ(0, mig_cmd(&m.src[0], KVM_TDX_MIG_EXPORT_PAUSE, NULL, NULL));
+	/* Kicked out (not by the spin's own end), and not let in again while paused. */
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(-EPERM, sp.ret);
+	EXPECT_TRUE(spin_ended_by_kick(src));
+	EXPECT_EQ(0, mig_cmd(&m.src[0], KVM_TDX_MIG_EXPORT_ABORT, NULL, NULL));
 
 	mig_close(&m);
 	close(src);

@@ -65,6 +65,9 @@ struct tdx_mig_import_page {
  * @sept_unlock: drop it
  * @track:	TDH.MEM.TRACK under the lock taken exclusively, then every
  *		vCPU kicked out of the TD (KVM's tdx_track()); the TDX status
+ * @vcpus_out:	kick every vCPU out of the TD and wait until it has left;
+ *		tdx_mig_td_vcpu_may_run() then keeps it out (KVM's
+ *		KVM_REQ_OUTSIDE_GUEST_MODE to all vCPUs)
  * @servtd_get:	the Migration TD whose VMM is process @pid, with a reference
  *		on its VM (dropped with that TD's ->put), or NULL
  * @shared_access: copy @len bytes from (or with @write, to) the TD's shared
@@ -88,6 +91,7 @@ struct tdx_mig_host_ops {
 	void (*sept_lock)(void *vm);
 	void (*sept_unlock)(void *vm);
 	u64 (*track)(void *vm);
+	void (*vcpus_out)(void *vm);
 	struct tdx_mig_td *(*servtd_get)(void *vm, pid_t pid);
 	int (*shared_access)(void *vm, u64 gpa, void *buf, size_t len, bool write);
 	void (*inject)(void *vm, u8 vector);

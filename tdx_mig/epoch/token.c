@@ -83,8 +83,12 @@ int tdx_mig_epoch_export_pause(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	int ret;
 
-	/* No vCPU enters from now on; those inside make PAUSE busy until they exit. */
+	/*
+	 * No vCPU enters from now on; those inside would make PAUSE (the TDR
+	 * exclusive) busy until they exit, so they are kicked out first.
+	 */
 	tdx_mig_td_set_state(s->td, TDX_OP_STATE_PAUSED_EXPORT);
+	s->td->ops->vcpus_out(s->td->vm);
 	ret = call_tdr_leaf(s, tdx_mig_tdh_export_pause, status);
 	if (ret)
 		tdx_mig_td_set_state(s->td, TDX_OP_STATE_LIVE_EXPORT);

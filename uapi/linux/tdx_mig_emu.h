@@ -102,6 +102,7 @@ struct tdx_mig_emu_intr {
 /*
  * A busy loop that stays in the TD until an interrupt (a kick) or @value
  * ms (at most TDX_MIG_EMU_MAX_SPIN_MS), as a host timer tick would end it.
+ * RCX is then 1 if the interrupt ended it, 0 if the time ran out.
  */
 #define TDX_MIG_EMU_OP_SPIN		5
 #define TDX_MIG_EMU_MAX_SPIN_MS		10000

@@ -419,14 +419,17 @@ static bool ipi_pending(void)
 
 /*
  * The guest spins until an interrupt comes, or @op->value ms pass as a
- * host timer tick would end it. Either way the loop is done.
+ * host timer tick would end it. Either way the loop is done; RCX says
+ * which (1: the interrupt).
  */
 static u64 guest_spin(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op)
 {
 	u64 end = ktime_get_ns() + op->value * NSEC_PER_MSEC;
+	bool ipi;
 
-	while (!ipi_pending() && ktime_get_ns() < end)
+	while (!(ipi = ipi_pending()) && ktime_get_ns() < end)
 		cpu_relax();
+	vcpu->regs.gpr[1] = ipi;
 	step_retire(vcpu);
 	return TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EXTERNAL_INTERRUPT;
 }

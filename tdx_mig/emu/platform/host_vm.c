@@ -480,7 +480,7 @@ static void vm_sept_unlock(void *opaque)
 static bool skip_kicks;
 module_param(skip_kicks, bool, 0644);
 MODULE_PARM_DESC(skip_kicks,
-		 "TEST-ONLY: TLB tracking kicks no vCPU out of the TD (shows why it must)");
+		 "TEST-ONLY: TLB tracking and EXPORT_PAUSE kick no vCPU out of the TD (shows why they must)");
 
 /*
  * kvm_make_all_cpus_request(KVM_REQ_OUTSIDE_GUEST_MODE): an IPI to each
@@ -537,6 +537,11 @@ static u64 vm_track(void *opaque)
 	return ret;
 }
 
+static void vm_vcpus_out(void *opaque)
+{
+	kick_all(opaque);
+}
+
 static void vm_kick(void *opaque)
 {
 	struct host_vm *vm = opaque;
@@ -556,6 +561,7 @@ static const struct tdx_mig_host_ops host_vm_ops = {
 	.sept_lock = vm_sept_lock,
 	.sept_unlock = vm_sept_unlock,
 	.track = vm_track,
+	.vcpus_out = vm_vcpus_out,
 	.servtd_get = vm_servtd_get,
 	.shared_access = vm_shared_access,
 	.inject = vm_inject,
