@@ -7,6 +7,8 @@
 #   make demo         boot the test VM and live-migrate an emulated TD
 #   make bench        boot the test VM and print the migration path's figures
 #   make checkpatch   checkpatch.pl --strict over every source
+#   make kvm KSRC=<kernel source> [KDIR=<its build tree>]
+#                     kvm.ko and kvm-intel.ko out of tree from that source
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 		    $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
@@ -28,4 +30,7 @@ bench:
 checkpatch:
 	bash scripts/checkpatch.sh
 
-.PHONY: all modules clean check demo bench checkpatch
+kvm:
+	bash scripts/kvm.sh "$(KSRC)" "$(KDIR)"
+
+.PHONY: all modules clean check demo bench checkpatch kvm

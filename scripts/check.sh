@@ -29,6 +29,13 @@ debian_builds() {
 	return $rc
 }
 debug_build() { "$TOP/scripts/build.sh" debug "$KB" "$SPARSE_NEW"; }
+# kvm.ko and kvm-intel.ko out of tree, and the kernel's irqbypass.ko they need.
+kvm_build() {
+	rm -rf "$OUT/kvm-modules"
+	"$TOP/scripts/kvm.sh" "$KSRC" "$KB" "$SPARSE_NEW" || return 1
+	mkdir -p "$OUT/kvm-modules"
+	cp "$OUT"/kvm/arch/x86/kvm/kvm{,-intel}.ko "$KB/virt/lib/irqbypass.ko" "$OUT/kvm-modules/"
+}
 uapi_check() { "$TOP/scripts/uapi-check.sh" "$KSRC" "$KB"; }
 host_table() { "$TOP/scripts/host-table.sh" "$KSRC"; }
 selftests_build() {
@@ -37,7 +44,7 @@ selftests_build() {
 }
 vm_check() {
 	VM_TIMEOUT=${VM_TIMEOUT:-900} "$TOP/scripts/vm.sh" check "$KB/arch/x86/boot/bzImage" \
-		"$OUT/build-debug" "$OUT/tests" &&
+		"$OUT/build-debug" "$OUT/tests" "$(ls -d "$OUT/kvm-modules" 2>/dev/null)" &&
 	python3 "$TOP/scripts/summarize.py" "$OUT/vm-check.log" "$TOP/scripts/splat-allowlist" |
 		tee "$OUT/summary.txt"
 	return "${PIPESTATUS[0]}"
@@ -50,6 +57,7 @@ must sparse sparse_stage
 run checkpatch env KSRC="$KSRC" "$TOP/scripts/checkpatch.sh"
 run build-debian debian_builds
 must build-debug debug_build
+run kvm kvm_build
 run uapi-check uapi_check
 run host-table host_table
 must selftests-build selftests_build

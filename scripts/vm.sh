@@ -3,14 +3,14 @@
 # Boot the debug kernel in QEMU with the modules and tests, in mode "check"
 # (KUnit + selftests), "demo" or "bench". The serial log goes to $OUT/vm-<mode>.log.
 #
-#   vm.sh <mode> <bzImage> <module dir> <selftest dir>
+#   vm.sh <mode> <bzImage> <module dir> <selftest dir> [KVM module dir]
 #
 # QEMU_ACCEL overrides the accelerator (kvm or tcg). VM_TIMEOUT bounds the
 # whole boot (seconds).
 
 . "$(dirname "$0")/lib.sh"
 
-mode=$1 kernel=$2 moddir=$3 testdir=$4
+mode=$1 kernel=$2 moddir=$3 testdir=$4 kvmdir=${5:-}
 log_file=$OUT/vm-$mode.log
 root=$OUT/initramfs-$mode
 mkdir -p "$OUT"
@@ -23,6 +23,10 @@ build_initramfs() {
 	cp "$TOP/scripts/init" "$root/init"
 	gcc -O2 -static -o "$root/bin/qexit" "$TOP/scripts/qexit.c"
 	cp "$moddir"/*.ko "$root/lib/modules/"
+	if [ -n "$kvmdir" ]; then
+		mkdir -p "$root/lib/modules/kvm"
+		cp "$kvmdir"/*.ko "$root/lib/modules/kvm/"
+	fi
 	[ -d "$testdir" ] && cp -a "$testdir"/. "$root/tests/"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUT/initramfs-$mode.cpio.gz"
 }
