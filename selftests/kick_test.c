@@ -8,6 +8,7 @@
  * - EXPORT_PAUSE takes the TDR exclusively: the vCPU is kicked out (the
  *   spin says an interrupt ended it), kept out, and the pause goes through.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -58,14 +59,30 @@ static bool spin_ended_by_kick(int vm)
 	return !ioctl(vm, TDX_MIG_EMU_GET_VCPU, &st) && st.gpr[1] == 1;
 }
 
-/* Start the spinner and wait (bounded, asserted by the caller) until it is in the TD. */
+/*
+ * Start the spinner on CPU 1, this thread staying on CPU 0 (a vCPU in the
+ * TD keeps its CPU to itself), and wait (bounded, asserted by the caller)
+ * until it is in the TD.
+ */
 static int spin_in_td(struct spinner *sp, pthread_t *thread)
 {
-	int tries;
+	cpu_set_t cpus;
+	pthread_attr_t attr;
+	int tries, ret;
 
-	if (pthread_create(thread, NULL, spin_fn, sp))
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
 		return -1;
-	for (tries = 0; tries < 1000000 && !vcpu_in_td(sp->vm); tries++)
+	CPU_ZERO(&cpus);
+	CPU_SET(1, &cpus);
+	ret = pthread_attr_init(&attr) ?:
+	      pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus) ?:
+	      pthread_create(thread, &attr, spin_fn, sp);
+	pthread_attr_destroy(&attr);
+	if (ret)
+		return -1;
+	for (tries = 0; tries < 100000 && !vcpu_in_td(sp->vm); tries++)
 		sched_yield();
 	return vcpu_in_td(sp->vm) ? tries : -1;
 }
@@ -87,7 +104,26 @@ static int block_and_export(struct mig *m, uint64_t gfn, uint64_t *entry)
 	return ret;
 }
 
-TEST(tlb_tracking_needs_kick)
+/* Two CPUs, kicks on at the start and the end whatever happened between. */
+FIXTURE(kick) {
+	int unused;
+};
+
+FIXTURE_SETUP(kick)
+{
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs: one for the vCPU in the TD");
+	if (tb_open())
+		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+	ASSERT_LE(0, tb_skip_kicks(0));
+}
+
+FIXTURE_TEARDOWN(kick)
+{
+	tb_skip_kicks(0);
+}
+
+TEST_F_TIMEOUT(kick, tlb_tracking_needs_kick, 120)
 {
 	int src, dst, old, status = 0;
 	struct spinner sp;
@@ -95,8 +131,6 @@ TEST(tlb_tracking_needs_kick)
 	pthread_t thread;
 	struct mig m;
 
-	if (tb_open())
-		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
 	ASSERT_EQ(0, tb_create_pair(BYTES, 1, &src, &dst));
 	ASSERT_EQ(0, mig_open(&m, src, dst, NPAGES, 1, 1, 16));
 	ASSERT_EQ(0, mig_start(&m));
@@ -128,15 +162,13 @@ TEST(tlb_tracking_needs_kick)
 	close(dst);
 }
 
-TEST(pause_kicks_vcpus_out)
+TEST_F_TIMEOUT(kick, pause_kicks_vcpus_out, 120)
 {
 	struct spinner sp = {};
 	pthread_t thread;
 	int src, dst;
 	struct mig m;
 
-	if (tb_open())
-		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
 	ASSERT_EQ(0, tb_create_pair(BYTES, 1, &src, &dst));
 	ASSERT_EQ(0, mig_open(&m, src, dst, NPAGES, 1, 1, 16));
 	ASSERT_EQ(0, mig_start(&m));

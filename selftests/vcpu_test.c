@@ -134,7 +134,8 @@ TEST_F(mp, missing_page_exits_with_gpa)
 
 /*
  * A store to a page the TD never accepted is no fault the host can fix:
- * re-entered once (another vCPU might have fixed it), then the VMM's.
+ * re-entered (another vCPU might have fixed it) TDX_MIG_EMU_FAULT_RETRIES
+ * times, then the VMM's.
  */
 TEST_F(mp, unresolvable_fault_exits)
 {
@@ -145,7 +146,7 @@ TEST_F(mp, unresolvable_fault_exits)
 	EXPECT_EQ(-EFAULT, guest_store(td, 7 * MIG_PAGE_SIZE, 1, &r));
 	EXPECT_EQ(TDX_MIG_EMU_EXIT_MEMORY_FAULT, r.exit_reason);
 	EXPECT_EQ(7 * MIG_PAGE_SIZE, r.memory_fault.gpa);
-	EXPECT_EQ(2, r.entries);
+	EXPECT_EQ(TDX_MIG_EMU_FAULT_RETRIES + 1, r.entries);
 	/* Beyond private memory: at once. */
 	EXPECT_EQ(-EFAULT, guest_store(td, BYTES, 1, &r));
 	EXPECT_EQ(BYTES, r.memory_fault.gpa);

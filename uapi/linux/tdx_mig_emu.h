@@ -135,6 +135,8 @@ struct tdx_mig_emu_vmcall {
  * (KVM_SET_MEMORY_ATTRIBUTES) and runs again with no ops to go on.
  */
 #define TDX_MIG_EMU_EXIT_MEMORY_FAULT	3
+/* A fault nobody can fix is re-entered this many times in a row, then exits. */
+#define TDX_MIG_EMU_FAULT_RETRIES	100
 
 /* As struct kvm_run's memory_fault. */
 struct tdx_mig_emu_memory_fault {

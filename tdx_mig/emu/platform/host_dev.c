@@ -297,7 +297,9 @@ static int memory_fault_exit(struct tdx_mig_emu_run *r, u64 gpa)
  * whose attribute is shared, or that an import has still to bring, exits
  * to the VMM as KVM's attribute mismatch does. The platform maps no page
  * on a fault (KVM would TDH.MEM.PAGE.AUG one): a fault nobody fixed is
- * re-entered once, in case another vCPU fixed it, and then is the VMM's.
+ * re-entered, as KVM retries a spurious one (another vCPU may have
+ * unblocked the page, and the next round blocked it again), but after
+ * TDX_MIG_EMU_FAULT_RETRIES in a row at one GPA it is the VMM's.
  */
 static int run_ept_violation(struct host_vm *vm, struct host_vcpu *v, u64 gpa,
 			     struct tdx_mig_emu_run *r)
@@ -312,6 +314,7 @@ static int run_ept_violation(struct host_vm *vm, struct host_vcpu *v, u64 gpa,
 	if (!ret || ret == -EAGAIN) {
 		r->write_faults += !ret;
 		v->last_fault = 0;
+		v->unresolved = 0;
 		return 0;
 	}
 	if (ret != -ENOENT)
@@ -321,9 +324,12 @@ static int run_ept_violation(struct host_vm *vm, struct host_vcpu *v, u64 gpa,
 	mutex_unlock(&vm->mem_lock);
 	if (!private || tdx_mig_td_gfn_importing(vm->mig, gfn))
 		return memory_fault_exit(r, gpa);
-	if (v->last_fault == (gpa | 1))
+	if (v->last_fault != (gpa | 1)) {
+		v->last_fault = gpa | 1;
+		v->unresolved = 0;
+	}
+	if (v->unresolved++ == TDX_MIG_EMU_FAULT_RETRIES)
 		return memory_fault_exit(r, gpa);
-	v->last_fault = gpa | 1;
 	return 0;
 }
 
@@ -407,6 +413,7 @@ static int vm_run(struct host_vm *vm, void __user *argp)
 		ret = tdx_emu_guest_program(tdvpr, ops, r.nr_ops);
 		memset(&v->regs, 0, sizeof(v->regs));
 		v->last_fault = 0;
+		v->unresolved = 0;
 	}
 	kfree(ops);
 	r.entries = 0;

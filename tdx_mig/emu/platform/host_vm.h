@@ -26,8 +26,9 @@
  * @run_lock:	one run at a time (KVM's vcpu->mutex)
  * @regs:	what the next TDH.VP.ENTER passes in (a VMCALL's answer), kept
  *		across a run that returns early, as KVM keeps vcpu->arch
- * @last_fault:	the GPA of an EPT violation nobody could fix, re-entered
- *		once: a second one in a row is the VMM's
+ * @last_fault, @unresolved: the GPA of the EPT violations nobody could
+ *		fix, and how many in a row: past TDX_MIG_EMU_FAULT_RETRIES the
+ *		fault is the VMM's
  * @cpu:	the CPU the vCPU is associated with, or -1
  * @in_guest:	the CPU it is in the TD on, or -1: a kick interrupts it
  * @exits:	TDH.VP.ENTERs returned: a kicker waits for it to move
@@ -38,6 +39,7 @@ struct host_vcpu {
 	struct mutex run_lock;		/* one run at a time */
 	struct tdx_mig_args regs;
 	u64 last_fault;
+	unsigned int unresolved;
 	int cpu;
 	int in_guest;
 	unsigned long exits;
