@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Streams: the stream fd (stream.c), the MIGSC behind each stream index
- * (migsc.c) and the resumable-call engine (call.c). Calls the typed SEAMCALL
- * wrappers and the session (core/core.h).
+ * Streams: the stream device's callbacks (stream.c), the MIGSC behind
+ * each stream index (migsc.c) and the resumable-call engine (call.c).
+ * Calls the typed SEAMCALL wrappers and the session (core/core.h).
  */
 #ifndef TDX_MIG_MIGSC_H
 #define TDX_MIG_MIGSC_H
@@ -24,8 +24,8 @@ struct tdx_mig_pending {
 };
 
 /**
- * struct tdx_mig_stream - one migration stream (one stream fd)
- * @td:		its TD; the fd holds a reference on the VM
+ * struct tdx_mig_stream - one migration stream (one stream device)
+ * @td:		its TD; the hypervisor's device fd holds a reference on the VM
  * @index:	the forward stream index (MIGS_INDEX)
  * @lock:	serializes calls; a second caller gets -EBUSY
  * @ready:	buffers allocated (SET_ATTR done); set once, with release
