@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "test_backend.h"
 
 #define CAPS_PATH "/sys/kernel/debug/tdx_mig/capabilities"
 
@@ -67,6 +68,12 @@ FIXTURE_SETUP(caps)
 	FILE *f = fopen(CAPS_PATH, "r");
 	size_t n;
 
+	/* Only on the platform the tests were built for. */
+	if (tb_open()) {
+		if (f)
+			fclose(f);
+		SKIP(return, "%s", tb_skip_reason());
+	}
 	if (!f)
 		SKIP(return, "%s: %s (tdx_mig not loaded?)", CAPS_PATH, strerror(errno));
 	n = fread(self->text, 1, sizeof(self->text) - 1, f);

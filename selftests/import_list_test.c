@@ -35,7 +35,7 @@ FIXTURE_SETUP(il)
 	self->src = -1;
 	self->dst = -1;
 	if (tb_open())
-		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+		SKIP(return, "%s", tb_skip_reason());
 	ASSERT_EQ(0, tb_create_pair(BYTES, 1, &self->src, &self->dst));
 	ASSERT_EQ(0, mig_open(&self->m, self->src, self->dst, NPAGES, 1, 1, 16));
 	/* Paused: pages need no write-blocking; epochs still go in order. */
@@ -167,7 +167,7 @@ TEST(remigrate_in_place)
 	struct mig m;
 
 	if (tb_open())
-		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+		SKIP(return, "%s", tb_skip_reason());
 	ASSERT_EQ(0, tb_create_pair(BYTES, 1, &src, &dst));
 	ASSERT_EQ(0, mig_open(&m, src, dst, NPAGES, 1, 1, 16));
 	ASSERT_EQ(0, mig_start(&m));

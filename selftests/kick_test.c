@@ -48,7 +48,7 @@ static bool vcpu_in_td(int vm)
 {
 	struct tdx_mig_emu_vcpu_state st = { .vcpu = 0 };
 
-	return ioctl(vm, TDX_MIG_EMU_GET_VCPU, &st) && errno == EBUSY;
+	return tb_vcpu_state(vm, &st) == -EBUSY;
 }
 
 /* The spin ended by an interrupt (RCX 1), not by its time running out. */
@@ -56,7 +56,7 @@ static bool spin_ended_by_kick(int vm)
 {
 	struct tdx_mig_emu_vcpu_state st = { .vcpu = 0 };
 
-	return !ioctl(vm, TDX_MIG_EMU_GET_VCPU, &st) && st.gpr[1] == 1;
+	return !tb_vcpu_state(vm, &st) && st.gpr[1] == 1;
 }
 
 /*
@@ -114,7 +114,7 @@ FIXTURE_SETUP(kick)
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs: one for the vCPU in the TD");
 	if (tb_open())
-		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+		SKIP(return, "%s", tb_skip_reason());
 	ASSERT_LE(0, tb_skip_kicks(0));
 }
 

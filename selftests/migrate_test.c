@@ -42,7 +42,7 @@ FIXTURE_SETUP(precopy)
 	ctx->src = -1;
 	ctx->dst = -1;
 	if (tb_open())
-		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+		SKIP(return, "%s", tb_skip_reason());
 }
 
 FIXTURE_TEARDOWN(precopy)

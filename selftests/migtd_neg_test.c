@@ -45,7 +45,7 @@ FIXTURE_SETUP(svc)
 	self->have_migtd = false;
 	self->user = -1;
 	if (tb_open())
-		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+		SKIP(return, "%s", tb_skip_reason());
 	ASSERT_EQ(0, migtd_init(&self->t));
 	self->have_migtd = true;
 	self->user = tb_create_td(BYTES, 1, true, 0);
@@ -120,7 +120,7 @@ TEST_F(svc, query)
 	migtd_put_rsp(&self->t, RSP, PAGE);
 	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, MIGTD_VECTOR, &r10));
 	EXPECT_EQ(SERVICE_RETURNED, rsp(&self->t)->status);
-	EXPECT_EQ(MIGTD_VECTOR, ioctl(self->t.vm, TDX_MIG_EMU_WAIT_INTR, 5000));
+	EXPECT_EQ(MIGTD_VECTOR, tb_wait_intr(self->t.vm, 5000));
 }
 
 /* Legacy WaitForRequest with an interrupt, answered when the VMM asks. */
@@ -132,7 +132,7 @@ TEST_F(svc, wait_then_report)
 	EXPECT_EQ(0, migtd_cmd(&self->t, wait, sizeof(wait), MIGTD_VECTOR));
 	EXPECT_EQ(SERVICE_PENDING, rsp(&self->t)->status);	/* armed, nothing yet */
 	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 4321));
-	EXPECT_EQ(MIGTD_VECTOR, ioctl(self->t.vm, TDX_MIG_EMU_WAIT_INTR, 5000));
+	EXPECT_EQ(MIGTD_VECTOR, tb_wait_intr(self->t.vm, 5000));
 	ASSERT_EQ(SERVICE_RETURNED, rsp(&self->t)->status);
 	memset(&req, 0, sizeof(req));
 	ASSERT_EQ(0, migtd_parse_hobs((uint8_t *)(rsp(&self->t) + 1) + 4,
@@ -211,23 +211,27 @@ static bool thread_in_ioctl(pid_t tid, int fd, unsigned long req)
 /*
  * Wait (bounded) until @h's thread is halted in its WaitForRequest: the
  * NOOP answer is in the response, and the thread sleeps interruptibly in
- * the TDX_MIG_EMU_RUN of that TDG.VP.VMCALL (the only such sleep in a
- * run). False if that was not seen: the thread returned, or time ran out.
+ * the vCPU run (tb_run_ioctl()) of that TDG.VP.VMCALL (the only such sleep
+ * in a run). False if that was not seen: the thread returned, or time ran out.
  */
 static bool wait_halted(struct halted *h)
 {
 	const struct migtd_service_hdr *rsp =
 		(const struct migtd_service_hdr *)(h->t->shared + MIGTD_WAIT_RSP);
 	double end = mig_now_ms() + HALT_WAIT_MS;
+	unsigned long run_req;
+	int run_fd;
 	pid_t tid;
 
+	if (tb_run_ioctl(h->t->vm, 0, &run_fd, &run_req))
+		return false;
 	do {
 		tid = __atomic_load_n(&h->tid, __ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&h->done, __ATOMIC_ACQUIRE))
 			return false;
 		if (tid && migtd_rsp_status(h->t, MIGTD_WAIT_RSP) == SERVICE_RETURNED &&
 		    ((const uint8_t *)(rsp + 1))[2] == 0 &&
-		    thread_state(tid) == 'S' && thread_in_ioctl(tid, h->t->vm, TDX_MIG_EMU_RUN))
+		    thread_state(tid) == 'S' && thread_in_ioctl(tid, run_fd, run_req))
 			return true;
 		usleep(1000);
 	} while (mig_now_ms() < end);
@@ -357,7 +361,7 @@ TEST_F(svc, raw_wait_and_report)
 	memset(buf, 0, 128);
 	EXPECT_EQ(0, raw(&self->t, RAW_LEAF(1), PAGE, migtd_gpa(RAW), MIGTD_VECTOR, 0, 0, NULL));
 	ASSERT_EQ(0, vm_set_migration_info(self->user, false, 1));
-	EXPECT_EQ(MIGTD_VECTOR, ioctl(self->t.vm, TDX_MIG_EMU_WAIT_INTR, 5000));
+	EXPECT_EQ(MIGTD_VECTOR, tb_wait_intr(self->t.vm, 5000));
 	memcpy(&status, buf, 8);
 	memcpy(&len, buf + 8, 4);
 	memcpy(&id, buf + 12, 8);
@@ -379,7 +383,7 @@ TEST_F(svc, raw_wait_and_report)
 	memset(buf, 0, 16);
 	EXPECT_EQ(0, raw(&self->t, RAW_LEAF(2), id, 0, PAGE, migtd_gpa(RAW), MIGTD_VECTOR, NULL));
 	EXPECT_EQ(1, buf[0]);
-	EXPECT_EQ(MIGTD_VECTOR, ioctl(self->t.vm, TDX_MIG_EMU_WAIT_INTR, 5000));
+	EXPECT_EQ(MIGTD_VECTOR, tb_wait_intr(self->t.vm, 5000));
 	EXPECT_EQ(1, vm_premig_done(self->user));
 }
 
@@ -414,17 +418,15 @@ TEST_F(svc, raw_send_receive_relay)
 	/* The VMM carries the bytes (here: reads them), completes, interrupts. */
 	EXPECT_EQ(0, memcmp(self->t.shared + RAW + PAGE + 12, "hello", 5));
 	self->t.shared[RAW + PAGE] = 1;
-	EXPECT_EQ(0, ioctl(self->t.vm, TDX_MIG_EMU_INTERRUPT, RAW_VECTOR));
-	EXPECT_EQ(RAW_VECTOR, ioctl(self->t.vm, TDX_MIG_EMU_WAIT_INTR, 5000));
+	EXPECT_EQ(0, tb_interrupt(self->t.vm, RAW_VECTOR));
+	EXPECT_EQ(RAW_VECTOR, tb_wait_intr(self->t.vm, 5000));
 	ASSERT_EQ(0, raw(&self->t, RAW_LEAF(4), id, PAGE, migtd_gpa(RAW + PAGE), RAW_VECTOR, 0,
 			 &run));
 	EXPECT_EQ(TDX_MIG_EMU_EXIT_VMCALL, run.exit_reason);
 	EXPECT_EQ(RAW_LEAF(4), run.vmcall.r12);
 	/* Injection checks its vector. */
-	EXPECT_EQ(-1, ioctl(self->t.vm, TDX_MIG_EMU_INTERRUPT, 31));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, ioctl(self->t.vm, TDX_MIG_EMU_WAIT_INTR, 10));
-	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_EQ(-EINVAL, tb_interrupt(self->t.vm, 31));
+	EXPECT_EQ(-ETIMEDOUT, tb_wait_intr(self->t.vm, 10));
 }
 
 /* Bad GPAs, lengths, vectors and versions: INVALID_OPERAND, nothing changes. */
@@ -578,19 +580,19 @@ TEST_F(svc, not_a_migtd)
 	int td = tb_create_td(BYTES, 1, false, 0);
 
 	ASSERT_LE(0, td);
-	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_RUN, &run));
-	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_GET_VCPU, &st));
+	ASSERT_EQ(0, tb_vcpu_run(td, &run));
+	ASSERT_EQ(0, tb_vcpu_state(td, &st));
 	EXPECT_EQ(VMCALL_INVALID_OPERAND, st.gpr[R_R10]);
 	EXPECT_EQ(0, st.gpr[R_RAX]);	/* the TDCALL itself succeeded */
 	/* RCX may not share RAX, RCX, RSP or RBP: the TDCALL fails. */
 	ops[0].value = 0xfc01;
-	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_RUN, &run));
-	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_GET_VCPU, &st));
+	ASSERT_EQ(0, tb_vcpu_run(td, &run));
+	ASSERT_EQ(0, tb_vcpu_state(td, &st));
 	EXPECT_NE(0, st.gpr[R_RAX]);
 	/* Sharing nothing is allowed: the host sees no R11 and declines. */
 	ops[0].value = 0;
-	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_RUN, &run));
-	ASSERT_EQ(0, ioctl(td, TDX_MIG_EMU_GET_VCPU, &st));
+	ASSERT_EQ(0, tb_vcpu_run(td, &run));
+	ASSERT_EQ(0, tb_vcpu_state(td, &st));
 	EXPECT_EQ(0, st.gpr[R_RAX]);
 	EXPECT_EQ(VMCALL_SERVICE, st.gpr[R_R11]);	/* not shared: unchanged */
 	close(td);

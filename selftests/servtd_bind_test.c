@@ -39,7 +39,7 @@ FIXTURE_SETUP(bind)
 	ctx->migtd = -1;
 	ctx->user = -1;
 	if (tb_open())
-		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+		SKIP(return, "%s", tb_skip_reason());
 	ctx->migtd = tb_create_migtd();
 	ctx->user = tb_create_unfinalized(BYTES, 1);
 	ASSERT_LE(0, ctx->migtd);

@@ -46,7 +46,7 @@ FIXTURE_SETUP(neg)
 	ctx->src = -1;
 	ctx->dst = -1;
 	if (tb_open())
-		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+		SKIP(return, "%s", tb_skip_reason());
 	ctx->src = tb_create_td(BYTES, NR_VCPUS, false, 8);
 	ctx->dst = tb_create_td(BYTES, NR_VCPUS, true, 0);
 	ASSERT_LE(0, ctx->src);

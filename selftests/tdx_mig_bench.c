@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "guest_writer.h"
+#include "kselftest.h"
 #include "migtd_emu.h"
 #include "tdx_mig_vmm.h"
 #include "test_backend.h"
@@ -235,8 +236,8 @@ int main(int argc, char **argv)
 	printf("tdx-mig bench: emulated TDX Module, debug kernel (KASAN, lockdep) under TCG;\n");
 	printf("the figures compare runs of this harness, they say nothing of hardware\n");
 	if (tb_open()) {
-		fprintf(stderr, "no /dev/tdx_mig_emu\n");
-		return 1;
+		fprintf(stderr, "skipped: %s\n", tb_skip_reason());
+		return KSFT_SKIP;
 	}
 	gcm = gcm_baseline();
 	if (migrate(64, false, &st, &r))

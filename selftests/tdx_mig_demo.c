@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "guest_writer.h"
+#include "kselftest.h"
 #include "tdx_mig_vmm.h"
 #include "test_backend.h"
 
@@ -95,8 +96,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (tb_open()) {
-		fprintf(stderr, "no /dev/tdx_mig_emu: load tdx_mig.ko and tdx_mig_emu.ko\n");
-		return 1;
+		fprintf(stderr, "skipped: %s\n", tb_skip_reason());
+		return KSFT_SKIP;
 	}
 	printf("- launch source and destination TDs\n");
 	t = mig_now_ms();

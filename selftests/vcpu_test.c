@@ -33,7 +33,7 @@ FIXTURE_SETUP(mp)
 	self->src = -1;
 	self->dst = -1;
 	if (tb_open())
-		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+		SKIP(return, "%s", tb_skip_reason());
 	ASSERT_EQ(0, tb_create_pair(BYTES, 1, &self->src, &self->dst));
 	ASSERT_EQ(0, mig_open(&self->m, self->src, self->dst, NPAGES, 1, 1, CHUNK));
 }
@@ -79,10 +79,7 @@ static int commit_without(struct mig *m, uint64_t skip)
 
 static int read_page(int vm, uint64_t gfn, uint64_t *buf)
 {
-	struct tdx_mig_emu_mem mem = { .gpa = gfn * MIG_PAGE_SIZE, .len = MIG_PAGE_SIZE,
-				       .buf = (uintptr_t)buf };
-
-	return ioctl(vm, TDX_MIG_EMU_READ_MEM, &mem) ? -errno : 0;
+	return tb_read_mem(vm, gfn * MIG_PAGE_SIZE, buf, MIG_PAGE_SIZE);
 }
 
 /* One 8-byte guest store at @gpa on vCPU 0. */
@@ -165,7 +162,7 @@ TEST(create_vcpu_bad_input)
 	int src, dst;
 
 	if (tb_open())
-		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+		SKIP(return, "%s", tb_skip_reason());
 	src = tb_create_td(BYTES, 1, false, 0);
 	dst = tb_create_dst_without_vcpus(BYTES, 2);
 	ASSERT_LE(0, src);
@@ -192,7 +189,7 @@ TEST(import_vp_needs_vmm_vcpu)
 	struct mig m;
 
 	if (tb_open())
-		SKIP(return, "no test backend (tdx_mig_emu not loaded)");
+		SKIP(return, "%s", tb_skip_reason());
 	src = tb_create_td(BYTES, 1, false, 0);
 	dst = tb_create_dst_without_vcpus(BYTES, 1);
 	ASSERT_LE(0, src);

@@ -2,6 +2,7 @@
 /* The test backend over the emulated host platform (/dev/tdx_mig_emu). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,12 +18,23 @@
 #define FNV_PRIME	0x100000001b3ULL
 
 static int dev_fd = -1;
+static char skip_reason[128];
 
 int tb_open(void)
 {
-	if (dev_fd < 0)
-		dev_fd = open(TDX_MIG_EMU_DEVICE, O_RDWR | O_CLOEXEC);
-	return dev_fd < 0 ? -errno : 0;
+	if (dev_fd >= 0)
+		return 0;
+	dev_fd = open(TDX_MIG_EMU_DEVICE, O_RDWR | O_CLOEXEC);
+	if (dev_fd >= 0)
+		return 0;
+	snprintf(skip_reason, sizeof(skip_reason), "%s: %s (tdx_mig_emu not loaded)",
+		 TDX_MIG_EMU_DEVICE, strerror(errno));
+	return -errno;
+}
+
+const char *tb_skip_reason(void)
+{
+	return skip_reason;
 }
 
 static int create_vm(uint64_t mem_bytes, unsigned int nr_vcpus, uint32_t flags,
@@ -119,13 +131,18 @@ int tb_skip_kicks(int on)
 	return bool_param(SKIP_KICKS_PARAM, on);
 }
 
+int tb_exchange_keys_as_is(int src_vm, int dst_vm)
+{
+	return ioctl(src_vm, TDX_MIG_EMU_EXCHANGE_KEYS, dst_vm) ? -errno : 0;
+}
+
 int tb_exchange_keys(int src_vm, int dst_vm)
 {
 	int old = tb_test_keys(1), ret;
 
 	if (old < 0)
 		return old;
-	ret = ioctl(src_vm, TDX_MIG_EMU_EXCHANGE_KEYS, dst_vm) ? -errno : 0;
+	ret = tb_exchange_keys_as_is(src_vm, dst_vm);
 	if (tb_test_keys(old) < 0 && !ret)
 		ret = -EIO;
 	return ret;
@@ -150,6 +167,37 @@ int tb_vcpu_run(int vm, struct tdx_mig_emu_run *r)
 	r->entries = entries;
 	r->write_faults = write_faults;
 	return ret;
+}
+
+int tb_run_ioctl(int vm, unsigned int vcpu, int *fd, unsigned long *req)
+{
+	*fd = vm;
+	*req = TDX_MIG_EMU_RUN;
+	return 0;
+}
+
+int tb_vcpu_state(int vm, struct tdx_mig_emu_vcpu_state *st)
+{
+	return ioctl(vm, TDX_MIG_EMU_GET_VCPU, st) ? -errno : 0;
+}
+
+int tb_read_mem(int vm, uint64_t gpa, void *buf, uint64_t len)
+{
+	struct tdx_mig_emu_mem m = { .gpa = gpa, .len = len, .buf = (uintptr_t)buf };
+
+	return ioctl(vm, TDX_MIG_EMU_READ_MEM, &m) ? -errno : 0;
+}
+
+int tb_interrupt(int vm, unsigned int vector)
+{
+	return ioctl(vm, TDX_MIG_EMU_INTERRUPT, vector) ? -errno : 0;
+}
+
+int tb_wait_intr(int vm, unsigned int timeout_ms)
+{
+	int v = ioctl(vm, TDX_MIG_EMU_WAIT_INTR, timeout_ms);
+
+	return v < 0 ? -errno : v;
 }
 
 int tb_create_pair(uint64_t mem_bytes, unsigned int nr_vcpus, int *src, int *dst)
@@ -219,15 +267,11 @@ int tb_mem_hash(int vm, uint64_t bytes, uint64_t *hash)
 	if (!buf)
 		return -ENOMEM;
 	for (off = 0; off < bytes && !ret; off += TB_CHUNK) {
-		struct tdx_mig_emu_mem m = {
-			.gpa = off,
-			.len = bytes - off < TB_CHUNK ? bytes - off : TB_CHUNK,
-			.buf = (uintptr_t)buf,
-		};
+		uint64_t len = bytes - off < TB_CHUNK ? bytes - off : TB_CHUNK;
 
-		ret = ioctl(vm, TDX_MIG_EMU_READ_MEM, &m) ? -errno : 0;
+		ret = tb_read_mem(vm, off, buf, len);
 		if (!ret)
-			h = fnv(h, buf, m.len / 8);
+			h = fnv(h, buf, len / 8);
 	}
 	free(buf);
 	*hash = h;
@@ -237,9 +281,10 @@ int tb_mem_hash(int vm, uint64_t bytes, uint64_t *hash)
 int tb_vcpu_hash(int vm, unsigned int vcpu, uint64_t *hash)
 {
 	struct tdx_mig_emu_vcpu_state st = { .vcpu = vcpu };
+	int ret = tb_vcpu_state(vm, &st);
 
-	if (ioctl(vm, TDX_MIG_EMU_GET_VCPU, &st))
-		return -errno;
+	if (ret)
+		return ret;
 	*hash = fnv(FNV_OFFSET, st.gpr, 16);
 	*hash = fnv(*hash, &st.rip, 1);
 	*hash = fnv(*hash, &st.rflags, 1);

@@ -111,7 +111,7 @@ int migtd_tdcall(struct migtd *t, uint64_t leaf, uint64_t gpr[16], void *run)
 				.type = TDX_MIG_EMU_OP_SET_REG, .reg = i, .value = gpr[i] };
 	ops[r.nr_ops++] = (struct tdx_mig_emu_op){ .type = TDX_MIG_EMU_OP_TDCALL, .value = leaf };
 	pthread_mutex_lock(&t->vcpu_lock);
-	ret = tb_vcpu_run(t->vm, &r) ?: ioctl(t->vm, TDX_MIG_EMU_GET_VCPU, &st) ? -errno : 0;
+	ret = tb_vcpu_run(t->vm, &r) ?: tb_vcpu_state(t->vm, &st);
 	pthread_mutex_unlock(&t->vcpu_lock);
 	if (ret)
 		return ret;
@@ -219,10 +219,10 @@ int migtd_parse_hobs(const uint8_t *p, uint32_t len, struct migtd_request *req)
 static int wait_answer(struct migtd *t, uint64_t rsp_off)
 {
 	while (migtd_rsp_status(t, rsp_off) == SERVICE_PENDING) {
-		int v = ioctl(t->vm, TDX_MIG_EMU_WAIT_INTR, 1000);
+		int v = tb_wait_intr(t->vm, 1000);
 
-		if (v < 0 && errno != ETIMEDOUT && errno != EINTR)
-			return -errno;
+		if (v < 0 && v != -ETIMEDOUT && v != -EINTR)
+			return v;
 	}
 	return 0;
 }

@@ -3,8 +3,10 @@
  * The one interface through which tests look into a guest or play its
  * part: create TDs, run guest writes, hash private memory and vCPU state,
  * install migration keys. Real TDX lets no host do any of this; on
- * hardware a guest payload would. This implementation (backend_emu.c)
- * uses the emulated host platform's TEST-ONLY calls.
+ * hardware a guest payload would. backend_emu.c implements it with the
+ * emulated host platform's TEST-ONLY calls, backend_kvm.c with KVM
+ * (make BACKEND=kvm). struct tdx_mig_emu_run and its ops describe what the
+ * guest does in a run, whatever the backend.
  */
 #ifndef TDX_MIG_TEST_BACKEND_H
 #define TDX_MIG_TEST_BACKEND_H
@@ -14,6 +16,8 @@
 
 /* Is the backend there? 0, or -errno (tests then skip). */
 int tb_open(void);
+/* Why tb_open() failed, for the SKIP message ("" if it did not). */
+const char *tb_skip_reason(void);
 /* A destination whose VMM created no vCPU yet (KVM_CREATE_VCPU makes them). */
 int tb_create_dst_without_vcpus(uint64_t mem_bytes, unsigned int nr_vcpus);
 /*
@@ -40,25 +44,45 @@ int tb_servtd_hash(int migtd_vm, uint64_t attr, uint8_t hash[48]);
  * is tested without it.
  */
 int tb_exchange_keys(int src_vm, int dst_vm);
+/* The same call with test_keys left as it is (refused, -EPERM, while off). */
+int tb_exchange_keys_as_is(int src_vm, int dst_vm);
 /* The test_keys parameter: 0 or 1 to set it, -1 to leave it; the old value. */
 int tb_test_keys(int on);
 /* TEST-ONLY: TLB tracking kicks no vCPU (@on 1), as tb_test_keys(). */
 int tb_skip_kicks(int on);
-/* vCPU @vcpu writes @value to each of @n GFNs (accepting them first), and sets RBX. */
 /*
  * A source TD and a destination for it, their migration keys exchanged:
  * 0 with both VM fds, or -errno with neither open.
  */
 int tb_create_pair(uint64_t mem_bytes, unsigned int nr_vcpus, int *src, int *dst);
 /*
- * TDX_MIG_EMU_RUN, run again (with no ops: the program goes on) after each
- * EINTR, as a VMM re-enters KVM_RUN; counts in @entries and @write_faults
+ * Run the guest program @r describes on vCPU @r->vcpu (TDX_MIG_EMU_RUN on
+ * the emulated platform), run again (with no ops: the program goes on)
+ * after each EINTR, as a VMM re-enters KVM_RUN; counts in @entries and @write_faults
  * add up over the runs. 0 or -errno (-EFAULT: see r->memory_fault).
  */
 struct tdx_mig_emu_run;
 int tb_vcpu_run(int vm, struct tdx_mig_emu_run *r);
 /* EINTRs tb_vcpu_run() saw, in all threads (read with __atomic builtins). */
 extern unsigned long tb_run_eintr;
+/*
+ * The ioctl (its fd and request) a thread running vCPU @vcpu of @vm sleeps
+ * in when the vCPU halts, as /proc/<tid>/syscall shows it: 0 or -errno.
+ */
+int tb_run_ioctl(int vm, unsigned int vcpu, int *fd, unsigned long *req);
+/* The registers of vCPU @st->vcpu: 0, -EBUSY while it is in the TD, -errno. */
+struct tdx_mig_emu_vcpu_state;
+int tb_vcpu_state(int vm, struct tdx_mig_emu_vcpu_state *st);
+/* Read @len bytes (a page multiple) of private memory at @gpa (page aligned). */
+int tb_read_mem(int vm, uint64_t gpa, void *buf, uint64_t len);
+/* The VMM injects interrupt @vector (32-255) into the TD: 0 or -errno. */
+int tb_interrupt(int vm, unsigned int vector);
+/*
+ * The TD takes a posted interrupt: its vector, or -ETIMEDOUT after
+ * @timeout_ms (0: no timeout), -EINTR, -errno.
+ */
+int tb_wait_intr(int vm, unsigned int timeout_ms);
+/* vCPU @vcpu writes @value to each of @n GFNs (accepting them first), and sets RBX. */
 int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
 		   uint64_t value, uint64_t *write_faults);
 /* A hash of the first @bytes of private memory, and of a vCPU's registers. */
