@@ -38,8 +38,11 @@ kvm_build() {
 }
 uapi_check() { "$TOP/scripts/uapi-check.sh" "$KSRC" "$KB"; }
 host_table() { "$TOP/scripts/host-table.sh" "$KSRC"; }
+# The emulated platform's in tests/, KVM's (BACKEND=kvm) in tests/kvm/.
 selftests_build() {
-	make -s -C "$TOP/selftests" KSRC="$KSRC" O="$OUT/tests" > "$OUT/selftests.log" 2>&1 ||
+	{ make -s -C "$TOP/selftests" KSRC="$KSRC" O="$OUT/tests" &&
+	  make -s -C "$TOP/selftests" KSRC="$KSRC" O="$OUT/tests/kvm" BACKEND=kvm \
+		KHDR_O="$OUT/kernel-headers"; } > "$OUT/selftests.log" 2>&1 ||
 		{ cat "$OUT/selftests.log"; return 1; }
 }
 vm_check() {

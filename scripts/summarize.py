@@ -6,13 +6,15 @@ Prints one line per KUnit suite and selftest program, every splat found in
 the kernel log (KASAN, lockdep, UBSAN, kmemleak, WARN, BUG, oops) that the
 allowlist does not cover, and last exactly "N passed, N failed". Exits 1 on
 any failed case, any splat, a VM that did not finish, or no cases at all.
+A selftest built against KVM (kvm/<name>) counts as one case, passed only if
+all its cases skipped with a reason: without TDX hardware nothing may pass.
 """
 import re
 import sys
 
 MARK = re.compile(r"=== TDXMIG (\S+)(?: (.*))?$")
 # KTAP/TAP result lines: "ok 3 name", "not ok 3 name # SKIP why".
-RESULT = re.compile(r"^(\s*)(not ok|ok) \d+ (?:- )?(.*?)(?:\s+#\s*(SKIP|skip)\b.*)?$")
+RESULT = re.compile(r"^(\s*)(not ok|ok) \d+ (?:- )?(.*?)(?:\s+#\s*(SKIP|skip)\b(.*))?$")
 # A line that starts a kernel splat.
 SPLAT = re.compile(
     r"(BUG: |WARNING: |UBSAN: |KASAN: |Oops: |kernel BUG at|"
@@ -103,6 +105,38 @@ def count_tap(body, kunit, name):
     return passed, failed, skipped, failures
 
 
+def judge_kvm(body):
+    """A selftest built against KVM (kvm/<name>), run where there is no TDX:
+    it passes, as one case, only if every case skipped with a reason; a case
+    that passed or failed, or skipped saying nothing, fails it. Returns
+    (passed, failed, skipped, failures)."""
+    results = []
+    for line in body:
+        m = RESULT.match(line)
+        if m:
+            results.append((len(m.group(1)), m.group(2), m.group(3), m.group(4),
+                            (m.group(5) or "").strip()))
+    if not results:
+        return 0, 0, 0, []
+    level = min(r[0] for r in results)
+    skipped = 0
+    failures = []
+    for indent, verdict, name, skip, why in results:
+        if indent != level:
+            continue
+        if skip and why:
+            skipped += 1
+        elif skip:
+            failures.append(f"{name} (skipped without a reason)")
+        elif verdict == "ok":
+            failures.append(f"{name} (passed without TDX hardware)")
+        else:
+            failures.append(name)
+    if failures:
+        return 0, 1, skipped, failures
+    return 1, 0, skipped, []
+
+
 def find_splats(dmesg, allow):
     splats = []
     for i, line in enumerate(dmesg):
@@ -138,7 +172,10 @@ def main():
             elif name.endswith("-FAILED"):
                 problems.append(f"{name} {extra}")
         elif kind in ("KUNIT", "SELFTEST"):
-            p, fl, s, failures = count_tap(body, kind == "KUNIT", name)
+            if kind == "SELFTEST" and name.startswith("kvm/"):
+                p, fl, s, failures = judge_kvm(body)
+            else:
+                p, fl, s, failures = count_tap(body, kind == "KUNIT", name)
             if kind == "SELFTEST" and extra not in ("rc=0", "rc=4"):
                 if fl == 0:
                     problems.append(f"selftest {name} exited {extra} with no failed case")
