@@ -344,9 +344,11 @@ static int td_create(uint64_t mem_bytes, unsigned int nr_vcpus, int kind)
 	ret = ioctl(td->vm, KVM_ENABLE_CAP, &irq) || ioctl(td->vm, KVM_ENABLE_CAP, &max) ?
 	      -errno : 0;
 	/*
-	 * A destination: KVM_TDX_INIT_VM without TDH.MNG.INIT (its state is
-	 * imported), no initial image and no KVM_TDX_FINALIZE_VM; the hooks
-	 * give its vCPUs no TDH.VP.INIT either (IMPORT_STATE_VP does it).
+	 * A destination: KVM_TDX_INIT_VM with KVM_TDX_INIT_VM_F_POST_INIT (the
+	 * kvm-intel hooks are to skip TDH.MNG.INIT: its state is imported), no
+	 * initial image and no KVM_TDX_FINALIZE_VM. Its vCPUs get
+	 * KVM_TDX_INIT_VCPU too, which the hooks are to make skip TDH.VP.INIT
+	 * (IMPORT_STATE_VP does it).
 	 */
 	ret = ret ?: init_vm(td, attrs, dst ? KVM_TDX_INIT_VM_F_POST_INIT : 0) ?:
 	      add_memory(td);
