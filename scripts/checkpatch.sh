@@ -38,9 +38,15 @@ run_checkpatch() {
 problems=$(run_checkpatch -- "${kernel[@]}")
 # Userspace has neither u64 nor BIT(); KVM's own selftests use uint64_t.
 problems+=$'\n'$(run_checkpatch --ignore PREFER_KERNEL_TYPES,BIT_MACRO -- "${user[@]}")
+# The KVM hook series, as a KVM maintainer would check it: in the tree.
+mapfile -t patches < <(ls "$TOP"/kvm/patches/*.patch 2>/dev/null)
+if [ ${#patches[@]} -gt 0 ]; then
+	problems+=$'\n'$(cd "$KSRC" && scripts/checkpatch.pl --strict --terse --show-types \
+		"${patches[@]}" 2>&1 | grep -E ': (ERROR|WARNING|CHECK):|^Traceback' || true)
+fi
 problems=$(printf '%s\n' "$problems" | sed '/^$/d')
 if [ -n "$problems" ]; then
 	printf '%s\n' "$problems"
 	die "checkpatch: $(printf '%s\n' "$problems" | wc -l) problem(s) in ${#files[@]} files"
 fi
-log "checkpatch: ${#files[@]} files clean"
+log "checkpatch: ${#files[@]} files and ${#patches[@]} KVM patches clean"

@@ -3,6 +3,7 @@
 # Out-of-tree kvm.ko and kvm-intel.ko from the target kernel's own KVM
 # source, with the hook series in kvm/patches/ applied (kvm-kmod's way):
 # copy arch/x86/kvm and virt/kvm out of the source tree, apply the series,
+# add the migration core and its KVM adapter (tdx_mig/kvm/) to kvm-intel,
 # build W=1 and sparse against the kernel's build tree. A diagnostic the
 # unpatched sources, built the same way, do not give fails the build.
 #
@@ -28,6 +29,11 @@ build_tree() {
 		patch -d "$dst" -p1 --quiet --no-backup-if-mismatch < "$p" ||
 			die "kvm: $(basename "$p") does not apply to $ksrc"
 	done
+	# With the hooks, the migration core and its KVM adapter go into kvm-intel.
+	if [ $# -gt 0 ]; then
+		cp -a "$TOP/tdx_mig" "$TOP/uapi" "$dst/arch/x86/kvm/"
+		cat "$TOP/kvm/kvm-intel.mk" >> "$dst/arch/x86/kvm/Makefile"
+	fi
 	make -C "$kdir" M="$dst/arch/x86/kvm" W=1 C=2 CHECK="$sparse" -j"$(nproc)" \
 		modules > "$log" 2>&1 || { cat "$log"; die "kvm: build in $dst failed"; }
 	grep -q ' CHECK ' "$log" || die "kvm: sparse did not run"

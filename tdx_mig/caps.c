@@ -10,6 +10,7 @@
 
 #include "caps.h"
 #include "seamcall/seamcall.h"
+#include "export.h"
 
 static int read_sys_field(u64 field_id, u64 *value)
 {
@@ -60,7 +61,7 @@ int tdx_mig_caps_read(struct tdx_mig_caps *caps)
 	       read_sys_field(TDX_MD_SYS_SERVTD_ATTR_FIXED0, &caps->servtd_attr_fixed0) ?:
 	       read_sys_field(TDX_MD_SYS_SERVTD_ATTR_FIXED1, &caps->servtd_attr_fixed1);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_caps_read);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_caps_read);
 
 void tdx_mig_caps_show(struct seq_file *m, const struct tdx_mig_caps *caps)
 {

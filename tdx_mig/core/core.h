@@ -100,7 +100,7 @@ static inline void tdx_mig_td_sept_unlock(struct tdx_mig_td *td)
 }
 
 /* Internal functions the KUnit suites call (tdx_mig_kunit.ko is another module). */
-#if IS_ENABLED(CONFIG_KUNIT)
+#if IS_ENABLED(CONFIG_KUNIT) && !defined(TDX_MIG_IN_KVM)
 #define EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(sym)	EXPORT_SYMBOL_GPL(sym)
 #else
 #define EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(sym)

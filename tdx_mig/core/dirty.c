@@ -16,6 +16,7 @@
 #include <linux/uaccess.h>
 
 #include "core.h"
+#include "export.h"
 
 /* A new export: every page is dirty, none is blocked (KVM's INITIALLY_SET). */
 void tdx_mig_dirty_start(struct tdx_mig_td *td)
@@ -72,7 +73,7 @@ int tdx_mig_dirty_write_fault(struct tdx_mig_td *td, u64 gpa)
 		return -EIO;
 	}
 }
-EXPORT_SYMBOL_GPL(tdx_mig_dirty_write_fault);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_dirty_write_fault);
 
 /* KVM's rules for a dirty-log range: 64-page aligned start, inside the slot. */
 static int log_range_ok(struct tdx_mig_td *td, u64 first, u64 n)
@@ -104,7 +105,7 @@ int tdx_mig_dirty_log_get(struct tdx_mig_td *td, u64 first, u64 n, void __user *
 	kvfree(copy);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_dirty_log_get);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_dirty_log_get);
 
 /**
  * tdx_mig_dirty_gpa_list_run - BLOCKW or RESTORE of the first @n entries of td->gpa_list
@@ -294,4 +295,4 @@ int tdx_mig_dirty_log_clear(struct tdx_mig_td *td, u64 first, u64 n,
 	kvfree(mask);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_dirty_log_clear);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_dirty_log_clear);

@@ -13,6 +13,7 @@
 
 #include "migsc/migsc.h"
 #include "caps.h"
+#include "export.h"
 
 /**
  * tdx_mig_td_create - the migration state of a new TD
@@ -65,7 +66,7 @@ struct tdx_mig_td *tdx_mig_td_create(const struct tdx_mig_host_ops *ops, void *v
 	tdx_mig_td_refresh(td);
 	return td;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_td_create);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_td_create);
 
 /**
  * tdx_mig_td_destroy - free a TD's migration state and reclaim its MIGSCs
@@ -90,7 +91,7 @@ void tdx_mig_td_destroy(struct tdx_mig_td *td)
 	kfree(td->migsc);
 	kfree(td);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_td_destroy);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_td_destroy);
 
 /* The kernel memory of a TD's migration state: bitmaps, lists, MigSCs. */
 u64 tdx_mig_td_mem_bytes(struct tdx_mig_td *td)
@@ -137,7 +138,7 @@ void tdx_mig_td_refresh(struct tdx_mig_td *td)
 	tdx_mig_td_sync_state(td);
 	up_write(&td->lock);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_td_refresh);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_td_refresh);
 
 /**
  * tdx_mig_td_vcpu_may_run - may a vCPU of @td enter now?
@@ -166,7 +167,7 @@ int tdx_mig_td_vcpu_may_run(struct tdx_mig_td *td)
 		return -EPERM;
 	}
 }
-EXPORT_SYMBOL_GPL(tdx_mig_td_vcpu_may_run);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_td_vcpu_may_run);
 
 /**
  * tdx_mig_td_gfn_importing - is private GFN @gfn still to come by import?
@@ -191,4 +192,4 @@ bool tdx_mig_td_gfn_importing(struct tdx_mig_td *td, u64 gfn)
 		return false;
 	}
 }
-EXPORT_SYMBOL_GPL(tdx_mig_td_gfn_importing);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_td_gfn_importing);

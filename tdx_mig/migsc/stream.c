@@ -16,6 +16,7 @@
 
 #include "bundle/bundle.h"
 #include "caps.h"
+#include "export.h"
 
 static void free_page_if(struct page **page)
 {
@@ -173,19 +174,19 @@ int tdx_mig_migsc_stream_set_attr(struct tdx_mig_stream *s, struct kvm_device_at
 {
 	return stream_attr(s, KVM_SET_DEVICE_ATTR, attr);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_set_attr);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_migsc_stream_set_attr);
 
 int tdx_mig_migsc_stream_get_attr(struct tdx_mig_stream *s, struct kvm_device_attr *attr)
 {
 	return stream_attr(s, KVM_GET_DEVICE_ATTR, attr);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_get_attr);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_migsc_stream_get_attr);
 
 int tdx_mig_migsc_stream_has_attr(struct tdx_mig_stream *s, struct kvm_device_attr *attr)
 {
 	return stream_attr(s, KVM_HAS_DEVICE_ATTR, attr);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_has_attr);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_migsc_stream_has_attr);
 
 /* Any other ioctl of the device fd: only KVM_MEMORY_ENCRYPT_OP runs commands. */
 long tdx_mig_migsc_stream_ioctl(struct tdx_mig_stream *s, unsigned int ioctl, unsigned long arg)
@@ -203,7 +204,7 @@ long tdx_mig_migsc_stream_ioctl(struct tdx_mig_stream *s, unsigned int ioctl, un
 		return -EFAULT;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_ioctl);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_migsc_stream_ioctl);
 
 /* What the stream allocated: itself, and its buffers once negotiated. */
 static u64 stream_mem_bytes(const struct tdx_mig_stream *s)
@@ -278,7 +279,7 @@ int tdx_mig_migsc_stream_mmap(struct tdx_mig_stream *s, struct vm_area_struct *v
 	vma->vm_ops = &stream_vm_ops;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_mmap);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_migsc_stream_mmap);
 
 /**
  * tdx_mig_migsc_stream_release - the stream's device fd was closed
@@ -310,7 +311,7 @@ void tdx_mig_migsc_stream_release(struct tdx_mig_stream *s)
 	mutex_destroy(&s->lock);
 	kfree(s);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_release);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_migsc_stream_release);
 
 /**
  * tdx_mig_migsc_stream_create - a new stream device (kvm_device_ops.create)
@@ -342,4 +343,4 @@ struct tdx_mig_stream *tdx_mig_migsc_stream_create(struct tdx_mig_td *td)
 	}
 	return s;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_migsc_stream_create);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_migsc_stream_create);

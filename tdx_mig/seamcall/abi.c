@@ -9,6 +9,7 @@
 #include <linux/kernel.h>
 
 #include "abi.h"
+#include "export.h"
 
 static const char * const op_state_names[TDX_NUM_OP_STATES] = {
 	[TDX_OP_STATE_UNINITIALIZED]	= "UNINITIALIZED",
@@ -30,4 +31,4 @@ const char *tdx_op_state_name(enum tdx_op_state state)
 		return "INVALID";
 	return op_state_names[state];
 }
-EXPORT_SYMBOL_GPL(tdx_op_state_name);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_op_state_name);

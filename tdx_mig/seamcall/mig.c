@@ -9,6 +9,7 @@
 #include <linux/export.h>
 
 #include "seamcall.h"
+#include "export.h"
 
 /** tdx_mig_tdh_mig_stream_create - TDH.MIG.STREAM.CREATE: @migsc_pa becomes a MIGSC */
 u64 tdx_mig_tdh_mig_stream_create(struct tdx_mig_tdr tdr, u64 migsc_pa)
@@ -18,7 +19,7 @@ u64 tdx_mig_tdh_mig_stream_create(struct tdx_mig_tdr tdr, u64 migsc_pa)
 	tdx_mig_page_flush(migsc_pa);
 	return tdx_mig_seamcall(SEAMCALL_TDH_MIG_STREAM_CREATE, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mig_stream_create);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mig_stream_create);
 
 /* The STATE.* leaves: RCX = TDR or TDVPR, R8, R9, R10; RDX out. */
 static u64 state_leaf(u64 leaf, u64 rcx, u64 mbmd, u64 page_list, u64 migs_cmd, u64 *rdx)
@@ -45,7 +46,7 @@ u64 tdx_mig_tdh_export_state_immutable(struct tdx_mig_tdr tdr, u64 mbmd, u64 pag
 	return state_leaf(SEAMCALL_TDH_EXPORT_STATE_IMMUTABLE, tdr.pa, mbmd, page_list,
 			  migs_cmd, pages);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_export_state_immutable);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_export_state_immutable);
 
 /** tdx_mig_tdh_export_state_td - TDH.EXPORT.STATE.TD; see ..._immutable */
 u64 tdx_mig_tdh_export_state_td(struct tdx_mig_tdr tdr, u64 mbmd, u64 page_list, u64 migs_cmd,
@@ -54,7 +55,7 @@ u64 tdx_mig_tdh_export_state_td(struct tdx_mig_tdr tdr, u64 mbmd, u64 page_list,
 	return state_leaf(SEAMCALL_TDH_EXPORT_STATE_TD, tdr.pa, mbmd, page_list, migs_cmd,
 			  pages);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_export_state_td);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_export_state_td);
 
 /** tdx_mig_tdh_export_state_vp - TDH.EXPORT.STATE.VP of the vCPU @tdvpr */
 u64 tdx_mig_tdh_export_state_vp(struct tdx_mig_tdvpr tdvpr, u64 mbmd, u64 page_list, u64 migs_cmd,
@@ -63,7 +64,7 @@ u64 tdx_mig_tdh_export_state_vp(struct tdx_mig_tdvpr tdvpr, u64 mbmd, u64 page_l
 	return state_leaf(SEAMCALL_TDH_EXPORT_STATE_VP, tdvpr.pa, mbmd, page_list, migs_cmd,
 			  pages);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_export_state_vp);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_export_state_vp);
 
 /** tdx_mig_tdh_import_state_immutable - TDH.IMPORT.STATE.IMMUTABLE */
 u64 tdx_mig_tdh_import_state_immutable(struct tdx_mig_tdr tdr, u64 mbmd, u64 page_list,
@@ -72,14 +73,14 @@ u64 tdx_mig_tdh_import_state_immutable(struct tdx_mig_tdr tdr, u64 mbmd, u64 pag
 	return state_leaf(SEAMCALL_TDH_IMPORT_STATE_IMMUTABLE, tdr.pa, mbmd, page_list,
 			  migs_cmd, NULL);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_import_state_immutable);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_import_state_immutable);
 
 /** tdx_mig_tdh_import_state_td - TDH.IMPORT.STATE.TD */
 u64 tdx_mig_tdh_import_state_td(struct tdx_mig_tdr tdr, u64 mbmd, u64 page_list, u64 migs_cmd)
 {
 	return state_leaf(SEAMCALL_TDH_IMPORT_STATE_TD, tdr.pa, mbmd, page_list, migs_cmd, NULL);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_import_state_td);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_import_state_td);
 
 /** tdx_mig_tdh_import_state_vp - TDH.IMPORT.STATE.VP into the vCPU @tdvpr */
 u64 tdx_mig_tdh_import_state_vp(struct tdx_mig_tdvpr tdvpr, u64 mbmd, u64 page_list, u64 migs_cmd)
@@ -87,7 +88,7 @@ u64 tdx_mig_tdh_import_state_vp(struct tdx_mig_tdvpr tdvpr, u64 mbmd, u64 page_l
 	return state_leaf(SEAMCALL_TDH_IMPORT_STATE_VP, tdvpr.pa, mbmd, page_list, migs_cmd,
 			  NULL);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_import_state_vp);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_import_state_vp);
 
 /* BLOCKW and RESTORE: RCX = GPA_LIST_INFO in and out, RDX = TDR. */
 static u64 gpa_list_leaf(u64 leaf, struct tdx_mig_tdr tdr, u64 *gpa_list)
@@ -104,14 +105,14 @@ u64 tdx_mig_tdh_export_blockw(struct tdx_mig_tdr tdr, u64 *gpa_list)
 {
 	return gpa_list_leaf(SEAMCALL_TDH_EXPORT_BLOCKW, tdr, gpa_list);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_export_blockw);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_export_blockw);
 
 /** tdx_mig_tdh_export_restore - TDH.EXPORT.RESTORE; @gpa_list is updated */
 u64 tdx_mig_tdh_export_restore(struct tdx_mig_tdr tdr, u64 *gpa_list)
 {
 	return gpa_list_leaf(SEAMCALL_TDH_EXPORT_RESTORE, tdr, gpa_list);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_export_restore);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_export_restore);
 
 /** tdx_mig_tdh_export_unblockw - TDH.EXPORT.UNBLOCKW of the 4 KiB page at @gpa */
 u64 tdx_mig_tdh_export_unblockw(struct tdx_mig_tdr tdr, u64 gpa)
@@ -120,7 +121,7 @@ u64 tdx_mig_tdh_export_unblockw(struct tdx_mig_tdr tdr, u64 gpa)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_EXPORT_UNBLOCKW, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_export_unblockw);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_export_unblockw);
 
 /**
  * tdx_mig_tdh_export_mem - TDH.EXPORT.MEM
@@ -148,7 +149,7 @@ u64 tdx_mig_tdh_export_mem(struct tdx_mig_tdr tdr, u64 *gpa_list, u64 mbmd, u64 
 	*pages = tdx_status_is_error(ret) ? 0 : args.rdx;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_export_mem);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_export_mem);
 
 /**
  * tdx_mig_tdh_import_mem - TDH.IMPORT.MEM
@@ -173,7 +174,7 @@ u64 tdx_mig_tdh_import_mem(struct tdx_mig_tdr tdr, u64 *gpa_list, u64 mbmd, u64 
 	*gpa_list = args.rcx;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_import_mem);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_import_mem);
 
 /** tdx_mig_tdh_export_track - TDH.EXPORT.TRACK: an epoch or the start token */
 u64 tdx_mig_tdh_export_track(struct tdx_mig_tdr tdr, u64 mbmd, bool in_order_done)
@@ -185,7 +186,7 @@ u64 tdx_mig_tdh_export_track(struct tdx_mig_tdr tdr, u64 mbmd, bool in_order_don
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_EXPORT_TRACK, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_export_track);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_export_track);
 
 /** tdx_mig_tdh_import_track - TDH.IMPORT.TRACK with a received token */
 u64 tdx_mig_tdh_import_track(struct tdx_mig_tdr tdr, u64 mbmd)
@@ -194,7 +195,7 @@ u64 tdx_mig_tdh_import_track(struct tdx_mig_tdr tdr, u64 mbmd)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_IMPORT_TRACK, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_import_track);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_import_track);
 
 /** tdx_mig_tdh_export_pause - TDH.EXPORT.PAUSE */
 u64 tdx_mig_tdh_export_pause(struct tdx_mig_tdr tdr)
@@ -203,7 +204,7 @@ u64 tdx_mig_tdh_export_pause(struct tdx_mig_tdr tdr)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_EXPORT_PAUSE, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_export_pause);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_export_pause);
 
 /** tdx_mig_tdh_export_abort - TDH.EXPORT.ABORT; @token is 0 before POST_EXPORT */
 u64 tdx_mig_tdh_export_abort(struct tdx_mig_tdr tdr, u64 token)
@@ -212,7 +213,7 @@ u64 tdx_mig_tdh_export_abort(struct tdx_mig_tdr tdr, u64 token)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_EXPORT_ABORT, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_export_abort);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_export_abort);
 
 /** tdx_mig_tdh_import_abort - TDH.IMPORT.ABORT: write the abort token */
 u64 tdx_mig_tdh_import_abort(struct tdx_mig_tdr tdr, u64 token)
@@ -221,7 +222,7 @@ u64 tdx_mig_tdh_import_abort(struct tdx_mig_tdr tdr, u64 token)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_IMPORT_ABORT, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_import_abort);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_import_abort);
 
 /** tdx_mig_tdh_import_commit - TDH.IMPORT.COMMIT */
 u64 tdx_mig_tdh_import_commit(struct tdx_mig_tdr tdr)
@@ -230,7 +231,7 @@ u64 tdx_mig_tdh_import_commit(struct tdx_mig_tdr tdr)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_IMPORT_COMMIT, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_import_commit);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_import_commit);
 
 /** tdx_mig_tdh_import_end - TDH.IMPORT.END */
 u64 tdx_mig_tdh_import_end(struct tdx_mig_tdr tdr)
@@ -239,4 +240,4 @@ u64 tdx_mig_tdh_import_end(struct tdx_mig_tdr tdr)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_IMPORT_END, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_import_end);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_import_end);

@@ -19,6 +19,7 @@
 #include <asm/special_insns.h>
 
 #include "seamcall.h"
+#include "export.h"
 
 static const struct tdx_mig_backend __rcu *backend;
 /* Serializes backend changes; calls themselves run under RCU only. */
@@ -48,7 +49,7 @@ int tdx_mig_backend_register(const struct tdx_mig_backend *b)
 		pr_info("SEAMCALL backend: %s\n", b->name);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_backend_register);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_backend_register);
 
 /**
  * tdx_mig_backend_unregister - detach @b; waits for calls in flight
@@ -67,7 +68,7 @@ void tdx_mig_backend_unregister(const struct tdx_mig_backend *b)
 	/* A SEAMCALL never sleeps, so a grace period covers every caller. */
 	synchronize_rcu();
 }
-EXPORT_SYMBOL_GPL(tdx_mig_backend_unregister);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_backend_unregister);
 
 /**
  * tdx_mig_backend_name - the name of the current backend, or "none"
@@ -78,7 +79,7 @@ const char *tdx_mig_backend_name(void)
 {
 	return backend_name;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_backend_name);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_backend_name);
 
 /**
  * tdx_mig_seamcall - issue one SEAMCALL through the registered backend
@@ -107,7 +108,7 @@ u64 tdx_mig_seamcall(u64 rax, struct tdx_mig_args *args)
 	preempt_enable();
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_seamcall);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_seamcall);
 
 /**
  * tdx_mig_status_to_errno - the one place a TDX status becomes an errno
@@ -145,7 +146,7 @@ int tdx_mig_status_to_errno(u64 status)
 		return -EIO;
 	}
 }
-EXPORT_SYMBOL_GPL(tdx_mig_status_to_errno);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_status_to_errno);
 
 /**
  * tdx_mig_tdh_sys_rd - TDH.SYS.RD: read one global metadata field
@@ -165,7 +166,7 @@ u64 tdx_mig_tdh_sys_rd(u64 field_id, u64 *value)
 	*value = ret ? 0 : args.r8;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_sys_rd);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_sys_rd);
 
 /**
  * tdx_mig_tdh_mng_rd - TDH.MNG.RD: read one TD-scope metadata field
@@ -187,7 +188,7 @@ u64 tdx_mig_tdh_mng_rd(struct tdx_mig_tdr tdr, u64 field_id, u64 *value)
 	*value = ret ? 0 : args.r8;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mng_rd);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mng_rd);
 
 /**
  * tdx_mig_busy_backoff - wait before retrying a busy SEAMCALL
@@ -246,4 +247,4 @@ void tdx_mig_page_reset(u64 pa)
 	/* MOVDIR64B is weakly ordered: later users must see the zeroes. */
 	mb();
 }
-EXPORT_SYMBOL_GPL(tdx_mig_page_reset);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_page_reset);

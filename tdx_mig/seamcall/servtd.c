@@ -3,6 +3,7 @@
 #include <linux/export.h>
 
 #include "seamcall.h"
+#include "export.h"
 
 /**
  * tdx_mig_tdh_servtd_bind - TDH.SERVTD.BIND
@@ -29,7 +30,7 @@ u64 tdx_mig_tdh_servtd_bind(struct tdx_mig_tdr tdr, struct tdx_mig_tdr servtd_td
 	uuid[3] = args.r13;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_servtd_bind);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_servtd_bind);
 
 /**
  * tdx_mig_tdh_servtd_prebind - TDH.SERVTD.PREBIND
@@ -47,4 +48,4 @@ u64 tdx_mig_tdh_servtd_prebind(struct tdx_mig_tdr tdr, u64 hash_pa, u16 slot, u1
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_SERVTD_PREBIND, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_servtd_prebind);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_servtd_prebind);

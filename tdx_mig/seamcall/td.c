@@ -6,6 +6,7 @@
 #include <linux/export.h>
 
 #include "seamcall.h"
+#include "export.h"
 
 /** tdx_mig_tdh_mng_create - TDH.MNG.CREATE: make @tdr a TDR with @hkid */
 u64 tdx_mig_tdh_mng_create(struct tdx_mig_tdr tdr, u16 hkid)
@@ -15,7 +16,7 @@ u64 tdx_mig_tdh_mng_create(struct tdx_mig_tdr tdr, u16 hkid)
 	tdx_mig_page_flush(tdr.pa);
 	return tdx_mig_seamcall(SEAMCALL_TDH_MNG_CREATE, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mng_create);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mng_create);
 
 /** tdx_mig_tdh_mng_key_config - TDH.MNG.KEY.CONFIG on this package */
 u64 tdx_mig_tdh_mng_key_config(struct tdx_mig_tdr tdr)
@@ -24,7 +25,7 @@ u64 tdx_mig_tdh_mng_key_config(struct tdx_mig_tdr tdr)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_MNG_KEY_CONFIG, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mng_key_config);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mng_key_config);
 
 /** tdx_mig_tdh_mng_addcx - TDH.MNG.ADDCX: add a TDCS page */
 u64 tdx_mig_tdh_mng_addcx(struct tdx_mig_tdr tdr, u64 tdcx_pa)
@@ -34,7 +35,7 @@ u64 tdx_mig_tdh_mng_addcx(struct tdx_mig_tdr tdr, u64 tdcx_pa)
 	tdx_mig_page_flush(tdcx_pa);
 	return tdx_mig_seamcall(SEAMCALL_TDH_MNG_ADDCX, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mng_addcx);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mng_addcx);
 
 /** tdx_mig_tdh_mng_init - TDH.MNG.INIT with the TD_PARAMS at @td_params_pa */
 u64 tdx_mig_tdh_mng_init(struct tdx_mig_tdr tdr, u64 td_params_pa)
@@ -43,7 +44,7 @@ u64 tdx_mig_tdh_mng_init(struct tdx_mig_tdr tdr, u64 td_params_pa)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_MNG_INIT, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mng_init);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mng_init);
 
 /** tdx_mig_tdh_mr_finalize - TDH.MR.FINALIZE: the TD becomes runnable */
 u64 tdx_mig_tdh_mr_finalize(struct tdx_mig_tdr tdr)
@@ -52,7 +53,7 @@ u64 tdx_mig_tdh_mr_finalize(struct tdx_mig_tdr tdr)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_MR_FINALIZE, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mr_finalize);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mr_finalize);
 
 /** tdx_mig_tdh_mem_track - TDH.MEM.TRACK: advance the TD's TLB epoch */
 u64 tdx_mig_tdh_mem_track(struct tdx_mig_tdr tdr)
@@ -61,7 +62,7 @@ u64 tdx_mig_tdh_mem_track(struct tdx_mig_tdr tdr)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_MEM_TRACK, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mem_track);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mem_track);
 
 /**
  * tdx_mig_tdh_mem_sept_add - TDH.MEM.SEPT.ADD
@@ -89,7 +90,7 @@ u64 tdx_mig_tdh_mem_sept_add(struct tdx_mig_tdr tdr, u64 gpa, int level, u64 pag
 	*err_level = ret ? args.rdx : 0;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mem_sept_add);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mem_sept_add);
 
 /** tdx_mig_tdh_mem_page_add - TDH.MEM.PAGE.ADD: copy @src_pa into the TD */
 u64 tdx_mig_tdh_mem_page_add(struct tdx_mig_tdr tdr, u64 gpa, u64 page_pa, u64 src_pa)
@@ -104,7 +105,7 @@ u64 tdx_mig_tdh_mem_page_add(struct tdx_mig_tdr tdr, u64 gpa, u64 page_pa, u64 s
 	tdx_mig_page_flush(page_pa);
 	return tdx_mig_seamcall(SEAMCALL_TDH_MEM_PAGE_ADD, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mem_page_add);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mem_page_add);
 
 /** tdx_mig_tdh_mem_page_aug - TDH.MEM.PAGE.AUG: map a PENDING page */
 u64 tdx_mig_tdh_mem_page_aug(struct tdx_mig_tdr tdr, u64 gpa, u64 page_pa)
@@ -118,7 +119,7 @@ u64 tdx_mig_tdh_mem_page_aug(struct tdx_mig_tdr tdr, u64 gpa, u64 page_pa)
 	tdx_mig_page_flush(page_pa);
 	return tdx_mig_seamcall(SEAMCALL_TDH_MEM_PAGE_AUG, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mem_page_aug);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mem_page_aug);
 
 /** tdx_mig_tdh_mem_range_block - TDH.MEM.RANGE.BLOCK of the 4 KiB page at @gpa */
 u64 tdx_mig_tdh_mem_range_block(struct tdx_mig_tdr tdr, u64 gpa)
@@ -130,7 +131,7 @@ u64 tdx_mig_tdh_mem_range_block(struct tdx_mig_tdr tdr, u64 gpa)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_MEM_RANGE_BLOCK, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mem_range_block);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mem_range_block);
 
 /** tdx_mig_tdh_mem_page_remove - TDH.MEM.PAGE.REMOVE: unmap a 4 KiB page */
 u64 tdx_mig_tdh_mem_page_remove(struct tdx_mig_tdr tdr, u64 gpa)
@@ -142,7 +143,7 @@ u64 tdx_mig_tdh_mem_page_remove(struct tdx_mig_tdr tdr, u64 gpa)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_MEM_PAGE_REMOVE, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mem_page_remove);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mem_page_remove);
 
 /** tdx_mig_tdh_vp_create - TDH.VP.CREATE: make @tdvpr a vCPU of the TD */
 u64 tdx_mig_tdh_vp_create(struct tdx_mig_tdr tdr, struct tdx_mig_tdvpr tdvpr)
@@ -152,7 +153,7 @@ u64 tdx_mig_tdh_vp_create(struct tdx_mig_tdr tdr, struct tdx_mig_tdvpr tdvpr)
 	tdx_mig_page_flush(tdvpr.pa);
 	return tdx_mig_seamcall(SEAMCALL_TDH_VP_CREATE, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_vp_create);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_vp_create);
 
 /** tdx_mig_tdh_vp_addcx - TDH.VP.ADDCX: add a TDVPS page */
 u64 tdx_mig_tdh_vp_addcx(struct tdx_mig_tdvpr tdvpr, u64 tdcx_pa)
@@ -162,7 +163,7 @@ u64 tdx_mig_tdh_vp_addcx(struct tdx_mig_tdvpr tdvpr, u64 tdcx_pa)
 	tdx_mig_page_flush(tdcx_pa);
 	return tdx_mig_seamcall(SEAMCALL_TDH_VP_ADDCX, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_vp_addcx);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_vp_addcx);
 
 /** tdx_mig_tdh_vp_init - TDH.VP.INIT with the guest's initial RCX */
 u64 tdx_mig_tdh_vp_init(struct tdx_mig_tdvpr tdvpr, u64 initial_rcx)
@@ -171,7 +172,7 @@ u64 tdx_mig_tdh_vp_init(struct tdx_mig_tdvpr tdvpr, u64 initial_rcx)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_VP_INIT, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_vp_init);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_vp_init);
 
 /**
  * tdx_mig_tdh_vp_enter_regs - TDH.VP.ENTER with the guest's shared GPRs
@@ -188,7 +189,7 @@ u64 tdx_mig_tdh_vp_enter_regs(struct tdx_mig_tdvpr tdvpr, struct tdx_mig_args *r
 	regs->rcx = tdvpr.pa;
 	return tdx_mig_seamcall(SEAMCALL_TDH_VP_ENTER, regs);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_vp_enter_regs);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_vp_enter_regs);
 
 /**
  * tdx_mig_tdh_vp_enter - TDH.VP.ENTER
@@ -210,7 +211,7 @@ u64 tdx_mig_tdh_vp_enter(struct tdx_mig_tdvpr tdvpr, u64 *exit_qual, u64 *gpa)
 	*gpa = exited ? args.r8 : 0;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_vp_enter);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_vp_enter);
 
 /** tdx_mig_tdh_vp_flush - TDH.VP.FLUSH, on the CPU the vCPU last ran on */
 u64 tdx_mig_tdh_vp_flush(struct tdx_mig_tdvpr tdvpr)
@@ -219,7 +220,7 @@ u64 tdx_mig_tdh_vp_flush(struct tdx_mig_tdvpr tdvpr)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_VP_FLUSH, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_vp_flush);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_vp_flush);
 
 /** tdx_mig_tdh_mng_vpflushdone - TDH.MNG.VPFLUSHDONE */
 u64 tdx_mig_tdh_mng_vpflushdone(struct tdx_mig_tdr tdr)
@@ -228,7 +229,7 @@ u64 tdx_mig_tdh_mng_vpflushdone(struct tdx_mig_tdr tdr)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_MNG_VPFLUSHDONE, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mng_vpflushdone);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mng_vpflushdone);
 
 /** tdx_mig_tdh_phymem_cache_wb - TDH.PHYMEM.CACHE.WB, new or resumed */
 u64 tdx_mig_tdh_phymem_cache_wb(bool resume)
@@ -237,7 +238,7 @@ u64 tdx_mig_tdh_phymem_cache_wb(bool resume)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_PHYMEM_CACHE_WB, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_phymem_cache_wb);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_phymem_cache_wb);
 
 /** tdx_mig_tdh_mng_key_freeid - TDH.MNG.KEY.FREEID */
 u64 tdx_mig_tdh_mng_key_freeid(struct tdx_mig_tdr tdr)
@@ -246,7 +247,7 @@ u64 tdx_mig_tdh_mng_key_freeid(struct tdx_mig_tdr tdr)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_MNG_KEY_FREEID, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mng_key_freeid);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mng_key_freeid);
 
 /** tdx_mig_tdh_mng_key_reclaimid - TDH.MNG.KEY.RECLAIMID */
 u64 tdx_mig_tdh_mng_key_reclaimid(struct tdx_mig_tdr tdr)
@@ -255,7 +256,7 @@ u64 tdx_mig_tdh_mng_key_reclaimid(struct tdx_mig_tdr tdr)
 
 	return tdx_mig_seamcall(SEAMCALL_TDH_MNG_KEY_RECLAIMID, &args);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_mng_key_reclaimid);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_mng_key_reclaimid);
 
 /**
  * tdx_mig_tdh_phymem_page_reclaim - TDH.PHYMEM.PAGE.RECLAIM
@@ -274,4 +275,4 @@ u64 tdx_mig_tdh_phymem_page_reclaim(u64 page_pa, u64 *type, u64 *owner)
 		tdx_mig_page_reset(page_pa);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_tdh_phymem_page_reclaim);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_phymem_page_reclaim);

@@ -21,6 +21,7 @@
 #include <linux/uaccess.h>
 
 #include "core/core.h"
+#include "export.h"
 
 static unsigned int max_bound_tds = TDX_MIG_SERVTD_SLOTS;
 module_param(max_bound_tds, uint, 0644);
@@ -253,7 +254,7 @@ int tdx_mig_servtd_vm_cmd(struct tdx_mig_td *td, struct kvm_tdx_cmd *cmd)
 		KVM_TDX_CMD_ERROR(cmd) = status;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_servtd_vm_cmd);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_servtd_vm_cmd);
 
 /*
  * A TD goes away: it leaves its MigTD's table; as a MigTD, its user TDs

@@ -16,6 +16,7 @@
 #include <linux/uuid.h>
 
 #include "core/core.h"
+#include "export.h"
 
 #define VMCALL_SERVICE		0x10005
 #define VMCALL_MIGTD		0x10006
@@ -366,7 +367,7 @@ void tdx_mig_servtd_deliver(struct tdx_mig_td *servtd)
 	if (servtd->info.servtd && READ_ONCE(servtd->servtd_wait.pending))
 		deliver(servtd);
 }
-EXPORT_SYMBOL_GPL(tdx_mig_servtd_deliver);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_servtd_deliver);
 
 /* Pre-migration of @td ends; a failure leaves it bound for a retry. */
 static void report(struct tdx_mig_td *servtd, struct tdx_mig_td *td, bool ok, u8 result)
@@ -658,7 +659,7 @@ enum tdx_mig_vmcall_ret tdx_mig_servtd_vmcall(struct tdx_mig_td *td, struct tdx_
 		return raw(td, vc);
 	return TDX_MIG_VMCALL_NOT_MINE;
 }
-EXPORT_SYMBOL_GPL(tdx_mig_servtd_vmcall);
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_servtd_vmcall);
 
 /**
  * tdx_mig_servtd_memory_show - what the MigTD service holds in the kernel
