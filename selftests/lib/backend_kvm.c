@@ -215,10 +215,20 @@ static int add_memory(struct kvm_td *td)
 {
 	struct kvm_create_guest_memfd gm = { .size = td->mem_bytes + PAGE };
 	struct kvm_userspace_memory_region2 r = {
-		.flags = KVM_MEM_GUEST_MEMFD,
+		.flags = KVM_MEM_GUEST_MEMFD | KVM_MEM_LOG_DIRTY_PAGES,
 	};
 	struct kvm_memory_attributes at = { .attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE };
+	/*
+	 * The migration core keeps the dirty log of slot 0 (KVM_GET_DIRTY_LOG,
+	 * KVM_CLEAR_DIRTY_LOG of tdx_mig_vmm.c) with these semantics only.
+	 */
+	struct kvm_enable_cap manual = {
+		.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+		.args = { KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET },
+	};
 
+	if (ioctl(td->vm, KVM_ENABLE_CAP, &manual))
+		return -errno;
 	td->gmem = ioctl(td->vm, KVM_CREATE_GUEST_MEMFD, &gm);
 	if (td->gmem < 0)
 		return -errno;
@@ -235,6 +245,7 @@ static int add_memory(struct kvm_td *td)
 	if (ioctl(td->vm, KVM_SET_USER_MEMORY_REGION2, &r))
 		return -errno;
 	r.slot = 1;
+	r.flags = KVM_MEM_GUEST_MEMFD;
 	r.guest_phys_addr = PAYLOAD_GPA;
 	r.memory_size = PAGE;
 	r.userspace_addr = (uintptr_t)td->shared + td->mem_bytes;

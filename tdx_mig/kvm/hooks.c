@@ -140,9 +140,15 @@ static struct kvm_memory_slot *logged_slot(struct kvm *kvm, u32 slot_id)
 	return slot;
 }
 
+/*
+ * The core's log has KVM's manual-protect, initially-set semantics; with
+ * them KVM write-protects nothing when the slot is created
+ * (kvm_mmu_slot_apply_flags()), which on a TD's mirror page table it must not.
+ */
 static bool dirty_log_enabled(struct kvm *kvm)
 {
-	return kvm->arch.vm_type == KVM_X86_TDX_VM;
+	return kvm->arch.vm_type == KVM_X86_TDX_VM &&
+	       kvm_dirty_log_manual_protect_and_init_set(kvm);
 }
 
 static int dirty_log_get(struct kvm *kvm, struct kvm_dirty_log *log)

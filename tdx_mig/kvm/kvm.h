@@ -23,6 +23,8 @@ struct tdx_mig_td;
  * @pid:	the VMM's process, for tdx_mig_host_ops.servtd_get
  * @node:	in the adapter's list of sessions
  * @vp_created:	destination: vCPUs whose TDH.VP.CREATE ran, by index
+ * @finalized:	a source: the core has seen the TD finalized
+ * @deliver:	a Migration TD: writes a due answer in its mm, then wakes it
  */
 struct tdx_mig_kvm {
 	struct kvm *kvm;
@@ -30,6 +32,8 @@ struct tdx_mig_kvm {
 	pid_t pid;
 	struct list_head node;
 	unsigned long *vp_created;
+	bool finalized;
+	struct work_struct deliver;
 };
 
 static inline struct kvm_tdx *tdx_mig_kvm_tdx(struct kvm *kvm)

@@ -8,7 +8,9 @@
 #define pr_fmt(fmt) "tdx_mig: " fmt
 
 #include <linux/kvm_host.h>
+#include <linux/kthread.h>
 #include <linux/mmu_context.h>
+#include <linux/sched/mm.h>
 #include <asm/tdx.h>
 
 #include "kvm.h"
@@ -81,10 +83,39 @@ static int import_map_pfn(struct kvm *kvm, gfn_t gfn, kvm_pfn_t pfn, struct page
 }
 
 /*
+ * A vCPU to reach the mirror page table through (its MMU), loaded on this
+ * CPU, or NULL on a fatal signal. One not in KVM_RUN if there is one: in
+ * post-copy the others run the TD. Only vCPUs created in the TDX Module
+ * qualify, as loading the MMU writes the vCPU's shared EPT pointer.
+ */
+static struct kvm_vcpu *borrow_vcpu(struct tdx_mig_kvm *mig)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	kvm_for_each_vcpu(i, vcpu, mig->kvm) {
+		if (test_bit(i, mig->vp_created) && mutex_trylock(&vcpu->mutex))
+			goto load;
+	}
+	vcpu = kvm_get_vcpu(mig->kvm, 0);
+	if (mutex_lock_killable(&vcpu->mutex))
+		return NULL;
+load:
+	vcpu_load(vcpu);
+	return vcpu;
+}
+
+static void return_vcpu(struct kvm_vcpu *vcpu)
+{
+	vcpu_put(vcpu);
+	mutex_unlock(&vcpu->mutex);
+}
+
+/*
  * Secure-EPT pages down to each new page's GFN and the page itself, from
  * the TD's guest_memfd, mapped in the mirror page table only: TDH.IMPORT.MEM
- * maps it in the Secure EPT. The mirror MMU needs a vCPU whose TD vCPU
- * exists, so vCPU 0 is created in the TDX Module first.
+ * maps it in the Secure EPT. vCPU 0 is created in the TDX Module first, so
+ * that there is a vCPU to borrow.
  */
 static int mig_import_pages(void *vm, struct tdx_mig_import_page *pages, u32 n)
 {
@@ -99,9 +130,9 @@ static int mig_import_pages(void *vm, struct tdx_mig_import_page *pages, u32 n)
 	ret = mig_vcpu_import(mig, 0, &tdvpr);
 	if (ret)
 		return ret;
-	map.vcpu = kvm_get_vcpu(kvm, 0);
-	mutex_lock(&map.vcpu->mutex);
-	vcpu_load(map.vcpu);
+	map.vcpu = borrow_vcpu(mig);
+	if (!map.vcpu)
+		return -EINTR;
 	mutex_lock(&kvm->slots_lock);
 	for (i = 0; i < n && !ret; i++) {
 		if (!pages[i].needs_page)
@@ -113,8 +144,7 @@ static int mig_import_pages(void *vm, struct tdx_mig_import_page *pages, u32 n)
 			pages[i].page_pa = map.page_pa;
 	}
 	mutex_unlock(&kvm->slots_lock);
-	vcpu_put(map.vcpu);
-	mutex_unlock(&map.vcpu->mutex);
+	return_vcpu(map.vcpu);
 	return ret;
 }
 
@@ -235,17 +265,35 @@ static void mig_inject(void *vm, u8 vector)
 		tdx_deliver_interrupt(vcpu->arch.apic, APIC_DM_FIXED, 0, vector);
 }
 
-/* As a PV unhalt: wake the Migration TD's vCPUs halted for a request. */
-static void mig_kick(void *vm)
+/*
+ * A user TD made an answer due: write it in the Migration TD's own address
+ * space, as vhost's workers borrow their VMM's mm, then wake the MigTD's
+ * vCPUs as a PV unhalt does (halted in WaitForRequest, or for its event
+ * interrupt). The vCPU cannot write it: it sleeps in KVM's halt loop.
+ */
+static void deliver_work(struct work_struct *work)
 {
+	struct tdx_mig_kvm *mig = container_of(work, struct tdx_mig_kvm, deliver);
+	struct kvm *kvm = mig->kvm;
 	struct kvm_vcpu *vcpu;
 	unsigned long i;
 
-	kvm_for_each_vcpu(i, vcpu, vm_mig(vm)->kvm) {
+	if (mmget_not_zero(kvm->mm)) {
+		kthread_use_mm(kvm->mm);
+		tdx_mig_servtd_deliver(mig->td);
+		kthread_unuse_mm(kvm->mm);
+		mmput(kvm->mm);
+	}
+	kvm_for_each_vcpu(i, vcpu, kvm) {
 		WRITE_ONCE(vcpu->arch.pv.pv_unhalted, true);
 		kvm_make_request(KVM_REQ_EVENT, vcpu);
 		kvm_vcpu_kick(vcpu);
 	}
+}
+
+static void mig_kick(void *vm)
+{
+	schedule_work(&vm_mig(vm)->deliver);
 }
 
 static const struct tdx_mig_host_ops kvm_host_ops = {
@@ -305,6 +353,8 @@ static struct tdx_mig_kvm *session_create(struct kvm *kvm)
 	}
 	mig->kvm = kvm;
 	mig->pid = info.pid;
+	mig->finalized = kvm_tdx->state == TD_STATE_RUNNABLE;
+	INIT_WORK(&mig->deliver, deliver_work);
 	mig->td = tdx_mig_td_create(&kvm_host_ops, mig, &info);
 	if (IS_ERR(mig->td)) {
 		long err = PTR_ERR(mig->td);
@@ -330,8 +380,13 @@ struct tdx_mig_kvm *tdx_mig_kvm_get(struct kvm *kvm)
 	struct kvm_tdx *kvm_tdx = tdx_mig_kvm_tdx(kvm);
 	struct tdx_mig_kvm *mig = tdx_mig_kvm_peek(kvm);
 
-	if (mig)
+	if (mig) {
+		/* KVM_TDX_FINALIZE_VM came after a binding made the session. */
+		if (!READ_ONCE(mig->finalized) && !kvm_tdx->post_init &&
+		    kvm_tdx->state == TD_STATE_RUNNABLE && !xchg(&mig->finalized, true))
+			tdx_mig_td_refresh(mig->td);
 		return mig;
+	}
 	if (kvm->arch.vm_type != KVM_X86_TDX_VM || kvm_tdx->state == TD_STATE_UNINITIALIZED)
 		return ERR_PTR(-EINVAL);
 	mutex_lock(&sessions_lock);
@@ -360,6 +415,7 @@ void tdx_mig_kvm_free(struct kvm *kvm)
 	list_del(&mig->node);
 	kvm_tdx->mig = NULL;
 	mutex_unlock(&sessions_lock);
+	cancel_work_sync(&mig->deliver);
 	tdx_mig_td_destroy(mig->td);
 	bitmap_free(mig->vp_created);
 	kfree(mig);
