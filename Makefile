@@ -7,8 +7,9 @@
 #   make demo         boot the test VM and live-migrate an emulated TD
 #   make bench        boot the test VM and print the migration path's figures
 #   make checkpatch   checkpatch.pl --strict over every source
-#   make kvm KSRC=<kernel source> [KDIR=<its build tree>]
-#                     kvm.ko and kvm-intel.ko out of tree from that source
+#   make kvm KSRC=<kernel source> KDIR=<its build tree> [SPARSE=<sparse>]
+#                     kvm.ko and kvm-intel.ko out of tree from that source,
+#                     with kvm/patches/ and the migration core in kvm-intel
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 		    $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
@@ -30,7 +31,8 @@ bench:
 checkpatch:
 	bash scripts/checkpatch.sh
 
+SPARSE ?= none
 kvm:
-	bash scripts/kvm.sh "$(KSRC)" "$(KDIR)"
+	bash scripts/kvm.sh "$(KSRC)" "$(KDIR)" "$(SPARSE)"
 
 .PHONY: all modules clean check demo bench checkpatch kvm
