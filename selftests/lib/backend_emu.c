@@ -249,6 +249,37 @@ int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int
 	return ret;
 }
 
+int tb_guest_read(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
+		  int (*fetch)(void *opaque, uint64_t gfn), void *opaque, uint64_t *fetched)
+{
+	struct tdx_mig_emu_op *ops = calloc(n, sizeof(*ops));
+	struct tdx_mig_emu_run r = { .vcpu = vcpu, .ops = (uintptr_t)ops, .nr_ops = n };
+	unsigned int i;
+	int ret;
+
+	if (!ops || !n || n > TDX_MIG_EMU_MAX_OPS) {
+		free(ops);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++)
+		ops[i] = (struct tdx_mig_emu_op){ .type = TDX_MIG_EMU_OP_READ,
+						  .gpa = gfns[i] * 4096 };
+	for (;;) {
+		ret = tb_vcpu_run(vm, &r);
+		if (ret != -EFAULT || !fetch || r.exit_reason != TDX_MIG_EMU_EXIT_MEMORY_FAULT ||
+		    !(r.memory_fault.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE))
+			break;
+		ret = fetch(opaque, r.memory_fault.gpa / 4096);
+		if (ret)
+			break;
+		if (fetched)
+			(*fetched)++;
+		r.nr_ops = 0;	/* as KVM_RUN again: the program goes on */
+	}
+	free(ops);
+	return ret;
+}
+
 static uint64_t fnv(uint64_t h, const void *p, size_t words)
 {
 	const uint64_t *q = p;

@@ -537,6 +537,13 @@ int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int
 }
 
 /* A payload would hash its private memory and put the hash in shared memory. */
+/* A payload would load from each page and report KVM_EXIT_MEMORY_FAULT's GPA. */
+int tb_guest_read(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
+		  int (*fetch)(void *opaque, uint64_t gfn), void *opaque, uint64_t *fetched)
+{
+	return -EOPNOTSUPP;
+}
+
 int tb_mem_hash(int vm, uint64_t bytes, uint64_t *hash)
 {
 	return td_of(vm) ? -EOPNOTSUPP : -EBADF;

@@ -15,11 +15,9 @@
 #include "tdx_mig_vmm.h"
 
 #define BITS_PER_UL	(8 * sizeof(unsigned long))
-#define GPA_OP_SHIFT	52
-#define GPA_OP_MASK	(3ULL << GPA_OP_SHIFT)
-#define GPA_OP_MIGRATE	1ULL
-#define GPA_OP_REMIGRATE 3ULL
-#define GPA_ADDR_MASK	0x000ffffffffff000ULL
+
+/* Counters several threads bump. */
+#define ADD(p, v)	__atomic_add_fetch(p, v, __ATOMIC_RELAXED)
 
 unsigned long long mig_ioctls;
 
@@ -36,7 +34,7 @@ int mig_cmd_raw(int fd, uint32_t id, uint32_t flags, uint64_t data, uint64_t *st
 	struct kvm_tdx_cmd cmd = { .id = id, .flags = flags, .data = data };
 	int ret = ioctl(fd, KVM_MEMORY_ENCRYPT_OP, &cmd);
 
-	mig_ioctls++;
+	ADD(&mig_ioctls, 1);
 	if (status)
 		*status = KVM_TDX_CMD_ERROR(&cmd);
 	return ret ? -errno : 0;
@@ -66,7 +64,7 @@ int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *ei
 			return ret;
 		__atomic_add_fetch(&mig_eintr_seen, 1, __ATOMIC_RELAXED);
 		if (eintr)
-			(*eintr)++;
+			ADD(eintr, 1);
 		if (arg)
 			*arg = in;
 	}
@@ -201,7 +199,7 @@ static void wire_copy(struct mig *m, struct mig_stream *to, const struct mig_str
 {
 	memcpy(to->mbmd, from->mbmd, MIG_PAGE_SIZE);
 	memcpy(to->bufs, from->bufs, pages * MIG_PAGE_SIZE);
-	m->st.page_bytes_copied += pages * MIG_PAGE_SIZE;
+	ADD(&m->st.page_bytes_copied, pages * MIG_PAGE_SIZE);
 }
 
 /* A state bundle: export on @from, copy, import on @to. */
@@ -217,7 +215,7 @@ int mig_move_state(struct mig *m, struct mig_stream *from, struct mig_stream *to
 	if (pages > to->buf_list_pages)
 		return -E2BIG;
 	wire_copy(m, to, from, pages);
-	m->st.bundles++;
+	ADD(&m->st.bundles, 1);
 	return mig_cmd_retry(to, import_id, &pages, &m->st.eintr);
 }
 
@@ -231,40 +229,91 @@ int mig_move_token(struct mig *m, bool start)
 	if (ret)
 		return ret;
 	memcpy(m->dst[0].mbmd, m->src[0].mbmd, MIG_PAGE_SIZE);
-	m->st.bundles++;
+	ADD(&m->st.bundles, 1);
 	m->st.epochs++;
 	return mig_cmd_retry(&m->dst[0], KVM_TDX_MIG_IMPORT_TRACK, NULL, &m->st.eintr);
 }
 
-/* One memory bundle of @n pages on stream @stream. */
-int mig_move_pages(struct mig *m, unsigned int stream, const uint64_t *gfns, unsigned int n)
+static uint64_t entry_op(uint64_t e)
+{
+	return (e & GPA_OP_MASK) >> GPA_OP_SHIFT;
+}
+
+static bool entry_ok(uint64_t e)
+{
+	return !(e & GPA_STATUS_MASK);
+}
+
+static void bit_set(unsigned long *map, uint64_t bit, bool on)
+{
+	unsigned long mask = 1UL << (bit % BITS_PER_UL);
+
+	if (on)
+		__atomic_fetch_or(&map[bit / BITS_PER_UL], mask, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&map[bit / BITS_PER_UL], ~mask, __ATOMIC_RELAXED);
+}
+
+/* What the source's entries did: which pages the destination now holds. */
+static void note_exported(struct mig *m, const uint64_t *list, unsigned int n)
+{
+	unsigned int k;
+
+	for (k = 0; k < n; k++) {
+		uint64_t gfn = (list[k] & GPA_ADDR_MASK) / MIG_PAGE_SIZE, op = entry_op(list[k]);
+
+		if (!entry_ok(list[k]) || gfn >= m->npages)
+			continue;
+		if (op == GPA_OP_REMIGRATE)
+			ADD(&m->st.remigrated, 1);
+		if (op == GPA_OP_CANCEL)
+			ADD(&m->st.cancelled, 1);
+		bit_set(m->exported, gfn, op != GPA_OP_CANCEL);
+	}
+}
+
+/* One memory bundle of @n entries with operation @op on stream pair @stream. */
+int mig_move_op(struct mig *m, unsigned int stream, const uint64_t *gfns, unsigned int n,
+		uint64_t op)
 {
 	struct mig_stream *from = &m->src[stream], *to = &m->dst[stream];
 	uint64_t count = n;
 	unsigned int k;
 	int ret;
 
+	pthread_mutex_lock(&m->stream_lock[stream]);
 	for (k = 0; k < n; k++)
-		from->gpa_list[k] = (gfns[k] * MIG_PAGE_SIZE) | (GPA_OP_MIGRATE << GPA_OP_SHIFT);
+		from->gpa_list[k] = (gfns[k] * MIG_PAGE_SIZE) | (op << GPA_OP_SHIFT);
 	ret = mig_cmd_retry(from, KVM_TDX_MIG_EXPORT_MEM, &count, &m->st.eintr);
 	if (ret)
-		return ret;
-	m->st.pages_sent += count;
-	m->st.failed_entries += n - count;
-	for (k = 0; k < n; k++)
-		if (((from->gpa_list[k] & GPA_OP_MASK) >> GPA_OP_SHIFT) == GPA_OP_REMIGRATE)
-			m->st.remigrated++;
-	wire_copy(m, to, from, n);
+		goto out;
+	if (op != GPA_OP_CANCEL) {
+		ADD(&m->st.pages_sent, count);
+		ADD(&m->st.failed_entries, n - count);
+	}
+	note_exported(m, from->gpa_list, n);
+	wire_copy(m, to, from, op == GPA_OP_CANCEL ? 0 : n);
 	memcpy(to->gpa_list, from->gpa_list, n * sizeof(uint64_t));
 	memcpy(to->mac, from->mac, 2 * MIG_PAGE_SIZE);
-	m->st.bundles++;
+	ADD(&m->st.bundles, 1);
 	count = n;
-	return mig_cmd_retry(to, KVM_TDX_MIG_IMPORT_MEM, &count, &m->st.eintr);
+	ret = mig_cmd_retry(to, KVM_TDX_MIG_IMPORT_MEM, &count, &m->st.eintr);
+	if (!ret && m->pc)
+		mig_postcopy_arrived(m, to->gpa_list, n);
+out:
+	pthread_mutex_unlock(&m->stream_lock[stream]);
+	return ret;
+}
+
+int mig_move_pages(struct mig *m, unsigned int stream, const uint64_t *gfns, unsigned int n)
+{
+	return mig_move_op(m, stream, gfns, n, GPA_OP_MIGRATE);
 }
 
 int mig_open(struct mig *m, int src_vm, int dst_vm, uint64_t npages, unsigned int nr_vcpus,
 	     unsigned int nstreams, uint32_t buf_pages)
 {
+	size_t words = (npages + BITS_PER_UL - 1) / BITS_PER_UL;
 	unsigned int i;
 	int ret;
 
@@ -276,19 +325,25 @@ int mig_open(struct mig *m, int src_vm, int dst_vm, uint64_t npages, unsigned in
 	m->min_rounds = 3;
 	m->max_rounds = 10;
 	m->stop_pages = 512;
-	for (i = 0; i < MIG_MAX_STREAMS; i++) {
-		m->src[i].fd = -1;
-		m->dst[i].fd = -1;
-	}
-	m->dirty = calloc((npages + BITS_PER_UL - 1) / BITS_PER_UL, sizeof(unsigned long));
-	if (!m->dirty || !nstreams || nstreams > MIG_MAX_STREAMS)
+	if (!nstreams || nstreams > MIG_MAX_STREAMS)
 		return -EINVAL;
+	m->src = calloc(nstreams, sizeof(*m->src));
+	m->dst = calloc(nstreams, sizeof(*m->dst));
+	m->stream_lock = calloc(nstreams, sizeof(*m->stream_lock));
+	m->dirty = calloc(words, sizeof(unsigned long));
+	m->exported = calloc(words, sizeof(unsigned long));
+	if (!m->src || !m->dst || !m->stream_lock || !m->dirty || !m->exported)
+		return -ENOMEM;
 	for (i = 0; i < nstreams; i++) {
+		pthread_mutex_init(&m->stream_lock[i], NULL);
 		ret = mig_stream_open(src_vm, buf_pages, &m->src[i]);
 		if (!ret)
 			ret = mig_stream_open(dst_vm, buf_pages, &m->dst[i]);
-		if (ret)
+		if (ret) {
+			if (m->src[i].fd > 0)
+				mig_stream_close(&m->src[i]);
 			return ret;
+		}
 		m->nstreams++;
 	}
 	return 0;
@@ -298,14 +353,26 @@ void mig_close(struct mig *m)
 {
 	unsigned int i;
 
-	for (i = 0; i < MIG_MAX_STREAMS; i++) {
-		if (m->src[i].fd >= 0)
-			mig_stream_close(&m->src[i]);
-		if (m->dst[i].fd >= 0)
-			mig_stream_close(&m->dst[i]);
+	mig_postcopy_end(m);
+	if (m->pool)
+		mig_pool_stop(m->pool);
+	m->pool = NULL;
+	for (i = 0; i < m->nstreams; i++) {
+		mig_stream_close(&m->src[i]);
+		mig_stream_close(&m->dst[i]);
+		pthread_mutex_destroy(&m->stream_lock[i]);
 	}
+	m->nstreams = 0;
+	free(m->src);
+	free(m->dst);
+	free(m->stream_lock);
 	free(m->dirty);
+	free(m->exported);
+	m->src = NULL;
+	m->dst = NULL;
+	m->stream_lock = NULL;
 	m->dirty = NULL;
+	m->exported = NULL;
 }
 
 /* The immutable state opens the migration on both sides. */
@@ -345,34 +412,33 @@ static uint64_t dirty_count(const struct mig *m)
 
 /*
  * Send what the dirty log holds: get it, clear it (which write-blocks the
- * pages while live), then the pages in bundles, streams in turn.
+ * pages while live), then the pages over every stream at once (the pool),
+ * all of them imported before this returns.
  */
 int mig_send_dirty(struct mig *m, bool block, uint64_t *count)
 {
-	uint64_t gfn, *gfns;
-	unsigned int n = 0, stream = 0, batch = m->src[0].buf_list_pages;
+	uint64_t gfn, n = 0, *gfns;
 	int ret;
 
-	gfns = calloc(batch, sizeof(*gfns));
+	if (!m->pool) {
+		m->pool = mig_pool_start(m, 0, m->nstreams);
+		if (!m->pool)
+			return -ENOMEM;
+	}
+	gfns = calloc(m->npages, sizeof(*gfns));
 	if (!gfns)
 		return -ENOMEM;
 	ret = mig_dirty_log(m, false);
 	if (!ret && block)
 		ret = mig_dirty_log(m, true);
-	if (count)
-		*count = ret ? 0 : dirty_count(m);
 	for (gfn = 0; !ret && gfn < m->npages; gfn++) {
-		if (!(m->dirty[gfn / BITS_PER_UL] & (1UL << (gfn % BITS_PER_UL))))
-			continue;
-		gfns[n++] = gfn;
-		if (n < batch)
-			continue;
-		ret = mig_move_pages(m, stream, gfns, n);
-		stream = (stream + 1) % m->nstreams;
-		n = 0;
+		if (m->dirty[gfn / BITS_PER_UL] & (1UL << (gfn % BITS_PER_UL)))
+			gfns[n++] = gfn;
 	}
-	if (!ret && n)
-		ret = mig_move_pages(m, stream, gfns, n);
+	if (count)
+		*count = ret ? 0 : n;
+	if (!ret)
+		ret = mig_pool_queue(m->pool, gfns, n) ?: mig_pool_drain(m->pool);
 	free(gfns);
 	return ret;
 }

@@ -10,13 +10,25 @@
 #ifndef TDX_MIG_VMM_H
 #define TDX_MIG_VMM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <linux/tdx_mig.h>
 
 #define MIG_PAGE_SIZE		4096UL
-#define MIG_MAX_STREAMS		8
+/* Forward streams: the TDX Module's MAX_MIGS (512) less the backward one. */
+#define MIG_MAX_STREAMS		511
+
+/* GPA-list entries (TDX ABI): operation in bits 53:52, status in 60:56. */
+#define GPA_OP_SHIFT		52
+#define GPA_OP_MASK		(3ULL << GPA_OP_SHIFT)
+#define GPA_OP_MIGRATE		1ULL
+#define GPA_OP_CANCEL		2ULL
+#define GPA_OP_REMIGRATE	3ULL
+#define GPA_STATUS_SHIFT	56
+#define GPA_STATUS_MASK		(0x1fULL << GPA_STATUS_SHIFT)
+#define GPA_ADDR_MASK		0x000ffffffffff000ULL
 
 /* One stream fd and its four mappings. */
 struct mig_stream {
@@ -28,6 +40,9 @@ struct mig_stream {
 	void *mac;		/* both MAC lists, 2 pages */
 	void *bufs;		/* buf_list_pages pages */
 };
+
+struct mig_pool;
+struct mig_postcopy;
 
 /* What a migration did and saw. */
 struct mig_stats {
@@ -44,6 +59,13 @@ struct mig_stats {
 	uint64_t write_blocked;
 	double blackout_ms;
 	double total_ms;
+	/* post-copy (mig_postcopy.c) */
+	uint64_t cancelled;		/* exported, then dirty at pause: CANCELled */
+	uint64_t demand_pages;		/* fetched for a destination vCPU's fault */
+	uint64_t demand_requests;	/* faults reported, repeats included */
+	double fault_median_ms;		/* fault reported to page imported */
+	double fault_max_ms;
+	double dst_run_ms;		/* from the commit until the last page arrived */
 };
 
 /* One migration: a source VM, a destination VM, their streams. */
@@ -53,9 +75,18 @@ struct mig {
 	uint64_t npages;	/* private memory pages (dirty-log slot 0) */
 	unsigned int nr_vcpus;
 	unsigned int nstreams;
-	struct mig_stream src[MIG_MAX_STREAMS];
-	struct mig_stream dst[MIG_MAX_STREAMS];
+	/* stream i of the source moves to stream i of the destination */
+	struct mig_stream *src;
+	struct mig_stream *dst;
+	/* one call at a time on a stream pair: each is one MIGSC per side */
+	pthread_mutex_t *stream_lock;
 	unsigned long *dirty;
+	/* exported in order and not cancelled since (a page the destination holds) */
+	unsigned long *exported;
+	/* one thread per stream moving queued pages (mig_pool.c) */
+	struct mig_pool *pool;
+	/* post-copy, once committed (mig_postcopy.c) */
+	struct mig_postcopy *pc;
 	struct mig_stats st;
 	/* the live phase ends after min_rounds once dirty <= stop_pages, or at max_rounds */
 	unsigned int min_rounds;
@@ -66,6 +97,13 @@ struct mig {
 	/* called just before EXPORT_PAUSE, e.g. to stop a writer */
 	void (*before_pause)(struct mig *m);
 	void *opaque;
+	/*
+	 * Post-copy, for tests: only faults bring pages until
+	 * mig_postcopy_finish() starts the background; and this many fault
+	 * requests are lost on the way (the vCPU asks again).
+	 */
+	bool postcopy_demand_only;
+	unsigned int postcopy_lose_requests;
 };
 
 /* KVM_MEMORY_ENCRYPT_OP and dirty-log ioctls the library made, for benchmarks. */
@@ -102,6 +140,21 @@ int mig_move_state(struct mig *m, struct mig_stream *from, struct mig_stream *to
 		   uint32_t export_id, uint32_t import_id);
 int mig_move_token(struct mig *m, bool start);
 int mig_move_pages(struct mig *m, unsigned int stream, const uint64_t *gfns, unsigned int n);
+/* The same with another operation (GPA_OP_CANCEL: in order, before the start token). */
+int mig_move_op(struct mig *m, unsigned int stream, const uint64_t *gfns, unsigned int n,
+		uint64_t op);
+
+/*
+ * The stream pool: one thread per stream of [@first, @first + @n), each
+ * moving bundles of the queued pages on its stream. mig_pool_drain() waits
+ * until every queued page went (or failed): the epoch's bundles are all
+ * imported before its token. In post-copy a page is sent by whoever claims
+ * it first (the pool or a demand fault).
+ */
+struct mig_pool *mig_pool_start(struct mig *m, unsigned int first, unsigned int n);
+int mig_pool_queue(struct mig_pool *p, const uint64_t *gfns, uint64_t n);
+int mig_pool_drain(struct mig_pool *p);
+void mig_pool_stop(struct mig_pool *p);
 
 /* The phases. */
 int mig_open(struct mig *m, int src_vm, int dst_vm, uint64_t npages, unsigned int nr_vcpus,
@@ -114,6 +167,27 @@ int mig_send_dirty(struct mig *m, bool block, uint64_t *count);
 int mig_live_rounds(struct mig *m);
 int mig_finish(struct mig *m);
 int mig_precopy(struct mig *m);
+
+/*
+ * Post-copy. mig_postcopy_commit(): pause, an epoch token, CANCEL of the
+ * pages exported and dirtied since, TD and vCPU state and the start token;
+ * the destination is committed and its vCPUs may run. The pages it lacks
+ * then come in the background over the pool's streams, and on demand over a
+ * stream of their own (the last one, when there are several) so that a
+ * fault never waits behind a background batch.
+ * mig_postcopy_fault(): a destination vCPU's exit on private @gfn: ask for
+ * it and wait until it arrived (0), or -errno.
+ * mig_postcopy_finish(): wait until every page arrived, then IMPORT_END.
+ */
+int mig_postcopy_commit(struct mig *m);
+int mig_postcopy_fault(struct mig *m, uint64_t gfn);
+int mig_postcopy_finish(struct mig *m);
+/* Stop post-copy's threads and free its state (mig_close() does it too). */
+void mig_postcopy_end(struct mig *m);
+/* The library's own: entries a destination imported; a page to send once. */
+void mig_postcopy_arrived(struct mig *m, const uint64_t *gpa_list, unsigned int n);
+bool mig_postcopy_claim(struct mig *m, uint64_t gfn);
+void mig_postcopy_unclaim(struct mig *m, const uint64_t *gfns, unsigned int n);
 
 double mig_now_ms(void);
 

@@ -85,6 +85,14 @@ int tb_wait_intr(int vm, unsigned int timeout_ms);
 /* vCPU @vcpu writes @value to each of @n GFNs (accepting them first), and sets RBX. */
 int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
 		   uint64_t value, uint64_t *write_faults);
+/*
+ * vCPU @vcpu reads each of the @n GFNs (a guest touching its memory). On a
+ * destination in post-copy a page still at the source exits (KVM's memory
+ * fault); @fetch(@opaque, gfn) brings it, counted in *@fetched, and the vCPU
+ * goes on. Without @fetch such an exit is -EFAULT. 0 or -errno.
+ */
+int tb_guest_read(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
+		  int (*fetch)(void *opaque, uint64_t gfn), void *opaque, uint64_t *fetched);
 /* A hash of the first @bytes of private memory, and of a vCPU's registers. */
 int tb_mem_hash(int vm, uint64_t bytes, uint64_t *hash);
 int tb_vcpu_hash(int vm, unsigned int vcpu, uint64_t *hash);

@@ -59,8 +59,10 @@ static const struct cmd_desc cmds[] = {
 				       .states = EXPORTING | S(RUNNABLE) },
 	[KVM_TDX_MIG_IMPORT_END] = { tdx_mig_epoch_import_end, MAIN,
 				     .states = S(POST_IMPORT) | S(LIVE_IMPORT) },
+	/* Not in LIVE_IMPORT: once committed the TDX Module refuses it. */
 	[KVM_TDX_MIG_IMPORT_ABORT] = { tdx_mig_abort_import, MAIN,
-				       .states = IMPORTING | S(FAILED_IMPORT) },
+				       .states = S(MEMORY_IMPORT) | S(STATE_IMPORT) |
+						 S(POST_IMPORT) | S(FAILED_IMPORT) },
 };
 
 /* May @d run on @s now? An errno before any SEAMCALL if not. */

@@ -106,6 +106,8 @@ struct tdx_mig_emu_intr {
  */
 #define TDX_MIG_EMU_OP_SPIN		5
 #define TDX_MIG_EMU_MAX_SPIN_MS		10000
+/* load 8 bytes from @gpa (a touch: the value goes nowhere) */
+#define TDX_MIG_EMU_OP_READ		6
 
 struct tdx_mig_emu_op {
 	__u32 type;

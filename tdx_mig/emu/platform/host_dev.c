@@ -184,6 +184,7 @@ static int guest_ops(const struct tdx_mig_emu_run *r, struct tdx_emu_guest_op **
 		[TDX_MIG_EMU_OP_SET_REG] = TDX_EMU_GUEST_SET_REG,
 		[TDX_MIG_EMU_OP_TDCALL] = TDX_EMU_GUEST_TDCALL,
 		[TDX_MIG_EMU_OP_SPIN] = TDX_EMU_GUEST_SPIN,
+		[TDX_MIG_EMU_OP_READ] = TDX_EMU_GUEST_READ,
 	};
 	struct tdx_mig_emu_op *uops;
 	struct tdx_emu_guest_op *ops;

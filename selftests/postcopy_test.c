@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Post-copy: the destination is committed and runs before all of its memory
+ * arrived. Its vCPUs, one thread each, touch pages in random order; a page
+ * still at the source exits, is fetched first on a stream of its own and
+ * the vCPU goes on, while the other pages stream in the background (one
+ * stream, or three beside the demand stream). Pages the source exported and
+ * the guest wrote again are CANCELled in order before the start token, and
+ * come again after it. The destination ends with the source's memory and
+ * vCPU state; the source never runs again.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "guest_writer.h"
+#include "tdx_mig_vmm.h"
+#include "test_backend.h"
+
+#define BYTES		(8UL << 20)
+#define NPAGES		(BYTES / MIG_PAGE_SIZE)
+#define NR_VCPUS	2
+#define TOUCH_CHUNK	64
+/* Written after the last round, before the pause: exported, then dirty. */
+#define NR_DIRTIED	16
+
+struct pc_ctx {
+	int src, dst;
+	struct mig m;
+	uint64_t dirtied[NR_DIRTIED];
+	uint64_t vcpu_hash[NR_VCPUS];
+};
+
+FIXTURE(postcopy) {
+	struct pc_ctx c;
+};
+
+FIXTURE_VARIANT(postcopy) {
+	unsigned int streams;
+};
+
+/* Background and faults share the one stream. */
+FIXTURE_VARIANT_ADD(postcopy, one_stream) {
+	.streams = 1,
+};
+
+/* Three background streams; faults have the fourth to themselves. */
+FIXTURE_VARIANT_ADD(postcopy, four_streams) {
+	.streams = 4,
+};
+
+FIXTURE_SETUP(postcopy)
+{
+	struct pc_ctx *ctx = &self->c;
+	unsigned int i;
+
+	ctx->src = -1;
+	ctx->dst = -1;
+	if (tb_open())
+		SKIP(return, "%s", tb_skip_reason());
+	ASSERT_EQ(0, tb_create_pair(BYTES, NR_VCPUS, &ctx->src, &ctx->dst));
+	ASSERT_EQ(0, mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS,
+			      variant->streams, 64));
+	for (i = 0; i < NR_DIRTIED; i++)
+		ctx->dirtied[i] = (i * 997 + 5) % NPAGES;
+}
+
+FIXTURE_TEARDOWN(postcopy)
+{
+	struct pc_ctx *ctx = &self->c;
+
+	mig_close(&ctx->m);
+	if (ctx->src >= 0)
+		close(ctx->src);
+	if (ctx->dst >= 0)
+		close(ctx->dst);
+}
+
+/*
+ * With @round, one round in order and the guest writing pages already
+ * sent; then the commit. The vCPUs' hashes are compared then, before the
+ * destination runs.
+ */
+static int commit(struct __test_metadata *_metadata, struct pc_ctx *ctx, bool round)
+{
+	uint64_t h;
+	unsigned int v;
+	int ret;
+
+	ret = mig_start(&ctx->m);
+	if (!ret && round)
+		ret = mig_send_dirty(&ctx->m, true, NULL) ?:
+		      tb_guest_write(ctx->src, 0, ctx->dirtied, NR_DIRTIED, 0x77, NULL);
+	for (v = 0; !ret && v < NR_VCPUS; v++)
+		ret = tb_vcpu_hash(ctx->src, v, &ctx->vcpu_hash[v]);
+	ret = ret ?: mig_postcopy_commit(&ctx->m);
+	for (v = 0; !ret && v < NR_VCPUS; v++) {
+		ret = tb_vcpu_hash(ctx->dst, v, &h);
+		EXPECT_EQ(ctx->vcpu_hash[v], h);
+	}
+	return ret;
+}
+
+struct toucher {
+	struct mig *m;
+	int vm;
+	unsigned int vcpu;
+	uint64_t *gfns;
+	uint64_t n;
+	uint64_t fetched;
+	pthread_t thread;
+	int ret;
+};
+
+static int fetch(void *opaque, uint64_t gfn)
+{
+	return mig_postcopy_fault(opaque, gfn);
+}
+
+/* A destination vCPU's thread: reads its pages, chunk by chunk. */
+static void *touch_fn(void *arg)
+{
+	struct toucher *t = arg;
+	uint64_t i;
+
+	for (i = 0; i < t->n && !t->ret; i += TOUCH_CHUNK)
+		t->ret = tb_guest_read(t->vm, t->vcpu, t->gfns + i,
+				       t->n - i < TOUCH_CHUNK ? t->n - i : TOUCH_CHUNK,
+				       fetch, t->m, &t->fetched);
+	return NULL;
+}
+
+/* Every page once, in a random order per vCPU, the dirtied ones first. */
+static void shuffle(uint64_t *gfns, uint64_t n, uint64_t seed, const uint64_t *first,
+		    unsigned int nfirst)
+{
+	uint64_t i, j, tmp;
+
+	for (i = 0; i < n; i++)
+		gfns[i] = i;
+	for (i = n - 1; i > 0; i--) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		j = (seed >> 33) % (i + 1);
+		tmp = gfns[i];
+		gfns[i] = gfns[j];
+		gfns[j] = tmp;
+	}
+	for (i = 0; i < nfirst; i++) {
+		for (j = 0; gfns[j] != first[i]; j++)
+			;
+		gfns[j] = gfns[i];
+		gfns[i] = first[i];
+	}
+}
+
+static void log_postcopy(struct __test_metadata *_metadata, const struct mig_stats *st)
+{
+	TH_LOG("cancelled %llu, on demand %llu of %llu requests, fault median %.2f ms max %.2f ms",
+	       (unsigned long long)st->cancelled, (unsigned long long)st->demand_pages,
+	       (unsigned long long)st->demand_requests, st->fault_median_ms, st->fault_max_ms);
+	TH_LOG("blackout %.1f ms, destination ran %.1f ms before the last page, total %.1f ms",
+	       st->blackout_ms, st->dst_run_ms, st->total_ms);
+}
+
+/* After it: the same memory, the destination runs, the source does not. */
+static void check_done(struct __test_metadata *_metadata, struct pc_ctx *ctx)
+{
+	uint64_t hs, hd, gfn = 1;
+
+	ASSERT_EQ(0, tb_mem_hash(ctx->src, BYTES, &hs));
+	ASSERT_EQ(0, tb_mem_hash(ctx->dst, BYTES, &hd));
+	EXPECT_EQ(hs, hd);
+	EXPECT_EQ(-EPERM, tb_guest_write(ctx->src, 0, &gfn, 1, 1, NULL));
+	EXPECT_EQ(0, tb_guest_write(ctx->dst, 0, &gfn, 1, 1, NULL));
+}
+
+/*
+ * Nothing sent before the commit: both vCPUs touch every page in random
+ * order while the background streams, each missing page fetched once.
+ */
+TEST_F_TIMEOUT(postcopy, random_touches, 300)
+{
+	struct pc_ctx *ctx = &self->c;
+	struct toucher t[NR_VCPUS] = {};
+	unsigned int v;
+
+	ASSERT_EQ(0, commit(_metadata, ctx, false));
+	EXPECT_EQ(0, ctx->m.st.cancelled);
+	for (v = 0; v < NR_VCPUS; v++) {
+		t[v] = (struct toucher){ .m = &ctx->m, .vm = ctx->dst, .vcpu = v, .n = NPAGES };
+		t[v].gfns = calloc(NPAGES, sizeof(uint64_t));
+		ASSERT_NE(NULL, t[v].gfns);
+		shuffle(t[v].gfns, NPAGES, v + 1, ctx->dirtied, NR_DIRTIED);
+		ASSERT_EQ(0, pthread_create(&t[v].thread, NULL, touch_fn, &t[v]));
+	}
+	EXPECT_EQ(0, mig_postcopy_finish(&ctx->m));
+	for (v = 0; v < NR_VCPUS; v++) {
+		pthread_join(t[v].thread, NULL);
+		EXPECT_EQ(0, t[v].ret);
+		free(t[v].gfns);
+	}
+	log_postcopy(_metadata, &ctx->m.st);
+	EXPECT_LE(ctx->m.st.demand_pages, ctx->m.st.demand_requests);
+	EXPECT_EQ(NPAGES, ctx->m.st.pages_sent);
+	check_done(_metadata, ctx);
+}
+
+/*
+ * Before the background starts, a page the destination had and lost to a
+ * CANCEL faults and is fetched on demand, once, though both vCPUs want it.
+ */
+TEST_F_TIMEOUT(postcopy, fault_on_cancelled_page, 300)
+{
+	struct pc_ctx *ctx = &self->c;
+	struct toucher t[NR_VCPUS] = {};
+	uint64_t stayed = 2, fetched;
+	unsigned int v;
+
+	ctx->m.postcopy_demand_only = true;
+	ASSERT_EQ(0, commit(_metadata, ctx, true));
+	EXPECT_EQ(NR_DIRTIED, ctx->m.st.cancelled);
+	for (v = 0; v < NR_VCPUS; v++) {
+		t[v] = (struct toucher){ .m = &ctx->m, .vm = ctx->dst, .vcpu = v,
+					 .gfns = &ctx->dirtied[0], .n = 1 };
+		ASSERT_EQ(0, pthread_create(&t[v].thread, NULL, touch_fn, &t[v]));
+	}
+	for (v = 0; v < NR_VCPUS; v++) {
+		pthread_join(t[v].thread, NULL);
+		EXPECT_EQ(0, t[v].ret);
+	}
+	EXPECT_EQ(1, ctx->m.st.demand_pages);
+	EXPECT_LE(1, ctx->m.st.demand_requests);
+	/* A page that stayed (GFN 2 is none of the dirtied) needs no fetch. */
+	fetched = 0;
+	EXPECT_EQ(0, tb_guest_read(ctx->dst, 0, &stayed, 1, fetch, &ctx->m, &fetched));
+	EXPECT_EQ(0, fetched);
+	EXPECT_EQ(0, mig_postcopy_finish(&ctx->m));
+	log_postcopy(_metadata, &ctx->m.st);
+	check_done(_metadata, ctx);
+}
+
+/* The same page asked twice, and a request lost on the way: asked again. */
+TEST_F_TIMEOUT(postcopy, duplicated_and_lost_requests, 300)
+{
+	struct pc_ctx *ctx = &self->c;
+	uint64_t fetched = 0;
+
+	ctx->m.postcopy_demand_only = true;
+	ASSERT_EQ(0, commit(_metadata, ctx, true));
+	EXPECT_EQ(NR_DIRTIED, ctx->m.st.cancelled);
+	EXPECT_EQ(0, mig_postcopy_fault(&ctx->m, ctx->dirtied[1]));
+	EXPECT_EQ(0, mig_postcopy_fault(&ctx->m, ctx->dirtied[1]));
+	EXPECT_EQ(1, ctx->m.st.demand_pages);
+	EXPECT_EQ(2, ctx->m.st.demand_requests);
+
+	ctx->m.postcopy_lose_requests = 1;
+	EXPECT_EQ(0, tb_guest_read(ctx->dst, 1, &ctx->dirtied[2], 1, fetch, &ctx->m,
+				   &fetched));
+	EXPECT_EQ(1, fetched);
+	EXPECT_EQ(2, ctx->m.st.demand_pages);
+	EXPECT_EQ(4, ctx->m.st.demand_requests);
+	EXPECT_EQ(0, ctx->m.postcopy_lose_requests);
+	EXPECT_EQ(0, mig_postcopy_finish(&ctx->m));
+	check_done(_metadata, ctx);
+}
+
+/* No abort once the destination runs: the uAPI refuses it, the source stays out. */
+TEST_F_TIMEOUT(postcopy, no_abort_after_commit, 300)
+{
+	struct pc_ctx *ctx = &self->c;
+	uint64_t status = 0, gfn = 2;
+
+	ctx->m.postcopy_demand_only = true;
+	ASSERT_EQ(0, commit(_metadata, ctx, true));
+	EXPECT_EQ(NR_DIRTIED, ctx->m.st.cancelled);
+	EXPECT_EQ(-EPERM, mig_cmd(&ctx->m.dst[0], KVM_TDX_MIG_IMPORT_ABORT, NULL, &status));
+	EXPECT_NE(0, mig_cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_ABORT, NULL, &status));
+	EXPECT_EQ(-EPERM, tb_guest_write(ctx->src, 0, &gfn, 1, 1, NULL));
+	EXPECT_EQ(0, mig_postcopy_finish(&ctx->m));
+	check_done(_metadata, ctx);
+}
+
+TEST_HARNESS_MAIN
