@@ -163,4 +163,27 @@ TEST_F_TIMEOUT(abort, after_start_token, 120)
 	check_restored_and_remigrate(_metadata, ctx);
 }
 
+/*
+ * The destination gives up in MEMORY_IMPORT: IMPORT_ABORT writes its abort
+ * token and leaves it FAILED_IMPORT (nothing more is imported, no vCPU
+ * runs); the source, told by the token, aborts and loses nothing.
+ */
+TEST_F_TIMEOUT(abort, destination_in_memory_import, 120)
+{
+	struct abort_ctx *ctx = &self->c;
+	uint64_t status = 0, gfn = 0, pages = 1;
+
+	ASSERT_EQ(0, mig_start(&ctx->m));
+	ASSERT_EQ(0, mig_send_dirty(&ctx->m, true, NULL));
+	ASSERT_EQ(0, mig_cmd(&ctx->m.dst[0], KVM_TDX_MIG_IMPORT_ABORT, NULL, &status))
+		TH_LOG("TDX status %#llx", (unsigned long long)status);
+	EXPECT_EQ(-EPERM, mig_cmd(&ctx->m.dst[0], KVM_TDX_MIG_IMPORT_MEM, &pages, NULL));
+	EXPECT_EQ(-EPERM, mig_cmd(&ctx->m.dst[0], KVM_TDX_MIG_IMPORT_TRACK, NULL, NULL));
+	/* Its vCPUs were never imported: KVM_RUN's -EINVAL, as for any uninitialized vCPU. */
+	EXPECT_EQ(-EINVAL, tb_guest_write(ctx->dst, 0, &gfn, 1, 0, NULL));
+	memcpy(ctx->m.src[0].mbmd, ctx->m.dst[0].mbmd, MIG_PAGE_SIZE);
+	ASSERT_EQ(0, src_cmd(ctx, KVM_TDX_MIG_EXPORT_ABORT));
+	check_restored_and_remigrate(_metadata, ctx);
+}
+
 TEST_HARNESS_MAIN
