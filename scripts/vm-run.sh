@@ -5,6 +5,9 @@
 # scripts/guest-<mode>.sh printed.
 #
 #   vm-run.sh demo|bench
+#
+# The demo takes MODE=precopy|postcopy|multistream|postcopy-multistream and
+# STREAMS=n from the environment (make demo MODE=... STREAMS=...).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -19,6 +22,11 @@ make -s -C "$TOP/selftests" KSRC="$KSRC" O="$dir" "$dir/tdx_mig_demo" "$dir/tdx_
 	"$dir/tdx_mig_migtd" ||
 	die "building the programs failed"
 install -m 0755 "$TOP/scripts/guest-$mode.sh" "$dir/$mode.sh"
+case ${MODE:=precopy} in
+precopy|postcopy|multistream|postcopy-multistream) ;;
+*) die "MODE must be precopy, postcopy, multistream or postcopy-multistream" ;;
+esac
+printf 'MODE=%s\nSTREAMS=%s\n' "$MODE" "${STREAMS:-}" > "$dir/demo.conf"
 VM_TIMEOUT=${VM_TIMEOUT:-900} "$TOP/scripts/vm.sh" "$mode" "$KB/arch/x86/boot/bzImage" \
 	"$OUT/build-debug" "$dir"
 log=$OUT/vm-$mode.log

@@ -21,7 +21,6 @@
 #define BYTES		(8UL << 20)
 #define NPAGES		(BYTES / MIG_PAGE_SIZE)
 #define NR_VCPUS	2
-#define TOUCH_CHUNK	64
 /* Written after the last round, before the pause: exported, then dirty. */
 #define NR_DIRTIED	16
 
@@ -102,58 +101,6 @@ static int commit(struct __test_metadata *_metadata, struct pc_ctx *ctx, bool ro
 	return ret;
 }
 
-struct toucher {
-	struct mig *m;
-	int vm;
-	unsigned int vcpu;
-	uint64_t *gfns;
-	uint64_t n;
-	uint64_t fetched;
-	pthread_t thread;
-	int ret;
-};
-
-static int fetch(void *opaque, uint64_t gfn)
-{
-	return mig_postcopy_fault(opaque, gfn);
-}
-
-/* A destination vCPU's thread: reads its pages, chunk by chunk. */
-static void *touch_fn(void *arg)
-{
-	struct toucher *t = arg;
-	uint64_t i;
-
-	for (i = 0; i < t->n && !t->ret; i += TOUCH_CHUNK)
-		t->ret = tb_guest_read(t->vm, t->vcpu, t->gfns + i,
-				       t->n - i < TOUCH_CHUNK ? t->n - i : TOUCH_CHUNK,
-				       fetch, t->m, &t->fetched);
-	return NULL;
-}
-
-/* Every page once, in a random order per vCPU, the dirtied ones first. */
-static void shuffle(uint64_t *gfns, uint64_t n, uint64_t seed, const uint64_t *first,
-		    unsigned int nfirst)
-{
-	uint64_t i, j, tmp;
-
-	for (i = 0; i < n; i++)
-		gfns[i] = i;
-	for (i = n - 1; i > 0; i--) {
-		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-		j = (seed >> 33) % (i + 1);
-		tmp = gfns[i];
-		gfns[i] = gfns[j];
-		gfns[j] = tmp;
-	}
-	for (i = 0; i < nfirst; i++) {
-		for (j = 0; gfns[j] != first[i]; j++)
-			;
-		gfns[j] = gfns[i];
-		gfns[i] = first[i];
-	}
-}
-
 static void log_postcopy(struct __test_metadata *_metadata, const struct mig_stats *st)
 {
 	TH_LOG("cancelled %llu, on demand %llu of %llu requests, fault median %.2f ms max %.2f ms",
@@ -182,24 +129,14 @@ static void check_done(struct __test_metadata *_metadata, struct pc_ctx *ctx)
 TEST_F_TIMEOUT(postcopy, random_touches, 300)
 {
 	struct pc_ctx *ctx = &self->c;
-	struct toucher t[NR_VCPUS] = {};
-	unsigned int v;
+	struct guest_toucher t;
 
 	ASSERT_EQ(0, commit(_metadata, ctx, false));
 	EXPECT_EQ(0, ctx->m.st.cancelled);
-	for (v = 0; v < NR_VCPUS; v++) {
-		t[v] = (struct toucher){ .m = &ctx->m, .vm = ctx->dst, .vcpu = v, .n = NPAGES };
-		t[v].gfns = calloc(NPAGES, sizeof(uint64_t));
-		ASSERT_NE(NULL, t[v].gfns);
-		shuffle(t[v].gfns, NPAGES, v + 1, ctx->dirtied, NR_DIRTIED);
-		ASSERT_EQ(0, pthread_create(&t[v].thread, NULL, touch_fn, &t[v]));
-	}
+	ASSERT_EQ(0, toucher_start(&t, ctx->dst, NR_VCPUS, NPAGES, NULL, 0, mig_postcopy_fetch,
+				   &ctx->m));
 	EXPECT_EQ(0, mig_postcopy_finish(&ctx->m));
-	for (v = 0; v < NR_VCPUS; v++) {
-		pthread_join(t[v].thread, NULL);
-		EXPECT_EQ(0, t[v].ret);
-		free(t[v].gfns);
-	}
+	EXPECT_EQ(0, toucher_wait(&t, NULL));
 	log_postcopy(_metadata, &ctx->m.st);
 	EXPECT_LE(ctx->m.st.demand_pages, ctx->m.st.demand_requests);
 	EXPECT_EQ(NPAGES, ctx->m.st.pages_sent);
@@ -213,27 +150,22 @@ TEST_F_TIMEOUT(postcopy, random_touches, 300)
 TEST_F_TIMEOUT(postcopy, fault_on_cancelled_page, 300)
 {
 	struct pc_ctx *ctx = &self->c;
-	struct toucher t[NR_VCPUS] = {};
 	uint64_t stayed = 2, fetched;
-	unsigned int v;
+	struct guest_toucher t;
 
 	ctx->m.postcopy_demand_only = true;
 	ASSERT_EQ(0, commit(_metadata, ctx, true));
 	EXPECT_EQ(NR_DIRTIED, ctx->m.st.cancelled);
-	for (v = 0; v < NR_VCPUS; v++) {
-		t[v] = (struct toucher){ .m = &ctx->m, .vm = ctx->dst, .vcpu = v,
-					 .gfns = &ctx->dirtied[0], .n = 1 };
-		ASSERT_EQ(0, pthread_create(&t[v].thread, NULL, touch_fn, &t[v]));
-	}
-	for (v = 0; v < NR_VCPUS; v++) {
-		pthread_join(t[v].thread, NULL);
-		EXPECT_EQ(0, t[v].ret);
-	}
+	ASSERT_EQ(0, toucher_start(&t, ctx->dst, NR_VCPUS, 0, &ctx->dirtied[0], 1,
+				   mig_postcopy_fetch, &ctx->m));
+	EXPECT_EQ(0, toucher_wait(&t, &fetched));
+	EXPECT_LE(1, fetched);
 	EXPECT_EQ(1, ctx->m.st.demand_pages);
 	EXPECT_LE(1, ctx->m.st.demand_requests);
 	/* A page that stayed (GFN 2 is none of the dirtied) needs no fetch. */
 	fetched = 0;
-	EXPECT_EQ(0, tb_guest_read(ctx->dst, 0, &stayed, 1, fetch, &ctx->m, &fetched));
+	EXPECT_EQ(0, tb_guest_read(ctx->dst, 0, &stayed, 1, mig_postcopy_fetch, &ctx->m,
+				   &fetched));
 	EXPECT_EQ(0, fetched);
 	EXPECT_EQ(0, mig_postcopy_finish(&ctx->m));
 	log_postcopy(_metadata, &ctx->m.st);
@@ -255,7 +187,7 @@ TEST_F_TIMEOUT(postcopy, duplicated_and_lost_requests, 300)
 	EXPECT_EQ(2, ctx->m.st.demand_requests);
 
 	ctx->m.postcopy_lose_requests = 1;
-	EXPECT_EQ(0, tb_guest_read(ctx->dst, 1, &ctx->dirtied[2], 1, fetch, &ctx->m,
+	EXPECT_EQ(0, tb_guest_read(ctx->dst, 1, &ctx->dirtied[2], 1, mig_postcopy_fetch, &ctx->m,
 				   &fetched));
 	EXPECT_EQ(1, fetched);
 	EXPECT_EQ(2, ctx->m.st.demand_pages);

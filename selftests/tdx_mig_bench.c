@@ -70,7 +70,8 @@ static void stop_writer(struct mig *m)
 }
 
 /* A migration of @mib MiB; with a writer, the guest writes until the pause. */
-static int migrate(unsigned long mib, bool writer, struct mig_stats *st, struct bench_run *r)
+static int migrate(unsigned long mib, bool writer, unsigned int streams, struct mig_stats *st,
+		   struct bench_run *r)
 {
 	uint64_t bytes = mib << 20;
 	struct guest_writer w = {};
@@ -82,7 +83,7 @@ static int migrate(unsigned long mib, bool writer, struct mig_stats *st, struct 
 	if (src < 0 || dst < 0)
 		return -1;
 	ret = tb_exchange_keys(src, dst) ?:
-	      mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, 4, 2, 512);
+	      mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, 4, streams, 512);
 	if (!ret && writer)
 		ret = writer_start(&w, src, 4, bytes / MIG_PAGE_SIZE);
 	if (ret)
@@ -122,6 +123,64 @@ static int stream_mem(int vm, uint32_t pages, unsigned long long *stream, unsign
 	*stream = st.stream_mem_bytes;
 	*td = st.td_mem_bytes;
 	mig_stream_close(&s);
+	return ret;
+}
+
+/* The first round of an idle 32 MiB TD over 1, 2 and 4 streams, one thread each. */
+static int print_scaling(void)
+{
+	static const unsigned int streams[] = { 1, 2, 4 };
+	struct bench_run r = {};
+	struct mig_stats st;
+	double one = 0;
+	unsigned int i;
+
+	printf("streams, 32 MiB TD, idle guest, first round (one thread per stream):\n");
+	for (i = 0; i < ARRAY_SIZE(streams); i++) {
+		if (migrate(32, false, streams[i], &st, &r))
+			return -1;
+		if (i == 0)
+			one = r.first_mib_s;
+		printf("  %u stream%s: %.1f MiB/s, %.2f x one stream\n", streams[i],
+		       streams[i] > 1 ? "s" : "", r.first_mib_s, one > 0 ? r.first_mib_s / one : 0);
+	}
+	return 0;
+}
+
+/* Post-copy of an idle @mib MiB TD: nothing sent before the commit. */
+static int print_postcopy(unsigned long mib, unsigned int streams)
+{
+	uint64_t bytes = mib << 20, fetched = 0;
+	struct guest_toucher t;
+	struct mig m;
+	int src, dst, ret;
+
+	src = tb_create_td(bytes, 4, false, 0);
+	dst = tb_create_td(bytes, 4, true, 0);
+	if (src < 0 || dst < 0)
+		return -1;
+	ret = tb_exchange_keys(src, dst) ?:
+	      mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, 4, streams, 512) ?:
+	      mig_start(&m) ?: mig_postcopy_commit(&m) ?:
+	      toucher_start(&t, dst, 4, bytes / MIG_PAGE_SIZE, NULL, 0, mig_postcopy_fetch, &m);
+	if (!ret) {
+		ret = mig_postcopy_finish(&m);
+		ret = toucher_wait(&t, &fetched) ?: ret;
+	}
+	if (!ret) {
+		printf("post-copy, %lu MiB TD, 4 vCPUs touching every page, %u stream%s%s:\n",
+		       mib, streams, streams > 1 ? "s" : "",
+		       streams > 1 ? " (the last one for faults)" : "");
+		printf("  blackout %.1f ms; faults served on demand %llu (%llu vCPU exits)\n",
+		       m.st.blackout_ms, (unsigned long long)m.st.demand_pages,
+		       (unsigned long long)fetched);
+		printf("  fault to page: median %.2f ms, max %.2f ms; the TD ran %.1f ms\n",
+		       m.st.fault_median_ms, m.st.fault_max_ms, m.st.dst_run_ms);
+		printf("    before its last page arrived; total %.1f ms\n", m.st.total_ms);
+	}
+	mig_close(&m);
+	close(src);
+	close(dst);
 	return ret;
 }
 
@@ -240,7 +299,7 @@ int main(int argc, char **argv)
 		return KSFT_SKIP;
 	}
 	gcm = gcm_baseline();
-	if (migrate(64, false, &st, &r))
+	if (migrate(64, false, 2, &st, &r))
 		return 1;
 	printf("migration, 64 MiB TD, 4 vCPUs, idle guest, 2 streams of 512-page bundles:\n");
 	printf("  first round: %.1f MiB/s (%.2f x the gcm(aes) baseline; each page is\n",
@@ -250,13 +309,15 @@ int main(int argc, char **argv)
 	printf("  page data copied per page: by the VMM %.2f, by the kernel 0\n",
 	       (double)st.page_bytes_copied / (st.pages_sent * MIG_PAGE_SIZE));
 	printf("  blackout %.1f ms, total %.1f ms\n", st.blackout_ms, st.total_ms);
-	if (migrate(32, true, &st, &r))
+	if (migrate(32, true, 2, &st, &r))
 		return 1;
 	printf("migration, 32 MiB TD under a writer on 4 vCPUs:\n");
 	printf("  rounds %u, pages sent %llu (%.2f x the TD), write faults %llu\n", st.rounds,
 	       (unsigned long long)st.pages_sent, st.pages_sent / (32.0 * 256),
 	       (unsigned long long)st.write_faults);
 	printf("  blackout %.1f ms, total %.1f ms\n", st.blackout_ms, st.total_ms);
+	if (print_scaling() || print_postcopy(32, 1) || print_postcopy(32, 4))
+		return 1;
 	if (print_memory(&td_2m) || print_servtd_memory(td_2m))
 		return 1;
 	return print_premig() ? 1 : 0;

@@ -6,12 +6,18 @@
  * MigTD_src and the destination TD bound to MigTD_dst, pre-migrate (the
  * MigTDs connect over TCP loopback and exchange keys), then live-migrate
  * while the source's vCPUs keep writing, with progress per round and a
- * summary.
+ * summary. Modes: precopy and multistream (pre-copy over one or several
+ * streams), postcopy and postcopy-multistream (two rounds, then the
+ * destination runs and its vCPUs touch every page while the rest streams
+ * in; faults are served on demand).
  *
- *   tdx_mig_demo MIGTD_SRC_PID MIGTD_DST_PID [port [MiB [vCPUs [streams]]]]
+ *   tdx_mig_demo MIGTD_SRC_PID MIGTD_DST_PID [port [MiB [vCPUs [streams [mode]]]]]
  */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "guest_writer.h"
@@ -59,6 +65,48 @@ static int launch_source(uint64_t bytes, unsigned int vcpus, pid_t migtd)
 	return src;
 }
 
+/*
+ * Post-copy after a short live phase: the destination's vCPUs touch every
+ * page while the remaining ones stream in; vCPU state compared at the
+ * commit, before the destination runs.
+ */
+static int postcopy(struct mig *m, int src, int dst, unsigned int vcpus)
+{
+	uint64_t hs, hd, fetched;
+	struct guest_toucher t;
+	unsigned int v;
+	int ret, mismatch = 0;
+
+	m->min_rounds = 1;
+	m->max_rounds = 2;
+	ret = mig_start(m) ?: mig_live_rounds(m) ?: mig_postcopy_commit(m);
+	if (ret)
+		return ret;
+	for (v = 0; v < vcpus; v++) {
+		ret = tb_vcpu_hash(src, v, &hs) ?: tb_vcpu_hash(dst, v, &hd);
+		if (ret)
+			return ret;
+		mismatch |= hs != hd;
+	}
+	printf("  committed after %u rounds: blackout %.1f ms, %llu exported pages CANCELled\n",
+	       m->st.rounds, m->st.blackout_ms, (unsigned long long)m->st.cancelled);
+	printf("  vCPU state at the commit: %s; the destination runs, its vCPUs touch every page\n",
+	       mismatch ? "MISMATCH" : "match");
+	fflush(stdout);
+	ret = toucher_start(&t, dst, vcpus, m->npages, NULL, 0, mig_postcopy_fetch, m);
+	if (ret)
+		return ret;
+	ret = mig_postcopy_finish(m);
+	ret = toucher_wait(&t, &fetched) ?: ret;
+	printf("  faults served on demand: %llu pages for %llu requests (%llu vCPU exits),\n",
+	       (unsigned long long)m->st.demand_pages, (unsigned long long)m->st.demand_requests,
+	       (unsigned long long)fetched);
+	printf("  fault to page: median %.2f ms, max %.2f ms; the TD ran %.1f ms on the\n",
+	       m->st.fault_median_ms, m->st.fault_max_ms, m->st.dst_run_ms);
+	printf("  destination before its last page arrived\n");
+	return ret ?: mismatch ? -EIO : 0;
+}
+
 static int launch_destination(uint64_t bytes, unsigned int vcpus, pid_t migtd)
 {
 	uint64_t status = 0;
@@ -84,15 +132,17 @@ int main(int argc, char **argv)
 	unsigned long mib = argc > 4 ? strtoul(argv[4], NULL, 0) : 64;
 	unsigned int vcpus = argc > 5 ? strtoul(argv[5], NULL, 0) : 4;
 	unsigned int streams = argc > 6 ? strtoul(argv[6], NULL, 0) : 2;
-	uint64_t bytes = mib << 20, hash;
+	const char *mode = argc > 7 ? argv[7] : "precopy";
+	bool post = !strncmp(mode, "postcopy", 8);
+	uint64_t bytes = mib << 20, hash, hash2;
 	struct guest_writer w = {};
 	struct mig m;
 	int src, dst, ret;
 	double t;
 
 	if (migtd_src <= 0 || migtd_dst <= 0) {
-		fprintf(stderr, "usage: %s MIGTD_SRC MIGTD_DST [port [MiB [vCPUs [streams]]]]\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s MIGTD_SRC MIGTD_DST %s\n", argv[0],
+			"[port [MiB [vCPUs [streams [mode]]]]]");
 		return 2;
 	}
 	if (tb_open()) {
@@ -120,7 +170,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("  pre-migration done on both sides in %.0f ms\n", mig_now_ms() - t);
-	printf("- start migration: %u streams of 512 pages\n", streams);
+	printf("- start migration (%s): %u stream(s) of 512 pages, one thread each\n", mode,
+	       streams);
 	ret = mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, vcpus, streams, 512);
 	if (!ret)
 		ret = writer_start(&w, src, vcpus, bytes / MIG_PAGE_SIZE);
@@ -133,12 +184,15 @@ int main(int argc, char **argv)
 	m.opaque = &w;
 	printf("  guest writer running on every vCPU; live phase:\n");
 	fflush(stdout);
-	ret = mig_precopy(&m);
+	ret = post ? postcopy(&m, src, dst, vcpus) : mig_precopy(&m);
 	if (ret) {
 		fprintf(stderr, "migration failed: %d\n", ret);
 		return 1;
 	}
-	ret = td_compare(src, dst, bytes, vcpus, &hash);
+	/* After post-copy the destination ran: its vCPUs were compared at the commit. */
+	ret = post ? tb_mem_hash(src, bytes, &hash) ?: tb_mem_hash(dst, bytes, &hash2) ?:
+		     (hash != hash2 ? -EIO : 0) :
+		     td_compare(src, dst, bytes, vcpus, &hash);
 	printf("summary:\n");
 	printf("  rounds %u, epochs %u, bundles %llu, pages sent %llu (%.2f x the TD)\n",
 	       m.st.rounds, m.st.epochs, (unsigned long long)m.st.bundles,
@@ -152,7 +206,8 @@ int main(int argc, char **argv)
 	       m.st.total_ms, m.st.pages_sent * MIG_PAGE_SIZE / 1048576.0 / (m.st.total_ms / 1e3));
 	printf("  memory hash %016llx on both sides: %s\n", (unsigned long long)hash,
 	       ret ? "MISMATCH" : "match");
-	printf("  vCPU state: %s\n", ret ? "MISMATCH" : "match");
+	if (!post)
+		printf("  vCPU state: %s\n", ret ? "MISMATCH" : "match");
 	mig_close(&m);
 	close(src);
 	close(dst);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The guest writer thread and the source/destination comparison. */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "guest_writer.h"
@@ -121,6 +123,94 @@ bool writer_wait_run(struct guest_writer *w)
 uint64_t writer_runs(const struct guest_writer *w)
 {
 	return __atomic_load_n(&w->runs, __ATOMIC_ACQUIRE);
+}
+
+#define TOUCH_CHUNK	64
+
+static void *toucher_fn(void *arg)
+{
+	struct toucher_vcpu *tv = arg;
+	struct guest_toucher *t = tv->t;
+	uint64_t i;
+
+	for (i = 0; i < tv->n && !tv->ret; i += TOUCH_CHUNK)
+		tv->ret = tb_guest_read(t->vm, tv->index, tv->gfns + i,
+					tv->n - i < TOUCH_CHUNK ? tv->n - i : TOUCH_CHUNK,
+					t->fetch, t->opaque, &tv->fetched);
+	return NULL;
+}
+
+/* @first, then every page once in a random order (the @first ones again too). */
+static uint64_t *touch_order(uint64_t npages, const uint64_t *first, unsigned int nfirst,
+			     uint64_t seed, uint64_t *n)
+{
+	uint64_t i, j, tmp, *gfns = calloc(nfirst + npages, sizeof(*gfns));
+
+	if (!gfns)
+		return NULL;
+	for (i = 0; i < nfirst; i++)
+		gfns[i] = first[i];
+	for (i = 0; i < npages; i++)
+		gfns[nfirst + i] = i;
+	for (i = npages; i > 1; i--) {
+		j = next_rand(&seed) % i;
+		tmp = gfns[nfirst + i - 1];
+		gfns[nfirst + i - 1] = gfns[nfirst + j];
+		gfns[nfirst + j] = tmp;
+	}
+	*n = nfirst + npages;
+	return gfns;
+}
+
+int toucher_start(struct guest_toucher *t, int vm, unsigned int nr_vcpus, uint64_t npages,
+		  const uint64_t *first, unsigned int nfirst,
+		  int (*fetch)(void *opaque, uint64_t gfn), void *opaque)
+{
+	unsigned int v;
+	int ret = 0;
+
+	if (!nr_vcpus || nr_vcpus > WRITER_MAX_VCPUS)
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	t->vm = vm;
+	t->nr_vcpus = nr_vcpus;
+	t->fetch = fetch;
+	t->opaque = opaque;
+	for (v = 0; v < nr_vcpus && !ret; v++) {
+		struct toucher_vcpu *tv = &t->vcpu[v];
+
+		tv->t = t;
+		tv->index = v;
+		tv->gfns = touch_order(npages, first, nfirst, 0x9e3779b97f4a7c15ULL * (v + 1),
+				       &tv->n);
+		ret = tv->gfns ? -pthread_create(&tv->thread, NULL, toucher_fn, tv) : -ENOMEM;
+		tv->started = !ret;
+	}
+	if (ret)
+		toucher_wait(t, NULL);
+	return ret;
+}
+
+int toucher_wait(struct guest_toucher *t, uint64_t *fetched)
+{
+	unsigned int v;
+	int ret = 0;
+
+	if (fetched)
+		*fetched = 0;
+	for (v = 0; v < t->nr_vcpus; v++) {
+		struct toucher_vcpu *tv = &t->vcpu[v];
+
+		if (tv->started)
+			pthread_join(tv->thread, NULL);
+		tv->started = false;
+		ret = ret ?: tv->ret;
+		if (fetched)
+			*fetched += tv->fetched;
+		free(tv->gfns);
+		tv->gfns = NULL;
+	}
+	return ret;
 }
 
 int td_compare(int a, int b, uint64_t bytes, unsigned int nr_vcpus, uint64_t *mem_hash)

@@ -54,6 +54,39 @@ bool writer_wait_run(struct guest_writer *w);
 /* The runs (writes to WRITER_PAGES pages by one vCPU) completed so far. */
 uint64_t writer_runs(const struct guest_writer *w);
 
+/*
+ * A destination in post-copy: one thread per vCPU reading pages (a guest
+ * touching its memory), the @nfirst pages of @first and then, unless
+ * @npages is 0, every page in a random order of its own. A page still at
+ * the source exits and @fetch(@opaque, gfn) brings it.
+ */
+struct guest_toucher;
+
+struct toucher_vcpu {
+	struct guest_toucher *t;
+	pthread_t thread;
+	unsigned int index;
+	uint64_t *gfns;
+	uint64_t n;
+	uint64_t fetched;
+	int ret;
+	bool started;
+};
+
+struct guest_toucher {
+	int vm;
+	unsigned int nr_vcpus;
+	int (*fetch)(void *opaque, uint64_t gfn);
+	void *opaque;
+	struct toucher_vcpu vcpu[WRITER_MAX_VCPUS];
+};
+
+int toucher_start(struct guest_toucher *t, int vm, unsigned int nr_vcpus, uint64_t npages,
+		  const uint64_t *first, unsigned int nfirst,
+		  int (*fetch)(void *opaque, uint64_t gfn), void *opaque);
+/* Join; the first error a thread met, 0 if none; *@fetched: pages fetched. */
+int toucher_wait(struct guest_toucher *t, uint64_t *fetched);
+
 /* 0 if private memory and every vCPU of @a and @b are identical. */
 int td_compare(int a, int b, uint64_t bytes, unsigned int nr_vcpus, uint64_t *mem_hash);
 

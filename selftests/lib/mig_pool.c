@@ -15,6 +15,9 @@
 
 #include "tdx_mig_vmm.h"
 
+/* Post-copy's background batches: a fault on a page in one waits for it. */
+#define POSTCOPY_BATCH	64
+
 struct pool_thread {
 	struct mig_pool *p;
 	unsigned int stream;
@@ -54,8 +57,12 @@ static void *pool_fn(void *arg)
 	struct pool_thread *t = arg;
 	struct mig_pool *p = t->p;
 	unsigned int max = p->m->src[t->stream].buf_list_pages, n;
-	uint64_t *batch = calloc(max, sizeof(*batch));
+	uint64_t *batch;
 	int ret;
+
+	if (max > POSTCOPY_BATCH && p->m->pc)
+		max = POSTCOPY_BATCH;
+	batch = calloc(max, sizeof(*batch));
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
@@ -63,6 +70,14 @@ static void *pool_fn(void *arg)
 			pthread_cond_wait(&p->more, &p->lock);
 		if (p->stop)
 			break;
+		if (p->m->pc) {
+			/* Post-copy: faults first, and small batches they wait behind. */
+			pthread_mutex_unlock(&p->lock);
+			mig_postcopy_yield(p->m);
+			pthread_mutex_lock(&p->lock);
+			if (p->stop || p->head == p->tail)
+				continue;
+		}
 		n = batch ? take_batch(p, batch, max) : 0;
 		p->busy++;
 		pthread_mutex_unlock(&p->lock);

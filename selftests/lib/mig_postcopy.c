@@ -32,6 +32,7 @@ struct mig_postcopy {
 	uint64_t *asked;		/* ring of asked GFNs */
 	uint64_t ask_head, ask_tail, ask_cap;
 	unsigned int demand_stream;
+	bool demand_busy;		/* the demand thread is sending a page */
 	pthread_t demand_thread;
 	bool demand_started;
 	bool stop;
@@ -131,6 +132,7 @@ static void *demand_fn(void *arg)
 			continue;
 		}
 		gfn = pc->asked[pc->ask_head++ % pc->ask_cap];
+		pc->demand_busy = true;
 		pthread_mutex_unlock(&pc->lock);
 		/* Counted before it arrives, so that the waiting vCPU sees it counted. */
 		if (mig_postcopy_claim(m, gfn)) {
@@ -143,6 +145,8 @@ static void *demand_fn(void *arg)
 			}
 		}
 		pthread_mutex_lock(&pc->lock);
+		pc->demand_busy = false;
+		pthread_cond_broadcast(&pc->arrived_cv);
 	}
 	pthread_mutex_unlock(&pc->lock);
 	return NULL;
@@ -186,6 +190,26 @@ int mig_postcopy_fault(struct mig *m, uint64_t gfn)
 		pc->lat[pc->nlat++] = mig_now_ms() - t;
 	pthread_mutex_unlock(&pc->lock);
 	return ret;
+}
+
+/*
+ * The background waits while a fault's page is asked for or on its way:
+ * the fault jumps the queue, and its bundle does not compete with a
+ * background one for the source's TDX Module (or a CPU).
+ */
+void mig_postcopy_yield(struct mig *m)
+{
+	struct mig_postcopy *pc = m->pc;
+
+	pthread_mutex_lock(&pc->lock);
+	while ((pc->ask_head != pc->ask_tail || pc->demand_busy) && !pc->stop && !pc->error)
+		pthread_cond_wait(&pc->arrived_cv, &pc->lock);
+	pthread_mutex_unlock(&pc->lock);
+}
+
+int mig_postcopy_fetch(void *m, uint64_t gfn)
+{
+	return mig_postcopy_fault(m, gfn);
 }
 
 /* In order, in the paused epoch: what the destination holds stale goes. */
@@ -318,6 +342,8 @@ int mig_postcopy_commit(struct mig *m)
 	return m->postcopy_demand_only ? 0 : queue_missing(m);
 }
 
+static void postcopy_stop(struct mig_postcopy *pc);
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -372,8 +398,28 @@ int mig_postcopy_finish(struct mig *m)
 		m->st.fault_max_ms = pc->lat[pc->nlat - 1];
 	}
 	m->st.total_ms = mig_now_ms() - m->st.total_ms;
-	mig_postcopy_end(m);
+	postcopy_stop(pc);
+	mig_collect_stats(m);
 	return ret;
+}
+
+/*
+ * Stop the demand thread and the background. The state stays until
+ * mig_close(): a vCPU thread may still be returning from a fault.
+ */
+static void postcopy_stop(struct mig_postcopy *pc)
+{
+	pthread_mutex_lock(&pc->lock);
+	pc->stop = true;
+	pthread_cond_broadcast(&pc->demand_cv);
+	pthread_cond_broadcast(&pc->arrived_cv);
+	pthread_mutex_unlock(&pc->lock);
+	if (pc->demand_started)
+		pthread_join(pc->demand_thread, NULL);
+	pc->demand_started = false;
+	if (pc->background)
+		mig_pool_stop(pc->background);
+	pc->background = NULL;
 }
 
 void mig_postcopy_end(struct mig *m)
@@ -382,14 +428,7 @@ void mig_postcopy_end(struct mig *m)
 
 	if (!pc)
 		return;
-	pthread_mutex_lock(&pc->lock);
-	pc->stop = true;
-	pthread_cond_broadcast(&pc->demand_cv);
-	pthread_mutex_unlock(&pc->lock);
-	if (pc->demand_started)
-		pthread_join(pc->demand_thread, NULL);
-	if (pc->background)
-		mig_pool_stop(pc->background);
+	postcopy_stop(pc);
 	m->pc = NULL;
 	pthread_mutex_destroy(&pc->lock);
 	pthread_cond_destroy(&pc->arrived_cv);

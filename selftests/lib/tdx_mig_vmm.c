@@ -480,8 +480,7 @@ int mig_live_rounds(struct mig *m)
 /* Pause, the last pages in a new epoch, TD and VP state, start token, end. */
 int mig_finish(struct mig *m)
 {
-	struct kvm_tdx_mig_stats st;
-	unsigned int v, i;
+	unsigned int v;
 	double t;
 	int ret;
 
@@ -506,6 +505,16 @@ int mig_finish(struct mig *m)
 	if (!ret)
 		ret = mig_cmd_retry(&m->dst[0], KVM_TDX_MIG_IMPORT_END, NULL, &m->st.eintr);
 	m->st.total_ms = mig_now_ms() - m->st.total_ms;
+	mig_collect_stats(m);
+	return ret;
+}
+
+/* The kernel's counters of every stream, then the progress callback's last call. */
+void mig_collect_stats(struct mig *m)
+{
+	struct kvm_tdx_mig_stats st;
+	unsigned int i;
+
 	for (i = 0; i < m->nstreams; i++) {
 		if (mig_get_stats(&m->src[i], &st))
 			continue;
@@ -517,7 +526,6 @@ int mig_finish(struct mig *m)
 	}
 	if (m->progress)
 		m->progress(m, -1, 0, 0);
-	return ret;
 }
 
 int mig_precopy(struct mig *m)

@@ -167,6 +167,8 @@ int mig_send_dirty(struct mig *m, bool block, uint64_t *count);
 int mig_live_rounds(struct mig *m);
 int mig_finish(struct mig *m);
 int mig_precopy(struct mig *m);
+/* At the end (mig_finish(), mig_postcopy_finish()): the kernel's counters into m->st. */
+void mig_collect_stats(struct mig *m);
 
 /*
  * Post-copy. mig_postcopy_commit(): pause, an epoch token, CANCEL of the
@@ -177,16 +179,21 @@ int mig_precopy(struct mig *m);
  * fault never waits behind a background batch.
  * mig_postcopy_fault(): a destination vCPU's exit on private @gfn: ask for
  * it and wait until it arrived (0), or -errno.
- * mig_postcopy_finish(): wait until every page arrived, then IMPORT_END.
+ * mig_postcopy_finish(): wait until every page arrived, then IMPORT_END;
+ * stop the threads. mig_close() frees the state, once the vCPU threads
+ * that may call mig_postcopy_fault() are done.
  */
 int mig_postcopy_commit(struct mig *m);
 int mig_postcopy_fault(struct mig *m, uint64_t gfn);
+/* The same as a fetch callback of toucher_start() (guest_writer.h): @m is the mig. */
+int mig_postcopy_fetch(void *m, uint64_t gfn);
 int mig_postcopy_finish(struct mig *m);
 /* Stop post-copy's threads and free its state (mig_close() does it too). */
 void mig_postcopy_end(struct mig *m);
 /* The library's own: entries a destination imported; a page to send once. */
 void mig_postcopy_arrived(struct mig *m, const uint64_t *gpa_list, unsigned int n);
 bool mig_postcopy_claim(struct mig *m, uint64_t gfn);
+void mig_postcopy_yield(struct mig *m);
 void mig_postcopy_unclaim(struct mig *m, const uint64_t *gfns, unsigned int n);
 
 double mig_now_ms(void);
