@@ -32,7 +32,8 @@ struct mig_postcopy {
 	uint64_t *asked;		/* ring of asked GFNs */
 	uint64_t ask_head, ask_tail, ask_cap;
 	unsigned int demand_stream;
-	bool demand_busy;		/* the demand thread is sending a page */
+	bool demand_busy;		/* the demand thread is sending pages */
+	bool shared_stream;		/* one stream: demand and background take turns */
 	pthread_t demand_thread;
 	bool demand_started;
 	bool stop;
@@ -117,12 +118,20 @@ static void fail(struct mig_postcopy *pc, int err)
 	pthread_mutex_unlock(&pc->lock);
 }
 
-/* The demand thread: one page per bundle, on a stream of its own. */
+/* Faults asked for at once go in one bundle. */
+#define DEMAND_BATCH	16
+
+/*
+ * The demand thread, on a stream of its own: every page asked for and not
+ * claimed yet, in one bundle. Counted before they arrive, so that the
+ * waiting vCPU sees them counted.
+ */
 static void *demand_fn(void *arg)
 {
 	struct mig *m = arg;
 	struct mig_postcopy *pc = m->pc;
-	uint64_t gfn;
+	uint64_t gfns[DEMAND_BATCH], gfn;
+	unsigned int n;
 	int ret;
 
 	pthread_mutex_lock(&pc->lock);
@@ -131,16 +140,19 @@ static void *demand_fn(void *arg)
 			pthread_cond_wait(&pc->demand_cv, &pc->lock);
 			continue;
 		}
-		gfn = pc->asked[pc->ask_head++ % pc->ask_cap];
-		pc->demand_busy = true;
+		for (n = 0; pc->ask_head != pc->ask_tail && n < DEMAND_BATCH;) {
+			gfn = pc->asked[pc->ask_head++ % pc->ask_cap];
+			if (mig_postcopy_claim(m, gfn))
+				gfns[n++] = gfn;
+		}
+		pc->demand_busy = n > 0;
 		pthread_mutex_unlock(&pc->lock);
-		/* Counted before it arrives, so that the waiting vCPU sees it counted. */
-		if (mig_postcopy_claim(m, gfn)) {
-			__atomic_add_fetch(&m->st.demand_pages, 1, __ATOMIC_RELAXED);
-			ret = mig_move_pages(m, pc->demand_stream, &gfn, 1);
+		if (n) {
+			__atomic_add_fetch(&m->st.demand_pages, n, __ATOMIC_RELAXED);
+			ret = mig_move_pages(m, pc->demand_stream, gfns, n);
 			if (ret) {
-				__atomic_sub_fetch(&m->st.demand_pages, 1, __ATOMIC_RELAXED);
-				mig_postcopy_unclaim(m, &gfn, 1);
+				__atomic_sub_fetch(&m->st.demand_pages, n, __ATOMIC_RELAXED);
+				mig_postcopy_unclaim(m, gfns, n);
 				fail(pc, ret);
 			}
 		}
@@ -193,16 +205,18 @@ int mig_postcopy_fault(struct mig *m, uint64_t gfn)
 }
 
 /*
- * The background waits while a fault's page is asked for or on its way:
- * the fault jumps the queue, and its bundle does not compete with a
- * background one for the source's TDX Module (or a CPU).
+ * A background thread starts no batch while a fault's page waits to be
+ * sent: the fault jumps the queue. It runs beside a demand bundle in
+ * flight on a stream of its own, but not on a shared one, whose lock the
+ * background would otherwise take again and again before the demand.
  */
 void mig_postcopy_yield(struct mig *m)
 {
 	struct mig_postcopy *pc = m->pc;
 
 	pthread_mutex_lock(&pc->lock);
-	while ((pc->ask_head != pc->ask_tail || pc->demand_busy) && !pc->stop && !pc->error)
+	while ((pc->ask_head != pc->ask_tail || (pc->shared_stream && pc->demand_busy)) &&
+	       !pc->stop && !pc->error)
 		pthread_cond_wait(&pc->arrived_cv, &pc->lock);
 	pthread_mutex_unlock(&pc->lock);
 }
@@ -331,6 +345,7 @@ int mig_postcopy_commit(struct mig *m)
 	pc->last_ms = pc->commit_ms;
 	/* Faults have the last stream to themselves when there are several. */
 	pc->demand_stream = m->nstreams - 1;
+	pc->shared_stream = m->nstreams == 1;
 	background = m->nstreams > 1 ? m->nstreams - 1 : 1;
 	m->pc = pc;
 	if (pthread_create(&pc->demand_thread, NULL, demand_fn, m))
