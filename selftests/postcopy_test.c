@@ -213,4 +213,27 @@ TEST_F_TIMEOUT(postcopy, no_abort_after_commit, 300)
 	check_done(_metadata, ctx);
 }
 
+/*
+ * A source stream closed while pages are missing: the background fails,
+ * the library says loudly what survives, the destination never ends its
+ * import and the source never runs again; the kernel holds up.
+ */
+TEST_F_TIMEOUT(postcopy, stream_closed_mid_postcopy, 300)
+{
+	struct pc_ctx *ctx = &self->c;
+	uint64_t gfn = 2;
+	unsigned int i;
+
+	ctx->m.postcopy_demand_only = true;
+	ASSERT_EQ(0, commit(_metadata, ctx, true));
+	/* Every background stream (with one stream, the only one). */
+	for (i = 0; i == 0 || i + 1 < variant->streams; i++)
+		mig_stream_close(&ctx->m.src[i]);
+	EXPECT_EQ(-EBADF, mig_postcopy_finish(&ctx->m));
+	EXPECT_EQ(-EPERM, tb_guest_write(ctx->src, 0, &gfn, 1, 1, NULL));
+	/* A page the destination has can be read; the import never ended. */
+	EXPECT_EQ(0, tb_guest_read(ctx->dst, 0, &gfn, 1, NULL, NULL, NULL));
+	EXPECT_EQ(-EPERM, mig_cmd(&ctx->m.dst[0], KVM_TDX_MIG_IMPORT_ABORT, NULL, NULL));
+}
+
 TEST_HARNESS_MAIN

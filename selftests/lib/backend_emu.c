@@ -200,25 +200,6 @@ int tb_wait_intr(int vm, unsigned int timeout_ms)
 	return v < 0 ? -errno : v;
 }
 
-int tb_create_pair(uint64_t mem_bytes, unsigned int nr_vcpus, int *src, int *dst)
-{
-	int ret;
-
-	*src = tb_create_td(mem_bytes, nr_vcpus, false, 0);
-	if (*src < 0)
-		return *src;
-	*dst = tb_create_td(mem_bytes, nr_vcpus, true, 0);
-	ret = *dst < 0 ? *dst : tb_exchange_keys(*src, *dst);
-	if (ret) {
-		close(*src);
-		if (*dst >= 0)
-			close(*dst);
-		*src = -1;
-		*dst = -1;
-	}
-	return ret;
-}
-
 int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
 		   uint64_t value, uint64_t *write_faults)
 {

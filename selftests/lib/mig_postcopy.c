@@ -10,6 +10,7 @@
  * whoever claims it first.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -187,7 +188,8 @@ int mig_postcopy_fault(struct mig *m, uint64_t gfn)
 	pthread_mutex_lock(&pc->lock);
 	if (!test_bit_ul(pc->arrived, gfn))
 		ask(m, pc, gfn);
-	while (!test_bit_ul(pc->arrived, gfn) && !pc->error) {
+	/* After a stop nothing sends pages any more. */
+	while (!test_bit_ul(pc->arrived, gfn) && !pc->error && !pc->stop) {
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += ASK_AGAIN_MS / 1000;
 		if (pthread_cond_timedwait(&pc->arrived_cv, &pc->lock, &until) == ETIMEDOUT &&
@@ -197,7 +199,7 @@ int mig_postcopy_fault(struct mig *m, uint64_t gfn)
 		}
 	}
 	if (!test_bit_ul(pc->arrived, gfn))
-		ret = pc->error;
+		ret = pc->error ?: -EIO;
 	else if (pc->nlat < pc->lat_cap)
 		pc->lat[pc->nlat++] = mig_now_ms() - t;
 	pthread_mutex_unlock(&pc->lock);
@@ -406,6 +408,14 @@ int mig_postcopy_finish(struct mig *m)
 		ret = -EIO;
 	if (!ret)
 		ret = mig_cmd_retry(&m->dst[0], KVM_TDX_MIG_IMPORT_END, NULL, &m->st.eintr);
+	if (ret && pc->missing) {
+		/* Past the commit nothing can be undone: say what survives. */
+		fprintf(stderr, "#\n# POST-COPY FAILED AFTER THE COMMIT (%s): %llu pages never\n",
+			strerror(-ret), (unsigned long long)pc->missing);
+		fprintf(stderr, "# reached the destination. The source holds them and can\n");
+		fprintf(stderr, "# never run again; the destination runs until it touches\n");
+		fprintf(stderr, "# one. Keep the source: new streams may still carry them.\n#\n");
+	}
 	m->st.dst_run_ms = pc->last_ms - pc->commit_ms;
 	if (pc->nlat) {
 		qsort(pc->lat, pc->nlat, sizeof(*pc->lat), cmp_double);

@@ -282,6 +282,10 @@ int mig_move_op(struct mig *m, unsigned int stream, const uint64_t *gfns, unsign
 	int ret;
 
 	pthread_mutex_lock(&m->stream_lock[stream]);
+	/* A stream the VMM closed (its connection died) carries nothing. */
+	ret = from->fd < 0 || to->fd < 0 ? -EBADF : 0;
+	if (ret)
+		goto out;
 	for (k = 0; k < n; k++)
 		from->gpa_list[k] = (gfns[k] * MIG_PAGE_SIZE) | (op << GPA_OP_SHIFT);
 	ret = mig_cmd_retry(from, KVM_TDX_MIG_EXPORT_MEM, &count, &m->st.eintr);

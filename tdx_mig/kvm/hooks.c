@@ -126,17 +126,25 @@ bool tdx_mig_kvm_vcpu_held_out(struct kvm_vcpu *vcpu)
 	return mig && tdx_mig_td_vcpu_may_run(mig->td);
 }
 
-/* A guest_memfd memslot with KVM_MEM_LOG_DIRTY_PAGES whose log the core keeps. */
-static struct kvm_memory_slot *logged_slot(struct kvm *kvm, u32 slot_id)
+/*
+ * A guest_memfd memslot with KVM_MEM_LOG_DIRTY_PAGES, whose log the core
+ * keeps: its first GFN and size, or false for any other slot (KVM's).
+ */
+static bool logged_slot(struct kvm *kvm, u32 slot_id, u64 *base, u64 *npages)
 {
-	struct kvm_memory_slot *slot;
-	int as_id = slot_id >> 16, id = (u16)slot_id;
+	int as_id = slot_id >> 16, id = (u16)slot_id, idx;
+	struct kvm_memory_slot *slot = NULL;
 
-	if (as_id >= kvm_arch_nr_memslot_as_ids(kvm) || id >= KVM_USER_MEM_SLOTS)
-		return NULL;
-	slot = id_to_memslot(__kvm_memslots(kvm, as_id), id);
-	if (!slot || !kvm_slot_has_gmem(slot) || !(slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
-		return NULL;
+	idx = srcu_read_lock(&kvm->srcu);
+	if (as_id < kvm_arch_nr_memslot_as_ids(kvm) && id < KVM_USER_MEM_SLOTS)
+		slot = id_to_memslot(__kvm_memslots(kvm, as_id), id);
+	if (slot && (!kvm_slot_has_gmem(slot) || !(slot->flags & KVM_MEM_LOG_DIRTY_PAGES)))
+		slot = NULL;
+	if (slot) {
+		*base = slot->base_gfn;
+		*npages = slot->npages;
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
 	return slot;
 }
 
@@ -153,37 +161,23 @@ static bool dirty_log_enabled(struct kvm *kvm)
 
 static int dirty_log_get(struct kvm *kvm, struct kvm_dirty_log *log)
 {
-	struct kvm_memory_slot *slot;
 	struct tdx_mig_kvm *mig;
-	u64 first, n;
-	int idx;
+	u64 base, npages;
 
-	idx = srcu_read_lock(&kvm->srcu);
-	slot = logged_slot(kvm, log->slot);
-	first = slot ? slot->base_gfn : 0;
-	n = slot ? slot->npages : 0;
-	srcu_read_unlock(&kvm->srcu, idx);
-	if (!slot)
+	if (!logged_slot(kvm, log->slot, &base, &npages))
 		return -ENOIOCTLCMD;
 	mig = tdx_mig_kvm_get(kvm);
 	if (IS_ERR(mig))
 		return PTR_ERR(mig);
-	return tdx_mig_dirty_log_get(mig->td, first, n, log->dirty_bitmap);
+	return tdx_mig_dirty_log_get(mig->td, base, npages, log->dirty_bitmap);
 }
 
 static int dirty_log_clear(struct kvm *kvm, struct kvm_clear_dirty_log *log)
 {
-	struct kvm_memory_slot *slot;
 	struct tdx_mig_kvm *mig;
 	u64 base, npages;
-	int idx;
 
-	idx = srcu_read_lock(&kvm->srcu);
-	slot = logged_slot(kvm, log->slot);
-	base = slot ? slot->base_gfn : 0;
-	npages = slot ? slot->npages : 0;
-	srcu_read_unlock(&kvm->srcu, idx);
-	if (!slot)
+	if (!logged_slot(kvm, log->slot, &base, &npages))
 		return -ENOIOCTLCMD;
 	if (log->first_page >= npages || log->num_pages > npages - log->first_page)
 		return -EINVAL;
