@@ -56,6 +56,7 @@ FIXTURE_TEARDOWN(abort)
 {
 	struct abort_ctx *ctx = &self->c;
 
+	tb_busy_commit(0);
 	mig_close(&ctx->m);
 	if (ctx->src >= 0)
 		close(ctx->src);
@@ -128,26 +129,31 @@ TEST_F_TIMEOUT(abort, paused_export, 120)
 	check_restored_and_remigrate(_metadata, ctx);
 }
 
+/* Everything up to the start token, which the source exports: it is POST_EXPORT. */
+static int send_until_start_token(struct abort_ctx *ctx)
+{
+	uint64_t start = TDX_MIG_EXPORT_TRACK_F_IN_ORDER_DONE;
+	unsigned int v;
+	int ret;
+
+	ret = mig_start(&ctx->m) ?: mig_send_dirty(&ctx->m, true, NULL) ?:
+	      src_cmd(ctx, KVM_TDX_MIG_EXPORT_PAUSE) ?: mig_move_token(&ctx->m, false) ?:
+	      mig_send_dirty(&ctx->m, false, NULL) ?:
+	      mig_move_state(&ctx->m, &ctx->m.src[0], &ctx->m.dst[0],
+			     KVM_TDX_MIG_EXPORT_STATE_TD, KVM_TDX_MIG_IMPORT_STATE_TD);
+	for (v = 0; !ret && v < NR_VCPUS; v++)
+		ret = mig_move_state(&ctx->m, &ctx->m.src[0], &ctx->m.dst[0],
+				     KVM_TDX_MIG_EXPORT_STATE_VP, KVM_TDX_MIG_IMPORT_STATE_VP);
+	return ret ?: mig_cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_TRACK, &start, NULL);
+}
+
 /* The start token went out but never arrived: the destination proves it aborted. */
 TEST_F_TIMEOUT(abort, after_start_token, 120)
 {
-	uint64_t start = TDX_MIG_EXPORT_TRACK_F_IN_ORDER_DONE, status = 0;
 	struct abort_ctx *ctx = &self->c;
-	unsigned int v;
+	uint64_t status = 0, gfn = 0;
 
-	ASSERT_EQ(0, mig_start(&ctx->m));
-	ASSERT_EQ(0, mig_send_dirty(&ctx->m, true, NULL));
-	ASSERT_EQ(0, src_cmd(ctx, KVM_TDX_MIG_EXPORT_PAUSE));
-	ASSERT_EQ(0, mig_move_token(&ctx->m, false));
-	ASSERT_EQ(0, mig_send_dirty(&ctx->m, false, NULL));
-	ASSERT_EQ(0, mig_move_state(&ctx->m, &ctx->m.src[0], &ctx->m.dst[0],
-				    KVM_TDX_MIG_EXPORT_STATE_TD, KVM_TDX_MIG_IMPORT_STATE_TD));
-	for (v = 0; v < NR_VCPUS; v++)
-		ASSERT_EQ(0, mig_move_state(&ctx->m, &ctx->m.src[0], &ctx->m.dst[0],
-					    KVM_TDX_MIG_EXPORT_STATE_VP,
-					    KVM_TDX_MIG_IMPORT_STATE_VP));
-	ASSERT_EQ(0, mig_cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_TRACK, &start, NULL));
-
+	ASSERT_EQ(0, send_until_start_token(ctx));
 	/* Without the destination's abort token the source cannot abort now. */
 	memset(ctx->m.src[0].mbmd, 0, MIG_PAGE_SIZE);
 	EXPECT_NE(0, mig_cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_ABORT, NULL, &status));
@@ -158,8 +164,29 @@ TEST_F_TIMEOUT(abort, after_start_token, 120)
 	memcpy(ctx->m.src[0].mbmd, ctx->m.dst[0].mbmd, MIG_PAGE_SIZE);
 	ASSERT_EQ(0, src_cmd(ctx, KVM_TDX_MIG_EXPORT_ABORT));
 	/* The destination never runs. */
-	start = 0;
-	EXPECT_EQ(-EPERM, tb_guest_write(ctx->dst, 0, &start, 1, 0, NULL));
+	EXPECT_EQ(-EPERM, tb_guest_write(ctx->dst, 0, &gfn, 1, 0, NULL));
+	check_restored_and_remigrate(_metadata, ctx);
+}
+
+/*
+ * The start token arrived but the commit did not happen (its TDR stayed
+ * busy): the destination is POST_IMPORT, may still abort, and the source
+ * resumes with its token.
+ */
+TEST_F_TIMEOUT(abort, destination_in_post_import, 120)
+{
+	struct abort_ctx *ctx = &self->c;
+	uint64_t status = 0;
+
+	ASSERT_EQ(0, send_until_start_token(ctx));
+	memcpy(ctx->m.dst[0].mbmd, ctx->m.src[0].mbmd, MIG_PAGE_SIZE);
+	ASSERT_EQ(0, tb_busy_commit(1));
+	EXPECT_EQ(-EBUSY, mig_cmd(&ctx->m.dst[0], KVM_TDX_MIG_IMPORT_TRACK, NULL, &status));
+	ASSERT_EQ(1, tb_busy_commit(0));
+	ASSERT_EQ(0, mig_cmd(&ctx->m.dst[0], KVM_TDX_MIG_IMPORT_ABORT, NULL, &status))
+		TH_LOG("TDX status %#llx", (unsigned long long)status);
+	memcpy(ctx->m.src[0].mbmd, ctx->m.dst[0].mbmd, MIG_PAGE_SIZE);
+	ASSERT_EQ(0, src_cmd(ctx, KVM_TDX_MIG_EXPORT_ABORT));
 	check_restored_and_remigrate(_metadata, ctx);
 }
 

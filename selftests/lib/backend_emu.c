@@ -14,6 +14,7 @@
 #define TB_CHUNK	(1UL << 20)
 #define TEST_KEYS_PARAM	"/sys/module/tdx_mig_emu/parameters/test_keys"
 #define SKIP_KICKS_PARAM "/sys/module/tdx_mig_emu/parameters/skip_kicks"
+#define BUSY_COMMIT_PARAM "/sys/module/tdx_mig_emu/parameters/busy_commit"
 #define FNV_OFFSET	0xcbf29ce484222325ULL
 #define FNV_PRIME	0x100000001b3ULL
 
@@ -129,6 +130,11 @@ int tb_test_keys(int on)
 int tb_skip_kicks(int on)
 {
 	return bool_param(SKIP_KICKS_PARAM, on);
+}
+
+int tb_busy_commit(int on)
+{
+	return bool_param(BUSY_COMMIT_PARAM, on);
 }
 
 int tb_exchange_keys_as_is(int src_vm, int dst_vm)

@@ -447,6 +447,12 @@ int tb_skip_kicks(int on)
 	return -EOPNOTSUPP;
 }
 
+/* The emulated TDX Module's fault injection: no KVM counterpart. */
+int tb_busy_commit(int on)
+{
+	return -EOPNOTSUPP;
+}
+
 int tb_set_intr(unsigned int mode, unsigned int k, uint64_t seed)
 {
 	return -EOPNOTSUPP;

@@ -50,6 +50,8 @@ int tb_exchange_keys_as_is(int src_vm, int dst_vm);
 int tb_test_keys(int on);
 /* TEST-ONLY: TLB tracking kicks no vCPU (@on 1), as tb_test_keys(). */
 int tb_skip_kicks(int on);
+/* TEST-ONLY: TDH.IMPORT.COMMIT finds its TDR busy (@on 1), as tb_test_keys(). */
+int tb_busy_commit(int on);
 /*
  * A source TD and a destination for it, their migration keys exchanged:
  * 0 with both VM fds, or -errno with neither open.

@@ -5,6 +5,7 @@
  * Bundles are checked and decrypted with the TD's MIG_DEC_WORKING_KEY;
  * errors are fatal, list-aborting or skipped exactly by class.
  */
+#include <linux/moduleparam.h>
 #include <linux/string.h>
 
 #include "emu.h"
@@ -520,12 +521,19 @@ out:
 	return ret;
 }
 
+static bool busy_commit;
+module_param(busy_commit, bool, 0644);
+MODULE_PARM_DESC(busy_commit,
+		 "TEST-ONLY: TDH.IMPORT.COMMIT finds its TDR busy (held by another leaf) while set");
+
 /* TDH.IMPORT.COMMIT: RCX = TDR; the point of no return for the source. */
 u64 emu_import_commit(struct tdx_mig_args *a)
 {
 	struct emu_td *td;
 	u64 ret;
 
+	if (READ_ONCE(busy_commit))
+		return tdx_status_with_operand(TDX_STATUS_OPERAND_BUSY, TDX_OPID_RCX);
 	ret = emu_leaf_begin(SEAMCALL_TDH_IMPORT_COMMIT, a->rcx, TDX_OPID_RCX, &td);
 	if (ret)
 		return ret;
