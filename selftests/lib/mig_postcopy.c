@@ -17,7 +17,6 @@
 
 #include "tdx_mig_vmm.h"
 
-#define BITS_PER_UL	(8 * sizeof(unsigned long))
 /* A fault not answered in this time is asked again (a lost request). */
 #define ASK_AGAIN_MS	1000
 /* Background passes over pages whose sending failed, before giving up. */
@@ -46,20 +45,11 @@ struct mig_postcopy {
 	uint64_t nlat, lat_cap;
 };
 
-static bool test_bit_ul(const unsigned long *map, uint64_t bit)
-{
-	return __atomic_load_n(&map[bit / BITS_PER_UL], __ATOMIC_ACQUIRE) &
-	       (1UL << (bit % BITS_PER_UL));
-}
-
 bool mig_postcopy_claim(struct mig *m, uint64_t gfn)
 {
-	unsigned long mask = 1UL << (gfn % BITS_PER_UL), old;
-
-	if (gfn >= m->npages || test_bit_ul(m->pc->arrived, gfn))
+	if (gfn >= m->npages || mig_test_bit(m->pc->arrived, gfn))
 		return false;
-	old = __atomic_fetch_or(&m->pc->claimed[gfn / BITS_PER_UL], mask, __ATOMIC_ACQ_REL);
-	return !(old & mask);
+	return !mig_assign_bit(m->pc->claimed, gfn, true);
 }
 
 /* Sending failed: whoever asks next may send them. */
@@ -68,8 +58,7 @@ void mig_postcopy_unclaim(struct mig *m, const uint64_t *gfns, unsigned int n)
 	unsigned int k;
 
 	for (k = 0; k < n; k++)
-		__atomic_fetch_and(&m->pc->claimed[gfns[k] / BITS_PER_UL],
-				   ~(1UL << (gfns[k] % BITS_PER_UL)), __ATOMIC_RELEASE);
+		mig_assign_bit(m->pc->claimed, gfns[k], false);
 }
 
 /* With pc->lock held: the demand thread sends @gfn. */
@@ -93,7 +82,7 @@ void mig_postcopy_arrived(struct mig *m, const uint64_t *gpa_list, unsigned int 
 	for (k = 0; k < n; k++) {
 		uint64_t e = gpa_list[k], gfn = (e & GPA_ADDR_MASK) / MIG_PAGE_SIZE;
 
-		if (gfn >= m->npages || test_bit_ul(pc->arrived, gfn))
+		if (gfn >= m->npages || mig_test_bit(pc->arrived, gfn))
 			continue;
 		if ((e & GPA_STATUS_MASK) ||
 		    ((e & GPA_OP_MASK) >> GPA_OP_SHIFT) != GPA_OP_MIGRATE) {
@@ -101,8 +90,7 @@ void mig_postcopy_arrived(struct mig *m, const uint64_t *gpa_list, unsigned int 
 			queue_ask(pc, gfn);
 			continue;
 		}
-		__atomic_fetch_or(&pc->arrived[gfn / BITS_PER_UL], 1UL << (gfn % BITS_PER_UL),
-				  __ATOMIC_RELEASE);
+		mig_assign_bit(pc->arrived, gfn, true);
 		if (!--pc->missing)
 			pc->last_ms = mig_now_ms();
 	}
@@ -186,19 +174,19 @@ int mig_postcopy_fault(struct mig *m, uint64_t gfn)
 		return -EINVAL;
 	__atomic_add_fetch(&m->st.demand_requests, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&pc->lock);
-	if (!test_bit_ul(pc->arrived, gfn))
+	if (!mig_test_bit(pc->arrived, gfn))
 		ask(m, pc, gfn);
 	/* After a stop nothing sends pages any more. */
-	while (!test_bit_ul(pc->arrived, gfn) && !pc->error && !pc->stop) {
+	while (!mig_test_bit(pc->arrived, gfn) && !pc->error && !pc->stop) {
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += ASK_AGAIN_MS / 1000;
 		if (pthread_cond_timedwait(&pc->arrived_cv, &pc->lock, &until) == ETIMEDOUT &&
-		    !test_bit_ul(pc->arrived, gfn)) {
+		    !mig_test_bit(pc->arrived, gfn)) {
 			__atomic_add_fetch(&m->st.demand_requests, 1, __ATOMIC_RELAXED);
 			ask(m, pc, gfn);
 		}
 	}
-	if (!test_bit_ul(pc->arrived, gfn))
+	if (!mig_test_bit(pc->arrived, gfn))
 		ret = pc->error ?: -EIO;
 	else if (pc->nlat < pc->lat_cap)
 		pc->lat[pc->nlat++] = mig_now_ms() - t;
@@ -236,7 +224,7 @@ static int cancel_dirtied(struct mig *m)
 	int ret = gfns ? mig_dirty_log(m, false) : -ENOMEM;
 
 	for (gfn = 0; !ret && gfn < m->npages; gfn++) {
-		if (!test_bit_ul(m->dirty, gfn) || !test_bit_ul(m->exported, gfn))
+		if (!mig_test_bit(m->dirty, gfn) || !mig_test_bit(m->exported, gfn))
 			continue;
 		gfns[n++] = gfn;
 		if (n == batch) {
@@ -283,7 +271,7 @@ static struct mig_postcopy *postcopy_alloc(struct mig *m)
 	memcpy(pc->arrived, m->exported, words * sizeof(unsigned long));
 	memcpy(pc->claimed, m->exported, words * sizeof(unsigned long));
 	for (gfn = 0; gfn < m->npages; gfn++)
-		pc->missing += !test_bit_ul(pc->arrived, gfn);
+		pc->missing += !mig_test_bit(pc->arrived, gfn);
 	pthread_mutex_init(&pc->lock, NULL);
 	pthread_cond_init(&pc->arrived_cv, NULL);
 	pthread_cond_init(&pc->demand_cv, NULL);
@@ -300,7 +288,7 @@ static int queue_missing(struct mig *m)
 	if (!gfns)
 		return -ENOMEM;
 	for (gfn = 0; gfn < m->npages; gfn++) {
-		if (!test_bit_ul(pc->arrived, gfn) && !test_bit_ul(pc->claimed, gfn))
+		if (!mig_test_bit(pc->arrived, gfn) && !mig_test_bit(pc->claimed, gfn))
 			gfns[n++] = gfn;
 	}
 	ret = mig_pool_queue(pc->background, gfns, n);

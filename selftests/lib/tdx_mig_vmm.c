@@ -14,8 +14,6 @@
 
 #include "tdx_mig_vmm.h"
 
-#define BITS_PER_UL	(8 * sizeof(unsigned long))
-
 /* Counters several threads bump. */
 #define ADD(p, v)	__atomic_add_fetch(p, v, __ATOMIC_RELAXED)
 
@@ -244,16 +242,6 @@ static bool entry_ok(uint64_t e)
 	return !(e & GPA_STATUS_MASK);
 }
 
-static void bit_set(unsigned long *map, uint64_t bit, bool on)
-{
-	unsigned long mask = 1UL << (bit % BITS_PER_UL);
-
-	if (on)
-		__atomic_fetch_or(&map[bit / BITS_PER_UL], mask, __ATOMIC_RELAXED);
-	else
-		__atomic_fetch_and(&map[bit / BITS_PER_UL], ~mask, __ATOMIC_RELAXED);
-}
-
 /* What the source's entries did: which pages the destination now holds. */
 static void note_exported(struct mig *m, const uint64_t *list, unsigned int n)
 {
@@ -268,7 +256,7 @@ static void note_exported(struct mig *m, const uint64_t *list, unsigned int n)
 			ADD(&m->st.remigrated, 1);
 		if (op == GPA_OP_CANCEL)
 			ADD(&m->st.cancelled, 1);
-		bit_set(m->exported, gfn, op != GPA_OP_CANCEL);
+		mig_assign_bit(m->exported, gfn, op != GPA_OP_CANCEL);
 	}
 }
 
@@ -436,7 +424,7 @@ int mig_send_dirty(struct mig *m, bool block, uint64_t *count)
 	if (!ret && block)
 		ret = mig_dirty_log(m, true);
 	for (gfn = 0; !ret && gfn < m->npages; gfn++) {
-		if (m->dirty[gfn / BITS_PER_UL] & (1UL << (gfn % BITS_PER_UL)))
+		if (mig_test_bit(m->dirty, gfn))
 			gfns[n++] = gfn;
 	}
 	if (count)

@@ -44,6 +44,27 @@ struct mig_stream {
 struct mig_pool;
 struct mig_postcopy;
 
+/* The library's bitmaps (dirty log, exported, claimed, arrived), shared by threads. */
+#define BITS_PER_UL		(8 * sizeof(unsigned long))
+
+static inline bool mig_test_bit(const unsigned long *map, uint64_t bit)
+{
+	return __atomic_load_n(&map[bit / BITS_PER_UL], __ATOMIC_ACQUIRE) &
+	       (1UL << (bit % BITS_PER_UL));
+}
+
+/* Set (@on) or clear @bit; true if it was set before. */
+static inline bool mig_assign_bit(unsigned long *map, uint64_t bit, bool on)
+{
+	unsigned long mask = 1UL << (bit % BITS_PER_UL), old;
+
+	if (on)
+		old = __atomic_fetch_or(&map[bit / BITS_PER_UL], mask, __ATOMIC_ACQ_REL);
+	else
+		old = __atomic_fetch_and(&map[bit / BITS_PER_UL], ~mask, __ATOMIC_ACQ_REL);
+	return old & mask;
+}
+
 /* What a migration did and saw. */
 struct mig_stats {
 	unsigned int rounds;
