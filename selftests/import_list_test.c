@@ -98,9 +98,9 @@ static void finish_and_compare(struct __test_metadata *_metadata, struct mig *m,
 			n = 0;
 		}
 	}
-	ASSERT_EQ(0, mig_move_state(m, &m->src[0], &m->dst[0], KVM_TDX_MIG_EXPORT_STATE_TD,
+	ASSERT_EQ(0, mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_TD,
 				    KVM_TDX_MIG_IMPORT_STATE_TD));
-	ASSERT_EQ(0, mig_move_state(m, &m->src[0], &m->dst[0], KVM_TDX_MIG_EXPORT_STATE_VP,
+	ASSERT_EQ(0, mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_VP,
 				    KVM_TDX_MIG_IMPORT_STATE_VP));
 	ASSERT_EQ(0, mig_move_token(m, true));
 	ASSERT_EQ(0, mig_cmd_retry(&m->dst[0], KVM_TDX_MIG_IMPORT_END, NULL, NULL));

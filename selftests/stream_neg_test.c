@@ -326,7 +326,7 @@ static char saved[NR_VCPUS][1 + BUF_PAGES][4096];
 static void export_vps(struct __test_metadata *_metadata, struct neg_ctx *ctx,
 		       uint64_t pages[NR_VCPUS])
 {
-	struct mig_stream *s = &ctx->m.src[0], *d = &ctx->m.dst[0];
+	struct mig_stream *s = &ctx->m.src[0];
 	unsigned int v;
 
 	ctx->m.max_rounds = 1;
@@ -335,7 +335,7 @@ static void export_vps(struct __test_metadata *_metadata, struct neg_ctx *ctx,
 	ASSERT_EQ(0, mig_cmd(s, KVM_TDX_MIG_EXPORT_PAUSE, NULL, NULL));
 	ASSERT_EQ(0, mig_move_token(&ctx->m, false));
 	ASSERT_EQ(0, mig_send_dirty(&ctx->m, false, NULL));
-	ASSERT_EQ(0, mig_move_state(&ctx->m, s, d, KVM_TDX_MIG_EXPORT_STATE_TD,
+	ASSERT_EQ(0, mig_move_state(&ctx->m, 0, KVM_TDX_MIG_EXPORT_STATE_TD,
 				    KVM_TDX_MIG_IMPORT_STATE_TD));
 	for (v = 0; v < NR_VCPUS; v++) {
 		ASSERT_EQ(0, mig_cmd(s, KVM_TDX_MIG_EXPORT_STATE_VP, &pages[v], NULL));

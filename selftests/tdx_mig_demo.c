@@ -46,25 +46,6 @@ static void stop_writer(struct mig *m)
 	       (unsigned long long)writer_runs(w));
 }
 
-/* A source TD bound to its MigTD while being built, then finalized. */
-static int launch_source(uint64_t bytes, unsigned int vcpus, pid_t migtd)
-{
-	uint64_t status = 0;
-	int src = tb_create_unfinalized(bytes, vcpus), ret;
-
-	if (src < 0)
-		return src;
-	ret = vm_servtd_bind(src, migtd, 0, &status) ?:
-	      vm_tdx_cmd(src, KVM_TDX_FINALIZE_VM, NULL, NULL);
-	if (ret) {
-		fprintf(stderr, "binding the source to MigTD %d: %d (TDX status %#llx)\n", migtd,
-			ret, (unsigned long long)status);
-		close(src);
-		return ret;
-	}
-	return src;
-}
-
 /*
  * Post-copy after a short live phase: the destination's vCPUs touch every
  * page while the remaining ones stream in; vCPU state compared at the
@@ -107,21 +88,17 @@ static int postcopy(struct mig *m, int src, int dst, unsigned int vcpus)
 	return ret ?: mismatch ? -EIO : 0;
 }
 
-static int launch_destination(uint64_t bytes, unsigned int vcpus, pid_t migtd)
+/* A source or destination TD bound to its MigTD. */
+static int launch(uint64_t bytes, unsigned int vcpus, bool destination, pid_t migtd)
 {
-	uint64_t status = 0;
-	int dst = tb_create_td(bytes, vcpus, true, 0), ret;
+	uint64_t status;
+	int vm = tb_create_bound(bytes, vcpus, destination, migtd, NULL, &status);
 
-	if (dst < 0)
-		return dst;
-	ret = vm_servtd_bind(dst, migtd, 0, &status);
-	if (ret) {
-		fprintf(stderr, "binding the destination to MigTD %d: %d (TDX status %#llx)\n",
-			migtd, ret, (unsigned long long)status);
-		close(dst);
-		return ret;
-	}
-	return dst;
+	if (vm < 0)
+		fprintf(stderr, "binding the %s to MigTD %d: %d (TDX status %#llx)\n",
+			destination ? "destination" : "source", migtd, vm,
+			(unsigned long long)status);
+	return vm;
 }
 
 int main(int argc, char **argv)
@@ -151,8 +128,8 @@ int main(int argc, char **argv)
 	}
 	printf("- launch source and destination TDs\n");
 	t = mig_now_ms();
-	src = launch_source(bytes, vcpus, migtd_src);
-	dst = launch_destination(bytes, vcpus, migtd_dst);
+	src = launch(bytes, vcpus, false, migtd_src);
+	dst = launch(bytes, vcpus, true, migtd_dst);
 	if (src < 0 || dst < 0)
 		return 1;
 	printf("  source TD: %lu MiB private memory (every 8th page PENDING), %u vCPUs, ", mib,
@@ -193,21 +170,7 @@ int main(int argc, char **argv)
 	ret = post ? tb_mem_hash(src, bytes, &hash) ?: tb_mem_hash(dst, bytes, &hash2) ?:
 		     (hash != hash2 ? -EIO : 0) :
 		     td_compare(src, dst, bytes, vcpus, &hash);
-	printf("summary:\n");
-	printf("  rounds %u, epochs %u, bundles %llu, pages sent %llu (%.2f x the TD)\n",
-	       m.st.rounds, m.st.epochs, (unsigned long long)m.st.bundles,
-	       (unsigned long long)m.st.pages_sent,
-	       (double)m.st.pages_sent / (bytes / MIG_PAGE_SIZE));
-	printf("  write-blocked %llu, write faults %llu, re-migrated pages %llu, ",
-	       (unsigned long long)m.st.write_blocked, (unsigned long long)m.st.write_faults,
-	       (unsigned long long)m.st.remigrated);
-	printf("interrupted calls resumed %llu\n", (unsigned long long)m.st.resumptions);
-	printf("  blackout %.1f ms, total %.1f ms, throughput %.1f MiB/s\n", m.st.blackout_ms,
-	       m.st.total_ms, m.st.pages_sent * MIG_PAGE_SIZE / 1048576.0 / (m.st.total_ms / 1e3));
-	printf("  memory hash %016llx on both sides: %s\n", (unsigned long long)hash,
-	       ret ? "MISMATCH" : "match");
-	if (!post)
-		printf("  vCPU state: %s\n", ret ? "MISMATCH" : "match");
+	mig_print_summary(&m, hash, !post, ret);
 	mig_close(&m);
 	close(src);
 	close(dst);

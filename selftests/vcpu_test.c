@@ -64,7 +64,7 @@ static int send_td_without(struct mig *m, uint64_t skip)
 			n = 0;
 		}
 	}
-	return ret ?: mig_move_state(m, &m->src[0], &m->dst[0], KVM_TDX_MIG_EXPORT_STATE_TD,
+	return ret ?: mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_TD,
 				     KVM_TDX_MIG_IMPORT_STATE_TD);
 }
 
@@ -72,7 +72,7 @@ static int send_td_without(struct mig *m, uint64_t skip)
 static int commit_without(struct mig *m, uint64_t skip)
 {
 	return send_td_without(m, skip) ?:
-	       mig_move_state(m, &m->src[0], &m->dst[0], KVM_TDX_MIG_EXPORT_STATE_VP,
+	       mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_VP,
 			      KVM_TDX_MIG_IMPORT_STATE_VP) ?:
 	       mig_move_token(m, true);
 }

@@ -211,6 +211,20 @@ void mig_postcopy_yield(struct mig *m)
 	pthread_mutex_unlock(&pc->lock);
 }
 
+/* Across hosts: the destination's vCPU waits there; only ask. */
+void mig_postcopy_request(struct mig *m, uint64_t gfn)
+{
+	struct mig_postcopy *pc = m->pc;
+
+	if (!pc || gfn >= m->npages)
+		return;
+	__atomic_add_fetch(&m->st.demand_requests, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&pc->lock);
+	if (!mig_test_bit(pc->arrived, gfn))
+		queue_ask(pc, gfn);
+	pthread_mutex_unlock(&pc->lock);
+}
+
 int mig_postcopy_fetch(void *m, uint64_t gfn)
 {
 	return mig_postcopy_fault(m, gfn);
@@ -309,12 +323,14 @@ int mig_postcopy_commit(struct mig *m)
 	if (m->before_pause)
 		m->before_pause(m);
 	t = mig_now_ms();
-	ret = mig_cmd_retry(&m->src[0], KVM_TDX_MIG_EXPORT_PAUSE, NULL, &m->st.eintr) ?:
-	      mig_move_token(m, false) ?: cancel_dirtied(m) ?:
-	      mig_move_state(m, &m->src[0], &m->dst[0], KVM_TDX_MIG_EXPORT_STATE_TD,
+	ret = mig_cmd_retry(&m->src[0], KVM_TDX_MIG_EXPORT_PAUSE, NULL, &m->st.eintr);
+	if (!ret && m->after_pause)
+		m->after_pause(m);
+	ret = ret ?: mig_move_token(m, false) ?: cancel_dirtied(m) ?:
+	      mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_TD,
 			     KVM_TDX_MIG_IMPORT_STATE_TD);
 	for (v = 0; !ret && v < m->nr_vcpus; v++)
-		ret = mig_move_state(m, &m->src[0], &m->dst[0], KVM_TDX_MIG_EXPORT_STATE_VP,
+		ret = mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_VP,
 				     KVM_TDX_MIG_IMPORT_STATE_VP);
 	pc = ret ? NULL : postcopy_alloc(m);
 	if (!ret && !pc)
@@ -341,13 +357,18 @@ int mig_postcopy_commit(struct mig *m)
 	if (pthread_create(&pc->demand_thread, NULL, demand_fn, m))
 		return -EAGAIN;
 	pc->demand_started = true;
+	if (m->link) {
+		ret = mig_link_serve_faults(m->link, m);
+		if (ret)
+			return ret;
+	}
 	pc->background = mig_pool_start(m, 0, background);
 	if (!pc->background)
 		return -ENOMEM;
 	return m->postcopy_demand_only ? 0 : queue_missing(m);
 }
 
-static void postcopy_stop(struct mig_postcopy *pc);
+static void postcopy_stop(struct mig *m, struct mig_postcopy *pc);
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -395,7 +416,7 @@ int mig_postcopy_finish(struct mig *m)
 	if (!ret && pc->missing)
 		ret = -EIO;
 	if (!ret)
-		ret = mig_cmd_retry(&m->dst[0], KVM_TDX_MIG_IMPORT_END, NULL, &m->st.eintr);
+		ret = mig_dst_cmd(m, KVM_TDX_MIG_IMPORT_END);
 	if (ret && pc->missing) {
 		/* Past the commit nothing can be undone: say what survives. */
 		fprintf(stderr, "#\n# POST-COPY FAILED AFTER THE COMMIT (%s): %llu pages never\n",
@@ -411,7 +432,7 @@ int mig_postcopy_finish(struct mig *m)
 		m->st.fault_max_ms = pc->lat[pc->nlat - 1];
 	}
 	m->st.total_ms = mig_now_ms() - m->st.total_ms;
-	postcopy_stop(pc);
+	postcopy_stop(m, pc);
 	mig_collect_stats(m);
 	return ret;
 }
@@ -420,7 +441,7 @@ int mig_postcopy_finish(struct mig *m)
  * Stop the demand thread and the background. The state stays until
  * mig_close(): a vCPU thread may still be returning from a fault.
  */
-static void postcopy_stop(struct mig_postcopy *pc)
+static void postcopy_stop(struct mig *m, struct mig_postcopy *pc)
 {
 	pthread_mutex_lock(&pc->lock);
 	pc->stop = true;
@@ -429,6 +450,8 @@ static void postcopy_stop(struct mig_postcopy *pc)
 	pthread_mutex_unlock(&pc->lock);
 	if (pc->demand_started)
 		pthread_join(pc->demand_thread, NULL);
+	if (m->link)
+		mig_link_stop_faults(m->link);
 	pc->demand_started = false;
 	if (pc->background)
 		mig_pool_stop(pc->background);
@@ -441,7 +464,7 @@ void mig_postcopy_end(struct mig *m)
 
 	if (!pc)
 		return;
-	postcopy_stop(pc);
+	postcopy_stop(m, pc);
 	m->pc = NULL;
 	pthread_mutex_destroy(&pc->lock);
 	pthread_cond_destroy(&pc->arrived_cv);

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include "mig_wire.h"
 #include "tdx_mig_vmm.h"
 
 /* Counters several threads bump. */
@@ -191,30 +192,63 @@ int mig_get_stats(struct mig_stream *s, struct kvm_tdx_mig_stats *st)
 	return mig_cmd_raw(s->fd, KVM_TDX_MIG_GET_STATS, 0, (uint64_t)(uintptr_t)st, NULL);
 }
 
-/* The wire: what the destination's stream must hold (MBMD and @pages buffers). */
-static void wire_copy(struct mig *m, struct mig_stream *to, const struct mig_stream *from,
-		      uint64_t pages)
+/* Every import but the end reads the MBMD the export wrote. */
+static bool carries_mbmd(uint32_t import_id)
 {
-	memcpy(to->mbmd, from->mbmd, MIG_PAGE_SIZE);
-	memcpy(to->bufs, from->bufs, pages * MIG_PAGE_SIZE);
-	ADD(&m->st.page_bytes_copied, pages * MIG_PAGE_SIZE);
+	return import_id != KVM_TDX_MIG_IMPORT_END;
 }
 
-/* A state bundle: export on @from, copy, import on @to. */
-int mig_move_state(struct mig *m, struct mig_stream *from, struct mig_stream *to,
-		   uint32_t export_id, uint32_t import_id)
+/*
+ * The wire: import the bundle of source stream @si (its MBMD, @entries
+ * GPA-list entries with their MACs, @pages buffers) with @import_id on the
+ * destination's stream @si. On one host the VMM copies it into the
+ * destination's stream; across hosts mig_link.c sends it from the source's
+ * mappings. *@list then holds the destination's GPA list, with the
+ * import's statuses.
+ */
+static int carry(struct mig *m, unsigned int si, uint32_t import_id, uint64_t *arg,
+		 unsigned int entries, uint64_t pages, const uint64_t **list)
+{
+	struct mig_stream *from = &m->src[si], *to;
+
+	if (carries_mbmd(import_id))
+		ADD(&m->st.bundles, 1);
+	if (m->link) {
+		if (list)
+			*list = from->gpa_list;
+		return mig_link_import(m->link, from, si, import_id, arg, entries, pages);
+	}
+	to = &m->dst[si];
+	if (pages > to->buf_list_pages)
+		return -E2BIG;
+	if (carries_mbmd(import_id))
+		memcpy(to->mbmd, from->mbmd, MIG_PAGE_SIZE);
+	memcpy(to->bufs, from->bufs, pages * MIG_PAGE_SIZE);
+	ADD(&m->st.page_bytes_copied, pages * MIG_PAGE_SIZE);
+	if (entries) {
+		memcpy(to->gpa_list, from->gpa_list, entries * sizeof(uint64_t));
+		memcpy(to->mac, from->mac, 2 * MIG_PAGE_SIZE);
+	}
+	if (list)
+		*list = to->gpa_list;
+	return mig_cmd_retry(to, import_id, arg, &m->st.eintr);
+}
+
+int mig_dst_cmd(struct mig *m, uint32_t id)
+{
+	return carry(m, 0, id, NULL, 0, 0, NULL);
+}
+
+/* A state bundle: export on source stream @si, import on the destination's. */
+int mig_move_state(struct mig *m, unsigned int si, uint32_t export_id, uint32_t import_id)
 {
 	uint64_t pages = 0;
 	int ret;
 
-	ret = mig_cmd_retry(from, export_id, &pages, &m->st.eintr);
+	ret = mig_cmd_retry(&m->src[si], export_id, &pages, &m->st.eintr);
 	if (ret)
 		return ret;
-	if (pages > to->buf_list_pages)
-		return -E2BIG;
-	wire_copy(m, to, from, pages);
-	ADD(&m->st.bundles, 1);
-	return mig_cmd_retry(to, import_id, &pages, &m->st.eintr);
+	return carry(m, si, import_id, &pages, 0, pages, NULL);
 }
 
 /* An epoch token (or the start token, which commits the destination). */
@@ -226,10 +260,11 @@ int mig_move_token(struct mig *m, bool start)
 	ret = mig_cmd_retry(&m->src[0], KVM_TDX_MIG_EXPORT_TRACK, &flag, &m->st.eintr);
 	if (ret)
 		return ret;
-	memcpy(m->dst[0].mbmd, m->src[0].mbmd, MIG_PAGE_SIZE);
-	ADD(&m->st.bundles, 1);
 	m->st.epochs++;
-	return mig_cmd_retry(&m->dst[0], KVM_TDX_MIG_IMPORT_TRACK, NULL, &m->st.eintr);
+	/* The destination's IMPORT_TRACK takes no value; across hosts it says "start". */
+	if (m->link)
+		flag = start;
+	return carry(m, 0, KVM_TDX_MIG_IMPORT_TRACK, m->link ? &flag : NULL, 0, 0, NULL);
 }
 
 static uint64_t entry_op(uint64_t e)
@@ -264,14 +299,15 @@ static void note_exported(struct mig *m, const uint64_t *list, unsigned int n)
 int mig_move_op(struct mig *m, unsigned int stream, const uint64_t *gfns, unsigned int n,
 		uint64_t op)
 {
-	struct mig_stream *from = &m->src[stream], *to = &m->dst[stream];
+	struct mig_stream *from = &m->src[stream];
+	const uint64_t *imported;
 	uint64_t count = n;
 	unsigned int k;
 	int ret;
 
 	pthread_mutex_lock(&m->stream_lock[stream]);
 	/* A stream the VMM closed (its connection died) carries nothing. */
-	ret = from->fd < 0 || to->fd < 0 ? -EBADF : 0;
+	ret = from->fd < 0 || (!m->link && m->dst[stream].fd < 0) ? -EBADF : 0;
 	if (ret)
 		goto out;
 	for (k = 0; k < n; k++)
@@ -284,14 +320,11 @@ int mig_move_op(struct mig *m, unsigned int stream, const uint64_t *gfns, unsign
 		ADD(&m->st.failed_entries, n - count);
 	}
 	note_exported(m, from->gpa_list, n);
-	wire_copy(m, to, from, op == GPA_OP_CANCEL ? 0 : n);
-	memcpy(to->gpa_list, from->gpa_list, n * sizeof(uint64_t));
-	memcpy(to->mac, from->mac, 2 * MIG_PAGE_SIZE);
-	ADD(&m->st.bundles, 1);
 	count = n;
-	ret = mig_cmd_retry(to, KVM_TDX_MIG_IMPORT_MEM, &count, &m->st.eintr);
+	ret = carry(m, stream, KVM_TDX_MIG_IMPORT_MEM, &count, n, op == GPA_OP_CANCEL ? 0 : n,
+		    &imported);
 	if (!ret && m->pc)
-		mig_postcopy_arrived(m, to->gpa_list, n);
+		mig_postcopy_arrived(m, imported, n);
 out:
 	pthread_mutex_unlock(&m->stream_lock[stream]);
 	return ret;
@@ -302,16 +335,15 @@ int mig_move_pages(struct mig *m, unsigned int stream, const uint64_t *gfns, uns
 	return mig_move_op(m, stream, gfns, n, GPA_OP_MIGRATE);
 }
 
-int mig_open(struct mig *m, int src_vm, int dst_vm, uint64_t npages, unsigned int nr_vcpus,
-	     unsigned int nstreams, uint32_t buf_pages)
+/* The migration's bookkeeping; no stream yet. */
+static int mig_init(struct mig *m, int src_vm, uint64_t npages, unsigned int nr_vcpus,
+		    unsigned int nstreams, bool local)
 {
 	size_t words = (npages + BITS_PER_UL - 1) / BITS_PER_UL;
-	unsigned int i;
-	int ret;
 
 	memset(m, 0, sizeof(*m));
 	m->src_vm = src_vm;
-	m->dst_vm = dst_vm;
+	m->dst_vm = -1;
 	m->npages = npages;
 	m->nr_vcpus = nr_vcpus;
 	m->min_rounds = 3;
@@ -320,12 +352,25 @@ int mig_open(struct mig *m, int src_vm, int dst_vm, uint64_t npages, unsigned in
 	if (!nstreams || nstreams > MIG_MAX_STREAMS)
 		return -EINVAL;
 	m->src = calloc(nstreams, sizeof(*m->src));
-	m->dst = calloc(nstreams, sizeof(*m->dst));
+	m->dst = local ? calloc(nstreams, sizeof(*m->dst)) : NULL;
 	m->stream_lock = calloc(nstreams, sizeof(*m->stream_lock));
 	m->dirty = calloc(words, sizeof(unsigned long));
 	m->exported = calloc(words, sizeof(unsigned long));
-	if (!m->src || !m->dst || !m->stream_lock || !m->dirty || !m->exported)
+	if (!m->src || (local && !m->dst) || !m->stream_lock || !m->dirty || !m->exported)
 		return -ENOMEM;
+	return 0;
+}
+
+int mig_open(struct mig *m, int src_vm, int dst_vm, uint64_t npages, unsigned int nr_vcpus,
+	     unsigned int nstreams, uint32_t buf_pages)
+{
+	unsigned int i;
+	int ret;
+
+	ret = mig_init(m, src_vm, npages, nr_vcpus, nstreams, true);
+	if (ret)
+		return ret;
+	m->dst_vm = dst_vm;
 	for (i = 0; i < nstreams; i++) {
 		pthread_mutex_init(&m->stream_lock[i], NULL);
 		ret = mig_stream_open(src_vm, buf_pages, &m->src[i]);
@@ -334,11 +379,34 @@ int mig_open(struct mig *m, int src_vm, int dst_vm, uint64_t npages, unsigned in
 		if (ret) {
 			if (m->src[i].fd > 0)
 				mig_stream_close(&m->src[i]);
+			pthread_mutex_destroy(&m->stream_lock[i]);
 			return ret;
 		}
 		m->nstreams++;
 	}
 	return 0;
+}
+
+int mig_open_remote(struct mig *m, int src_vm, struct mig_link *l)
+{
+	const struct mig_hello *h = mig_link_hello(l);
+	unsigned int i;
+	int ret;
+
+	ret = mig_init(m, src_vm, h->npages, h->nr_vcpus, h->nstreams, false);
+	if (ret)
+		return ret;
+	for (i = 0; i < h->nstreams; i++) {
+		pthread_mutex_init(&m->stream_lock[i], NULL);
+		ret = mig_stream_open(src_vm, h->buf_pages, &m->src[i]);
+		if (ret) {
+			pthread_mutex_destroy(&m->stream_lock[i]);
+			return ret;
+		}
+		m->nstreams++;
+	}
+	m->link = l;
+	return mig_link_open_streams(l);
 }
 
 void mig_close(struct mig *m)
@@ -351,7 +419,8 @@ void mig_close(struct mig *m)
 	m->pool = NULL;
 	for (i = 0; i < m->nstreams; i++) {
 		mig_stream_close(&m->src[i]);
-		mig_stream_close(&m->dst[i]);
+		if (m->dst)
+			mig_stream_close(&m->dst[i]);
 		pthread_mutex_destroy(&m->stream_lock[i]);
 	}
 	m->nstreams = 0;
@@ -365,13 +434,14 @@ void mig_close(struct mig *m)
 	m->stream_lock = NULL;
 	m->dirty = NULL;
 	m->exported = NULL;
+	m->link = NULL;
 }
 
 /* The immutable state opens the migration on both sides. */
 int mig_start(struct mig *m)
 {
 	m->st.total_ms = mig_now_ms();
-	return mig_move_state(m, &m->src[0], &m->dst[0], KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE,
+	return mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE,
 			      KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE);
 }
 
@@ -480,22 +550,22 @@ int mig_finish(struct mig *m)
 		m->before_pause(m);
 	t = mig_now_ms();
 	ret = mig_cmd_retry(&m->src[0], KVM_TDX_MIG_EXPORT_PAUSE, NULL, &m->st.eintr);
+	if (!ret && m->after_pause)
+		m->after_pause(m);
 	if (!ret)
 		ret = mig_move_token(m, false);
 	if (!ret)
 		ret = mig_send_dirty(m, false, NULL);
 	if (!ret)
-		ret = mig_move_state(m, &m->src[0], &m->dst[0], KVM_TDX_MIG_EXPORT_STATE_TD,
-				     KVM_TDX_MIG_IMPORT_STATE_TD);
+		ret = mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_TD, KVM_TDX_MIG_IMPORT_STATE_TD);
 	for (v = 0; !ret && v < m->nr_vcpus; v++)
-		ret = mig_move_state(m, &m->src[0], &m->dst[0], KVM_TDX_MIG_EXPORT_STATE_VP,
-				     KVM_TDX_MIG_IMPORT_STATE_VP);
+		ret = mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_VP, KVM_TDX_MIG_IMPORT_STATE_VP);
 	if (!ret)
 		ret = mig_move_token(m, true);
 	if (!ret)
 		m->st.blackout_ms = mig_now_ms() - t;
 	if (!ret)
-		ret = mig_cmd_retry(&m->dst[0], KVM_TDX_MIG_IMPORT_END, NULL, &m->st.eintr);
+		ret = mig_dst_cmd(m, KVM_TDX_MIG_IMPORT_END);
 	m->st.total_ms = mig_now_ms() - m->st.total_ms;
 	mig_collect_stats(m);
 	return ret;
@@ -513,7 +583,8 @@ void mig_collect_stats(struct mig *m)
 		m->st.resumptions += st.resumptions;
 		m->st.write_faults = st.td_write_faults;
 		m->st.write_blocked = st.td_write_blocked;
-		if (!mig_get_stats(&m->dst[i], &st))
+		/* Across hosts the destination counts its own. */
+		if (!m->link && !mig_get_stats(&m->dst[i], &st))
 			m->st.resumptions += st.resumptions;
 	}
 	if (m->progress)
@@ -523,4 +594,25 @@ void mig_collect_stats(struct mig *m)
 int mig_precopy(struct mig *m)
 {
 	return mig_start(m) ?: mig_live_rounds(m) ?: mig_finish(m);
+}
+
+void mig_print_summary(const struct mig *m, uint64_t mem_hash, bool vcpus, int compared)
+{
+	const struct mig_stats *st = &m->st;
+
+	printf("summary:\n");
+	printf("  rounds %u, epochs %u, bundles %llu, pages sent %llu (%.2f x the TD)\n",
+	       st->rounds, st->epochs, (unsigned long long)st->bundles,
+	       (unsigned long long)st->pages_sent, (double)st->pages_sent / m->npages);
+	printf("  write-blocked %llu, write faults %llu, re-migrated pages %llu, ",
+	       (unsigned long long)st->write_blocked, (unsigned long long)st->write_faults,
+	       (unsigned long long)st->remigrated);
+	printf("interrupted calls resumed %llu\n", (unsigned long long)st->resumptions);
+	printf("  blackout %.1f ms, total %.1f ms, throughput %.1f MiB/s\n", st->blackout_ms,
+	       st->total_ms, st->pages_sent * MIG_PAGE_SIZE / 1048576.0 / (st->total_ms / 1e3));
+	printf("  memory hash %016llx on both sides: %s\n", (unsigned long long)mem_hash,
+	       compared ? "MISMATCH" : "match");
+	if (vcpus)
+		printf("  vCPU state: %s\n", compared ? "MISMATCH" : "match");
+	fflush(stdout);
 }

@@ -43,6 +43,9 @@ struct mig_stream {
 
 struct mig_pool;
 struct mig_postcopy;
+struct mig_link;
+struct mig_hello;
+struct mig_verify;
 
 /* The library's bitmaps (dirty log, exported, claimed, arrived), shared by threads. */
 #define BITS_PER_UL		(8 * sizeof(unsigned long))
@@ -89,10 +92,15 @@ struct mig_stats {
 	double dst_run_ms;		/* from the commit until the last page arrived */
 };
 
-/* One migration: a source VM, a destination VM, their streams. */
+/*
+ * One migration: a source VM, a destination VM, their streams. Across
+ * hosts (mig_open_remote()) the destination is another host's VMM behind
+ * @link, and @dst_vm and @dst are not used.
+ */
 struct mig {
 	int src_vm;
 	int dst_vm;
+	struct mig_link *link;
 	uint64_t npages;	/* private memory pages (dirty-log slot 0) */
 	unsigned int nr_vcpus;
 	unsigned int nstreams;
@@ -115,8 +123,9 @@ struct mig {
 	uint64_t stop_pages;
 	/* called before each round's pages go, and once at the end (round = -1) */
 	void (*progress)(const struct mig *m, int round, uint64_t dirty, double mib_s);
-	/* called just before EXPORT_PAUSE, e.g. to stop a writer */
+	/* called just before EXPORT_PAUSE, e.g. to stop a writer, and just after it */
 	void (*before_pause)(struct mig *m);
+	void (*after_pause)(struct mig *m);
 	void *opaque;
 	/*
 	 * Post-copy, for tests: only faults bring pages until
@@ -156,9 +165,8 @@ int mig_stream_open(int vm_fd, uint32_t want_pages, struct mig_stream *s);
 void mig_stream_close(struct mig_stream *s);
 int mig_get_stats(struct mig_stream *s, struct kvm_tdx_mig_stats *st);
 
-/* Bundles from a source stream to a destination stream. */
-int mig_move_state(struct mig *m, struct mig_stream *from, struct mig_stream *to,
-		   uint32_t export_id, uint32_t import_id);
+/* Bundles from source stream @si to destination stream @si. */
+int mig_move_state(struct mig *m, unsigned int si, uint32_t export_id, uint32_t import_id);
 int mig_move_token(struct mig *m, bool start);
 int mig_move_pages(struct mig *m, unsigned int stream, const uint64_t *gfns, unsigned int n);
 /* The same with another operation (GPA_OP_CANCEL: in order, before the start token). */
@@ -176,6 +184,45 @@ struct mig_pool *mig_pool_start(struct mig *m, unsigned int first, unsigned int 
 int mig_pool_queue(struct mig_pool *p, const uint64_t *gfns, uint64_t n);
 int mig_pool_drain(struct mig_pool *p);
 void mig_pool_stop(struct mig_pool *p);
+
+/* A command without a bundle on the destination's first stream (IMPORT_END). */
+int mig_dst_cmd(struct mig *m, uint32_t id);
+
+/*
+ * Across hosts (mig_link.c, the wire of mig_wire.h): the source VMM's end.
+ * mig_link_connect(): connect to the destination VMM and say HELLO with the
+ * migration's shape; the destination makes its TD, binds it to its MigTD
+ * and sets its migration info before it answers. Then the source's
+ * pre-migration, then mig_open_remote(): the source's streams, and a
+ * connection per stream and for post-copy's page requests. Each bundle is
+ * sent from the source stream's mappings and imported there; the answer
+ * brings the destination's GPA list.
+ */
+int mig_link_connect(struct mig_link **out, const char *addr, uint16_t port,
+		     const struct mig_hello *h);
+int mig_open_remote(struct mig *m, int src_vm, struct mig_link *l);
+const struct mig_hello *mig_link_hello(const struct mig_link *l);
+int mig_link_open_streams(struct mig_link *l);
+int mig_link_import(struct mig_link *l, struct mig_stream *from, unsigned int si,
+		    uint32_t import_id, uint64_t *arg, unsigned int entries, uint64_t pages);
+/* The destination compares with the source's hashes: 0, -EBADMSG, -errno. */
+int mig_link_verify(struct mig_link *l, const struct mig_verify *v);
+/*
+ * The source gives up: the destination aborts its import and answers with
+ * its abort token, copied to @mbmd (true); false if none came (the link is
+ * dead, or the destination never got far enough to need one).
+ */
+bool mig_link_abort(struct mig_link *l, const char *reason, void *mbmd);
+/* Why the destination gave up, if it did ("" if not). */
+const char *mig_link_why(const struct mig_link *l);
+/* Tests: the network dies now (every connection shut down). */
+void mig_link_cut(struct mig_link *l);
+/* Tests: connection @c's socket, for frames the library never sends. */
+int mig_link_fd(const struct mig_link *l, unsigned int c);
+void mig_link_close(struct mig_link *l);
+/* Post-copy: a thread turns the destination's FAULT frames into requests. */
+int mig_link_serve_faults(struct mig_link *l, struct mig *m);
+void mig_link_stop_faults(struct mig_link *l);
 
 /* The phases. */
 int mig_open(struct mig *m, int src_vm, int dst_vm, uint64_t npages, unsigned int nr_vcpus,
@@ -211,6 +258,8 @@ int mig_postcopy_fetch(void *m, uint64_t gfn);
 int mig_postcopy_finish(struct mig *m);
 /* Stop post-copy's threads and free its state (mig_close() does it too). */
 void mig_postcopy_end(struct mig *m);
+/* Across hosts: ask for @gfn (its vCPU waits on the destination's host). */
+void mig_postcopy_request(struct mig *m, uint64_t gfn);
 /* The library's own: entries a destination imported; a page to send once. */
 void mig_postcopy_arrived(struct mig *m, const uint64_t *gpa_list, unsigned int n);
 bool mig_postcopy_claim(struct mig *m, uint64_t gfn);
@@ -218,5 +267,7 @@ void mig_postcopy_yield(struct mig *m);
 void mig_postcopy_unclaim(struct mig *m, const uint64_t *gfns, unsigned int n);
 
 double mig_now_ms(void);
+/* The summary both demos print; @compared: 0 if source and destination matched. */
+void mig_print_summary(const struct mig *m, uint64_t mem_hash, bool vcpus, int compared);
 
 #endif /* TDX_MIG_VMM_H */

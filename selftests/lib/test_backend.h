@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Is the backend there? 0, or -errno (tests then skip). */
 int tb_open(void);
@@ -57,6 +58,15 @@ int tb_busy_commit(int on);
  * 0 with both VM fds, or -errno with neither open.
  */
 int tb_create_pair(uint64_t mem_bytes, unsigned int nr_vcpus, int *src, int *dst);
+/*
+ * A TD bound to the Migration TD whose VMM is @migtd: a source (bound while
+ * being built, then finalized) or an empty destination. With @hash (its
+ * SERVTD_INFO_HASH, 48 bytes) pre-bound first, as before the MigTD runs
+ * (a source is then finalized before the binding). Its VM fd, or -errno
+ * with a refused binding's TDX status in *@status.
+ */
+int tb_create_bound(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination, pid_t migtd,
+		    const uint8_t *hash, uint64_t *status);
 /*
  * Run the guest program @r describes on vCPU @r->vcpu (TDX_MIG_EMU_RUN on
  * the emulated platform), run again (with no ops: the program goes on)

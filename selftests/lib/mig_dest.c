@@ -1,0 +1,710 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The destination VMM's end of the cross-host wire (mig_dest.h). A
+ * migration opens with HELLO on the first connection: the destination
+ * makes an empty TD of that shape, binds it to its MigTD, sets its
+ * migration info and answers; after pre-migration it accepts one
+ * connection per further stream and the fault channel. A thread per stream
+ * reads each frame's parts straight into its stream's mappings, imports,
+ * and answers with the GPA list the import wrote. Anything malformed, a
+ * lost connection or the source's ABORT aborts the import: TDH.IMPORT.ABORT
+ * writes the abort token, which goes back to the source with the reason.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include "guest_writer.h"
+#include "mig_dest.h"
+#include "mig_wire.h"
+#include "test_backend.h"
+
+#define ACCEPT_TIMEOUT_MS	60000
+#define PREMIG_TIMEOUT_MS	60000
+/* A fault not answered in this time is asked again (a lost request). */
+#define ASK_AGAIN_MS		1000
+#define MAX_PAGES		(1ULL << 20)	/* 4 GiB */
+
+struct dest_conn {
+	struct mig_dest *d;
+	unsigned int index;
+	int fd;
+	pthread_mutex_t send_lock;
+	pthread_mutex_t import_lock;	/* its stream's mappings and calls */
+	pthread_t thread;
+	bool started;
+};
+
+struct mig_dest {
+	int listen_fd;
+	pid_t migtd;
+	bool prebind;			/* by @hash, before the binding */
+	uint8_t hash[48];
+	/* one migration; zeroed by mig_dest_finish() */
+	struct mig_hello shape;
+	int vm;
+	struct mig_stream *streams;
+	struct dest_conn *conn;		/* shape.nstreams streams, then the fault channel */
+	unsigned int nconn;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;		/* a page arrived, committed, ended, or failed */
+	unsigned long *arrived;		/* the pages the TD holds */
+	uint64_t vcpu_hash[MIG_VERIFY_MAX_VCPUS];
+	bool committed;
+	bool ended;			/* IMPORT_END done */
+	bool verified;
+	int error;
+	char why[300];
+	double *lat;			/* fault latencies, ms */
+	uint64_t nlat, lat_cap;
+	struct mig_dest_stats st;
+};
+
+static int deadline_poll(int fd, unsigned int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int ret = poll(&p, 1, ms);
+
+	return ret < 0 ? -errno : ret ? 0 : -ETIMEDOUT;
+}
+
+int mig_dest_listen(struct mig_dest **out, const char *addr, uint16_t port, pid_t migtd)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct mig_dest *d;
+	int one = 1, ret;
+
+	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1)
+		return -EINVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->migtd = migtd;
+	d->vm = -1;
+	d->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (d->listen_fd < 0)
+		goto fail;
+	setsockopt(d->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(d->listen_fd, (struct sockaddr *)&a, sizeof(a)) || listen(d->listen_fd, 64))
+		goto fail;
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->cv, NULL);
+	*out = d;
+	return 0;
+fail:
+	ret = -errno;
+	if (d->listen_fd >= 0)
+		close(d->listen_fd);
+	free(d);
+	return ret;
+}
+
+int mig_dest_vm(const struct mig_dest *d)
+{
+	return d->vm;
+}
+
+const struct mig_hello *mig_dest_shape(const struct mig_dest *d)
+{
+	return &d->shape;
+}
+
+const char *mig_dest_why(const struct mig_dest *d)
+{
+	return d->why;
+}
+
+const struct mig_dest_stats *mig_dest_stats(const struct mig_dest *d)
+{
+	return &d->st;
+}
+
+static void send_on(struct dest_conn *c, struct mig_frame *f, const struct mig_parts *p)
+{
+	pthread_mutex_lock(&c->send_lock);
+	f->stream = c->index;
+	/* A dead connection shows in its reader; nothing to do here. */
+	mig_wire_send(c->fd, f, p);
+	pthread_mutex_unlock(&c->send_lock);
+}
+
+/*
+ * Give up (once): abort the import unless committed, tell the source why
+ * with the abort token (TDH.IMPORT.ABORT runs on the first stream, as the
+ * core wants), and end every connection. Reading ends first, so that no
+ * thread is left waiting on the network and none imports any more.
+ */
+static void dest_fail(struct mig_dest *d, int err, const char *why)
+{
+	uint8_t token[MIG_WIRE_MBMD_LEN];
+	uint64_t status = 0;
+	bool committed;
+	unsigned int i;
+	int ret;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->error || (d->ended && d->verified)) {
+		pthread_mutex_unlock(&d->lock);
+		return;
+	}
+	d->error = err;
+	snprintf(d->why, sizeof(d->why), "%s", why);
+	committed = d->committed;
+	pthread_mutex_unlock(&d->lock);
+	for (i = 0; i < d->nconn; i++) {
+		if (d->conn[i].fd >= 0)
+			shutdown(d->conn[i].fd, SHUT_RD);
+	}
+
+	if (committed) {
+		fprintf(stderr, "# destination: POST-COPY FAILED AFTER THE COMMIT: %s; the TD\n", why);
+		fprintf(stderr, "# runs here without the pages still at the source\n");
+	} else {
+		pthread_mutex_lock(&d->conn[0].import_lock);
+		ret = mig_cmd(&d->streams[0], KVM_TDX_MIG_IMPORT_ABORT, NULL, &status);
+		memcpy(token, d->streams[0].mbmd, sizeof(token));
+		pthread_mutex_unlock(&d->conn[0].import_lock);
+		fprintf(stderr, "# destination: import aborted (%s): %s\n", why,
+			ret ? "TDH.IMPORT.ABORT failed" : "abort token sent to the source");
+		if (!ret) {
+			struct mig_frame f = { .type = MIG_FRAME_ABORT, .cmd = -err,
+					       .data_len = strlen(d->why),
+					       .mbmd_len = MIG_WIRE_MBMD_LEN };
+			struct mig_parts p = { .data = d->why, .mbmd = token };
+
+			send_on(&d->conn[0], &f, &p);
+		}
+	}
+	for (i = 0; i < d->nconn; i++) {
+		if (d->conn[i].fd >= 0)
+			shutdown(d->conn[i].fd, SHUT_RDWR);
+	}
+	pthread_mutex_lock(&d->lock);
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* What each import command's bundle holds; the first thing wrong, or NULL. */
+static const char *bundle_shape(const struct mig_frame *f)
+{
+	switch (f->cmd) {
+	case KVM_TDX_MIG_IMPORT_MEM:
+		return f->entries && f->entries == f->arg && f->mbmd_len &&
+		       (!f->pages || f->pages == f->entries) ? NULL : "malformed memory bundle";
+	case KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE:
+	case KVM_TDX_MIG_IMPORT_STATE_TD:
+	case KVM_TDX_MIG_IMPORT_STATE_VP:
+		return f->mbmd_len && !f->entries && f->pages == f->arg ?
+		       NULL : "malformed state bundle";
+	case KVM_TDX_MIG_IMPORT_TRACK:
+		return f->mbmd_len && !f->entries && !f->pages && f->arg <= 1 ?
+		       NULL : "malformed token";
+	case KVM_TDX_MIG_IMPORT_END:
+		return !f->mbmd_len && !f->entries && !f->pages && !f->arg ?
+		       NULL : "malformed IMPORT_END";
+	default:
+		return "not an import command";
+	}
+}
+
+/* The import, re-issued after EINTR; its TDX status in *@status. */
+static int import_cmd(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *status)
+{
+	uint64_t in = arg ? *arg : 0;
+	int ret;
+
+	while ((ret = mig_cmd(s, id, arg, status)) == -EINTR) {
+		if (arg)
+			*arg = in;
+	}
+	return ret;
+}
+
+/* After IMPORT_MEM: the pages the TD now holds (a CANCEL takes one away). */
+static void note_imported(struct mig_dest *d, const uint64_t *list, unsigned int n)
+{
+	unsigned int k;
+
+	pthread_mutex_lock(&d->lock);
+	for (k = 0; k < n; k++) {
+		uint64_t gfn = (list[k] & GPA_ADDR_MASK) / MIG_PAGE_SIZE;
+		uint64_t op = (list[k] & GPA_OP_MASK) >> GPA_OP_SHIFT;
+
+		if ((list[k] & GPA_STATUS_MASK) || gfn >= d->shape.npages)
+			continue;
+		mig_assign_bit(d->arrived, gfn, op != GPA_OP_CANCEL);
+		if (op != GPA_OP_CANCEL)
+			d->st.pages++;
+	}
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* The commit: the vCPUs as imported, before any runs, for VERIFY. */
+static void note_committed(struct mig_dest *d)
+{
+	unsigned int v;
+
+	for (v = 0; v < d->shape.nr_vcpus; v++)
+		tb_vcpu_hash(d->vm, v, &d->vcpu_hash[v]);
+	pthread_mutex_lock(&d->lock);
+	d->committed = true;
+	d->st.commit_ms = mig_now_ms();
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static int import_locked(struct dest_conn *c, const struct mig_frame *f);
+
+static int import_bundle(struct dest_conn *c, const struct mig_frame *f, const char **why)
+{
+	int ret;
+
+	*why = bundle_shape(f);
+	if (*why)
+		return -EPROTO;
+	pthread_mutex_lock(&c->import_lock);
+	/* After a failure nothing more is imported. */
+	ret = __atomic_load_n(&c->d->error, __ATOMIC_ACQUIRE) ? -ECANCELED :
+	      import_locked(c, f);
+	pthread_mutex_unlock(&c->import_lock);
+	return ret;
+}
+
+/* Read the parts into the stream's mappings, import, answer. */
+static int import_locked(struct dest_conn *c, const struct mig_frame *f)
+{
+	struct mig_dest *d = c->d;
+	struct mig_stream *s = &d->streams[c->index];
+	struct mig_frame r = { .type = MIG_FRAME_RESULT, .entries = f->entries };
+	struct mig_parts p = { .gpa_list = s->gpa_list };
+	bool track = f->cmd == KVM_TDX_MIG_IMPORT_TRACK, end = f->cmd == KVM_TDX_MIG_IMPORT_END;
+	int ret;
+
+	ret = mig_wire_recv(c->fd, s->mbmd, f->mbmd_len) ?:
+	      mig_wire_recv(c->fd, s->gpa_list, f->entries * 8ULL) ?:
+	      mig_wire_recv(c->fd, s->mac, f->mac_len) ?:
+	      mig_wire_recv(c->fd, s->bufs, f->pages * MIG_PAGE_SIZE);
+	if (ret)
+		return ret;
+	r.arg = f->arg;
+	ret = import_cmd(s, f->cmd, track || end ? NULL : &r.arg, &r.status);
+	r.cmd = -ret;
+	__atomic_add_fetch(&d->st.bundles, 1, __ATOMIC_RELAXED);
+	if (!ret && f->cmd == KVM_TDX_MIG_IMPORT_MEM)
+		note_imported(d, s->gpa_list, f->entries);
+	if (!ret && track && f->arg)
+		note_committed(d);
+	if (!ret && end) {
+		pthread_mutex_lock(&d->lock);
+		d->ended = true;
+		d->st.end_ms = mig_now_ms();
+		pthread_mutex_unlock(&d->lock);
+	}
+	send_on(c, &r, &p);
+	return 0;
+}
+
+static int verify(struct dest_conn *c, const struct mig_frame *f)
+{
+	struct mig_dest *d = c->d;
+	struct mig_frame r = { .type = MIG_FRAME_RESULT };
+	struct mig_verify v;
+	uint64_t h = 0;
+	unsigned int i;
+	int ret;
+
+	ret = mig_wire_recv(c->fd, &v, sizeof(v));
+	if (ret)
+		return ret;
+	if (!d->ended || v.nr_vcpus != d->shape.nr_vcpus)
+		ret = -EINVAL;
+	else
+		ret = tb_mem_hash(d->vm, d->shape.npages * MIG_PAGE_SIZE, &h);
+	if (!ret && h != v.mem_hash)
+		ret = -EBADMSG;
+	for (i = 0; !ret && i < v.nr_vcpus; i++)
+		ret = d->vcpu_hash[i] == v.vcpu_hash[i] ? 0 : -EBADMSG;
+	r.cmd = -ret;
+	pthread_mutex_lock(&d->lock);
+	d->verified = true;
+	d->st.verify = ret;
+	d->st.mem_hash = h;
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->lock);
+	send_on(c, &r, NULL);
+	return 0;
+}
+
+/* The source gave up: abort, answering with the token (dest_fail does both). */
+static void source_abort(struct dest_conn *c, const struct mig_frame *f)
+{
+	char reason[MIG_WIRE_MAX_DATA + 1] = "", why[MIG_WIRE_MAX_DATA + 64];
+
+	if (mig_wire_recv(c->fd, reason, f->data_len) ||
+	    mig_wire_recv(c->fd, NULL, f->mbmd_len + f->entries * 8ULL))
+		snprintf(reason, sizeof(reason), "(reason lost)");
+	snprintf(why, sizeof(why), "the source aborted: %s", reason);
+	dest_fail(c->d, -ECANCELED, why);
+}
+
+static void *stream_fn(void *arg)
+{
+	struct dest_conn *c = arg;
+	struct mig_dest *d = c->d;
+	struct mig_wire_limits lim = { .stream = c->index, .max_entries = MIG_WIRE_MAX_ENTRIES,
+				       .max_pages = d->streams[c->index].buf_list_pages };
+	char buf[128];
+	struct mig_frame f;
+	const char *why;
+	int ret;
+
+	for (;;) {
+		why = NULL;
+		ret = mig_wire_recv_header(c->fd, &lim, &f, &why);
+		if (!ret && f.type == MIG_FRAME_BUNDLE)
+			ret = import_bundle(c, &f, &why);
+		else if (!ret && f.type == MIG_FRAME_VERIFY)
+			ret = verify(c, &f);
+		else if (!ret && f.type == MIG_FRAME_ABORT)
+			source_abort(c, &f);
+		else if (!ret)
+			ret = -EPROTO, why = "a frame the source never sends";
+		if (!ret && f.type != MIG_FRAME_ABORT)
+			continue;
+		if (ret == -ECONNRESET && __atomic_load_n(&d->verified, __ATOMIC_ACQUIRE))
+			break;	/* the source closed it after VERIFY */
+		if (ret) {
+			snprintf(buf, sizeof(buf), "stream %u: %s", c->index,
+				 why ?: ret == -ECONNRESET ? "the connection ended" : strerror(-ret));
+			dest_fail(d, ret, buf);
+		}
+		break;
+	}
+	return NULL;
+}
+
+/* The shape a source may ask for; NULL if it is fine. */
+static const char *check_hello(const struct mig_hello *h)
+{
+	if (!h->npages || h->npages > MAX_PAGES)
+		return "memory size out of range";
+	if (!h->nr_vcpus || h->nr_vcpus > MIG_VERIFY_MAX_VCPUS)
+		return "vCPU count out of range";
+	if (!h->nstreams || h->nstreams > MIG_MAX_STREAMS)
+		return "stream count out of range";
+	if (!h->buf_pages || h->buf_pages > MIG_WIRE_MAX_PAGES)
+		return "buffer pages out of range";
+	if (h->flags & ~MIG_HELLO_F_POSTCOPY || h->pad)
+		return "unknown flags or padding set";
+	return NULL;
+}
+
+/* Accept a connection and read its HELLO; the stream it names in *@stream. */
+static int accept_hello(struct mig_dest *d, struct mig_hello *h, uint32_t *stream,
+			const char **why)
+{
+	struct mig_wire_limits lim = { .stream = MIG_WIRE_ANY_STREAM };
+	struct mig_frame f;
+	int fd, one = 1, ret;
+
+	*why = NULL;
+	ret = deadline_poll(d->listen_fd, ACCEPT_TIMEOUT_MS);
+	if (ret)
+		return ret;
+	fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ret = mig_wire_recv_header(fd, &lim, &f, why) ?: mig_wire_recv(fd, h, sizeof(*h));
+	if (!ret)
+		*why = check_hello(h);
+	if (!ret && *why)
+		ret = -EPROTO;
+	if (ret) {
+		if (*why)
+			mig_wire_send_abort(fd, f.stream, EPROTO, *why, NULL);
+		close(fd);
+		return ret;
+	}
+	*stream = f.stream;
+	return fd;
+}
+
+static void answer(struct dest_conn *c, int err)
+{
+	struct mig_frame r = { .type = MIG_FRAME_RESULT, .cmd = -err };
+
+	send_on(c, &r, NULL);
+}
+
+static int alloc_migration(struct mig_dest *d)
+{
+	size_t words = (d->shape.npages + BITS_PER_UL - 1) / BITS_PER_UL;
+	unsigned int i;
+
+	d->nconn = d->shape.nstreams + 1;
+	d->streams = calloc(d->shape.nstreams, sizeof(*d->streams));
+	d->conn = calloc(d->nconn, sizeof(*d->conn));
+	d->arrived = calloc(words, sizeof(unsigned long));
+	d->lat_cap = d->shape.npages * 4;
+	d->lat = calloc(d->lat_cap, sizeof(*d->lat));
+	if (!d->streams || !d->conn || !d->arrived || !d->lat)
+		return -ENOMEM;
+	for (i = 0; i < d->shape.nstreams; i++)
+		d->streams[i].fd = -1;
+	for (i = 0; i < d->nconn; i++) {
+		d->conn[i] = (struct dest_conn){ .d = d, .index = i, .fd = -1 };
+		pthread_mutex_init(&d->conn[i].send_lock, NULL);
+		pthread_mutex_init(&d->conn[i].import_lock, NULL);
+	}
+	return 0;
+}
+
+/* The destination TD, bound to the MigTD, its migration info set. */
+static int make_td(struct mig_dest *d, const char **why)
+{
+	uint64_t status = 0;
+	int ret;
+
+	d->vm = tb_create_bound(d->shape.npages * MIG_PAGE_SIZE, d->shape.nr_vcpus, true,
+				d->migtd, d->prebind ? d->hash : NULL, &status);
+	if (d->vm < 0) {
+		*why = "cannot create the destination TD and bind it to its MigTD";
+		return d->vm;
+	}
+	ret = vm_set_migration_info(d->vm, false, d->shape.migtd_port);
+	if (ret)
+		*why = "cannot set the migration info";
+	return ret;
+}
+
+void mig_dest_prebind(struct mig_dest *d, const uint8_t hash[48])
+{
+	memcpy(d->hash, hash, sizeof(d->hash));
+	d->prebind = true;
+}
+
+int mig_dest_accept(struct mig_dest *d)
+{
+	const char *why = NULL;
+	struct mig_hello h;
+	unsigned int i, n;
+	uint32_t stream;
+	int fd, ret;
+
+	memset(&d->st, 0, sizeof(d->st));
+	d->why[0] = 0;
+	fd = accept_hello(d, &d->shape, &stream, &why);
+	if (fd < 0) {
+		snprintf(d->why, sizeof(d->why), "first connection: %s",
+			 why ?: strerror(-fd));
+		return fd;
+	}
+	ret = stream ? -EPROTO : alloc_migration(d);
+	why = stream ? "the first connection must be stream 0" : NULL;
+	if (!ret) {
+		d->conn[0].fd = fd;
+		fd = -1;
+		ret = make_td(d, &why) ?:
+		      mig_stream_open(d->vm, d->shape.buf_pages, &d->streams[0]);
+	}
+	if (ret) {
+		snprintf(d->why, sizeof(d->why), "%s", why ?: strerror(-ret));
+		if (fd >= 0)
+			mig_wire_send_abort(fd, 0, -ret, d->why, NULL), close(fd);
+		else
+			mig_wire_send_abort(d->conn[0].fd, 0, -ret, d->why, NULL);
+		return ret;
+	}
+	answer(&d->conn[0], 0);
+	/* The source's VMM sets its migration info now; then both MigTDs meet. */
+	ret = mig_premig_wait(&d->vm, 1, PREMIG_TIMEOUT_MS);
+	if (ret) {
+		snprintf(d->why, sizeof(d->why), "pre-migration: %s", strerror(-ret));
+		return ret;
+	}
+	for (n = 1; n < d->nconn; n++) {
+		fd = accept_hello(d, &h, &stream, &why);
+		if (fd < 0) {
+			snprintf(d->why, sizeof(d->why), "stream connection: %s",
+				 why ?: strerror(-fd));
+			return fd;
+		}
+		why = memcmp(&h, &d->shape, sizeof(h)) ? "HELLO differs from the first" :
+		      !stream || stream >= d->nconn || d->conn[stream].fd >= 0 ?
+		      "HELLO for no free stream" : NULL;
+		if (!why && stream < d->shape.nstreams)
+			ret = mig_stream_open(d->vm, d->shape.buf_pages, &d->streams[stream]);
+		if (why || ret) {
+			snprintf(d->why, sizeof(d->why), "%s", why ?: strerror(-ret));
+			mig_wire_send_abort(fd, stream, EPROTO, d->why, NULL);
+			close(fd);
+			return why ? -EPROTO : ret;
+		}
+		d->conn[stream].fd = fd;
+		answer(&d->conn[stream], 0);
+	}
+	for (i = 0; i < d->shape.nstreams; i++) {
+		if (pthread_create(&d->conn[i].thread, NULL, stream_fn, &d->conn[i]))
+			return -EAGAIN;
+		d->conn[i].started = true;
+	}
+	return 0;
+}
+
+int mig_dest_wait(struct mig_dest *d, enum mig_dest_event e)
+{
+	int ret;
+
+	pthread_mutex_lock(&d->lock);
+	while (!d->error && !(e == MIG_DEST_COMMITTED ? d->committed : d->verified))
+		pthread_cond_wait(&d->cv, &d->lock);
+	ret = d->error ?: e == MIG_DEST_VERIFIED ? d->st.verify : 0;
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+static void ask(struct mig_dest *d, uint64_t gfn)
+{
+	struct mig_frame f = { .type = MIG_FRAME_FAULT, .arg = gfn };
+
+	__atomic_add_fetch(&d->st.fault_requests, 1, __ATOMIC_RELAXED);
+	send_on(&d->conn[d->nconn - 1], &f, NULL);
+}
+
+int mig_dest_fetch(void *opaque, uint64_t gfn)
+{
+	struct mig_dest *d = opaque;
+	double t = mig_now_ms();
+	struct timespec until;
+	int ret = 0;
+
+	if (gfn >= d->shape.npages)
+		return -EINVAL;
+	pthread_mutex_lock(&d->lock);
+	while (!mig_test_bit(d->arrived, gfn) && !d->error) {
+		pthread_mutex_unlock(&d->lock);
+		ask(d, gfn);
+		pthread_mutex_lock(&d->lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += ASK_AGAIN_MS / 1000;
+		while (!mig_test_bit(d->arrived, gfn) && !d->error &&
+		       pthread_cond_timedwait(&d->cv, &d->lock, &until) != ETIMEDOUT)
+			;
+	}
+	if (!mig_test_bit(d->arrived, gfn))
+		ret = d->error ?: -EIO;
+	else if (d->nlat < d->lat_cap)
+		d->lat[d->nlat++] = mig_now_ms() - t;
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+int mig_dest_run(struct mig_dest *d, void (*event)(struct mig_dest *d, enum mig_dest_event e),
+		 bool *committed, uint64_t *fetched)
+{
+	struct guest_toucher t;
+	bool touching = false;
+	int ret, tret;
+
+	*committed = false;
+	*fetched = 0;
+	ret = mig_dest_accept(d);
+	if (!ret && event)
+		event(d, MIG_DEST_ACCEPTED);
+	if (!ret && (d->shape.flags & MIG_HELLO_F_POSTCOPY)) {
+		ret = mig_dest_wait(d, MIG_DEST_COMMITTED);
+		*committed = !ret;
+		if (!ret && event)
+			event(d, MIG_DEST_COMMITTED);
+		if (!ret)
+			ret = toucher_start(&t, d->vm, d->shape.nr_vcpus, d->shape.npages, NULL, 0,
+					    mig_dest_fetch, d);
+		touching = !ret;
+	}
+	if (!ret)
+		ret = mig_dest_wait(d, MIG_DEST_VERIFIED);
+	*committed |= !ret;
+	if (touching) {
+		/* After a failed post-copy a vCPU that touched a lost page failed too. */
+		tret = toucher_wait(&t, fetched);
+		ret = ret ?: tret;
+	}
+	return ret;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void mig_dest_finish(struct mig_dest *d)
+{
+	struct kvm_tdx_mig_stats ks;
+	unsigned int i;
+
+	for (i = 0; d->conn && i < d->nconn; i++) {
+		if (d->conn[i].fd >= 0)
+			shutdown(d->conn[i].fd, SHUT_RDWR);
+	}
+	for (i = 0; d->conn && i < d->nconn; i++) {
+		if (d->conn[i].started)
+			pthread_join(d->conn[i].thread, NULL);
+		if (d->conn[i].fd >= 0)
+			close(d->conn[i].fd);
+		pthread_mutex_destroy(&d->conn[i].send_lock);
+		pthread_mutex_destroy(&d->conn[i].import_lock);
+	}
+	for (i = 0; d->streams && i < d->shape.nstreams; i++) {
+		if (d->streams[i].fd >= 0 && !mig_get_stats(&d->streams[i], &ks))
+			d->st.resumptions += ks.resumptions;
+		if (d->streams[i].fd >= 0)
+			mig_stream_close(&d->streams[i]);
+	}
+	if (d->nlat) {
+		qsort(d->lat, d->nlat, sizeof(*d->lat), cmp_double);
+		d->st.fault_median_ms = d->lat[d->nlat / 2];
+		d->st.fault_max_ms = d->lat[d->nlat - 1];
+		d->st.fetched = d->nlat;
+	}
+	if (d->vm >= 0)
+		close(d->vm);
+	free(d->streams);
+	free(d->conn);
+	free(d->arrived);
+	free(d->lat);
+	d->vm = -1;
+	d->streams = NULL;
+	d->conn = NULL;
+	d->arrived = NULL;
+	d->lat = NULL;
+	d->nlat = 0;
+	d->nconn = 0;
+	d->committed = false;
+	d->ended = false;
+	d->verified = false;
+	d->error = 0;
+}
+
+void mig_dest_close(struct mig_dest *d)
+{
+	if (!d)
+		return;
+	mig_dest_finish(d);
+	close(d->listen_fd);
+	pthread_mutex_destroy(&d->lock);
+	pthread_cond_destroy(&d->cv);
+	free(d);
+}
