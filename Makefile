@@ -5,7 +5,9 @@
 #   make              build against KDIR (default: installed Debian headers)
 #   make check        the whole test suite (installs what it needs; root)
 #   make demo [MODE=precopy|postcopy|multistream|postcopy-multistream] [STREAMS=n]
-#                     boot the test VM and live-migrate an emulated TD
+#             [HOSTS=2]
+#                     boot the test VM and live-migrate an emulated TD; with
+#                     HOSTS=2 two VMs, from one to the other over a network
 #   make bench        boot the test VM and print the migration path's figures
 #   make checkpatch   checkpatch.pl --strict over every source
 #   make kvm KSRC=<kernel source> KDIR=<its build tree> [SPARSE=<sparse>]
@@ -24,7 +26,7 @@ check:
 	bash scripts/check.sh
 
 demo:
-	MODE="$(MODE)" STREAMS="$(STREAMS)" bash scripts/vm-run.sh demo
+	MODE="$(MODE)" STREAMS="$(STREAMS)" HOSTS="$(HOSTS)" bash scripts/vm-run.sh demo
 
 bench:
 	bash scripts/vm-run.sh bench

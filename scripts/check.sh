@@ -47,9 +47,20 @@ selftests_build() {
 }
 vm_check() {
 	VM_TIMEOUT=${VM_TIMEOUT:-900} "$TOP/scripts/vm.sh" check "$KB/arch/x86/boot/bzImage" \
-		"$OUT/build-debug" "$OUT/tests" "$(ls -d "$OUT/kvm-modules" 2>/dev/null)" &&
-	python3 "$TOP/scripts/summarize.py" "$OUT/vm-check.log" "$TOP/scripts/splat-allowlist" |
-		tee "$OUT/summary.txt"
+		"$OUT/build-debug" "$OUT/tests" "$(ls -d "$OUT/kvm-modules" 2>/dev/null)"
+}
+# Two hosts, each its own VM, joined by a network (scripts/guest-xhost.sh).
+vm_xhost() {
+	local dir=$OUT/xhost-tests
+	rm -rf "$dir" && mkdir -p "$dir"
+	cp "$OUT/tests/tdx_mig_xhost" "$OUT/tests/tdx_mig_migtd" "$dir/"
+	install -m 0755 "$TOP/scripts/guest-xhost.sh" "$dir/xhost.sh"
+	VM_TIMEOUT=${VM_TIMEOUT:-900} "$TOP/scripts/vm.sh" xhost "$KB/arch/x86/boot/bzImage" \
+		"$OUT/build-debug" "$dir"
+}
+summary() {
+	python3 "$TOP/scripts/summarize.py" -a "$TOP/scripts/splat-allowlist" "$OUT/vm-check.log" \
+		"$OUT/vm-xhost-src.log" "$OUT/vm-xhost-dst.log" | tee "$OUT/summary.txt"
 	return "${PIPESTATUS[0]}"
 }
 
@@ -64,7 +75,10 @@ run kvm kvm_build
 run uapi-check uapi_check
 run host-table host_table
 must selftests-build selftests_build
+rm -f "$OUT"/vm-check.log "$OUT"/vm-xhost-*.log
 run vm-check vm_check
+run vm-xhost vm_xhost
+run summary summary
 
 print_stage_times
 tail -n 1 "$OUT/summary.txt" 2>/dev/null || true

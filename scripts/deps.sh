@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PKGS="build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
-xz-utils python3 python3-ply perl ccache sparse qemu-system-x86 busybox-static rsync
+xz-utils python3 python3-ply perl ccache sparse qemu-system-x86 busybox-static rsync iproute2
 $DEB_HEADERS_PKGS"
 
 missing=()

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Read the serial log of a tdx-mig test VM and judge it.
+"""Read the serial logs of tdx-mig test VMs and judge them.
 
-Prints one line per KUnit suite and selftest program, every splat found in
-the kernel log (KASAN, lockdep, UBSAN, kmemleak, WARN, BUG, oops) that the
+    summarize.py [-a ALLOWLIST] LOG...
+
+Each LOG is one guest's (make check: the test VM, and the two hosts of the
+cross-host stage). Prints one line per KUnit suite and selftest program,
+every splat found in each guest's kernel log (KASAN, lockdep, UBSAN, kmemleak, WARN, BUG, oops) that the
 allowlist does not cover, and last exactly "N passed, N failed". Exits 1 on
 any failed case, any splat, a VM that did not finish, or no cases at all.
 A selftest built against KVM (kvm/<name>) counts as one case, passed only if
@@ -150,21 +153,14 @@ def find_splats(dmesg, allow):
     return splats
 
 
-def main():
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    log_path = sys.argv[1]
-    allow = load_allowlist(sys.argv[2]) if len(sys.argv) > 2 else []
+def judge_log(log_path, allow, rows, problems):
+    """One guest's log: its rows and problems; (passed, failed)."""
     with open(log_path, errors="replace") as f:
         lines = f.readlines()
-
     total_pass = total_fail = 0
     done = False
-    problems = []
     dmesg = []
     kmemleak = []
-    rows = []
     for kind, name, extra, body in sections(lines):
         if kind == "MARK":
             if name == "DONE":
@@ -190,9 +186,6 @@ def main():
         elif kind == "KMEMLEAK":
             kmemleak = [l for l in body if l.strip()]
 
-    print("--- per-suite summary")
-    for r in rows:
-        print(r)
     if not dmesg:
         # The VM died before dumping dmesg: judge what the console showed.
         dmesg = [l.rstrip("\r\n") for l in lines]
@@ -200,12 +193,35 @@ def main():
     if kmemleak:
         splats.append(kmemleak[:40])
     for block in splats:
-        print("--- kernel splat")
+        print(f"--- kernel splat ({log_path})")
         print("\n".join(block))
     if splats:
-        problems.append(f"{len(splats)} kernel splat(s)")
+        problems.append(f"{len(splats)} kernel splat(s) in {log_path}")
     if not done:
         problems.append("the VM did not finish (no DONE marker): see " + log_path)
+    return total_pass, total_fail
+
+
+def main():
+    args = sys.argv[1:]
+    allow = []
+    if len(args) >= 2 and args[0] == "-a":
+        allow = load_allowlist(args[1])
+        args = args[2:]
+    if not args:
+        print(__doc__)
+        return 2
+    total_pass = total_fail = 0
+    problems = []
+    rows = []
+    for log_path in args:
+        p, fl = judge_log(log_path, allow, rows, problems)
+        total_pass += p
+        total_fail += fl
+
+    print("--- per-suite summary")
+    for r in rows:
+        print(r)
     if total_pass + total_fail == 0:
         problems.append("no test cases ran")
     for p in problems:

@@ -6,12 +6,18 @@
 #
 #   vm-run.sh demo|bench
 #
-# The demo takes MODE=precopy|postcopy|multistream|postcopy-multistream and
-# STREAMS=n from the environment (make demo MODE=... STREAMS=...).
+# The demo takes MODE=precopy|postcopy|multistream|postcopy-multistream,
+# STREAMS=n and HOSTS=1|2 from the environment (make demo MODE=... STREAMS=...
+# HOSTS=...); HOSTS=2 boots two VMs joined by a network (mode xdemo).
 
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-demo}
+case ${HOSTS:=1} in
+1) ;;
+2) [ "$mode" = demo ] || die "HOSTS=2 is for the demo"; mode=xdemo ;;
+*) die "HOSTS must be 1 or 2" ;;
+esac
 [ -e "$TOP/scripts/guest-$mode.sh" ] || die "no such mode: $mode"
 "$TOP/scripts/deps.sh"
 eval "$("$TOP/scripts/kernel.sh")"
@@ -19,7 +25,7 @@ dir=$OUT/$mode-tests
 mkdir -p "$dir"
 "$TOP/scripts/build.sh" debug "$KB" "$("$TOP/scripts/sparse.sh")"
 make -s -C "$TOP/selftests" KSRC="$KSRC" O="$dir" "$dir/tdx_mig_demo" "$dir/tdx_mig_bench" \
-	"$dir/tdx_mig_migtd" ||
+	"$dir/tdx_mig_migtd" "$dir/tdx_mig_xhost" ||
 	die "building the programs failed"
 install -m 0755 "$TOP/scripts/guest-$mode.sh" "$dir/$mode.sh"
 case ${MODE:=precopy} in
@@ -29,6 +35,14 @@ esac
 printf 'MODE=%s\nSTREAMS=%s\n' "$MODE" "${STREAMS:-}" > "$dir/demo.conf"
 VM_TIMEOUT=${VM_TIMEOUT:-900} "$TOP/scripts/vm.sh" "$mode" "$KB/arch/x86/boot/bzImage" \
 	"$OUT/build-debug" "$dir"
-log=$OUT/vm-$mode.log
-sed -n '/=== TDXMIG RUN BEGIN/,/=== TDXMIG RUN END/p' "$log" | sed '1d;$d'
-grep -q '=== TDXMIG RUN END rc=0' "$log" || die "$mode failed; see $log"
+if [ "$mode" = xdemo ]; then
+	logs="$OUT/vm-$mode-src.log $OUT/vm-$mode-dst.log"
+else
+	logs=$OUT/vm-$mode.log
+fi
+rc=0
+for log in $logs; do
+	sed -n '/=== TDXMIG RUN BEGIN/,/=== TDXMIG RUN END/p' "$log" | sed '1d;$d'
+	grep -q '=== TDXMIG RUN END rc=0' "$log" || { log "$mode failed; see $log"; rc=1; }
+done
+exit $rc

@@ -1,7 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Boot the debug kernel in QEMU with the modules and tests, in mode "check"
-# (KUnit + selftests), "demo" or "bench". The serial log goes to $OUT/vm-<mode>.log.
+# (KUnit + selftests), "demo" or "bench": one guest, its serial log in
+# $OUT/vm-<mode>.log. Modes "xhost" (the cross-host scenarios of make check)
+# and "xdemo" (make demo HOSTS=2) boot two guests at once, "src" and "dst",
+# each its own kernel, modules and emulated TDX Module, sharing nothing but
+# a virtio-net link (a QEMU stream netdev over TCP on 127.0.0.1; the
+# guests are 10.0.2.1 and 10.0.2.2); their logs are $OUT/vm-<mode>-src.log and -dst.log.
 #
 #   vm.sh <mode> <bzImage> <module dir> <selftest dir> [KVM module dir]
 #
@@ -11,7 +16,6 @@
 . "$(dirname "$0")/lib.sh"
 
 mode=$1 kernel=$2 moddir=$3 testdir=$4 kvmdir=${5:-}
-log_file=$OUT/vm-$mode.log
 root=$OUT/initramfs-$mode
 mkdir -p "$OUT"
 
@@ -42,6 +46,34 @@ pick_accel() {
 	fi
 }
 
+# boot <log> <kernel command line extra> [QEMU network arguments...]
+boot() {
+	local log_file=$1 append=$2 rc=0
+	shift 2
+	# Two TDs of 128 MiB plus KASAN's shadow (1/8) and the test binaries.
+	timeout --foreground "${VM_TIMEOUT:-900}" qemu-system-x86_64 "${qaccel[@]}" \
+		-m 1536M -smp 2 -nographic -no-reboot -monitor none \
+		-serial "file:$log_file" -display none "$@" \
+		-kernel "$kernel" -initrd "$OUT/initramfs-$mode.cpio.gz" \
+		-append "console=ttyS0 panic=-1 oops=panic kasan_multi_shot log_buf_len=8M tdxmig.mode=$mode $append" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 < /dev/null || rc=$?
+	# isa-debug-exit: QEMU exits with (code << 1) | 1; 1 means the guest ended.
+	case $rc in
+	1) log "vm: ${log_file##*/}: guest powered off" ;;
+	124) log "vm: ${log_file##*/}: TIMEOUT after ${VM_TIMEOUT:-900}s" ;;
+	*) log "vm: ${log_file##*/}: QEMU ended with status $rc (panic or crash)" ;;
+	esac
+}
+
+# The link: a QEMU stream netdev (TCP on 127.0.0.1, so no frame is lost);
+# the destination's QEMU listens, the source's connects. Frames of up to
+# 64 KiB (host_mtu; the guests set the MTU): under TCG the debug kernel's
+# per-packet cost, not the bytes, bounds the link.
+nic() {
+	echo -netdev "stream,id=n0,server=$1,addr.type=inet,addr.host=127.0.0.1,addr.port=$2" \
+		-device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:$3,host_mtu=65520,romfile="
+}
+
 build_initramfs
 accel=$(pick_accel)
 case "$accel" in
@@ -54,19 +86,25 @@ tcg) qaccel=(-accel tcg,thread=multi -cpu max,vendor=GenuineIntel,la57=off) ;;
 esac
 log "vm: booting ($mode, $accel, timeout ${VM_TIMEOUT:-900}s)"
 
-rc=0
-# Two TDs of 128 MiB plus KASAN's shadow (1/8) and the test binaries.
-timeout --foreground "${VM_TIMEOUT:-900}" qemu-system-x86_64 "${qaccel[@]}" \
-	-m 1536M -smp 2 -nographic -no-reboot -nic none -monitor none \
-	-serial "file:$log_file" -display none \
-	-kernel "$kernel" -initrd "$OUT/initramfs-$mode.cpio.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic kasan_multi_shot log_buf_len=8M tdxmig.mode=$mode" \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 < /dev/null || rc=$?
-
-# isa-debug-exit: QEMU exits with (code << 1) | 1; 1 means the guest ended.
-case $rc in
-1) log "vm: guest powered off" ;;
-124) log "vm: TIMEOUT after ${VM_TIMEOUT:-900}s" ;;
-*) log "vm: QEMU ended with status $rc (panic or crash)" ;;
+case $mode in
+xhost|xdemo)
+	# A port of this run only, so that two runs on one machine never meet.
+	port=$((20000 + $$ % 20000))
+	# shellcheck disable=SC2046
+	boot "$OUT/vm-$mode-dst.log" "tdxmig.role=dst tdxmig.ip=10.0.2.2 tdxmig.peer=10.0.2.1" \
+		$(nic on $port 02) &
+	dst=$!
+	for i in $(seq 100); do
+		ss -Hltn "sport = :$port" | grep -q . && break
+		sleep 0.1
+	done
+	# shellcheck disable=SC2046
+	boot "$OUT/vm-$mode-src.log" "tdxmig.role=src tdxmig.ip=10.0.2.1 tdxmig.peer=10.0.2.2" \
+		$(nic off $port 01)
+	wait $dst
+	;;
+*)
+	boot "$OUT/vm-$mode.log" "" -nic none
+	;;
 esac
 exit 0

@@ -141,7 +141,8 @@ static int send_until_start_token(struct abort_ctx *ctx)
 	      mig_send_dirty(&ctx->m, false, NULL) ?:
 	      mig_move_state(&ctx->m, 0, KVM_TDX_MIG_EXPORT_STATE_TD, KVM_TDX_MIG_IMPORT_STATE_TD);
 	for (v = 0; !ret && v < NR_VCPUS; v++)
-		ret = mig_move_state(&ctx->m, 0, KVM_TDX_MIG_EXPORT_STATE_VP, KVM_TDX_MIG_IMPORT_STATE_VP);
+		ret = mig_move_state(&ctx->m, 0, KVM_TDX_MIG_EXPORT_STATE_VP,
+				     KVM_TDX_MIG_IMPORT_STATE_VP);
 	return ret ?: mig_cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_TRACK, &start, NULL);
 }
 

@@ -78,9 +78,10 @@ static void dest_event(struct mig_dest *d, enum mig_dest_event e)
 	const struct mig_hello *h = mig_dest_shape(d);
 
 	if (e == MIG_DEST_ACCEPTED)
-		printf("dst: migration %u: %llu MiB, %u vCPUs, %u stream(s)%s; pre-migration done\n",
-		       serving, (unsigned long long)(h->npages >> 8), h->nr_vcpus, h->nstreams,
-		       h->flags & MIG_HELLO_F_POSTCOPY ? ", post-copy" : "");
+		printf("dst: migration %u: %llu MiB, %u vCPUs, %u stream(s)%s; %s\n", serving,
+		       (unsigned long long)(h->npages >> 8), h->nr_vcpus, h->nstreams,
+		       h->flags & MIG_HELLO_F_POSTCOPY ? ", post-copy" : "",
+		       "pre-migration done");
 	else
 		printf("dst: committed; the TD runs here, its vCPUs touch every page\n");
 }
@@ -105,10 +106,12 @@ static const char *serve_one(struct mig_dest *d, unsigned int n)
 		printf("dst: %llu bundles, %llu pages imported, interrupted calls resumed %llu\n",
 		       (unsigned long long)st->bundles, (unsigned long long)st->pages,
 		       (unsigned long long)st->resumptions);
-		if (post)
-			printf("dst: faults: %llu vCPU exits, %llu requests; %s %.2f ms, max %.2f ms\n",
-			       (unsigned long long)fetched, (unsigned long long)st->fault_requests,
-			       "fault to page: median", st->fault_median_ms, st->fault_max_ms);
+		if (post) {
+			printf("dst: faults: %llu vCPU exits, %llu requests; ",
+			       (unsigned long long)fetched, (unsigned long long)st->fault_requests);
+			printf("fault to page: median %.2f ms, max %.2f ms\n", st->fault_median_ms,
+			       st->fault_max_ms);
+		}
 		printf("dst: memory hash %016llx and vCPU state match the source's\n",
 		       (unsigned long long)st->mem_hash);
 	}
@@ -311,7 +314,7 @@ static int migrate(const struct opts *o, int src, bool post, bool writer, bool *
 	return ret;
 }
 
-static int source(const struct opts *o)
+static int run_source(const struct opts *o)
 {
 	bool post = !strncmp(o->mode, "postcopy", 8), committed;
 	uint64_t status, gfn = 1;
@@ -354,7 +357,7 @@ static int source(const struct opts *o)
 	return ret ? 1 : 0;
 }
 
-static int usage(const char *prog)
+static int print_usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s dst -m MIGTD [-a ADDR] [-p PORT] [-n N] [-e EXPECT] [-H FILE]\n",
 		prog);
@@ -371,40 +374,47 @@ int main(int argc, char **argv)
 	int opt;
 
 	if (argc < 2 || (strcmp(argv[1], "src") && strcmp(argv[1], "dst")))
-		return usage(argv[0]);
+		return print_usage(argv[0]);
 	o.source = !strcmp(argv[1], "src");
 	optind = 2;
 	while ((opt = getopt(argc, argv, "m:a:d:p:t:M:s:S:c:k:n:e:H:")) != -1) {
-		switch (opt) {
-		case 'm': o.migtd = strtol(optarg, NULL, 0); break;
-		case 'a': case 'd': o.addr = optarg; break;
-		case 'p': o.port = strtoul(optarg, NULL, 0); break;
-		case 't': o.migtd_port = strtoul(optarg, NULL, 0); break;
-		case 'M': o.mode = optarg; break;
-		case 's': o.streams = strtoul(optarg, NULL, 0); break;
-		case 'S': o.mib = strtoul(optarg, NULL, 0); break;
-		case 'c': o.vcpus = strtoul(optarg, NULL, 0); break;
-		case 'k': o.cut = optarg; break;
-		case 'n': o.count = strtoul(optarg, NULL, 0); break;
-		case 'e': o.expect = optarg; break;
-		case 'H':
-			if (read_hash(optarg, o.hash))
-				return usage(argv[0]);
+		if (opt == 'm')
+			o.migtd = strtol(optarg, NULL, 0);
+		else if (opt == 'a' || opt == 'd')
+			o.addr = optarg;
+		else if (opt == 'p')
+			o.port = strtoul(optarg, NULL, 0);
+		else if (opt == 't')
+			o.migtd_port = strtoul(optarg, NULL, 0);
+		else if (opt == 'M')
+			o.mode = optarg;
+		else if (opt == 's')
+			o.streams = strtoul(optarg, NULL, 0);
+		else if (opt == 'S')
+			o.mib = strtoul(optarg, NULL, 0);
+		else if (opt == 'c')
+			o.vcpus = strtoul(optarg, NULL, 0);
+		else if (opt == 'k')
+			o.cut = optarg;
+		else if (opt == 'n')
+			o.count = strtoul(optarg, NULL, 0);
+		else if (opt == 'e')
+			o.expect = optarg;
+		else if (opt == 'H' && !read_hash(optarg, o.hash))
 			o.prebind = true;
-			break;
-		default: return usage(argv[0]);
-		}
+		else
+			return print_usage(argv[0]);
 	}
 	if (!o.streams)
 		o.streams = !strcmp(o.mode, "precopy") ? 2 : !strcmp(o.mode, "postcopy") ? 1 : 4;
 	if (o.migtd <= 0 || (o.source && !o.addr) || !o.vcpus || o.vcpus > MIG_VERIFY_MAX_VCPUS ||
 	    (o.cut && strcmp(o.cut, "live") && strcmp(o.cut, "blackout") &&
 	     strcmp(o.cut, "postcopy")))
-		return usage(argv[0]);
+		return print_usage(argv[0]);
 	if (tb_open()) {
 		fprintf(stderr, "skipped: %s\n", tb_skip_reason());
 		return KSFT_SKIP;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	return o.source ? source(&o) : destination(&o);
+	return o.source ? run_source(&o) : destination(&o);
 }

@@ -128,13 +128,16 @@ const struct mig_dest_stats *mig_dest_stats(const struct mig_dest *d)
 	return &d->st;
 }
 
-static void send_on(struct dest_conn *c, struct mig_frame *f, const struct mig_parts *p)
+/* 0 or -errno; a dead connection also shows in its reader. */
+static int send_on(struct dest_conn *c, struct mig_frame *f, const struct mig_parts *p)
 {
+	int ret;
+
 	pthread_mutex_lock(&c->send_lock);
 	f->stream = c->index;
-	/* A dead connection shows in its reader; nothing to do here. */
-	mig_wire_send(c->fd, f, p);
+	ret = mig_wire_send(c->fd, f, p);
 	pthread_mutex_unlock(&c->send_lock);
+	return ret;
 }
 
 /*
@@ -166,23 +169,25 @@ static void dest_fail(struct mig_dest *d, int err, const char *why)
 	}
 
 	if (committed) {
-		fprintf(stderr, "# destination: POST-COPY FAILED AFTER THE COMMIT: %s; the TD\n", why);
-		fprintf(stderr, "# runs here without the pages still at the source\n");
+		fprintf(stderr, "# destination: POST-COPY FAILED AFTER THE COMMIT: %s;\n", why);
+		fprintf(stderr, "# the TD runs here without the pages still at the source\n");
 	} else {
 		pthread_mutex_lock(&d->conn[0].import_lock);
 		ret = mig_cmd(&d->streams[0], KVM_TDX_MIG_IMPORT_ABORT, NULL, &status);
 		memcpy(token, d->streams[0].mbmd, sizeof(token));
 		pthread_mutex_unlock(&d->conn[0].import_lock);
-		fprintf(stderr, "# destination: import aborted (%s): %s\n", why,
-			ret ? "TDH.IMPORT.ABORT failed" : "abort token sent to the source");
 		if (!ret) {
 			struct mig_frame f = { .type = MIG_FRAME_ABORT, .cmd = -err,
 					       .data_len = strlen(d->why),
 					       .mbmd_len = MIG_WIRE_MBMD_LEN };
 			struct mig_parts p = { .data = d->why, .mbmd = token };
 
-			send_on(&d->conn[0], &f, &p);
+			ret = send_on(&d->conn[0], &f, &p) ? 1 : 0;
 		}
+		fprintf(stderr, "# destination: import aborted (%s): %s\n", why,
+			ret < 0 ? "TDH.IMPORT.ABORT failed" : ret ?
+			"the link is down, the abort token stays here" :
+			"abort token sent to the source");
 	}
 	for (i = 0; i < d->nconn; i++) {
 		if (d->conn[i].fd >= 0)
@@ -384,8 +389,9 @@ static void *stream_fn(void *arg)
 		if (ret == -ECONNRESET && __atomic_load_n(&d->verified, __ATOMIC_ACQUIRE))
 			break;	/* the source closed it after VERIFY */
 		if (ret) {
-			snprintf(buf, sizeof(buf), "stream %u: %s", c->index,
-				 why ?: ret == -ECONNRESET ? "the connection ended" : strerror(-ret));
+			if (!why)
+				why = ret == -ECONNRESET ? "the connection ended" : strerror(-ret);
+			snprintf(buf, sizeof(buf), "stream %u: %s", c->index, why);
 			dest_fail(d, ret, buf);
 		}
 		break;

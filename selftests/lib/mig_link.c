@@ -117,7 +117,8 @@ static int call(struct mig_link *l, unsigned int c, struct mig_frame *f,
 	if (!ret && r.type == MIG_FRAME_ABORT) {
 		ret = take_abort(l, conn->fd, &r);
 	} else if (!ret && r.type != MIG_FRAME_RESULT) {
-		fprintf(stderr, "# tdx_mig_vmm: %s where a RESULT was due\n", mig_frame_name(r.type));
+		fprintf(stderr, "# tdx_mig_vmm: %s where a RESULT was due\n",
+			mig_frame_name(r.type));
 		ret = -EPROTO;
 	} else if (!ret) {
 		ret = mig_wire_recv(conn->fd, NULL, r.data_len + (uint64_t)r.mbmd_len) ?:
@@ -126,8 +127,9 @@ static int call(struct mig_link *l, unsigned int c, struct mig_frame *f,
 			*arg = r.arg;
 		if (!ret && r.cmd) {
 			ret = -(int)r.cmd;
-			fprintf(stderr, "# tdx_mig_vmm: the destination's command %u failed: %s, %s%#llx\n",
-				f->cmd, strerror(r.cmd), "TDX status ", (unsigned long long)r.status);
+			fprintf(stderr, "# tdx_mig_vmm: the destination's command %u failed: %s, ",
+				f->cmd, strerror(r.cmd));
+			fprintf(stderr, "TDX status %#llx\n", (unsigned long long)r.status);
 		}
 	}
 	pthread_mutex_unlock(&conn->lock);
@@ -208,9 +210,10 @@ int mig_link_open_streams(struct mig_link *l)
 int mig_link_import(struct mig_link *l, struct mig_stream *from, unsigned int si,
 		    uint32_t import_id, uint64_t *arg, unsigned int entries, uint64_t pages)
 {
+	bool end = import_id == KVM_TDX_MIG_IMPORT_END;
 	struct mig_frame f = { .type = MIG_FRAME_BUNDLE, .cmd = import_id,
 			       .arg = arg ? *arg : 0, .entries = entries, .pages = pages,
-			       .mbmd_len = import_id == KVM_TDX_MIG_IMPORT_END ? 0 : MIG_WIRE_MBMD_LEN,
+			       .mbmd_len = end ? 0 : MIG_WIRE_MBMD_LEN,
 			       .mac_len = entries ? MIG_WIRE_MAC_LEN : 0 };
 	struct mig_parts p = { .mbmd = from->mbmd, .gpa_list = from->gpa_list, .mac = from->mac,
 			       .bufs = from->bufs };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The cross-host wire's frames (mig_wire.h): encoding, checks, sockets. */
+#include <assert.h>
 #include <endian.h>
 #include <errno.h>
 #include <stddef.h>
@@ -9,9 +10,9 @@
 
 #include "mig_wire.h"
 
-_Static_assert(sizeof(struct mig_frame) == 56, "the wire header is 56 bytes");
-_Static_assert(sizeof(struct mig_hello) == 32, "HELLO's data is 32 bytes");
-_Static_assert(sizeof(struct mig_verify) == 80, "VERIFY's data is 80 bytes");
+static_assert(sizeof(struct mig_frame) == 56, "the wire header is 56 bytes");
+static_assert(sizeof(struct mig_hello) == 32, "HELLO's data is 32 bytes");
+static_assert(sizeof(struct mig_verify) == 80, "VERIFY's data is 80 bytes");
 
 /* CRC-32C (Castagnoli), reflected, bit by bit: headers are 56 bytes. */
 uint32_t mig_crc32c(uint32_t crc, const void *buf, uint64_t len)
@@ -199,7 +200,8 @@ int mig_wire_recv_header(int fd, const struct mig_wire_limits *lim, struct mig_f
 int mig_wire_send_abort(int fd, uint32_t stream, int err, const char *reason, const void *mbmd)
 {
 	struct mig_frame f = { .type = MIG_FRAME_ABORT, .stream = stream, .cmd = err,
-			       .data_len = strlen(reason), .mbmd_len = mbmd ? MIG_WIRE_MBMD_LEN : 0 };
+			       .data_len = strlen(reason),
+			       .mbmd_len = mbmd ? MIG_WIRE_MBMD_LEN : 0 };
 	struct mig_parts p = { .data = reason, .mbmd = mbmd };
 
 	if (f.data_len > MIG_WIRE_MAX_DATA)

@@ -557,9 +557,11 @@ int mig_finish(struct mig *m)
 	if (!ret)
 		ret = mig_send_dirty(m, false, NULL);
 	if (!ret)
-		ret = mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_TD, KVM_TDX_MIG_IMPORT_STATE_TD);
+		ret = mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_TD,
+				     KVM_TDX_MIG_IMPORT_STATE_TD);
 	for (v = 0; !ret && v < m->nr_vcpus; v++)
-		ret = mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_VP, KVM_TDX_MIG_IMPORT_STATE_VP);
+		ret = mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_VP,
+				     KVM_TDX_MIG_IMPORT_STATE_VP);
 	if (!ret)
 		ret = mig_move_token(m, true);
 	if (!ret)
