@@ -24,14 +24,9 @@ for i in $(seq 100); do
 	sleep 0.1
 done
 cat /tmp/migtd_src.log /tmp/migtd_dst.log
+# MODE and STREAMS (vm-run.sh)
 . /tests/demo.conf
-# Streams per mode unless STREAMS says: pre-copy as always 2, multi-stream 4,
-# post-copy 1, post-copy over several streams 4 (3 background, 1 on demand).
-case $MODE in
-precopy) streams=${STREAMS:-2} ;;
-postcopy) streams=${STREAMS:-1} ;;
-*) streams=${STREAMS:-4} ;;
-esac
+streams=$STREAMS
 echo "--- live migration ($MODE): 64 MiB, 4 vCPUs, $streams stream(s), the guest writing"
 /tests/tdx_mig_demo "$migtd_src" "$migtd_dst" 1234 64 4 "$streams" "$MODE"
 rc=$?

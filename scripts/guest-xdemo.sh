@@ -16,13 +16,9 @@ dmesg_of() {
 	dmesg | grep -E "$1" | sed 's/^\[[^]]*\] //'
 }
 
+# MODE and STREAMS (vm-run.sh)
 . /tests/demo.conf
-# Streams per mode unless STREAMS says, as in the single-host demo.
-case $MODE in
-precopy) streams=${STREAMS:-2} ;;
-postcopy) streams=${STREAMS:-1} ;;
-*) streams=${STREAMS:-4} ;;
-esac
+streams=$STREAMS
 
 echo "--- [$role host $ip] kernel log of the modules"
 dmesg_of 'tdx_mig'

@@ -14,10 +14,11 @@ mark() { echo "=== TDXMIG $*"; }
 SCENARIOS="
 precopy-prebound:-M precopy -s 2 -H /tmp/migtd.hash
 postcopy-3-streams:-M postcopy-multistream -s 3
+cut-while-live-then-again:-M precopy -s 2 -k live
 cut-in-blackout-then-again:-M precopy -s 2 -k blackout
 cut-after-postcopy-commit:-M postcopy -s 2 -k postcopy
 "
-DST_EXPECT=ok,ok,abort,ok,lost
+DST_EXPECT=ok,ok,abort,ok,abort,ok,lost
 
 # A destination MigTD listens on its own address, a source's connects to its peer.
 [ "$role" = dst ] && migtd_addr=$ip || migtd_addr=$peer

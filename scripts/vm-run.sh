@@ -32,7 +32,14 @@ case ${MODE:=precopy} in
 precopy|postcopy|multistream|postcopy-multistream) ;;
 *) die "MODE must be precopy, postcopy, multistream or postcopy-multistream" ;;
 esac
-printf 'MODE=%s\nSTREAMS=%s\n' "$MODE" "${STREAMS:-}" > "$dir/demo.conf"
+# Streams per mode unless STREAMS says: pre-copy as always 2, multi-stream 4,
+# post-copy 1, post-copy over several streams 4 (3 background, 1 on demand).
+case $MODE in
+precopy) : "${STREAMS:=2}" ;;
+postcopy) : "${STREAMS:=1}" ;;
+*) : "${STREAMS:=4}" ;;
+esac
+printf 'MODE=%s\nSTREAMS=%s\n' "$MODE" "$STREAMS" > "$dir/demo.conf"
 VM_TIMEOUT=${VM_TIMEOUT:-900} "$TOP/scripts/vm.sh" "$mode" "$KB/arch/x86/boot/bzImage" \
 	"$OUT/build-debug" "$dir"
 if [ "$mode" = xdemo ]; then

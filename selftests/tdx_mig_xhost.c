@@ -167,7 +167,7 @@ static void progress(const struct mig *m, int round, uint64_t dirty, double mib_
 
 static const char *cut_phase;
 
-static void cut(struct mig *m, const char *phase)
+static void cut(const struct mig *m, const char *phase)
 {
 	if (!cut_phase || strcmp(cut_phase, phase))
 		return;
@@ -181,7 +181,7 @@ static void progress_and_cut(const struct mig *m, int round, uint64_t dirty, dou
 {
 	progress(m, round, dirty, mib_s);
 	if (round == 0)
-		cut((struct mig *)m, "live");
+		cut(m, "live");
 }
 
 static void stop_writer(struct mig *m)

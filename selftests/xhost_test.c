@@ -3,7 +3,8 @@
  * The cross-host wire (lib/mig_wire.h) on one host: the destination VMM
  * (lib/mig_dest.c) in a child process on 127.0.0.1, the source VMM here,
  * each TD bound to its own emulated MigTD. Pre-copy over two streams,
- * post-copy over three, the network cut in the blackout; then frames the
+ * post-copy over three, the network cut while the TD runs and in the
+ * blackout (then a new migration); then frames the
  * library never sends: each makes the destination abort its import and
  * say why, and the source, with the destination's abort token, runs on.
  * The two-host runs (make check's vm-xhost stage) use the same code
@@ -256,6 +257,32 @@ TEST_F_TIMEOUT(xhost, cut_in_blackout_then_migrate_again, 300)
 	EXPECT_EQ(0, strncmp(next_outcome(ctx), "abort stream", 12));
 	ASSERT_EQ(0, tb_guest_write(ctx->src, 0, &gfn, 1, 0x99, NULL));
 	/* As many streams as before: the source keeps its MIGSCs (num_migs). */
+	precopy_ok(_metadata, ctx, 2);
+}
+
+static void cut_after_first_round(const struct mig *m, int round, uint64_t dirty, double mib_s)
+{
+	if (round == 0)
+		mig_link_cut(m->link);
+}
+
+/* The network dies while the TD runs: the same, before any pause. */
+TEST_F_TIMEOUT(xhost, cut_while_live_then_migrate_again, 300)
+{
+	struct xhost_ctx *ctx = &self->c;
+	uint64_t gfn = 6;
+
+	ctx->dest = start_destination(ctx->migtd_dst, 2, &ctx->outcome_fd);
+	ASSERT_LT(0, ctx->dest);
+	ASSERT_EQ(0, open_link(ctx, 2, false));
+	ctx->m.min_rounds = 2;
+	ctx->m.progress = cut_after_first_round;
+	EXPECT_NE(0, mig_precopy(&ctx->m));
+	EXPECT_FALSE(mig_link_abort(ctx->l, "cut", ctx->m.src[0].mbmd));
+	ASSERT_EQ(0, mig_cmd_retry(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_ABORT, NULL, NULL));
+	close_link(ctx);
+	EXPECT_EQ(0, strncmp(next_outcome(ctx), "abort stream", 12));
+	ASSERT_EQ(0, tb_guest_write(ctx->src, 1, &gfn, 1, 0x98, NULL));
 	precopy_ok(_metadata, ctx, 2);
 }
 

@@ -28,7 +28,8 @@
 #include "mig_wire.h"
 #include "test_backend.h"
 
-#define ACCEPT_TIMEOUT_MS	60000
+/* The source's host may come up minutes after this one, under TCG. */
+#define ACCEPT_TIMEOUT_MS	300000
 #define PREMIG_TIMEOUT_MS	60000
 /* A fault not answered in this time is asked again (a lost request). */
 #define ASK_AGAIN_MS		1000

@@ -50,23 +50,34 @@ const char *mig_link_why(const struct mig_link *l)
 	return l->why;
 }
 
+/* The destination's host or VMM may not be up yet: try for this long. */
+#define DIAL_TIMEOUT_MS		120000
+
+static bool worth_retrying(int err)
+{
+	return err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH ||
+	       err == ETIMEDOUT;
+}
+
 static int dial(const struct sockaddr_in *a)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, tries;
+	double end = mig_now_ms() + DIAL_TIMEOUT_MS;
+	int fd, one = 1, err;
 
-	for (tries = 0; fd >= 0 && tries < 100; tries++) {
+	for (;;) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
 		if (!connect(fd, (const struct sockaddr *)a, sizeof(*a))) {
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			return fd;
 		}
-		if (errno != ECONNREFUSED)
-			break;
-		/* The destination VMM may not listen yet. */
-		usleep(100000);
-	}
-	if (fd >= 0)
+		err = errno;
 		close(fd);
-	return -errno;
+		if (!worth_retrying(err) || mig_now_ms() > end)
+			return -err;
+		usleep(200000);
+	}
 }
 
 /* The destination gave up: keep its reason and its abort token. */
