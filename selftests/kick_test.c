@@ -59,6 +59,8 @@ static bool spin_ended_by_kick(int vm)
 	return !tb_vcpu_state(vm, &st) && st.gpr[1] == 1;
 }
 
+#define SPIN_WAIT_MS	30000
+
 /*
  * Start the spinner on CPU 1, this thread staying on CPU 0 (a vCPU in the
  * TD keeps its CPU to itself), and wait (bounded, asserted by the caller)
@@ -69,6 +71,7 @@ static int spin_in_td(struct spinner *sp, pthread_t *thread)
 	cpu_set_t cpus;
 	pthread_attr_t attr;
 	int tries, ret;
+	double end;
 
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
@@ -82,7 +85,9 @@ static int spin_in_td(struct spinner *sp, pthread_t *thread)
 	pthread_attr_destroy(&attr);
 	if (ret)
 		return -1;
-	for (tries = 0; tries < 100000 && !vcpu_in_td(sp->vm); tries++)
+	/* Bounded by time, not by a count: a loaded host may take a while. */
+	end = mig_now_ms() + SPIN_WAIT_MS;
+	for (tries = 0; !vcpu_in_td(sp->vm) && mig_now_ms() < end; tries++)
 		sched_yield();
 	return vcpu_in_td(sp->vm) ? tries : -1;
 }

@@ -102,7 +102,7 @@ static int migrate(const struct pair *p)
 }
 
 /* MigTD pair pre-migration, then a full migration; its keys are used up. */
-TEST_F(migtd, premig_then_migrate)
+TEST_F_TIMEOUT(migtd, premig_then_migrate, 180)
 {
 	struct pair *p = &self->p[0];
 	struct mig m;
@@ -122,7 +122,7 @@ TEST_F(migtd, premig_then_migrate)
 }
 
 /* Pre-bound by hash before the MigTD exists; bound and pre-migrated later. */
-TEST_F(migtd, prebind_then_bind)
+TEST_F_TIMEOUT(migtd, prebind_then_bind, 180)
 {
 	struct kvm_tdx_servtd b = { .type = KVM_TDX_SERVTD_TYPE_MIGTD };
 	struct pair *p = &self->p[0];
@@ -152,7 +152,7 @@ static void *migrate_thread(void *arg)
 }
 
 /* Two user TDs pre-migrate and migrate at the same time through one MigTD pair. */
-TEST_F(migtd, two_tds_one_migtd_pair)
+TEST_F_TIMEOUT(migtd, two_tds_one_migtd_pair, 180)
 {
 	int vms[4];
 	pthread_t t[2];
@@ -179,7 +179,7 @@ TEST_F(migtd, two_tds_one_migtd_pair)
 }
 
 /* The MigTDs are gone after pre-migration; the migration still succeeds. */
-TEST_F(migtd, migtds_killed_after_premig)
+TEST_F_TIMEOUT(migtd, migtds_killed_after_premig, 180)
 {
 	struct pair *p = &self->p[0];
 
@@ -210,7 +210,7 @@ static int next_report(int fd)
  * MigTD fails its first request and says when it has reported it; then
  * neither TD is pre-migrated, and both may ask again at once.
  */
-TEST_F(migtd, report_failure_then_retry)
+TEST_F_TIMEOUT(migtd, report_failure_then_retry, 180)
 {
 	struct pair *p = &self->p[0];
 	int fds[2], i;
@@ -240,7 +240,7 @@ TEST_F(migtd, report_failure_then_retry)
  * New MigTDs are started and bound (a re-binding to another MigTD), and
  * pre-migration and migration work through them.
  */
-TEST_F(migtd, migtds_replaced)
+TEST_F_TIMEOUT(migtd, migtds_replaced, 180)
 {
 	struct pair *p = &self->p[0];
 
@@ -263,7 +263,7 @@ TEST_F(migtd, migtds_replaced)
  * The key shortcut is off by default, and every test that turned it on
  * turned it off again: the emulator refuses it.
  */
-TEST_F(migtd, test_keys_off)
+TEST_F_TIMEOUT(migtd, test_keys_off, 180)
 {
 	struct pair *p = &self->p[0];
 

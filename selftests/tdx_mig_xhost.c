@@ -209,15 +209,19 @@ static int source_hashes(int src, const struct mig *m, struct mig_verify *v)
 	return ret;
 }
 
-/* Abort before the commit: with the destination's abort token if one came. */
-static int abort_source(struct mig *m, bool token_needed)
+/*
+ * Abort, with the destination's abort token if one came. After the start
+ * token the TDX Module wants the token: without it the destination may
+ * have committed, and the source may not run again.
+ */
+static int abort_source(struct mig *m)
 {
 	bool got = mig_link_abort(m->link, "the source VMM gave up", m->src[0].mbmd);
 	int ret;
 
 	printf("src: aborting the export (%s abort token from the destination)\n",
 	       got ? "with the" : "no");
-	if (!got && token_needed)
+	if (!got && m->start_exported)
 		printf("src: the start token went out and no abort token came back\n");
 	ret = mig_cmd_retry(&m->src[0], KVM_TDX_MIG_EXPORT_ABORT, NULL, NULL);
 	printf("src: export abort: %s\n", ret ? strerror(-ret) : "the source TD runs again");
@@ -227,7 +231,8 @@ static int abort_source(struct mig *m, bool token_needed)
 
 /*
  * One migration of @src to the destination VMM: 0 when it verified, or
- * -errno; *@committed says whether the destination was committed.
+ * -errno; *@committed: the TD is no longer the source's (it migrated, or
+ * the abort failed after the start token).
  */
 static int migrate(const struct opts *o, int src, bool post, bool writer, bool *committed)
 {
@@ -281,7 +286,6 @@ static int migrate(const struct opts *o, int src, bool post, bool writer, bool *
 		m.min_rounds = 1;
 		m.max_rounds = 2;
 		ret = mig_start(&m) ?: mig_live_rounds(&m) ?: mig_postcopy_commit(&m);
-		*committed = !ret;
 		if (!ret) {
 			printf("src: committed after %u rounds (blackout %.1f ms); %s\n",
 			       m.st.rounds, m.st.blackout_ms, "the rest streams in");
@@ -291,22 +295,21 @@ static int migrate(const struct opts *o, int src, bool post, bool writer, bool *
 		}
 	} else {
 		ret = mig_precopy(&m);
-		*committed = !ret;
 	}
 	if (writer)
 		writer_stop(&w);
 	if (!ret)
 		ret = source_hashes(src, &m, &v) ?: mig_link_verify(l, &v);
 	if (!ret) {
+		*committed = true;
 		mig_print_summary(&m, v.mem_hash, true, 0);
 		printf("src: payload bytes the VMM copied: %llu (sent from the stream mappings)\n",
 		       (unsigned long long)m.st.page_bytes_copied);
-	} else if (!*committed) {
-		printf("src: migration failed before the commit: %s%s%s\n", strerror(-ret),
-		       *mig_link_why(l) ? "; the destination said: " : "", mig_link_why(l));
-		abort_source(&m, false);
 	} else {
-		printf("src: migration failed after the commit: %s\n", strerror(-ret));
+		printf("src: migration failed %s the start token: %s%s%s\n",
+		       m.start_exported ? "after" : "before", strerror(-ret),
+		       *mig_link_why(l) ? "; the destination said: " : "", mig_link_why(l));
+		*committed = abort_source(&m) != 0;
 	}
 	fflush(stdout);
 	mig_close(&m);

@@ -64,6 +64,7 @@ struct mig_dest {
 	bool ended;			/* IMPORT_END done */
 	bool verified;
 	int error;
+	bool failed;			/* dest_fail() is done */
 	char why[300];
 	double *lat;			/* fault latencies, ms */
 	uint64_t nlat, lat_cap;
@@ -162,21 +163,24 @@ static void dest_fail(struct mig_dest *d, int err, const char *why)
 	}
 	d->error = err;
 	snprintf(d->why, sizeof(d->why), "%s", why);
-	committed = d->committed;
 	pthread_mutex_unlock(&d->lock);
 	for (i = 0; i < d->nconn; i++) {
 		if (d->conn[i].fd >= 0)
 			shutdown(d->conn[i].fd, SHUT_RD);
 	}
+	/* No import runs from here on: the commit is known, nothing races the abort. */
+	for (i = 0; i < d->nconn; i++)
+		pthread_mutex_lock(&d->conn[i].import_lock);
+	pthread_mutex_lock(&d->lock);
+	committed = d->committed;
+	pthread_mutex_unlock(&d->lock);
 
 	if (committed) {
 		fprintf(stderr, "# destination: POST-COPY FAILED AFTER THE COMMIT: %s;\n", why);
 		fprintf(stderr, "# the TD runs here without the pages still at the source\n");
 	} else {
-		pthread_mutex_lock(&d->conn[0].import_lock);
 		ret = mig_cmd(&d->streams[0], KVM_TDX_MIG_IMPORT_ABORT, NULL, &status);
 		memcpy(token, d->streams[0].mbmd, sizeof(token));
-		pthread_mutex_unlock(&d->conn[0].import_lock);
 		if (!ret) {
 			struct mig_frame f = { .type = MIG_FRAME_ABORT, .cmd = -err,
 					       .data_len = strlen(d->why),
@@ -190,11 +194,15 @@ static void dest_fail(struct mig_dest *d, int err, const char *why)
 			"the link is down, the abort token stays here" :
 			"abort token sent to the source");
 	}
+	for (i = d->nconn; i--;)
+		pthread_mutex_unlock(&d->conn[i].import_lock);
 	for (i = 0; i < d->nconn; i++) {
 		if (d->conn[i].fd >= 0)
 			shutdown(d->conn[i].fd, SHUT_RDWR);
 	}
+	/* Only now may a waiter end the migration (and close the connections). */
 	pthread_mutex_lock(&d->lock);
+	d->failed = true;
 	pthread_cond_broadcast(&d->cv);
 	pthread_mutex_unlock(&d->lock);
 }
@@ -363,6 +371,17 @@ static void source_abort(struct dest_conn *c, const struct mig_frame *f)
 	dest_fail(c->d, -ECANCELED, why);
 }
 
+/* Imported to the end and compared: a connection may close now. */
+static bool migration_over(struct mig_dest *d)
+{
+	bool over;
+
+	pthread_mutex_lock(&d->lock);
+	over = d->ended && d->verified;
+	pthread_mutex_unlock(&d->lock);
+	return over;
+}
+
 static void *stream_fn(void *arg)
 {
 	struct dest_conn *c = arg;
@@ -387,7 +406,7 @@ static void *stream_fn(void *arg)
 			ret = -EPROTO, why = "a frame the source never sends";
 		if (!ret && f.type != MIG_FRAME_ABORT)
 			continue;
-		if (ret == -ECONNRESET && __atomic_load_n(&d->verified, __ATOMIC_ACQUIRE))
+		if (ret == -ECONNRESET && migration_over(d))
 			break;	/* the source closed it after VERIFY */
 		if (ret) {
 			if (!why)
@@ -421,8 +440,9 @@ static int accept_hello(struct mig_dest *d, struct mig_hello *h, uint32_t *strea
 			const char **why)
 {
 	struct mig_wire_limits lim = { .stream = MIG_WIRE_ANY_STREAM };
+	struct timeval hello_wait = { .tv_sec = 30 }, forever = {};
 	struct mig_frame f;
-	int fd, one = 1, ret;
+	int fd, ret;
 
 	*why = NULL;
 	ret = deadline_poll(d->listen_fd, ACCEPT_TIMEOUT_MS);
@@ -431,8 +451,11 @@ static int accept_hello(struct mig_dest *d, struct mig_hello *h, uint32_t *strea
 	fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	mig_wire_tune(fd);
+	/* A peer that connects and says nothing is not waited for. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &hello_wait, sizeof(hello_wait));
 	ret = mig_wire_recv_header(fd, &lim, &f, why) ?: mig_wire_recv(fd, h, sizeof(*h));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &forever, sizeof(forever));
 	if (!ret)
 		*why = check_hello(h);
 	if (!ret && *why)
@@ -459,16 +482,16 @@ static int alloc_migration(struct mig_dest *d)
 	size_t words = (d->shape.npages + BITS_PER_UL - 1) / BITS_PER_UL;
 	unsigned int i;
 
-	d->nconn = d->shape.nstreams + 1;
 	d->streams = calloc(d->shape.nstreams, sizeof(*d->streams));
-	d->conn = calloc(d->nconn, sizeof(*d->conn));
+	for (i = 0; d->streams && i < d->shape.nstreams; i++)
+		d->streams[i].fd = -1;
+	d->conn = calloc(d->shape.nstreams + 1, sizeof(*d->conn));
 	d->arrived = calloc(words, sizeof(unsigned long));
 	d->lat_cap = d->shape.npages * 4;
 	d->lat = calloc(d->lat_cap, sizeof(*d->lat));
 	if (!d->streams || !d->conn || !d->arrived || !d->lat)
 		return -ENOMEM;
-	for (i = 0; i < d->shape.nstreams; i++)
-		d->streams[i].fd = -1;
+	d->nconn = d->shape.nstreams + 1;
 	for (i = 0; i < d->nconn; i++) {
 		d->conn[i] = (struct dest_conn){ .d = d, .index = i, .fd = -1 };
 		pthread_mutex_init(&d->conn[i].send_lock, NULL);
@@ -574,7 +597,7 @@ int mig_dest_wait(struct mig_dest *d, enum mig_dest_event e)
 	int ret;
 
 	pthread_mutex_lock(&d->lock);
-	while (!d->error && !(e == MIG_DEST_COMMITTED ? d->committed : d->verified))
+	while (!d->failed && !(e == MIG_DEST_COMMITTED ? d->committed : d->verified))
 		pthread_cond_wait(&d->cv, &d->lock);
 	ret = d->error ?: e == MIG_DEST_VERIFIED ? d->st.verify : 0;
 	pthread_mutex_unlock(&d->lock);
@@ -631,7 +654,6 @@ int mig_dest_run(struct mig_dest *d, void (*event)(struct mig_dest *d, enum mig_
 		event(d, MIG_DEST_ACCEPTED);
 	if (!ret && (d->shape.flags & MIG_HELLO_F_POSTCOPY)) {
 		ret = mig_dest_wait(d, MIG_DEST_COMMITTED);
-		*committed = !ret;
 		if (!ret && event)
 			event(d, MIG_DEST_COMMITTED);
 		if (!ret)
@@ -641,7 +663,9 @@ int mig_dest_run(struct mig_dest *d, void (*event)(struct mig_dest *d, enum mig_
 	}
 	if (!ret)
 		ret = mig_dest_wait(d, MIG_DEST_VERIFIED);
-	*committed |= !ret;
+	pthread_mutex_lock(&d->lock);
+	*committed = d->committed;
+	pthread_mutex_unlock(&d->lock);
 	if (touching) {
 		/* After a failed post-copy a vCPU that touched a lost page failed too. */
 		tret = toucher_wait(&t, fetched);
@@ -703,6 +727,7 @@ void mig_dest_finish(struct mig_dest *d)
 	d->ended = false;
 	d->verified = false;
 	d->error = 0;
+	d->failed = false;
 }
 
 void mig_dest_close(struct mig_dest *d)

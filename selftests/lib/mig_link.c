@@ -50,6 +50,8 @@ const char *mig_link_why(const struct mig_link *l)
 	return l->why;
 }
 
+/* How long the source waits for the destination's answer to its ABORT. */
+#define ABORT_TIMEOUT_MS	30000
 /* The destination's host or VMM may not be up yet: try for this long. */
 #define DIAL_TIMEOUT_MS		120000
 
@@ -62,14 +64,14 @@ static bool worth_retrying(int err)
 static int dial(const struct sockaddr_in *a)
 {
 	double end = mig_now_ms() + DIAL_TIMEOUT_MS;
-	int fd, one = 1, err;
+	int fd, err;
 
 	for (;;) {
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return -errno;
 		if (!connect(fd, (const struct sockaddr *)a, sizeof(*a))) {
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			mig_wire_tune(fd);
 			return fd;
 		}
 		err = errno;
@@ -134,6 +136,11 @@ static int call(struct mig_link *l, unsigned int c, struct mig_frame *f,
 	} else if (!ret) {
 		ret = mig_wire_recv(conn->fd, NULL, r.data_len + (uint64_t)r.mbmd_len) ?:
 		      mig_wire_recv(conn->fd, list, r.entries * 8ULL);
+		/* An import's answer carries all of its entries, and a real errno. */
+		if (!ret && (r.entries != max || r.cmd > 4095)) {
+			fprintf(stderr, "# tdx_mig_vmm: malformed RESULT on stream %u\n", c);
+			ret = -EPROTO;
+		}
 		if (!ret && arg)
 			*arg = r.arg;
 		if (!ret && r.cmd) {
@@ -258,7 +265,9 @@ bool mig_link_abort(struct mig_link *l, const char *reason, void *mbmd)
 
 		if (poll(&pfd, 1, 0) != 1)
 			mig_wire_send_abort(conn->fd, 0, ECANCELED, reason, NULL);
-		if (!mig_wire_recv_header(conn->fd, &lim, &r, &why) && r.type == MIG_FRAME_ABORT)
+		/* A destination that never answers leaves the source without a token. */
+		if (poll(&pfd, 1, ABORT_TIMEOUT_MS) == 1 &&
+		    !mig_wire_recv_header(conn->fd, &lim, &r, &why) && r.type == MIG_FRAME_ABORT)
 			take_abort(l, conn->fd, &r);
 	}
 	pthread_mutex_unlock(&conn->lock);

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -45,6 +47,18 @@ static void swap_header(struct mig_frame *f)
 	f->mac_len = htole32(f->mac_len);
 	f->pages = htole32(f->pages);
 	f->crc = htole32(f->crc);
+}
+
+void mig_wire_tune(int fd)
+{
+	int one = 1, idle = 20, intvl = 5, cnt = 4, user_ms = 60000;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_ms, sizeof(user_ms));
 }
 
 static const char *const frame_names[MIG_FRAME_TYPES] = {

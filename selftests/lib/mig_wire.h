@@ -84,6 +84,12 @@ struct mig_wire_limits {
 };
 
 uint32_t mig_crc32c(uint32_t crc, const void *buf, uint64_t len);
+/*
+ * A connection's options: no Nagle, and a peer that goes silent (a host
+ * gone, a link cut without a FIN) ends it within about a minute, so that
+ * no side waits forever.
+ */
+void mig_wire_tune(int fd);
 
 /* The parts of a frame to send; NULL for a part it has not. */
 struct mig_parts {

@@ -260,6 +260,7 @@ int mig_move_token(struct mig *m, bool start)
 	ret = mig_cmd_retry(&m->src[0], KVM_TDX_MIG_EXPORT_TRACK, &flag, &m->st.eintr);
 	if (ret)
 		return ret;
+	m->start_exported |= start;
 	m->st.epochs++;
 	/* The destination's IMPORT_TRACK takes no value; across hosts it says "start". */
 	if (m->link)

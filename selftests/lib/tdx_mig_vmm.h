@@ -116,6 +116,8 @@ struct mig {
 	struct mig_pool *pool;
 	/* post-copy, once committed (mig_postcopy.c) */
 	struct mig_postcopy *pc;
+	/* the start token left the source: an abort now needs the destination's token */
+	bool start_exported;
 	struct mig_stats st;
 	/* the live phase ends after min_rounds once dirty <= stop_pages, or at max_rounds */
 	unsigned int min_rounds;
