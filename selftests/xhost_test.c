@@ -235,22 +235,32 @@ static void cut_after_pause(struct mig *m)
 	mig_link_cut(m->link);
 }
 
-/*
- * The network dies in the blackout: the destination aborts, the source
- * (paused, before the start token) aborts without a token, runs on, and
- * migrates to a fresh destination TD.
- */
-TEST_F_TIMEOUT(xhost, cut_in_blackout_then_migrate_again, 300)
+static void cut_after_first_round(const struct mig *m, int round, uint64_t dirty, double mib_s)
 {
-	struct xhost_ctx *ctx = &self->c;
+	if (round == 0)
+		mig_link_cut(m->link);
+}
+
+/*
+ * The network dies before the start token (in the live phase, or in the
+ * blackout): the destination aborts, the source aborts without a token,
+ * runs on, and migrates to a fresh destination TD.
+ */
+static void cut_then_migrate_again(struct __test_metadata *_metadata, struct xhost_ctx *ctx,
+				   bool in_blackout)
+{
 	uint64_t gfn = 5;
 
 	ctx->dest = start_destination(ctx->migtd_dst, 2, &ctx->outcome_fd);
 	ASSERT_LT(0, ctx->dest);
 	ASSERT_EQ(0, open_link(ctx, 2, false));
-	ctx->m.min_rounds = 1;
-	ctx->m.after_pause = cut_after_pause;
+	ctx->m.min_rounds = 2;
+	if (in_blackout)
+		ctx->m.after_pause = cut_after_pause;
+	else
+		ctx->m.progress = cut_after_first_round;
 	EXPECT_NE(0, mig_precopy(&ctx->m));
+	EXPECT_FALSE(ctx->m.start_exported);
 	EXPECT_FALSE(mig_link_abort(ctx->l, "cut", ctx->m.src[0].mbmd));
 	ASSERT_EQ(0, mig_cmd_retry(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_ABORT, NULL, NULL));
 	close_link(ctx);
@@ -260,30 +270,14 @@ TEST_F_TIMEOUT(xhost, cut_in_blackout_then_migrate_again, 300)
 	precopy_ok(_metadata, ctx, 2);
 }
 
-static void cut_after_first_round(const struct mig *m, int round, uint64_t dirty, double mib_s)
+TEST_F_TIMEOUT(xhost, cut_in_blackout_then_migrate_again, 300)
 {
-	if (round == 0)
-		mig_link_cut(m->link);
+	cut_then_migrate_again(_metadata, &self->c, true);
 }
 
-/* The network dies while the TD runs: the same, before any pause. */
 TEST_F_TIMEOUT(xhost, cut_while_live_then_migrate_again, 300)
 {
-	struct xhost_ctx *ctx = &self->c;
-	uint64_t gfn = 6;
-
-	ctx->dest = start_destination(ctx->migtd_dst, 2, &ctx->outcome_fd);
-	ASSERT_LT(0, ctx->dest);
-	ASSERT_EQ(0, open_link(ctx, 2, false));
-	ctx->m.min_rounds = 2;
-	ctx->m.progress = cut_after_first_round;
-	EXPECT_NE(0, mig_precopy(&ctx->m));
-	EXPECT_FALSE(mig_link_abort(ctx->l, "cut", ctx->m.src[0].mbmd));
-	ASSERT_EQ(0, mig_cmd_retry(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_ABORT, NULL, NULL));
-	close_link(ctx);
-	EXPECT_EQ(0, strncmp(next_outcome(ctx), "abort stream", 12));
-	ASSERT_EQ(0, tb_guest_write(ctx->src, 1, &gfn, 1, 0x98, NULL));
-	precopy_ok(_metadata, ctx, 2);
+	cut_then_migrate_again(_metadata, &self->c, false);
 }
 
 /*

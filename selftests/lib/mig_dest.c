@@ -66,8 +66,7 @@ struct mig_dest {
 	int error;
 	bool failed;			/* dest_fail() is done */
 	char why[300];
-	double *lat;			/* fault latencies, ms */
-	uint64_t nlat, lat_cap;
+	struct mig_latencies lat;	/* of faults that waited */
 	struct mig_dest_stats st;
 };
 
@@ -151,10 +150,10 @@ static int send_on(struct dest_conn *c, struct mig_frame *f, const struct mig_pa
 static void dest_fail(struct mig_dest *d, int err, const char *why)
 {
 	uint8_t token[MIG_WIRE_MBMD_LEN];
-	uint64_t status = 0;
+	const char *fate;
+	uint64_t status;
 	bool committed;
 	unsigned int i;
-	int ret;
 
 	pthread_mutex_lock(&d->lock);
 	if (d->error || (d->ended && d->verified)) {
@@ -178,21 +177,19 @@ static void dest_fail(struct mig_dest *d, int err, const char *why)
 	if (committed) {
 		fprintf(stderr, "# destination: POST-COPY FAILED AFTER THE COMMIT: %s;\n", why);
 		fprintf(stderr, "# the TD runs here without the pages still at the source\n");
+	} else if (mig_cmd(&d->streams[0], KVM_TDX_MIG_IMPORT_ABORT, NULL, &status)) {
+		fprintf(stderr, "# destination: TDH.IMPORT.ABORT failed (%s): TDX status %#llx\n",
+			why, (unsigned long long)status);
 	} else {
-		ret = mig_cmd(&d->streams[0], KVM_TDX_MIG_IMPORT_ABORT, NULL, &status);
-		memcpy(token, d->streams[0].mbmd, sizeof(token));
-		if (!ret) {
-			struct mig_frame f = { .type = MIG_FRAME_ABORT, .cmd = -err,
-					       .data_len = strlen(d->why),
-					       .mbmd_len = MIG_WIRE_MBMD_LEN };
-			struct mig_parts p = { .data = d->why, .mbmd = token };
+		struct mig_frame f = { .type = MIG_FRAME_ABORT, .cmd = -err,
+				       .data_len = strlen(d->why), .mbmd_len = MIG_WIRE_MBMD_LEN };
+		struct mig_parts p = { .data = d->why, .mbmd = token };
 
-			ret = send_on(&d->conn[0], &f, &p) ? 1 : 0;
-		}
-		fprintf(stderr, "# destination: import aborted (%s): %s\n", why,
-			ret < 0 ? "TDH.IMPORT.ABORT failed" : ret ?
-			"the link is down, the abort token stays here" :
-			"abort token sent to the source");
+		memcpy(token, d->streams[0].mbmd, sizeof(token));
+		fate = send_on(&d->conn[0], &f, &p) ?
+		       "the link is down, the abort token stays here" :
+		       "abort token sent to the source";
+		fprintf(stderr, "# destination: import aborted (%s): %s\n", why, fate);
 	}
 	for (i = d->nconn; i--;)
 		pthread_mutex_unlock(&d->conn[i].import_lock);
@@ -228,19 +225,6 @@ static const char *bundle_shape(const struct mig_frame *f)
 	default:
 		return "not an import command";
 	}
-}
-
-/* The import, re-issued after EINTR; its TDX status in *@status. */
-static int import_cmd(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *status)
-{
-	uint64_t in = arg ? *arg : 0;
-	int ret;
-
-	while ((ret = mig_cmd(s, id, arg, status)) == -EINTR) {
-		if (arg)
-			*arg = in;
-	}
-	return ret;
 }
 
 /* After IMPORT_MEM: the pages the TD now holds (a CANCEL takes one away). */
@@ -311,7 +295,7 @@ static int import_locked(struct dest_conn *c, const struct mig_frame *f)
 	if (ret)
 		return ret;
 	r.arg = f->arg;
-	ret = import_cmd(s, f->cmd, track || end ? NULL : &r.arg, &r.status);
+	ret = mig_cmd_retry_status(s, f->cmd, track || end ? NULL : &r.arg, NULL, &r.status);
 	r.cmd = -ret;
 	__atomic_add_fetch(&d->st.bundles, 1, __ATOMIC_RELAXED);
 	if (!ret && f->cmd == KVM_TDX_MIG_IMPORT_MEM)
@@ -470,6 +454,14 @@ static int accept_hello(struct mig_dest *d, struct mig_hello *h, uint32_t *strea
 	return fd;
 }
 
+/* Refuse the migration on @fd, saying why (kept in d->why): @err. */
+static int refuse(struct mig_dest *d, int fd, uint32_t stream, int err, const char *why)
+{
+	snprintf(d->why, sizeof(d->why), "%s", why ?: strerror(-err));
+	mig_wire_send_abort(fd, stream, -err, d->why, NULL);
+	return err;
+}
+
 static void answer(struct dest_conn *c, int err)
 {
 	struct mig_frame r = { .type = MIG_FRAME_RESULT, .cmd = -err };
@@ -487,9 +479,7 @@ static int alloc_migration(struct mig_dest *d)
 		d->streams[i].fd = -1;
 	d->conn = calloc(d->shape.nstreams + 1, sizeof(*d->conn));
 	d->arrived = calloc(words, sizeof(unsigned long));
-	d->lat_cap = d->shape.npages * 4;
-	d->lat = calloc(d->lat_cap, sizeof(*d->lat));
-	if (!d->streams || !d->conn || !d->arrived || !d->lat)
+	if (mig_lat_init(&d->lat, d->shape.npages * 4) || !d->streams || !d->conn || !d->arrived)
 		return -ENOMEM;
 	d->nconn = d->shape.nstreams + 1;
 	for (i = 0; i < d->nconn; i++) {
@@ -541,21 +531,15 @@ int mig_dest_accept(struct mig_dest *d)
 		return fd;
 	}
 	ret = stream ? -EPROTO : alloc_migration(d);
-	why = stream ? "the first connection must be stream 0" : NULL;
-	if (!ret) {
-		d->conn[0].fd = fd;
-		fd = -1;
-		ret = make_td(d, &why) ?:
-		      mig_stream_open(d->vm, d->shape.buf_pages, &d->streams[0]);
-	}
 	if (ret) {
-		snprintf(d->why, sizeof(d->why), "%s", why ?: strerror(-ret));
-		if (fd >= 0)
-			mig_wire_send_abort(fd, 0, -ret, d->why, NULL), close(fd);
-		else
-			mig_wire_send_abort(d->conn[0].fd, 0, -ret, d->why, NULL);
+		refuse(d, fd, stream, ret, stream ? "the first connection must be stream 0" : NULL);
+		close(fd);
 		return ret;
 	}
+	d->conn[0].fd = fd;
+	ret = make_td(d, &why) ?: mig_stream_open(d->vm, d->shape.buf_pages, &d->streams[0]);
+	if (ret)
+		return refuse(d, fd, 0, ret, why);
 	answer(&d->conn[0], 0);
 	/* The source's VMM sets its migration info now; then both MigTDs meet. */
 	ret = mig_premig_wait(&d->vm, 1, PREMIG_TIMEOUT_MS);
@@ -576,10 +560,9 @@ int mig_dest_accept(struct mig_dest *d)
 		if (!why && stream < d->shape.nstreams)
 			ret = mig_stream_open(d->vm, d->shape.buf_pages, &d->streams[stream]);
 		if (why || ret) {
-			snprintf(d->why, sizeof(d->why), "%s", why ?: strerror(-ret));
-			mig_wire_send_abort(fd, stream, EPROTO, d->why, NULL);
+			ret = refuse(d, fd, stream, why ? -EPROTO : ret, why);
 			close(fd);
-			return why ? -EPROTO : ret;
+			return ret;
 		}
 		d->conn[stream].fd = fd;
 		answer(&d->conn[stream], 0);
@@ -634,8 +617,8 @@ int mig_dest_fetch(void *opaque, uint64_t gfn)
 	}
 	if (!mig_test_bit(d->arrived, gfn))
 		ret = d->error ?: -EIO;
-	else if (d->nlat < d->lat_cap)
-		d->lat[d->nlat++] = mig_now_ms() - t;
+	else
+		mig_lat_add(&d->lat, mig_now_ms() - t);
 	pthread_mutex_unlock(&d->lock);
 	return ret;
 }
@@ -674,13 +657,6 @@ int mig_dest_run(struct mig_dest *d, void (*event)(struct mig_dest *d, enum mig_
 	return ret;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 void mig_dest_finish(struct mig_dest *d)
 {
 	struct kvm_tdx_mig_stats ks;
@@ -704,24 +680,18 @@ void mig_dest_finish(struct mig_dest *d)
 		if (d->streams[i].fd >= 0)
 			mig_stream_close(&d->streams[i]);
 	}
-	if (d->nlat) {
-		qsort(d->lat, d->nlat, sizeof(*d->lat), cmp_double);
-		d->st.fault_median_ms = d->lat[d->nlat / 2];
-		d->st.fault_max_ms = d->lat[d->nlat - 1];
-		d->st.fetched = d->nlat;
-	}
+	d->st.fetched = d->lat.n;
+	mig_lat_summary(&d->lat, &d->st.fault_median_ms, &d->st.fault_max_ms);
 	if (d->vm >= 0)
 		close(d->vm);
 	free(d->streams);
 	free(d->conn);
 	free(d->arrived);
-	free(d->lat);
+	mig_lat_free(&d->lat);
 	d->vm = -1;
 	d->streams = NULL;
 	d->conn = NULL;
 	d->arrived = NULL;
-	d->lat = NULL;
-	d->nlat = 0;
 	d->nconn = 0;
 	d->committed = false;
 	d->ended = false;

@@ -154,12 +154,16 @@ static int call(struct mig_link *l, unsigned int c, struct mig_frame *f,
 	return ret;
 }
 
-static int hello(struct mig_link *l, unsigned int c, uint64_t *arg)
+/* Connection @c: dial, and HELLO answered. */
+static int open_conn(struct mig_link *l, unsigned int c)
 {
 	struct mig_frame f = { .type = MIG_FRAME_HELLO, .data_len = sizeof(l->hello) };
 	struct mig_parts p = { .data = &l->hello };
 
-	return call(l, c, &f, &p, arg, NULL, 0);
+	l->conn[c].fd = dial(&l->addr);
+	if (l->conn[c].fd < 0)
+		return l->conn[c].fd;
+	return call(l, c, &f, &p, NULL, NULL, 0);
 }
 
 static struct mig_link *link_alloc(const struct mig_hello *h)
@@ -201,8 +205,7 @@ int mig_link_connect(struct mig_link **out, const char *addr, uint16_t port,
 		mig_link_close(l);
 		return -EINVAL;
 	}
-	l->conn[0].fd = dial(&l->addr);
-	ret = l->conn[0].fd < 0 ? l->conn[0].fd : hello(l, 0, NULL);
+	ret = open_conn(l, 0);
 	if (ret) {
 		mig_link_close(l);
 		return ret;
@@ -216,22 +219,17 @@ int mig_link_open_streams(struct mig_link *l)
 	unsigned int c;
 	int ret;
 
-	for (c = 1; c < l->nconn; c++) {
-		l->conn[c].fd = dial(&l->addr);
-		ret = l->conn[c].fd < 0 ? l->conn[c].fd : hello(l, c, NULL);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	for (c = 1, ret = 0; c < l->nconn && !ret; c++)
+		ret = open_conn(l, c);
+	return ret;
 }
 
 int mig_link_import(struct mig_link *l, struct mig_stream *from, unsigned int si,
 		    uint32_t import_id, uint64_t *arg, unsigned int entries, uint64_t pages)
 {
-	bool end = import_id == KVM_TDX_MIG_IMPORT_END;
 	struct mig_frame f = { .type = MIG_FRAME_BUNDLE, .cmd = import_id,
 			       .arg = arg ? *arg : 0, .entries = entries, .pages = pages,
-			       .mbmd_len = end ? 0 : MIG_WIRE_MBMD_LEN,
+			       .mbmd_len = mig_import_reads_mbmd(import_id) ? MIG_WIRE_MBMD_LEN : 0,
 			       .mac_len = entries ? MIG_WIRE_MAC_LEN : 0 };
 	struct mig_parts p = { .mbmd = from->mbmd, .gpa_list = from->gpa_list, .mac = from->mac,
 			       .bufs = from->bufs };
@@ -298,26 +296,21 @@ void mig_link_cut(struct mig_link *l)
 static void *fault_fn(void *arg)
 {
 	struct mig_link *l = arg;
-	unsigned int c = l->nconn - 1;
-	struct mig_wire_limits lim = { .stream = c };
+	struct mig_wire_limits lim = { .stream = l->nconn - 1 };
+	int fd = l->conn[l->nconn - 1].fd, ret;
 	struct mig_frame f;
 	const char *why;
-	int ret;
 
-	for (;;) {
-		ret = mig_wire_recv_header(l->conn[c].fd, &lim, &f, &why);
-		if (!ret && f.type == MIG_FRAME_FAULT) {
-			mig_postcopy_request(l->m, f.arg);
-			continue;
-		}
-		if (!ret && f.type == MIG_FRAME_ABORT)
-			ret = take_abort(l, l->conn[c].fd, &f);
-		else if (!ret)
-			ret = -EPROTO, why = "not a FAULT";
-		if (ret == -EPROTO)
-			fprintf(stderr, "# tdx_mig_vmm: fault channel: %s\n", why);
-		return NULL;
-	}
+	while (!(ret = mig_wire_recv_header(fd, &lim, &f, &why)) && f.type == MIG_FRAME_FAULT)
+		mig_postcopy_request(l->m, f.arg);
+	if (!ret && f.type == MIG_FRAME_ABORT)
+		take_abort(l, fd, &f);
+	else if (!ret)
+		fprintf(stderr, "# tdx_mig_vmm: fault channel: %s where a FAULT was due\n",
+			mig_frame_name(f.type));
+	else if (ret == -EPROTO)
+		fprintf(stderr, "# tdx_mig_vmm: fault channel: %s\n", why);
+	return NULL;
 }
 
 int mig_link_serve_faults(struct mig_link *l, struct mig *m)

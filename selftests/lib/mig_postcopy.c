@@ -41,8 +41,7 @@ struct mig_postcopy {
 	struct mig_pool *background;
 	double commit_ms;
 	double last_ms;
-	double *lat;			/* fault latencies, ms */
-	uint64_t nlat, lat_cap;
+	struct mig_latencies lat;
 };
 
 bool mig_postcopy_claim(struct mig *m, uint64_t gfn)
@@ -188,8 +187,8 @@ int mig_postcopy_fault(struct mig *m, uint64_t gfn)
 	}
 	if (!mig_test_bit(pc->arrived, gfn))
 		ret = pc->error ?: -EIO;
-	else if (pc->nlat < pc->lat_cap)
-		pc->lat[pc->nlat++] = mig_now_ms() - t;
+	else
+		mig_lat_add(&pc->lat, mig_now_ms() - t);
 	pthread_mutex_unlock(&pc->lock);
 	return ret;
 }
@@ -259,7 +258,7 @@ static void postcopy_free(struct mig_postcopy *pc)
 	free(pc->claimed);
 	free(pc->arrived);
 	free(pc->asked);
-	free(pc->lat);
+	mig_lat_free(&pc->lat);
 	free(pc);
 }
 
@@ -275,9 +274,8 @@ static struct mig_postcopy *postcopy_alloc(struct mig *m)
 	pc->arrived = calloc(words, sizeof(unsigned long));
 	pc->ask_cap = m->npages;
 	pc->asked = calloc(pc->ask_cap, sizeof(*pc->asked));
-	pc->lat_cap = m->npages * 4;
-	pc->lat = calloc(pc->lat_cap, sizeof(*pc->lat));
-	if (!pc->claimed || !pc->arrived || !pc->asked || !pc->lat) {
+	if (mig_lat_init(&pc->lat, m->npages * 4) || !pc->claimed || !pc->arrived ||
+	    !pc->asked) {
 		postcopy_free(pc);
 		return NULL;
 	}
@@ -370,13 +368,6 @@ int mig_postcopy_commit(struct mig *m)
 
 static void postcopy_stop(struct mig *m, struct mig_postcopy *pc);
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int mig_postcopy_finish(struct mig *m)
 {
 	struct mig_postcopy *pc = m->pc;
@@ -426,11 +417,7 @@ int mig_postcopy_finish(struct mig *m)
 		fprintf(stderr, "# one. Keep the source: new streams may still carry them.\n#\n");
 	}
 	m->st.dst_run_ms = pc->last_ms - pc->commit_ms;
-	if (pc->nlat) {
-		qsort(pc->lat, pc->nlat, sizeof(*pc->lat), cmp_double);
-		m->st.fault_median_ms = pc->lat[pc->nlat / 2];
-		m->st.fault_max_ms = pc->lat[pc->nlat - 1];
-	}
+	mig_lat_summary(&pc->lat, &m->st.fault_median_ms, &m->st.fault_max_ms);
 	m->st.total_ms = mig_now_ms() - m->st.total_ms;
 	postcopy_stop(m, pc);
 	mig_collect_stats(m);

@@ -144,6 +144,13 @@ int mig_wire_recv(int fd, void *buf, uint64_t len)
 	return 0;
 }
 
+/* Only @data_len bytes of data: no MBMD, list, MACs or pages. */
+static bool only_data(const struct mig_frame *f, uint32_t data_len)
+{
+	return f->data_len == data_len && !f->mbmd_len && !f->entries && !f->mac_len &&
+	       !f->pages;
+}
+
 /* What a frame of @f->type may carry; the first thing wrong, or NULL. */
 static const char *check_shape(const struct mig_frame *f, const struct mig_wire_limits *lim)
 {
@@ -165,14 +172,11 @@ static const char *check_shape(const struct mig_frame *f, const struct mig_wire_
 		return "more pages than the stream's buffers hold";
 	switch (f->type) {
 	case MIG_FRAME_HELLO:
-		return f->data_len == sizeof(struct mig_hello) && !f->mbmd_len &&
-		       !f->entries && !f->mac_len && !f->pages ? NULL : "malformed HELLO";
+		return only_data(f, sizeof(struct mig_hello)) ? NULL : "malformed HELLO";
 	case MIG_FRAME_VERIFY:
-		return f->data_len == sizeof(struct mig_verify) && !f->mbmd_len &&
-		       !f->entries && !f->mac_len && !f->pages ? NULL : "malformed VERIFY";
+		return only_data(f, sizeof(struct mig_verify)) ? NULL : "malformed VERIFY";
 	case MIG_FRAME_FAULT:
-		return !f->data_len && !f->mbmd_len && !f->entries && !f->mac_len &&
-		       !f->pages ? NULL : "malformed FAULT";
+		return only_data(f, 0) ? NULL : "malformed FAULT";
 	case MIG_FRAME_BUNDLE:
 		/* A memory bundle's entries come with their MACs, pages with an MBMD. */
 		if (f->data_len || (f->entries && !f->mac_len) || (f->mac_len && !f->entries) ||

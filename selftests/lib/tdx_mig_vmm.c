@@ -20,6 +20,44 @@
 
 unsigned long long mig_ioctls;
 
+int mig_lat_init(struct mig_latencies *l, uint64_t cap)
+{
+	l->n = 0;
+	l->cap = cap;
+	l->ms = calloc(cap, sizeof(*l->ms));
+	return l->ms ? 0 : -ENOMEM;
+}
+
+void mig_lat_add(struct mig_latencies *l, double ms)
+{
+	if (l->n < l->cap)
+		l->ms[l->n++] = ms;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void mig_lat_summary(struct mig_latencies *l, double *median, double *max)
+{
+	if (!l->n)
+		return;
+	qsort(l->ms, l->n, sizeof(*l->ms), cmp_double);
+	*median = l->ms[l->n / 2];
+	*max = l->ms[l->n - 1];
+}
+
+void mig_lat_free(struct mig_latencies *l)
+{
+	free(l->ms);
+	l->ms = NULL;
+	l->n = 0;
+	l->cap = 0;
+}
+
 double mig_now_ms(void)
 {
 	struct timespec ts;
@@ -47,17 +85,20 @@ int mig_cmd(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *status)
 unsigned long mig_eintr_seen;
 
 /* A signal without SA_RESTART ends a call with EINTR; the same call resumes. */
-int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *eintr)
+int mig_cmd_retry_status(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *eintr,
+			 uint64_t *status)
 {
-	uint64_t in = arg ? *arg : 0, status;
+	uint64_t in = arg ? *arg : 0, dummy;
 	int ret;
 
+	if (!status)
+		status = &dummy;
 	for (;;) {
-		ret = mig_cmd(s, id, arg, &status);
+		ret = mig_cmd(s, id, arg, status);
 		if (ret && ret != -EINTR) {
 			fprintf(stderr, "# tdx_mig_vmm: command %u (value %llu) failed: %s, ",
 				id, (unsigned long long)in, strerror(-ret));
-			fprintf(stderr, "TDX status %#llx\n", (unsigned long long)status);
+			fprintf(stderr, "TDX status %#llx\n", (unsigned long long)*status);
 		}
 		if (ret != -EINTR)
 			return ret;
@@ -67,6 +108,11 @@ int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *ei
 		if (arg)
 			*arg = in;
 	}
+}
+
+int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *eintr)
+{
+	return mig_cmd_retry_status(s, id, arg, eintr, NULL);
 }
 
 int vm_tdx_cmd(int vm_fd, uint32_t id, void *data, uint64_t *status)
@@ -192,12 +238,6 @@ int mig_get_stats(struct mig_stream *s, struct kvm_tdx_mig_stats *st)
 	return mig_cmd_raw(s->fd, KVM_TDX_MIG_GET_STATS, 0, (uint64_t)(uintptr_t)st, NULL);
 }
 
-/* Every import but the end reads the MBMD the export wrote. */
-static bool carries_mbmd(uint32_t import_id)
-{
-	return import_id != KVM_TDX_MIG_IMPORT_END;
-}
-
 /*
  * The wire: import the bundle of source stream @si (its MBMD, @entries
  * GPA-list entries with their MACs, @pages buffers) with @import_id on the
@@ -211,7 +251,7 @@ static int carry(struct mig *m, unsigned int si, uint32_t import_id, uint64_t *a
 {
 	struct mig_stream *from = &m->src[si], *to;
 
-	if (carries_mbmd(import_id))
+	if (mig_import_reads_mbmd(import_id))
 		ADD(&m->st.bundles, 1);
 	if (m->link) {
 		if (list)
@@ -221,7 +261,7 @@ static int carry(struct mig *m, unsigned int si, uint32_t import_id, uint64_t *a
 	to = &m->dst[si];
 	if (pages > to->buf_list_pages)
 		return -E2BIG;
-	if (carries_mbmd(import_id))
+	if (mig_import_reads_mbmd(import_id))
 		memcpy(to->mbmd, from->mbmd, MIG_PAGE_SIZE);
 	memcpy(to->bufs, from->bufs, pages * MIG_PAGE_SIZE);
 	ADD(&m->st.page_bytes_copied, pages * MIG_PAGE_SIZE);

@@ -146,6 +146,9 @@ int mig_cmd_raw(int fd, uint32_t id, uint32_t flags, uint64_t data, uint64_t *st
 int mig_cmd(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *status);
 /* The same, re-issued while it returns EINTR (counted in *eintr if given). */
 int mig_cmd_retry(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *eintr);
+/* The same, with the failed call's TDX status in *@status if given. */
+int mig_cmd_retry_status(struct mig_stream *s, uint32_t id, uint64_t *arg, uint64_t *eintr,
+			 uint64_t *status);
 /* EINTRs mig_cmd_retry() saw, in all threads (read with __atomic builtins). */
 extern unsigned long mig_eintr_seen;
 
@@ -186,6 +189,12 @@ struct mig_pool *mig_pool_start(struct mig *m, unsigned int first, unsigned int 
 int mig_pool_queue(struct mig_pool *p, const uint64_t *gfns, uint64_t n);
 int mig_pool_drain(struct mig_pool *p);
 void mig_pool_stop(struct mig_pool *p);
+
+/* Every import but the end reads the MBMD the export wrote. */
+static inline bool mig_import_reads_mbmd(uint32_t import_id)
+{
+	return import_id != KVM_TDX_MIG_IMPORT_END;
+}
 
 /* A command without a bundle on the destination's first stream (IMPORT_END). */
 int mig_dst_cmd(struct mig *m, uint32_t id);
@@ -269,6 +278,19 @@ void mig_postcopy_yield(struct mig *m);
 void mig_postcopy_unclaim(struct mig *m, const uint64_t *gfns, unsigned int n);
 
 double mig_now_ms(void);
+
+/* Fault latencies (ms), for their median and maximum; the caller serializes. */
+struct mig_latencies {
+	double *ms;
+	uint64_t n, cap;
+};
+
+int mig_lat_init(struct mig_latencies *l, uint64_t cap);
+/* Record one; beyond @cap they are not kept. */
+void mig_lat_add(struct mig_latencies *l, double ms);
+/* Median and maximum into *@median and *@max (left alone if none was recorded). */
+void mig_lat_summary(struct mig_latencies *l, double *median, double *max);
+void mig_lat_free(struct mig_latencies *l);
 /* The summary both demos print; @compared: 0 if source and destination matched. */
 void mig_print_summary(const struct mig *m, uint64_t mem_hash, bool vcpus, int compared);
 
