@@ -333,13 +333,20 @@ static int verify(struct dest_conn *c, const struct mig_frame *f)
 	for (i = 0; !ret && i < v.nr_vcpus; i++)
 		ret = d->vcpu_hash[i] == v.vcpu_hash[i] ? 0 : -EBADMSG;
 	r.cmd = -ret;
+	r.stream = c->index;
+	/*
+	 * Told and answered under the send lock: the waiter's
+	 * mig_dest_finish() ends no connection in the middle of the answer.
+	 */
+	pthread_mutex_lock(&c->send_lock);
 	pthread_mutex_lock(&d->lock);
 	d->verified = true;
 	d->st.verify = ret;
 	d->st.mem_hash = h;
 	pthread_cond_broadcast(&d->cv);
 	pthread_mutex_unlock(&d->lock);
-	send_on(c, &r, NULL);
+	mig_wire_send(c->fd, &r, NULL);
+	pthread_mutex_unlock(&c->send_lock);
 	return 0;
 }
 
@@ -662,9 +669,12 @@ void mig_dest_finish(struct mig_dest *d)
 	struct kvm_tdx_mig_stats ks;
 	unsigned int i;
 
+	/* A frame being sent goes out whole first. */
 	for (i = 0; d->conn && i < d->nconn; i++) {
+		pthread_mutex_lock(&d->conn[i].send_lock);
 		if (d->conn[i].fd >= 0)
 			shutdown(d->conn[i].fd, SHUT_RDWR);
+		pthread_mutex_unlock(&d->conn[i].send_lock);
 	}
 	for (i = 0; d->conn && i < d->nconn; i++) {
 		if (d->conn[i].started)
