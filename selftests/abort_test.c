@@ -49,7 +49,7 @@ FIXTURE_SETUP(abort)
 	for (v = 0; v < NR_VCPUS; v++)
 		ASSERT_EQ(0, tb_vcpu_hash(ctx->src, v, &ctx->vcpu_hash[v]));
 	ASSERT_EQ(0, tb_exchange_keys(ctx->src, ctx->dst));
-	ASSERT_EQ(0, mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 1, 64));
+	ASSERT_EQ(0, tb_mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 1, 64));
 }
 
 FIXTURE_TEARDOWN(abort)
@@ -94,7 +94,7 @@ static void check_restored_and_remigrate(struct __test_metadata *_metadata,
 	dst2 = tb_create_td(BYTES, NR_VCPUS, true, 0);
 	ASSERT_LE(0, dst2);
 	ASSERT_EQ(0, tb_exchange_keys(ctx->src, dst2));
-	ASSERT_EQ(0, mig_open(&again, ctx->src, dst2, NPAGES, NR_VCPUS, 1, 64));
+	ASSERT_EQ(0, tb_mig_open(&again, ctx->src, dst2, NPAGES, NR_VCPUS, 1, 64));
 	again.min_rounds = 1;
 	EXPECT_EQ(0, mig_precopy(&again));
 	EXPECT_EQ(0, td_compare(ctx->src, dst2, BYTES, NR_VCPUS, NULL));

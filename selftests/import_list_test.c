@@ -37,7 +37,7 @@ FIXTURE_SETUP(il)
 	if (tb_open())
 		SKIP(return, "%s", tb_skip_reason());
 	ASSERT_EQ(0, tb_create_pair(BYTES, 1, &self->src, &self->dst));
-	ASSERT_EQ(0, mig_open(&self->m, self->src, self->dst, NPAGES, 1, 1, 16));
+	ASSERT_EQ(0, tb_mig_open(&self->m, self->src, self->dst, NPAGES, 1, 1, 16));
 	/* Paused: pages need no write-blocking; epochs still go in order. */
 	ASSERT_EQ(0, mig_start(&self->m));
 	ASSERT_EQ(0, mig_cmd_retry(&self->m.src[0], KVM_TDX_MIG_EXPORT_PAUSE, NULL, NULL));
@@ -169,7 +169,7 @@ TEST(remigrate_in_place)
 	if (tb_open())
 		SKIP(return, "%s", tb_skip_reason());
 	ASSERT_EQ(0, tb_create_pair(BYTES, 1, &src, &dst));
-	ASSERT_EQ(0, mig_open(&m, src, dst, NPAGES, 1, 1, 16));
+	ASSERT_EQ(0, tb_mig_open(&m, src, dst, NPAGES, 1, 1, 16));
 	ASSERT_EQ(0, mig_start(&m));
 	ASSERT_EQ(0, mig_move_token(&m, false));
 	ASSERT_EQ(0, block_page(&m, gfn));

@@ -137,7 +137,7 @@ TEST_F_TIMEOUT(kick, tlb_tracking_needs_kick, 120)
 	struct mig m;
 
 	ASSERT_EQ(0, tb_create_pair(BYTES, 1, &src, &dst));
-	ASSERT_EQ(0, mig_open(&m, src, dst, NPAGES, 1, 1, 16));
+	ASSERT_EQ(0, tb_mig_open(&m, src, dst, NPAGES, 1, 1, 16));
 	ASSERT_EQ(0, mig_start(&m));
 
 	old = tb_skip_kicks(1);
@@ -175,7 +175,7 @@ TEST_F_TIMEOUT(kick, pause_kicks_vcpus_out, 120)
 	struct mig m;
 
 	ASSERT_EQ(0, tb_create_pair(BYTES, 1, &src, &dst));
-	ASSERT_EQ(0, mig_open(&m, src, dst, NPAGES, 1, 1, 16));
+	ASSERT_EQ(0, tb_mig_open(&m, src, dst, NPAGES, 1, 1, 16));
 	ASSERT_EQ(0, mig_start(&m));
 	sp.vm = src;
 	ASSERT_LE(0, spin_in_td(&sp, &thread));

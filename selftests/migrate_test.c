@@ -90,8 +90,8 @@ static int setup_migration(struct precopy_ctx *ctx, uint64_t bytes, unsigned int
 	if (ctx->src < 0 || ctx->dst < 0)
 		return ctx->src < 0 ? ctx->src : ctx->dst;
 	ret = tb_exchange_keys(ctx->src, ctx->dst) ?:
-	      mig_open(&ctx->m, ctx->src, ctx->dst, bytes / MIG_PAGE_SIZE, NR_VCPUS,
-		       streams, buf_pages);
+	      tb_mig_open(&ctx->m, ctx->src, ctx->dst, bytes / MIG_PAGE_SIZE, NR_VCPUS,
+			  streams, buf_pages);
 	if (ret)
 		return ret;
 	ctx->m.progress = round_done;
@@ -122,9 +122,12 @@ static void check_result(struct __test_metadata *_metadata, struct precopy_ctx *
 	ASSERT_EQ(0, writer_stop(&ctx->w));
 	ctx->writer_running = false;
 	EXPECT_EQ(0, __atomic_load_n(&rounds_unwritten, __ATOMIC_RELAXED));
+	/* Private and shared memory and vCPUs; the guest wrote shared pages too. */
 	ASSERT_EQ(0, td_compare(ctx->src, ctx->dst, ctx->bytes, NR_VCPUS, NULL));
+	EXPECT_LT(TB_TD_SHARED_PAGES, ctx->m.st.shared_pages_sent);
 	EXPECT_EQ(-EPERM, tb_guest_write(ctx->src, 0, gfns, 4, 1, NULL));
 	EXPECT_EQ(0, tb_guest_write(ctx->dst, 0, gfns, 4, 1, NULL));
+	EXPECT_EQ(0, tb_guest_write_shared(ctx->dst, 0, gfns, 4, 1));
 }
 
 /* The acceptance run: 128 MiB, 4 vCPUs, 2 streams, >= 3 rounds under writes. */
@@ -214,7 +217,7 @@ TEST_F_TIMEOUT(precopy, migrate_again_from_destination, 300)
 	third = tb_create_td(bytes, NR_VCPUS, true, 0);
 	ASSERT_LE(0, third);
 	ASSERT_EQ(0, tb_exchange_keys(ctx->dst, third));
-	ASSERT_EQ(0, mig_open(&again, ctx->dst, third, bytes / MIG_PAGE_SIZE, NR_VCPUS, 1, 128));
+	ASSERT_EQ(0, tb_mig_open(&again, ctx->dst, third, bytes / MIG_PAGE_SIZE, NR_VCPUS, 1, 128));
 	again.min_rounds = 1;
 	EXPECT_EQ(0, mig_precopy(&again));
 	EXPECT_EQ(0, td_compare(ctx->src, third, bytes, NR_VCPUS, NULL));

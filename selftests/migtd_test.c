@@ -95,7 +95,7 @@ static int migrate(const struct pair *p)
 	struct mig m;
 	int ret;
 
-	ret = mig_open(&m, p->src, p->dst, BYTES / MIG_PAGE_SIZE, NR_VCPUS, 1, 64) ?:
+	ret = tb_mig_open(&m, p->src, p->dst, BYTES / MIG_PAGE_SIZE, NR_VCPUS, 1, 64) ?:
 	      mig_precopy(&m);
 	mig_close(&m);
 	return ret ?: td_compare(p->src, p->dst, BYTES, NR_VCPUS, NULL);
@@ -111,7 +111,7 @@ TEST_F_TIMEOUT(migtd, premig_then_migrate, 180)
 	create_pair(_metadata, self->migtd_s, self->migtd_d, p);
 	EXPECT_EQ(0, vm_premig_done(p->src));
 	/* Without pre-migration the TDX Module has no keys: no migration. */
-	ASSERT_EQ(0, mig_open(&m, p->src, p->dst, BYTES / MIG_PAGE_SIZE, NR_VCPUS, 1, 64));
+	ASSERT_EQ(0, tb_mig_open(&m, p->src, p->dst, BYTES / MIG_PAGE_SIZE, NR_VCPUS, 1, 64));
 	EXPECT_NE(0, mig_start(&m));
 	mig_close(&m);
 	ASSERT_EQ(0, mig_premigrate(p->src, p->dst, self->port, PREMIG_MS));

@@ -59,8 +59,8 @@ FIXTURE_SETUP(postcopy)
 	if (tb_open())
 		SKIP(return, "%s", tb_skip_reason());
 	ASSERT_EQ(0, tb_create_pair(BYTES, NR_VCPUS, &ctx->src, &ctx->dst));
-	ASSERT_EQ(0, mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS,
-			      variant->streams, 64));
+	ASSERT_EQ(0, tb_mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS,
+				 variant->streams, 64));
 	for (i = 0; i < NR_DIRTIED; i++)
 		ctx->dirtied[i] = (i * 997 + 5) % NPAGES;
 }

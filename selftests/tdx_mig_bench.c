@@ -83,7 +83,7 @@ static int migrate(unsigned long mib, bool writer, unsigned int streams, struct 
 	if (src < 0 || dst < 0)
 		return -1;
 	ret = tb_exchange_keys(src, dst) ?:
-	      mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, 4, streams, 512);
+	      tb_mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, 4, streams, 512);
 	if (!ret && writer)
 		ret = writer_start(&w, src, 4, bytes / MIG_PAGE_SIZE);
 	if (ret)
@@ -160,7 +160,7 @@ static int print_postcopy(unsigned long mib, unsigned int streams)
 	if (src < 0 || dst < 0)
 		return -1;
 	ret = tb_exchange_keys(src, dst) ?:
-	      mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, 4, streams, 512) ?:
+	      tb_mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, 4, streams, 512) ?:
 	      mig_start(&m) ?: mig_postcopy_commit(&m) ?:
 	      toucher_start(&t, dst, 4, bytes / MIG_PAGE_SIZE, NULL, 0, mig_postcopy_fetch, &m);
 	if (!ret) {

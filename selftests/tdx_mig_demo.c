@@ -149,7 +149,7 @@ int main(int argc, char **argv)
 	printf("  pre-migration done on both sides in %.0f ms\n", mig_now_ms() - t);
 	printf("- start migration (%s): %u stream(s) of 512 pages, one thread each\n", mode,
 	       streams);
-	ret = mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, vcpus, streams, 512);
+	ret = tb_mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, vcpus, streams, 512);
 	if (!ret)
 		ret = writer_start(&w, src, vcpus, bytes / MIG_PAGE_SIZE);
 	if (ret) {

@@ -204,6 +204,7 @@ static int source_hashes(int src, const struct mig *m, struct mig_verify *v)
 	memset(v, 0, sizeof(*v));
 	v->nr_vcpus = m->nr_vcpus;
 	ret = tb_mem_hash(src, m->npages * MIG_PAGE_SIZE, &v->mem_hash);
+	v->shared_hash = mig_shared_hash(m->shared.src, m->shared.pages);
 	for (i = 0; !ret && i < m->nr_vcpus; i++)
 		ret = tb_vcpu_hash(src, i, &v->vcpu_hash[i]);
 	return ret;
@@ -238,7 +239,7 @@ static int migrate(const struct opts *o, int src, bool post, bool writer, bool *
 {
 	struct mig_hello h = { .npages = (o->mib << 20) / MIG_PAGE_SIZE, .nr_vcpus = o->vcpus,
 			       .nstreams = o->streams, .buf_pages = 512,
-			       .migtd_port = o->migtd_port,
+			       .migtd_port = o->migtd_port, .shared_pages = TB_TD_SHARED_PAGES,
 			       .flags = post ? MIG_HELLO_F_POSTCOPY : 0 };
 	struct guest_writer w = {};
 	struct mig_link *l;
@@ -266,7 +267,7 @@ static int migrate(const struct opts *o, int src, bool post, bool writer, bool *
 		return ret;
 	}
 	printf("src: pre-migration done in %.0f ms\n", mig_now_ms() - t);
-	ret = mig_open_remote(&m, src, l);
+	ret = mig_open_remote(&m, src, l) ?: tb_mig_shared(&m);
 	if (!ret && writer)
 		ret = writer_start(&w, src, o->vcpus, m.npages);
 	if (ret) {

@@ -35,7 +35,7 @@ FIXTURE_SETUP(mp)
 	if (tb_open())
 		SKIP(return, "%s", tb_skip_reason());
 	ASSERT_EQ(0, tb_create_pair(BYTES, 1, &self->src, &self->dst));
-	ASSERT_EQ(0, mig_open(&self->m, self->src, self->dst, NPAGES, 1, 1, CHUNK));
+	ASSERT_EQ(0, tb_mig_open(&self->m, self->src, self->dst, NPAGES, 1, 1, CHUNK));
 }
 
 FIXTURE_TEARDOWN(mp)
@@ -195,7 +195,7 @@ TEST(import_vp_needs_vmm_vcpu)
 	ASSERT_LE(0, src);
 	ASSERT_LE(0, dst);
 	ASSERT_EQ(0, tb_exchange_keys(src, dst));
-	ASSERT_EQ(0, mig_open(&m, src, dst, NPAGES, 1, 1, CHUNK));
+	ASSERT_EQ(0, tb_mig_open(&m, src, dst, NPAGES, 1, 1, CHUNK));
 	ASSERT_EQ(0, send_td_without(&m, NPAGES));
 
 	ASSERT_EQ(0, mig_cmd_retry(&m.src[0], KVM_TDX_MIG_EXPORT_STATE_VP, &pages, NULL));

@@ -149,6 +149,7 @@ static int open_link(struct xhost_ctx *ctx, unsigned int streams, bool post)
 {
 	struct mig_hello h = { .npages = NPAGES, .nr_vcpus = NR_VCPUS, .nstreams = streams,
 			       .buf_pages = 64, .migtd_port = MIGTD_PORT,
+			       .shared_pages = TB_TD_SHARED_PAGES,
 			       .flags = post ? MIG_HELLO_F_POSTCOPY : 0 };
 	int ret;
 
@@ -158,7 +159,7 @@ static int open_link(struct xhost_ctx *ctx, unsigned int streams, bool post)
 	if (ret)
 		return ret;
 	ctx->opened = true;
-	return mig_open_remote(&ctx->m, ctx->src, ctx->l);
+	return mig_open_remote(&ctx->m, ctx->src, ctx->l) ?: tb_mig_shared(&ctx->m);
 }
 
 static void close_link(struct xhost_ctx *ctx)
@@ -176,6 +177,7 @@ static int verify(struct xhost_ctx *ctx)
 	int ret;
 
 	ret = tb_mem_hash(ctx->src, BYTES, &v.mem_hash);
+	v.shared_hash = mig_shared_hash(ctx->m.shared.src, ctx->m.shared.pages);
 	for (i = 0; !ret && i < NR_VCPUS; i++)
 		ret = tb_vcpu_hash(ctx->src, i, &v.vcpu_hash[i]);
 	return ret ?: mig_link_verify(ctx->l, &v);
@@ -189,6 +191,8 @@ static void precopy_ok(struct __test_metadata *_metadata, struct xhost_ctx *ctx,
 	ctx->m.min_rounds = 1;
 	ASSERT_EQ(0, mig_precopy(&ctx->m));
 	EXPECT_EQ(0, ctx->m.st.page_bytes_copied);
+	/* Every shared page went once at least (the first round sends all). */
+	EXPECT_LE(TB_TD_SHARED_PAGES, ctx->m.st.shared_pages_sent);
 	ASSERT_EQ(0, verify(ctx));
 	close_link(ctx);
 	EXPECT_STREQ("ok ", next_outcome(ctx));
@@ -197,9 +201,10 @@ static void precopy_ok(struct __test_metadata *_metadata, struct xhost_ctx *ctx,
 TEST_F_TIMEOUT(xhost, precopy_two_streams, 300)
 {
 	struct xhost_ctx *ctx = &self->c;
-	uint64_t gfns[4] = { 0, 1, 300, NPAGES - 1 };
+	uint64_t gfns[4] = { 0, 1, 300, NPAGES - 1 }, shared[3] = { 0, 17, TB_TD_SHARED_PAGES - 1 };
 
 	ASSERT_EQ(0, tb_guest_write(ctx->src, 1, gfns, 4, 0x77, NULL));
+	ASSERT_EQ(0, tb_guest_write_shared(ctx->src, 1, shared, 3, 0x88));
 	ctx->dest = start_destination(ctx->migtd_dst, 1, &ctx->outcome_fd);
 	ASSERT_LT(0, ctx->dest);
 	precopy_ok(_metadata, ctx, 2);
@@ -343,7 +348,7 @@ TEST_F_TIMEOUT(xhost, wrong_version, 300)
 {
 	struct mig_frame f = good_header(0);
 
-	f.version = 2;
+	f.version = MIG_WIRE_VERSION + 1;
 	seal(&f);
 	bad_frame(_metadata, &self->c, 0, &f, sizeof(f), "unsupported wire version");
 }
@@ -404,6 +409,33 @@ TEST_F_TIMEOUT(xhost, truncated_payload, 300)
 
 	seal(&partial.f);
 	bad_frame(_metadata, &self->c, 1, &partial, sizeof(partial), "the connection ended");
+}
+
+/* Shared memory pages: their indexes are checked before a byte lands. */
+TEST_F_TIMEOUT(xhost, shared_page_out_of_range, 300)
+{
+	struct {
+		struct mig_frame f;
+		uint64_t idx;
+	} bad = { .f = { .magic = MIG_WIRE_MAGIC, .version = MIG_WIRE_VERSION,
+			 .type = MIG_FRAME_SHARED, .stream = 0, .data_len = 8, .pages = 1 },
+		  .idx = TB_TD_SHARED_PAGES };
+
+	seal(&bad.f);
+	bad_frame(_metadata, &self->c, 0, &bad, sizeof(bad), "shared page index out of range");
+}
+
+TEST_F_TIMEOUT(xhost, shared_pages_on_another_stream, 300)
+{
+	struct {
+		struct mig_frame f;
+		uint64_t idx;
+	} bad = { .f = { .magic = MIG_WIRE_MAGIC, .version = MIG_WIRE_VERSION,
+			 .type = MIG_FRAME_SHARED, .stream = 1, .data_len = 8, .pages = 1 } };
+
+	seal(&bad.f);
+	bad_frame(_metadata, &self->c, 1, &bad, sizeof(bad),
+		  "shared memory on a stream other than 0");
 }
 
 /* A HELLO the destination cannot serve: refused before any TD is made. */

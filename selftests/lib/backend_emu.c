@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <linux/tdx_mig_emu.h>
 
 #include "test_backend.h"
@@ -58,7 +59,8 @@ static int create_vm(uint64_t mem_bytes, unsigned int nr_vcpus, uint32_t flags,
 
 int tb_create_dst_without_vcpus(uint64_t mem_bytes, unsigned int nr_vcpus)
 {
-	return create_vm(mem_bytes, nr_vcpus, TDX_MIG_EMU_VM_DESTINATION, 0, 0);
+	return create_vm(mem_bytes, nr_vcpus, TDX_MIG_EMU_VM_DESTINATION, 0,
+			 TB_TD_SHARED_PAGES);
 }
 
 int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
@@ -68,7 +70,8 @@ int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
 	int fd;
 
 	if (!destination)
-		return create_vm(mem_bytes, nr_vcpus, TDX_MIG_EMU_VM_MIGRATABLE, pending_every, 0);
+		return create_vm(mem_bytes, nr_vcpus, TDX_MIG_EMU_VM_MIGRATABLE, pending_every,
+				 TB_TD_SHARED_PAGES);
 	/* As Intel's QEMU: the vCPUs exist before the import fills them. */
 	fd = tb_create_dst_without_vcpus(mem_bytes, nr_vcpus);
 	for (v = 0; fd >= 0 && v < nr_vcpus; v++) {
@@ -89,12 +92,56 @@ int tb_create_migtd(void)
 int tb_create_unfinalized(uint64_t mem_bytes, unsigned int nr_vcpus)
 {
 	return create_vm(mem_bytes, nr_vcpus,
-			 TDX_MIG_EMU_VM_UNFINALIZED | TDX_MIG_EMU_VM_MIGRATABLE, 0, 0);
+			 TDX_MIG_EMU_VM_UNFINALIZED | TDX_MIG_EMU_VM_MIGRATABLE, 0,
+			 TB_TD_SHARED_PAGES);
 }
 
 int tb_create_unmigratable(uint64_t mem_bytes, unsigned int nr_vcpus)
 {
-	return create_vm(mem_bytes, nr_vcpus, 0, 0, 0);
+	return create_vm(mem_bytes, nr_vcpus, 0, 0, TB_TD_SHARED_PAGES);
+}
+
+/* The emulated platform maps a VM's shared memory with mmap of its fd. */
+int tb_shared_map(int vm, uint32_t pages, void **mem)
+{
+	void *p = mmap(NULL, pages * 4096UL, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	*mem = p;
+	return 0;
+}
+
+uint64_t tb_shared_gpa(void)
+{
+	return TDX_MIG_EMU_SHARED_GPA;
+}
+
+uint32_t tb_shared_slot(void)
+{
+	return TDX_MIG_EMU_SHARED_SLOT;
+}
+
+int tb_guest_write_shared(int vm, unsigned int vcpu, const uint64_t *pages, unsigned int n,
+			  uint64_t value)
+{
+	struct tdx_mig_emu_op *ops = calloc(n, sizeof(*ops));
+	struct tdx_mig_emu_run r = { .vcpu = vcpu, .ops = (uintptr_t)ops, .nr_ops = n };
+	unsigned int i;
+	int ret;
+
+	if (!ops || !n || n > TDX_MIG_EMU_MAX_OPS) {
+		free(ops);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++)
+		ops[i] = (struct tdx_mig_emu_op){ .type = TDX_MIG_EMU_OP_WRITE,
+						  .gpa = TDX_MIG_EMU_SHARED_GPA + pages[i] * 4096 +
+							 8 * (vcpu % 512),
+						  .value = value + i };
+	ret = tb_vcpu_run(vm, &r);
+	free(ops);
+	return ret;
 }
 
 int tb_servtd_hash(int migtd_vm, uint64_t attr, uint8_t hash[48])

@@ -525,6 +525,31 @@ int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int
 
 /* A payload would hash its private memory and put the hash in shared memory. */
 /* A payload would load from each page and report KVM_EXIT_MEMORY_FAULT's GPA. */
+/*
+ * Not written: the shared memslot (its own GFNs, KVM_MEM_LOG_DIRTY_PAGES,
+ * memory a second mapping can reach) and a payload that writes it.
+ */
+int tb_shared_map(int vm, uint32_t pages, void **mem)
+{
+	return td_of(vm) ? -EOPNOTSUPP : -EBADF;
+}
+
+uint64_t tb_shared_gpa(void)
+{
+	return 0;
+}
+
+uint32_t tb_shared_slot(void)
+{
+	return 2;
+}
+
+int tb_guest_write_shared(int vm, unsigned int vcpu, const uint64_t *pages, unsigned int n,
+			  uint64_t value)
+{
+	return td_of(vm) ? -EOPNOTSUPP : -EBADF;
+}
+
 int tb_guest_read(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
 		  int (*fetch)(void *opaque, uint64_t gfn), void *opaque, uint64_t *fetched)
 {

@@ -5,10 +5,14 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/mman.h>
+
 #include "guest_writer.h"
+#include "tdx_mig_vmm.h"
 #include "test_backend.h"
 
 #define WRITER_PAGES	32
+#define WRITER_SHARED_PAGES	4
 #define WAIT_RUN_S	10
 
 static uint64_t next_rand(uint64_t *s)
@@ -24,16 +28,21 @@ static void *writer_fn(void *arg)
 {
 	struct writer_vcpu *wv = arg;
 	struct guest_writer *w = wv->w;
-	uint64_t gfns[WRITER_PAGES], faults;
+	uint64_t gfns[WRITER_PAGES], shared[WRITER_SHARED_PAGES], faults, value;
 	unsigned int i;
 	int ret;
 
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		for (i = 0; i < WRITER_PAGES; i++)
 			gfns[i] = next_rand(&wv->seed) % w->npages;
+		for (i = 0; i < WRITER_SHARED_PAGES; i++)
+			shared[i] = next_rand(&wv->seed) % TB_TD_SHARED_PAGES;
 		faults = 0;
-		ret = tb_guest_write(w->vm, wv->index, gfns, WRITER_PAGES,
-				     (writer_runs(w) + 1) << 20, &faults);
+		value = (writer_runs(w) + 1) << 20;
+		ret = tb_guest_write(w->vm, wv->index, gfns, WRITER_PAGES, value, &faults);
+		if (!ret && w->shared)
+			ret = tb_guest_write_shared(w->vm, wv->index, shared,
+						    WRITER_SHARED_PAGES, value);
 		pthread_mutex_lock(&w->lock);
 		if (ret && !w->error)
 			__atomic_store_n(&w->error, ret, __ATOMIC_RELEASE);
@@ -51,6 +60,7 @@ static void *writer_fn(void *arg)
 int writer_start(struct guest_writer *w, int vm, unsigned int nr_vcpus, uint64_t npages)
 {
 	pthread_condattr_t attr;
+	void *probe;
 	unsigned int v;
 	int ret;
 
@@ -66,6 +76,9 @@ int writer_start(struct guest_writer *w, int vm, unsigned int nr_vcpus, uint64_t
 	w->vm = vm;
 	w->nr_vcpus = nr_vcpus;
 	w->npages = npages;
+	w->shared = tb_shared_map(vm, TB_TD_SHARED_PAGES, &probe) == 0;
+	if (w->shared)
+		munmap(probe, TB_TD_SHARED_PAGES * MIG_PAGE_SIZE);
 	__atomic_store_n(&w->stop, false, __ATOMIC_RELAXED);
 	w->joined = false;
 	__atomic_store_n(&w->runs, 0, __ATOMIC_RELAXED);
@@ -213,6 +226,24 @@ int toucher_wait(struct guest_toucher *t, uint64_t *fetched)
 	return ret;
 }
 
+/* The VMM's view of both TDs' shared memory: the same bytes? */
+static int shared_compare(int a, int b)
+{
+	size_t len = TB_TD_SHARED_PAGES * MIG_PAGE_SIZE;
+	void *pa = NULL, *pb = NULL;
+	int ret;
+
+	ret = tb_shared_map(a, TB_TD_SHARED_PAGES, &pa) ?:
+	      tb_shared_map(b, TB_TD_SHARED_PAGES, &pb);
+	if (!ret && memcmp(pa, pb, len))
+		ret = -EBADMSG;
+	if (pa)
+		munmap(pa, len);
+	if (pb)
+		munmap(pb, len);
+	return ret;
+}
+
 int td_compare(int a, int b, uint64_t bytes, unsigned int nr_vcpus, uint64_t *mem_hash)
 {
 	uint64_t ha, hb;
@@ -220,6 +251,11 @@ int td_compare(int a, int b, uint64_t bytes, unsigned int nr_vcpus, uint64_t *me
 	int ret;
 
 	ret = tb_mem_hash(a, bytes, &ha) ?: tb_mem_hash(b, bytes, &hb);
+	if (ret)
+		return ret;
+	ret = shared_compare(a, b);
+	if (ret == -EOPNOTSUPP)
+		ret = 0;	/* a backend without shared memory: nothing to compare */
 	if (ret)
 		return ret;
 	if (mem_hash)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * One thread per vCPU, as a VMM runs them, keeping the guest writing
- * private pages while a migration runs; and the check that the
- * destination equals the source.
+ * private and shared pages while a migration runs; and the check that the
+ * destination equals the source (private and shared memory, vCPUs).
  */
 #ifndef TDX_MIG_GUEST_WRITER_H
 #define TDX_MIG_GUEST_WRITER_H
@@ -28,6 +28,7 @@ struct guest_writer {
 	int vm;
 	unsigned int nr_vcpus;
 	uint64_t npages;
+	bool shared;		/* the TD has shared memory: write it too */
 	struct writer_vcpu vcpu[WRITER_MAX_VCPUS];
 	/*
 	 * stop, runs, write_faults and error: shared with the threads,
@@ -87,7 +88,7 @@ int toucher_start(struct guest_toucher *t, int vm, unsigned int nr_vcpus, uint64
 /* Join; the first error a thread met, 0 if none; *@fetched: pages fetched. */
 int toucher_wait(struct guest_toucher *t, uint64_t *fetched);
 
-/* 0 if private memory and every vCPU of @a and @b are identical. */
+/* 0 if private memory, shared memory and every vCPU of @a and @b are identical. */
 int td_compare(int a, int b, uint64_t bytes, unsigned int nr_vcpus, uint64_t *mem_hash);
 
 #endif /* TDX_MIG_GUEST_WRITER_H */

@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "guest_writer.h"
@@ -54,6 +55,7 @@ struct mig_dest {
 	struct mig_hello shape;
 	int vm;
 	struct mig_stream *streams;
+	uint8_t *shared;		/* the TD's shared memory, shape.shared_pages */
 	struct dest_conn *conn;		/* shape.nstreams streams, then the fault channel */
 	unsigned int nconn;
 	pthread_mutex_t lock;
@@ -312,6 +314,44 @@ static int import_locked(struct dest_conn *c, const struct mig_frame *f)
 	return 0;
 }
 
+/*
+ * Shared memory pages, into the TD's shared memory: only on stream 0 and
+ * before the commit (the TD must not run on stale shared memory).
+ */
+static int shared_pages(struct dest_conn *c, const struct mig_frame *f, const char **why)
+{
+	struct mig_dest *d = c->d;
+	struct mig_frame r = { .type = MIG_FRAME_RESULT };
+	uint64_t idx[MIG_WIRE_MAX_PAGES];
+	unsigned int i;
+	int ret;
+
+	if (c->index || !d->shared) {
+		*why = c->index ? "shared memory on a stream other than 0" : "no shared memory";
+		return -EPROTO;
+	}
+	ret = mig_wire_recv(c->fd, idx, f->data_len);
+	for (i = 0; !ret && i < f->pages; i++) {
+		if (idx[i] >= d->shape.shared_pages) {
+			*why = "shared page index out of range";
+			return -EPROTO;
+		}
+	}
+	pthread_mutex_lock(&d->lock);
+	if (!ret && d->committed) {
+		*why = "shared memory after the commit";
+		ret = -EPROTO;
+	}
+	pthread_mutex_unlock(&d->lock);
+	for (i = 0; !ret && i < f->pages; i++)
+		ret = mig_wire_recv(c->fd, d->shared + idx[i] * MIG_PAGE_SIZE, MIG_PAGE_SIZE);
+	if (ret)
+		return ret;
+	__atomic_add_fetch(&d->st.shared_pages, f->pages, __ATOMIC_RELAXED);
+	send_on(c, &r, NULL);
+	return 0;
+}
+
 static int verify(struct dest_conn *c, const struct mig_frame *f)
 {
 	struct mig_dest *d = c->d;
@@ -332,6 +372,9 @@ static int verify(struct dest_conn *c, const struct mig_frame *f)
 		ret = -EBADMSG;
 	for (i = 0; !ret && i < v.nr_vcpus; i++)
 		ret = d->vcpu_hash[i] == v.vcpu_hash[i] ? 0 : -EBADMSG;
+	if (!ret && d->shared &&
+	    mig_shared_hash(d->shared, d->shape.shared_pages) != v.shared_hash)
+		ret = -EBADMSG;
 	r.cmd = -ret;
 	r.stream = c->index;
 	/*
@@ -391,6 +434,8 @@ static void *stream_fn(void *arg)
 			ret = import_bundle(c, &f, &why);
 		else if (!ret && f.type == MIG_FRAME_VERIFY)
 			ret = verify(c, &f);
+		else if (!ret && f.type == MIG_FRAME_SHARED)
+			ret = shared_pages(c, &f, &why);
 		else if (!ret && f.type == MIG_FRAME_ABORT)
 			source_abort(c, &f);
 		else if (!ret)
@@ -421,8 +466,10 @@ static const char *check_hello(const struct mig_hello *h)
 		return "stream count out of range";
 	if (!h->buf_pages || h->buf_pages > MIG_WIRE_MAX_PAGES)
 		return "buffer pages out of range";
-	if (h->flags & ~MIG_HELLO_F_POSTCOPY || h->pad)
-		return "unknown flags or padding set";
+	if (h->flags & ~MIG_HELLO_F_POSTCOPY)
+		return "unknown flags set";
+	if (h->shared_pages && h->shared_pages != TB_TD_SHARED_PAGES)
+		return "shared memory unlike this host's TDs";
 	return NULL;
 }
 
@@ -510,8 +557,15 @@ static int make_td(struct mig_dest *d, const char **why)
 		return d->vm;
 	}
 	ret = vm_set_migration_info(d->vm, false, d->shape.migtd_port);
-	if (ret)
+	if (ret) {
 		*why = "cannot set the migration info";
+		return ret;
+	}
+	if (d->shape.shared_pages) {
+		ret = tb_shared_map(d->vm, d->shape.shared_pages, (void **)&d->shared);
+		if (ret)
+			*why = "cannot map the TD's shared memory";
+	}
 	return ret;
 }
 
@@ -692,6 +746,9 @@ void mig_dest_finish(struct mig_dest *d)
 	}
 	d->st.fetched = d->lat.n;
 	mig_lat_summary(&d->lat, &d->st.fault_median_ms, &d->st.fault_max_ms);
+	if (d->shared)
+		munmap(d->shared, d->shape.shared_pages * MIG_PAGE_SIZE);
+	d->shared = NULL;
 	if (d->vm >= 0)
 		close(d->vm);
 	free(d->streams);

@@ -23,6 +23,7 @@ struct mig_dest;
 struct mig_dest_stats {
 	uint64_t bundles;
 	uint64_t pages;			/* imported (CANCELs not counted) */
+	uint64_t shared_pages;		/* shared memory pages received */
 	uint64_t fault_requests;	/* FAULT frames sent, repeats included */
 	uint64_t fetched;		/* faults that waited for their page */
 	uint64_t resumptions;		/* the kernel's, of every stream */

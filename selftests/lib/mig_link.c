@@ -240,6 +240,24 @@ int mig_link_import(struct mig_link *l, struct mig_stream *from, unsigned int si
 	return call(l, si, &f, &p, arg, entries ? from->gpa_list : NULL, entries);
 }
 
+int mig_link_shared(struct mig_link *l, const uint64_t *idx, unsigned int n, const void *mem)
+{
+	struct mig_frame f = { .type = MIG_FRAME_SHARED, .data_len = n * 8, .pages = n };
+	const void *pages[MIG_WIRE_MAX_PAGES];
+	struct mig_parts p = { .data = idx, .page_ptrs = pages };
+	unsigned int i;
+
+	if (!n || n > MIG_WIRE_MAX_PAGES || n > l->hello.buf_pages)
+		return -EINVAL;
+	/* The pages go straight from the VMM's shared memory. */
+	for (i = 0; i < n; i++) {
+		if (idx[i] >= l->hello.shared_pages)
+			return -EINVAL;
+		pages[i] = (const uint8_t *)mem + idx[i] * MIG_PAGE_SIZE;
+	}
+	return call(l, 0, &f, &p, NULL, NULL, 0);
+}
+
 int mig_link_verify(struct mig_link *l, const struct mig_verify *v)
 {
 	struct mig_frame f = { .type = MIG_FRAME_VERIFY, .data_len = sizeof(*v) };

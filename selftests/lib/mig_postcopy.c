@@ -324,7 +324,8 @@ int mig_postcopy_commit(struct mig *m)
 	ret = mig_cmd_retry(&m->src[0], KVM_TDX_MIG_EXPORT_PAUSE, NULL, &m->st.eintr);
 	if (!ret && m->after_pause)
 		m->after_pause(m);
-	ret = ret ?: mig_move_token(m, false) ?: cancel_dirtied(m) ?:
+	/* Shared memory is never demand-paged: all of it goes before the commit. */
+	ret = ret ?: mig_move_token(m, false) ?: cancel_dirtied(m) ?: mig_send_shared(m) ?:
 	      mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_TD,
 			     KVM_TDX_MIG_IMPORT_STATE_TD);
 	for (v = 0; !ret && v < m->nr_vcpus; v++)

@@ -14,7 +14,7 @@
 
 static_assert(sizeof(struct mig_frame) == 56, "the wire header is 56 bytes");
 static_assert(sizeof(struct mig_hello) == 32, "HELLO's data is 32 bytes");
-static_assert(sizeof(struct mig_verify) == 80, "VERIFY's data is 80 bytes");
+static_assert(sizeof(struct mig_verify) == 88, "VERIFY's data is 88 bytes");
 
 /* CRC-32C (Castagnoli), reflected, bit by bit: headers are 56 bytes. */
 uint32_t mig_crc32c(uint32_t crc, const void *buf, uint64_t len)
@@ -65,6 +65,7 @@ static const char *const frame_names[MIG_FRAME_TYPES] = {
 	[MIG_FRAME_HELLO] = "HELLO",	[MIG_FRAME_BUNDLE] = "BUNDLE",
 	[MIG_FRAME_VERIFY] = "VERIFY",	[MIG_FRAME_RESULT] = "RESULT",
 	[MIG_FRAME_FAULT] = "FAULT",	[MIG_FRAME_ABORT] = "ABORT",
+	[MIG_FRAME_SHARED] = "SHARED",
 };
 
 const char *mig_frame_name(uint16_t type)
@@ -100,7 +101,8 @@ int mig_wire_send(int fd, struct mig_frame *f, const struct mig_parts *p)
 {
 	static const struct mig_parts none;
 	struct mig_frame h = *f;
-	struct iovec iov[6];
+	struct iovec iov[5 + MIG_WIRE_MAX_PAGES];
+	uint32_t i;
 	int n = 0;
 
 	if (!p)
@@ -119,8 +121,12 @@ int mig_wire_send(int fd, struct mig_frame *f, const struct mig_parts *p)
 		iov[n++] = (struct iovec){ (void *)p->gpa_list, f->entries * 8UL };
 	if (f->mac_len)
 		iov[n++] = (struct iovec){ (void *)p->mac, f->mac_len };
-	if (f->pages)
+	if (f->pages > MIG_WIRE_MAX_PAGES)
+		return -EINVAL;
+	if (f->pages && !p->page_ptrs)
 		iov[n++] = (struct iovec){ (void *)p->bufs, f->pages * 4096UL };
+	for (i = 0; p->page_ptrs && i < f->pages; i++)
+		iov[n++] = (struct iovec){ (void *)p->page_ptrs[i], 4096UL };
 	return send_all(fd, iov, n);
 }
 
@@ -177,6 +183,9 @@ static const char *check_shape(const struct mig_frame *f, const struct mig_wire_
 		return only_data(f, sizeof(struct mig_verify)) ? NULL : "malformed VERIFY";
 	case MIG_FRAME_FAULT:
 		return only_data(f, 0) ? NULL : "malformed FAULT";
+	case MIG_FRAME_SHARED:
+		return f->pages && f->data_len == f->pages * 8ULL && !f->mbmd_len &&
+		       !f->entries && !f->mac_len ? NULL : "malformed SHARED";
 	case MIG_FRAME_BUNDLE:
 		/* A memory bundle's entries come with their MACs, pages with an MBMD. */
 		if (f->data_len || (f->entries && !f->mac_len) || (f->mac_len && !f->entries) ||

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define MIG_WIRE_MAGIC		0x4d584454U	/* "TDXM" on the wire */
-#define MIG_WIRE_VERSION	1
+#define MIG_WIRE_VERSION	2
 #define MIG_WIRE_MAX_DATA	4096U
 #define MIG_WIRE_MBMD_LEN	4096U
 #define MIG_WIRE_MAC_LEN	8192U
@@ -34,6 +34,12 @@ enum mig_frame_type {
 	MIG_FRAME_FAULT,	/* post-copy: a vCPU waits for page arg */
 	/* either way: the sender gave up; data the reason, MBMD an abort token */
 	MIG_FRAME_ABORT,
+	/*
+	 * source -> destination, stream 0: pages of shared memory, in the
+	 * clear (the VMM's own, never the TDX Module's); data their page
+	 * indexes in the shared memory, 8 bytes each
+	 */
+	MIG_FRAME_SHARED,
 	MIG_FRAME_TYPES,
 };
 
@@ -61,7 +67,7 @@ struct mig_hello {
 	uint32_t buf_pages;	/* the largest bundle the source sends */
 	uint32_t migtd_port;	/* pre-migration: the MigTDs' port */
 	uint32_t flags;		/* MIG_HELLO_F_* */
-	uint32_t pad;
+	uint32_t shared_pages;	/* shared memory pages (SHARED frames) */
 };
 
 #define MIG_HELLO_F_POSTCOPY	1U	/* the destination will run before all pages came */
@@ -73,6 +79,7 @@ struct mig_verify {
 	uint32_t nr_vcpus;
 	uint32_t pad;
 	uint64_t vcpu_hash[MIG_VERIFY_MAX_VCPUS];
+	uint64_t shared_hash;	/* mig_shared_hash() of shared memory */
 };
 
 /* What a receiver will accept on one connection. */
@@ -98,6 +105,8 @@ struct mig_parts {
 	const uint64_t *gpa_list;
 	const void *mac;
 	const void *bufs;
+	/* instead of @bufs: each page from its own place (SHARED) */
+	const void *const *page_ptrs;
 };
 
 /*

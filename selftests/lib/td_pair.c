@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What every test backend builds the same way from the others' calls. */
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "tdx_mig_vmm.h"
 #include "test_backend.h"
@@ -22,6 +24,39 @@ int tb_create_pair(uint64_t mem_bytes, unsigned int nr_vcpus, int *src, int *dst
 		*src = -1;
 		*dst = -1;
 	}
+	return ret;
+}
+
+int tb_mig_shared(struct mig *m)
+{
+	void *src = NULL, *dst = NULL;
+	int ret;
+
+	ret = tb_shared_map(m->src_vm, TB_TD_SHARED_PAGES, &src);
+	if (ret == -EOPNOTSUPP)
+		return 0;
+	if (!ret && !m->link)
+		ret = tb_shared_map(m->dst_vm, TB_TD_SHARED_PAGES, &dst);
+	if (!ret)
+		ret = mig_set_shared(m, src, dst, TB_TD_SHARED_PAGES, tb_shared_slot());
+	if (ret) {
+		if (src)
+			munmap(src, TB_TD_SHARED_PAGES * MIG_PAGE_SIZE);
+		if (dst)
+			munmap(dst, TB_TD_SHARED_PAGES * MIG_PAGE_SIZE);
+	}
+	return ret;
+}
+
+int tb_mig_open(struct mig *m, int src_vm, int dst_vm, uint64_t npages, unsigned int nr_vcpus,
+		unsigned int nstreams, uint32_t buf_pages)
+{
+	int ret = mig_open(m, src_vm, dst_vm, npages, nr_vcpus, nstreams, buf_pages);
+
+	if (!ret)
+		ret = tb_mig_shared(m);
+	if (ret)
+		mig_close(m);
 	return ret;
 }
 

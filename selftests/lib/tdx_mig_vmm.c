@@ -470,6 +470,12 @@ void mig_close(struct mig *m)
 	free(m->stream_lock);
 	free(m->dirty);
 	free(m->exported);
+	if (m->shared.src)
+		munmap(m->shared.src, m->shared.pages * MIG_PAGE_SIZE);
+	if (m->shared.dst)
+		munmap(m->shared.dst, m->shared.pages * MIG_PAGE_SIZE);
+	free(m->shared.dirty);
+	memset(&m->shared, 0, sizeof(m->shared));
 	m->src = NULL;
 	m->dst = NULL;
 	m->stream_lock = NULL;
@@ -501,6 +507,80 @@ int mig_dirty_log(struct mig *m, bool clear)
 	if (ret)
 		fprintf(stderr, "# tdx_mig_vmm: %s dirty log failed: %s\n",
 			clear ? "clearing" : "getting", strerror(-ret));
+	return ret;
+}
+
+int mig_set_shared(struct mig *m, void *src, void *dst, uint32_t pages, uint32_t slot)
+{
+	if (!src || !pages || m->shared.pages || (m->link && dst) || (!m->link && !dst))
+		return -EINVAL;
+	if (m->link && pages != mig_link_hello(m->link)->shared_pages)
+		return -EINVAL;
+	m->shared.dirty = calloc((pages + BITS_PER_UL - 1) / BITS_PER_UL, sizeof(unsigned long));
+	if (!m->shared.dirty)
+		return -ENOMEM;
+	m->shared = (struct mig_shared){ .src = src, .dst = dst, .pages = pages, .slot = slot,
+					 .dirty = m->shared.dirty };
+	return 0;
+}
+
+uint64_t mig_shared_hash(const void *mem, uint32_t pages)
+{
+	const uint64_t *q = mem;
+	uint64_t h = 0xcbf29ce484222325ULL, i;
+
+	for (i = 0; i < pages * MIG_PAGE_SIZE / 8; i++)
+		h = (h ^ q[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Pages @idx[0..@n) of shared memory to the destination. */
+static int shared_batch(struct mig *m, const uint64_t *idx, unsigned int n)
+{
+	unsigned int i;
+
+	if (!n)
+		return 0;
+	m->st.shared_pages_sent += n;
+	if (m->link)
+		return mig_link_shared(m->link, idx, n, m->shared.src);
+	for (i = 0; i < n; i++)
+		memcpy(m->shared.dst + idx[i] * MIG_PAGE_SIZE,
+		       m->shared.src + idx[i] * MIG_PAGE_SIZE, MIG_PAGE_SIZE);
+	return 0;
+}
+
+int mig_send_shared(struct mig *m)
+{
+	struct mig_shared *sh = &m->shared;
+	struct kvm_dirty_log g = { .slot = sh->slot, .dirty_bitmap = sh->dirty };
+	struct kvm_clear_dirty_log c = { .slot = sh->slot, .num_pages = sh->pages,
+					 .dirty_bitmap = sh->dirty };
+	unsigned int n = 0, batch = m->link ? mig_link_hello(m->link)->buf_pages : 512;
+	uint64_t idx[512], i;
+	int ret = 0;
+
+	if (!sh->pages)
+		return 0;
+	/* Out of the log before the copy: a write from now on logs the page again. */
+	mig_ioctls += 2;
+	if (ioctl(m->src_vm, KVM_GET_DIRTY_LOG, &g) || ioctl(m->src_vm, KVM_CLEAR_DIRTY_LOG, &c)) {
+		ret = -errno;
+		fprintf(stderr, "# tdx_mig_vmm: shared memory's dirty log: %s\n", strerror(-ret));
+		return ret;
+	}
+	for (i = 0; !ret && i < sh->pages; i++) {
+		if (sh->started && !mig_test_bit(sh->dirty, i))
+			continue;
+		idx[n++] = i;
+		if (n == batch) {
+			ret = shared_batch(m, idx, n);
+			n = 0;
+		}
+	}
+	ret = ret ?: shared_batch(m, idx, n);
+	sh->started = true;
+	m->st.shared_rounds++;
 	return ret;
 }
 
@@ -567,7 +647,7 @@ int mig_live_rounds(struct mig *m)
 			break;
 		before = m->st.pages_sent;
 		t = mig_now_ms();
-		ret = mig_send_dirty(m, true, NULL);
+		ret = mig_send_dirty(m, true, NULL) ?: mig_send_shared(m);
 		if (ret)
 			return ret;
 		if (m->progress) {
@@ -596,7 +676,7 @@ int mig_finish(struct mig *m)
 	if (!ret)
 		ret = mig_move_token(m, false);
 	if (!ret)
-		ret = mig_send_dirty(m, false, NULL);
+		ret = mig_send_dirty(m, false, NULL) ?: mig_send_shared(m);
 	if (!ret)
 		ret = mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_TD,
 				     KVM_TDX_MIG_IMPORT_STATE_TD);
@@ -653,6 +733,10 @@ void mig_print_summary(const struct mig *m, uint64_t mem_hash, bool vcpus, int c
 	printf("interrupted calls resumed %llu\n", (unsigned long long)st->resumptions);
 	printf("  blackout %.1f ms, total %.1f ms, throughput %.1f MiB/s\n", st->blackout_ms,
 	       st->total_ms, st->pages_sent * MIG_PAGE_SIZE / 1048576.0 / (st->total_ms / 1e3));
+	if (m->shared.pages)
+		printf("  shared memory: %u pages, %llu sent in %u rounds (the VMM's copy)\n",
+		       m->shared.pages, (unsigned long long)st->shared_pages_sent,
+		       st->shared_rounds);
 	printf("  memory hash %016llx on both sides: %s\n", (unsigned long long)mem_hash,
 	       compared ? "MISMATCH" : "match");
 	if (vcpus)

@@ -90,6 +90,23 @@ struct mig_stats {
 	double fault_median_ms;		/* fault reported to page imported */
 	double fault_max_ms;
 	double dst_run_ms;		/* from the commit until the last page arrived */
+	/* shared memory (mig_send_shared()) */
+	unsigned int shared_rounds;
+	uint64_t shared_pages_sent;
+};
+
+/*
+ * The TD's shared memory: the VMM's own pages, which travel the ordinary
+ * way, without the TDX Module: KVM's dirty log of their memslot says which
+ * changed, and the VMM copies them (across hosts, sends them in the clear).
+ */
+struct mig_shared {
+	uint8_t *src;		/* the VMM's mappings; @dst NULL across hosts */
+	uint8_t *dst;
+	uint32_t pages;
+	uint32_t slot;		/* their memslot, for the dirty log */
+	unsigned long *dirty;
+	bool started;		/* the first round, of every page, went */
 };
 
 /*
@@ -119,6 +136,7 @@ struct mig {
 	/* the start token left the source: an abort now needs the destination's token */
 	bool start_exported;
 	struct mig_stats st;
+	struct mig_shared shared;
 	/* the live phase ends after min_rounds once dirty <= stop_pages, or at max_rounds */
 	unsigned int min_rounds;
 	unsigned int max_rounds;
@@ -218,6 +236,8 @@ int mig_link_import(struct mig_link *l, struct mig_stream *from, unsigned int si
 		    uint32_t import_id, uint64_t *arg, unsigned int entries, uint64_t pages);
 /* The destination compares with the source's hashes: 0, -EBADMSG, -errno. */
 int mig_link_verify(struct mig_link *l, const struct mig_verify *v);
+/* Shared memory pages @idx[0..@n) of @mem (at most the bundle size). */
+int mig_link_shared(struct mig_link *l, const uint64_t *idx, unsigned int n, const void *mem);
 /*
  * The source gives up: the destination aborts its import and answers with
  * its abort token, copied to @mbmd (true); false if none came (the link is
@@ -246,6 +266,20 @@ int mig_send_dirty(struct mig *m, bool block, uint64_t *count);
 int mig_live_rounds(struct mig *m);
 int mig_finish(struct mig *m);
 int mig_precopy(struct mig *m);
+/*
+ * Shared memory of @pages pages, mapped at @src (and @dst, a local
+ * destination's), its dirty log in memslot @slot; the mappings are the
+ * migration's from now on (mig_close() unmaps them).
+ */
+int mig_set_shared(struct mig *m, void *src, void *dst, uint32_t pages, uint32_t slot);
+/*
+ * One round of shared memory: the first sends every page, later ones what
+ * the dirty log holds (taken out of it, so the next write logs it again).
+ * Each live round ends with one, and the blackout before the TD's state.
+ */
+int mig_send_shared(struct mig *m);
+/* A hash of @pages pages of shared memory, for comparing both sides. */
+uint64_t mig_shared_hash(const void *mem, uint32_t pages);
 /* At the end (mig_finish(), mig_postcopy_finish()): the kernel's counters into m->st. */
 void mig_collect_stats(struct mig *m);
 

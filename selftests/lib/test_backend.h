@@ -34,6 +34,27 @@ int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
 #define TB_MIGTD_SHARED_PAGES	64
 int tb_create_migtd(void);
 int tb_create_unfinalized(uint64_t mem_bytes, unsigned int nr_vcpus);
+/*
+ * Every TD but a MigTD has TB_TD_SHARED_PAGES pages of shared memory, the
+ * VMM's: tb_shared_map() maps it (0 or -errno), at the GPA and in the
+ * dirty-log memslot tb_shared_gpa() and tb_shared_slot() say.
+ */
+#define TB_TD_SHARED_PAGES	64
+int tb_shared_map(int vm, uint32_t pages, void **mem);
+uint64_t tb_shared_gpa(void);
+uint32_t tb_shared_slot(void);
+/* vCPU @vcpu writes @value + i to shared page @pages[i] (no ACCEPT: it is shared). */
+int tb_guest_write_shared(int vm, unsigned int vcpu, const uint64_t *pages, unsigned int n,
+			  uint64_t value);
+/*
+ * Give migration @m its TDs' shared memory (mig_set_shared()): 0, or
+ * -errno; nothing on a backend without shared memory.
+ */
+struct mig;
+int tb_mig_shared(struct mig *m);
+/* mig_open() of two TDs of this backend, their shared memory included. */
+int tb_mig_open(struct mig *m, int src_vm, int dst_vm, uint64_t npages, unsigned int nr_vcpus,
+		unsigned int nstreams, uint32_t buf_pages);
 /* A built, finalized TD its VMM did not ask to be MIGRATABLE. */
 int tb_create_unmigratable(uint64_t mem_bytes, unsigned int nr_vcpus);
 /* The SERVTD_INFO_HASH of a MigTD for SERVTD_ATTR @attr (from its image, on hardware). */

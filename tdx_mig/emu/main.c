@@ -68,6 +68,8 @@ u64 tdx_emu_seamcall(u64 rax, struct tdx_mig_args *args)
 		return emu_vp_init(args);
 	case SEAMCALL_TDH_VP_FLUSH:
 		return emu_vp_flush(args);
+	case SEAMCALL_TDH_VP_WR:
+		return emu_vp_wr(args);
 	case SEAMCALL_TDH_VP_ENTER:
 		return emu_vp_enter(args);
 	case SEAMCALL_TDH_MEM_SEPT_ADD:

@@ -657,6 +657,14 @@ enum tdx_sept_state {
 #define TDX_MD_CLASS_MASK		GENMASK_ULL(61, 56)
 #define TDX_MD_NON_ARCH_BIT		BIT_ULL(63)
 
+/*
+ * The TD VMCS's SHARED_EPT_POINTER as TDH.VP.WR names it: class 0 (TD
+ * VMCS), the VMCS encoding as field code, as KVM's TDVPS_VMCS(). Only
+ * its bits 51:12, the root's physical address, are the host's to write.
+ */
+#define TDX_MD_VP_SHARED_EPTP		0x203CULL
+#define TDX_SHARED_EPTP_WR_MASK		GENMASK_ULL(51, 12)
+
 enum tdx_md_context {
 	TDX_MD_CTX_SYS	= 0,
 	TDX_MD_CTX_TD	= 1,

@@ -98,6 +98,7 @@ u64 tdx_mig_tdh_vp_addcx(struct tdx_mig_tdvpr tdvpr, u64 tdcx_pa);
 u64 tdx_mig_tdh_vp_init(struct tdx_mig_tdvpr tdvpr, u64 initial_rcx);
 u64 tdx_mig_tdh_vp_enter(struct tdx_mig_tdvpr tdvpr, u64 *exit_qual, u64 *gpa);
 u64 tdx_mig_tdh_vp_enter_regs(struct tdx_mig_tdvpr tdvpr, struct tdx_mig_args *regs);
+u64 tdx_mig_tdh_vp_wr(struct tdx_mig_tdvpr tdvpr, u64 field, u64 value, u64 mask);
 u64 tdx_mig_tdh_vp_flush(struct tdx_mig_tdvpr tdvpr);
 u64 tdx_mig_tdh_mng_vpflushdone(struct tdx_mig_tdr tdr);
 u64 tdx_mig_tdh_phymem_cache_wb(bool resume);

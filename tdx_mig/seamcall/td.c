@@ -213,6 +213,25 @@ u64 tdx_mig_tdh_vp_enter(struct tdx_mig_tdvpr tdvpr, u64 *exit_qual, u64 *gpa)
 }
 EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_vp_enter);
 
+/**
+ * tdx_mig_tdh_vp_wr - TDH.VP.WR of one field of a vCPU's TDVPS
+ * @tdvpr: the vCPU
+ * @field: the field ID (for the TD VMCS, class 0 and the VMCS encoding)
+ * @value: the value
+ * @mask: which bits of @value to write
+ *
+ * Context: on the CPU the vCPU is associated with (or any, if it is not):
+ * the leaf associates it.
+ * Return: the status.
+ */
+u64 tdx_mig_tdh_vp_wr(struct tdx_mig_tdvpr tdvpr, u64 field, u64 value, u64 mask)
+{
+	struct tdx_mig_args args = { .rcx = tdvpr.pa, .rdx = field, .r8 = value, .r9 = mask };
+
+	return tdx_mig_seamcall(SEAMCALL_TDH_VP_WR, &args);
+}
+EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_tdh_vp_wr);
+
 /** tdx_mig_tdh_vp_flush - TDH.VP.FLUSH, on the CPU the vCPU last ran on */
 u64 tdx_mig_tdh_vp_flush(struct tdx_mig_tdvpr tdvpr)
 {

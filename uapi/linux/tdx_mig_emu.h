@@ -50,10 +50,13 @@ struct kvm_memory_attributes {
 #define TDX_MIG_EMU_MAX_MEM		_BITULL(30)
 #define TDX_MIG_EMU_MAX_VCPUS		8
 /*
- * Shared memory is at this GPA (the shared bit of a 48-bit GPAW) and is
- * what mmap of the VM fd maps, from offset 0.
+ * Shared memory is at this GPA (the shared bit of a 48-bit GPAW, and GFNs
+ * past the largest private memory) and is what mmap of the VM fd maps,
+ * from offset 0. It is memslot 1 of KVM_GET_DIRTY_LOG / KVM_CLEAR_DIRTY_LOG,
+ * bit n its n-th page.
  */
-#define TDX_MIG_EMU_SHARED_GPA		_BITULL(47)
+#define TDX_MIG_EMU_SHARED_GPA		(_BITULL(47) | TDX_MIG_EMU_MAX_MEM)
+#define TDX_MIG_EMU_SHARED_SLOT		1
 #define TDX_MIG_EMU_MAX_SHARED_PAGES	512
 
 struct tdx_mig_emu_vm_config {

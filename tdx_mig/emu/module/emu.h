@@ -175,6 +175,8 @@ struct emu_vcpu {
 	struct tdx_emu_guest_op *ops;
 	unsigned int nr_ops;
 	unsigned int next_op;
+	/* the TD VMCS's SHARED_EPT_POINTER (TDH.VP.WR); 0: none yet */
+	u64 shared_eptp;
 	/* the current step is a TDG.VP.VMCALL that gave the host these GPRs */
 	bool vmcall_pending;
 	u16 vmcall_gprs;
@@ -226,6 +228,7 @@ u64 emu_vp_create(struct tdx_mig_args *a);
 u64 emu_vp_addcx(struct tdx_mig_args *a);
 u64 emu_vp_init(struct tdx_mig_args *a);
 u64 emu_vp_flush(struct tdx_mig_args *a);
+u64 emu_vp_wr(struct tdx_mig_args *a);
 u64 emu_vp_enter(struct tdx_mig_args *a);
 void emu_vcpu_destroy(struct emu_vcpu *vcpu);
 

@@ -107,6 +107,9 @@ static const struct {
 	  R(MEMORY_IMPORT) | R(STATE_IMPORT) | R(POST_IMPORT) | R(LIVE_IMPORT) |
 	  R(FAILED_IMPORT) },
 	{ "VP.FLUSH", SEAMCALL_TDH_VP_FLUSH, 0x7ff },
+	{ "VP.WR", SEAMCALL_TDH_VP_WR, R(INITIALIZED) | R(RUNNABLE) | R(LIVE_EXPORT) |
+	  R(MEMORY_IMPORT) | R(STATE_IMPORT) | R(POST_IMPORT) | R(LIVE_IMPORT) |
+	  R(FAILED_IMPORT) },
 	{ "MNG.INIT", SEAMCALL_TDH_MNG_INIT, R(UNINITIALIZED) },
 	{ "VP.INIT", SEAMCALL_TDH_VP_INIT, R(INITIALIZED) },
 	{ "MEM.PAGE.REMOVE", SEAMCALL_TDH_MEM_PAGE_REMOVE, R(INITIALIZED) | R(RUNNABLE) |
@@ -205,6 +208,8 @@ static u64 call_leaf(struct test_td *td, u16 leaf, struct page *busy_page,
 	}
 	case SEAMCALL_TDH_VP_FLUSH:
 		return ktd_vp_flush(tdvpr);
+	case SEAMCALL_TDH_VP_WR:
+		return ktd_vp_wr(tdvpr, TDX_MD_VP_SHARED_EPTP, 0, 0);
 	case SEAMCALL_TDH_MNG_INIT:
 		return tdx_mig_tdh_mng_init(ktd_tdr(td), 0x1);
 	case SEAMCALL_TDH_VP_INIT:

@@ -167,6 +167,8 @@ long ktd_cpu0_fn(void *arg)
 
 	if (c->flush)
 		return tdx_mig_tdh_vp_flush(tdx_mig_tdvpr(c->tdvpr_pa));
+	if (c->vp_wr)
+		return tdx_mig_tdh_vp_wr(tdx_mig_tdvpr(c->tdvpr_pa), c->field, c->value, c->mask);
 	return tdx_mig_tdh_vp_enter(tdx_mig_tdvpr(c->tdvpr_pa), &c->exit_qual, &c->gpa);
 }
 
@@ -178,6 +180,14 @@ u64 ktd_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa)
 	*exit_qual = c.exit_qual;
 	*gpa = c.gpa;
 	return ret;
+}
+
+u64 ktd_vp_wr(u64 tdvpr_pa, u64 field, u64 value, u64 mask)
+{
+	struct on_cpu0 c = { .tdvpr_pa = tdvpr_pa, .vp_wr = true, .field = field,
+			     .value = value, .mask = mask };
+
+	return work_on_cpu(0, ktd_cpu0_fn, &c);
 }
 
 u64 ktd_vp_flush(u64 tdvpr_pa)

@@ -40,6 +40,10 @@ struct on_cpu0 {
 	u64 exit_qual;
 	u64 gpa;
 	bool flush;
+	bool vp_wr;	/* TDH.VP.WR of @field with @value and @mask */
+	u64 field;
+	u64 value;
+	u64 mask;
 };
 
 u64 ktd_pa(struct page *p);
@@ -72,6 +76,7 @@ struct test_td *ktd_td_new(struct kunit *test, unsigned int npages, int nr_vcpus
 long ktd_cpu0_fn(void *arg);
 u64 ktd_vp_enter(u64 tdvpr_pa, u64 *exit_qual, u64 *gpa);
 u64 ktd_vp_flush(u64 tdvpr_pa);
+u64 ktd_vp_wr(u64 tdvpr_pa, u64 field, u64 value, u64 mask);
 void ktd_reclaim(struct kunit *test, struct page **p, u64 want_type);
 void ktd_cache_wb(struct kunit *test);
 void ktd_td_release_key(struct kunit *test, struct test_td *td);

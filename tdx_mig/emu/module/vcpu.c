@@ -12,6 +12,7 @@
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <asm/vmx.h>
 
 #include "emu.h"
 
@@ -188,12 +189,124 @@ u64 emu_vp_flush(struct tdx_mig_args *a)
 	return ret;
 }
 
+/*
+ * TDH.VP.WR: RCX = TDVPR, RDX = field ID, R8 = value, R9 = write mask;
+ * out, R8 = the field's old value (0 on failure). Only the TD VMCS's
+ * SHARED_EPT_POINTER is modelled, the one field KVM writes
+ * (tdx_load_mmu_pgd()): its bits 51:12 are the host's, and must name
+ * shared memory. The module writes the bits both masks allow. Like
+ * VP.ENTER it associates the vCPU with the current CPU.
+ */
+u64 emu_vp_wr(struct tdx_mig_args *a)
+{
+	u64 value = a->r8, mask = a->r9 & TDX_SHARED_EPTP_WR_MASK, next, ret;
+	struct emu_vcpu *vcpu;
+	int cpu;
+
+	a->r8 = 0;
+	ret = vcpu_leaf_begin(SEAMCALL_TDH_VP_WR, a->rcx, TDX_OPID_RCX, &vcpu);
+	if (ret)
+		return ret;
+	cpu = get_cpu();
+	if (vcpu->state != EMU_VCPU_READY) {
+		ret = TDX_STATUS_VCPU_STATE_INCORRECT;
+	} else if (vcpu->assoc_cpu >= 0 && vcpu->assoc_cpu != cpu) {
+		ret = TDX_STATUS_VCPU_ASSOCIATED;
+	} else if (a->rdx != TDX_MD_VP_SHARED_EPTP) {
+		ret = TDX_STATUS_METADATA_FIELD_ID_INCORRECT;
+	} else {
+		next = (vcpu->shared_eptp & ~mask) | (value & mask);
+		if (next && !emu_hpa_is_shared(next))
+			ret = TDX_STATUS_METADATA_FIELD_VALUE_NOT_VALID;
+	}
+	if (!ret) {
+		if (vcpu->assoc_cpu < 0) {
+			vcpu->assoc_cpu = cpu;
+			atomic_inc(&vcpu->td->associated_vcpus);
+		}
+		a->r8 = vcpu->shared_eptp;
+		WRITE_ONCE(vcpu->shared_eptp, next);
+	}
+	put_cpu();
+	vcpu_leaf_end(SEAMCALL_TDH_VP_WR, vcpu);
+	return ret;
+}
+
 /* An EPT violation exit: the host must fix the mapping and re-enter. */
 static u64 ept_violation(struct tdx_mig_args *a, u64 gpa, bool write)
 {
 	a->rcx = write ? TDX_EXIT_QUAL_WRITE : TDX_EXIT_QUAL_READ;
 	a->r8 = gpa;
 	return TDX_STATUS_SUCCESS | TDX_EXIT_REASON_EPT_VIOLATION;
+}
+
+/*
+ * A page of the host's shared EPT, as the CPU reads it: shared memory the
+ * module does not own (the CPU would read a TD's page with the wrong key).
+ */
+static u64 *shared_ept_page(u64 hpa)
+{
+	struct emu_pamt_entry *e;
+
+	if (!emu_hpa_is_shared(hpa))
+		return NULL;
+	e = emu_pamt_entry(hpa);
+	if (!e || READ_ONCE(e->type) != EMU_PT_NDA)
+		return NULL;
+	return phys_to_virt(hpa & TDX_SHARED_EPTP_WR_MASK);
+}
+
+/*
+ * The CPU's walk of the shared EPT (4 levels, 4 KiB leaves only) for a
+ * shared GPA: the host page, or 0 when an entry on the way does not allow
+ * the access (the host's EPT violation to handle). The host may change
+ * entries at any time; each is read once.
+ */
+static u64 shared_ept_walk(struct emu_vcpu *vcpu, u64 gpa, bool write)
+{
+	u64 need = VMX_EPT_READABLE_MASK | (write ? VMX_EPT_WRITABLE_MASK : 0);
+	u64 hpa = READ_ONCE(vcpu->shared_eptp), entry;
+	u64 *table;
+	int level;
+
+	if (!hpa)
+		return 0;
+	for (level = 3; level >= 0; level--) {
+		table = shared_ept_page(hpa);
+		if (!table)
+			return 0;
+		entry = READ_ONCE(table[(gpa >> (PAGE_SHIFT + 9 * level)) & 511]);
+		if ((entry & need) != need || (level && (entry & _PAGE_PSE)))
+			return 0;
+		hpa = entry & TDX_SHARED_EPTP_WR_MASK;
+	}
+	return shared_ept_page(hpa) ? hpa : 0;
+}
+
+/* A guest access to shared memory: no SEPT, no key, the host's own page. */
+static u64 guest_access_shared(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op,
+			       u64 gpa, bool write, struct tdx_mig_args *a)
+{
+	u64 hpa, *page;
+	int i;
+
+	/* TDG.MEM.PAGE.ACCEPT takes private GPAs only. */
+	if (op->type == TDX_EMU_GUEST_ACCEPT) {
+		op->status = tdx_status_with_operand(TDX_STATUS_OPERAND_INVALID, TDX_OPID_RCX);
+		return 0;
+	}
+	hpa = shared_ept_walk(vcpu, gpa, write);
+	if (!hpa)
+		return ept_violation(a, gpa, write);
+	page = phys_to_virt(hpa);
+	if (op->type == TDX_EMU_GUEST_READ)
+		op->value = READ_ONCE(page[(gpa & ~PAGE_MASK) / 8]);
+	else if (op->type == TDX_EMU_GUEST_WRITE)
+		WRITE_ONCE(page[(gpa & ~PAGE_MASK) / 8], op->value);
+	else if (op->type == TDX_EMU_GUEST_FILL)
+		for (i = 0; i < PAGE_SIZE / sizeof(u64); i++)
+			WRITE_ONCE(page[i], op->value);
+	return 0;
 }
 
 /*
@@ -212,9 +325,11 @@ static u64 guest_access(struct emu_vcpu *vcpu, struct tdx_emu_guest_op *op,
 	u64 *entry, old;
 	int failed, i;
 
-	/* Beyond GPAW or shared: no private mapping, an EPT violation. */
-	if ((gpa >> EMU_GPAW) || (gpa & EMU_SHARED_GPA_BIT))
+	/* Beyond GPAW: no mapping, an EPT violation. Shared: the host's EPT. */
+	if (gpa >> EMU_GPAW)
 		return ept_violation(a, gpa, write);
+	if (gpa & EMU_SHARED_GPA_BIT)
+		return guest_access_shared(vcpu, op, gpa, write, a);
 	entry = emu_sept_walk(td, gpa, 0, &failed);
 	if (!entry || emu_sept_lock_entry(entry, &old))
 		return ept_violation(a, gpa, write);

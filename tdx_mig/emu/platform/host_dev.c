@@ -155,22 +155,39 @@ static int vm_memory_encrypt_op(struct host_vm *vm, void __user *argp)
 	return ret;
 }
 
+/*
+ * KVM_GET_DIRTY_LOG / KVM_CLEAR_DIRTY_LOG with KVM's checks on the slot
+ * (one address space, as a TD has) and the range: slot 0 is the TD's
+ * private memory (the core's log), slot 1 its shared memory.
+ */
 static int vm_dirty_log(struct host_vm *vm, unsigned int ioctl, void __user *argp)
 {
 	struct kvm_clear_dirty_log clear;
 	struct kvm_dirty_log get;
+	u32 slot;
 
 	if (ioctl == KVM_GET_DIRTY_LOG) {
 		if (copy_from_user(&get, argp, sizeof(get)))
 			return -EFAULT;
-		if (get.slot || get.padding1)
-			return -EINVAL;
-		return tdx_mig_dirty_log_get(vm->mig, 0, vm->nr_pages, get.dirty_bitmap);
+		slot = get.slot;
+	} else {
+		if (copy_from_user(&clear, argp, sizeof(clear)))
+			return -EFAULT;
+		slot = clear.slot;
 	}
-	if (copy_from_user(&clear, argp, sizeof(clear)))
-		return -EFAULT;
-	if (clear.slot)
+	if (slot >> 16 || slot >= HOST_USER_MEM_SLOTS)
 		return -EINVAL;
+	if (ioctl == KVM_CLEAR_DIRTY_LOG && clear.first_page % 64)
+		return -EINVAL;
+	if (slot > TDX_MIG_EMU_SHARED_SLOT)
+		return -ENOENT;
+	if (ioctl == KVM_GET_DIRTY_LOG && slot == TDX_MIG_EMU_SHARED_SLOT)
+		return host_shared_log_get(vm, get.dirty_bitmap);
+	if (ioctl == KVM_GET_DIRTY_LOG)
+		return tdx_mig_dirty_log_get(vm->mig, 0, vm->nr_pages, get.dirty_bitmap);
+	if (slot == TDX_MIG_EMU_SHARED_SLOT)
+		return host_shared_log_clear(vm, clear.first_page, clear.num_pages,
+					     clear.dirty_bitmap);
 	return tdx_mig_dirty_log_clear(vm->mig, clear.first_page, clear.num_pages,
 				       clear.dirty_bitmap);
 }
@@ -282,12 +299,15 @@ static bool run_reenter(u64 status)
 	       code == TDX_STATUS_OPERAND_BUSY || code == TDX_STATUS_CROSS_TD_TRAP;
 }
 
-/* As kvm_mmu_prepare_memory_fault_exit(): the VMM gets the private GFN. */
+/*
+ * As kvm_mmu_prepare_memory_fault_exit(): the VMM gets the GFN's address
+ * (the shared bit is not part of a GFN) and whether the access was private.
+ */
 static int memory_fault_exit(struct tdx_mig_emu_run *r, u64 gpa)
 {
 	r->exit_reason = TDX_MIG_EMU_EXIT_MEMORY_FAULT;
-	r->memory_fault.flags = KVM_MEMORY_EXIT_FLAG_PRIVATE;
-	r->memory_fault.gpa = gpa & PAGE_MASK;
+	r->memory_fault.flags = gpa & HOST_SHARED_BIT ? 0 : KVM_MEMORY_EXIT_FLAG_PRIVATE;
+	r->memory_fault.gpa = gpa & PAGE_MASK & ~HOST_SHARED_BIT;
 	r->memory_fault.size = PAGE_SIZE;
 	return -EFAULT;
 }
@@ -300,16 +320,22 @@ static int memory_fault_exit(struct tdx_mig_emu_run *r, u64 gpa)
  * on a fault (KVM would TDH.MEM.PAGE.AUG one): a fault nobody fixed is
  * re-entered, as KVM retries a spurious one (another vCPU may have
  * unblocked the page, and the next round blocked it again), but after
- * TDX_MIG_EMU_FAULT_RETRIES in a row at one GPA it is the VMM's.
+ * TDX_MIG_EMU_FAULT_RETRIES in a row at one GPA it is the VMM's. A shared
+ * GPA is the shared EPT's (shared_mem.c); outside its memslot the VMM's.
  */
-static int run_ept_violation(struct host_vm *vm, struct host_vcpu *v, u64 gpa,
+static int run_ept_violation(struct host_vm *vm, struct host_vcpu *v, u64 gpa, u64 qual,
 			     struct tdx_mig_emu_run *r)
 {
 	u64 gfn = gpa >> PAGE_SHIFT;
 	bool private;
 	int ret;
 
-	if (gpa & TDX_MIG_EMU_SHARED_GPA || gfn >= vm->nr_pages)
+	if (gpa & HOST_SHARED_BIT) {
+		if (host_shared_fault(vm, gpa, qual & TDX_EXIT_QUAL_WRITE))
+			return memory_fault_exit(r, gpa);
+		return 0;
+	}
+	if (gfn >= vm->nr_pages)
 		return memory_fault_exit(r, gpa);
 	ret = tdx_mig_dirty_write_fault(vm->mig, gpa);
 	if (!ret || ret == -EAGAIN) {
@@ -365,7 +391,7 @@ static int run_loop(struct host_vm *vm, struct host_vcpu *v, u64 tdvpr,
 		if (status == exit_tdcall) {
 			run_vmcall(vm, &v->regs, r);
 		} else if (status == exit_ept) {
-			ret = run_ept_violation(vm, v, v->regs.r8, r);
+			ret = run_ept_violation(vm, v, v->regs.r8, v->regs.rcx, r);
 			if (ret)
 				return ret;
 		} else if (!run_reenter(status)) {

@@ -107,6 +107,15 @@ u64 host_vp_enter(struct host_vcpu *v, struct tdx_mig_args *regs)
 			return ret;
 	}
 	v->cpu = cpu;
+	if (!v->shared_eptp_loaded) {
+		ret = tdx_mig_tdh_vp_wr(vcpu_tdvpr(v), TDX_MD_VP_SHARED_EPTP,
+					host_shared_eptp(v->vm), ~0ULL);
+		if (ret) {
+			put_cpu();
+			return ret;
+		}
+		v->shared_eptp_loaded = true;
+	}
 	WRITE_ONCE(v->in_guest, cpu);
 	ret = tdx_mig_tdh_vp_enter_regs(vcpu_tdvpr(v), regs);
 	WRITE_ONCE(v->exits, v->exits + 1);
@@ -435,6 +444,8 @@ static int vm_shared_access(void *opaque, u64 gpa, void *buf, size_t len, bool w
 		return -EFAULT;
 	if (gpa < TDX_MIG_EMU_SHARED_GPA || off >= size || len > size - off)
 		return -EFAULT;
+	if (write)
+		host_shared_mark_dirty(vm, gpa, len);
 	for (; len; len -= chunk, off += chunk, buf += chunk) {
 		void *p = page_address(vm->shared[off >> PAGE_SHIFT]) + offset_in_page(off);
 
@@ -535,6 +546,30 @@ static u64 vm_track(void *opaque)
 	}
 	kick_all(vm);
 	return ret;
+}
+
+/*
+ * kvm_flush_remote_tlbs() for the shared EPT: every vCPU in the TD leaves
+ * it, without a time bound, since a guest store that began under an entry
+ * now write-protected must be over before the VMM reads the page. A guest
+ * step is short and the vCPU polls for the IPI between steps.
+ */
+void host_vm_flush_tlbs(struct host_vm *vm)
+{
+	u32 i, n = READ_ONCE(vm->nr_vcpus);
+	unsigned long exits;
+	int cpu;
+
+	for (i = 0; i < n; i++) {
+		exits = READ_ONCE(vm->vcpus[i].exits);
+		smp_rmb();	/* pairs with the vCPU's exit: count, then in_guest */
+		cpu = READ_ONCE(vm->vcpus[i].in_guest);
+		if (cpu < 0)
+			continue;
+		tdx_emu_send_ipi(cpu);
+		while (READ_ONCE(vm->vcpus[i].exits) == exits)
+			cpu_relax();
+	}
 }
 
 static void vm_vcpus_out(void *opaque)
@@ -649,9 +684,7 @@ static void host_vm_destroy(struct host_vm *vm)
 	bitmap_free(vm->sept_1g);
 	kvfree(vm->sept);
 	kvfree(vm->mem);
-	for (i = 0; i < vm->nr_shared; i++)
-		__free_page(vm->shared[i]);
-	kvfree(vm->shared);
+	host_shared_free(vm);
 	kfree(vm->vcpus);
 	mutex_destroy(&vm->mem_lock);
 	mutex_destroy(&vm->lock);
@@ -785,20 +818,15 @@ struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg)
 	if (vm->private_mem && !vm->destination)
 		bitmap_fill(vm->private_mem, vm->nr_pages);
 	for (i = 0; vm->vcpus && i < vm->max_vcpus; i++) {
+		vm->vcpus[i].vm = vm;
 		mutex_init(&vm->vcpus[i].run_lock);
 		vm->vcpus[i].cpu = -1;
 		vm->vcpus[i].in_guest = -1;
 	}
 	init_waitqueue_head(&vm->intr_wq);
 	init_waitqueue_head(&vm->kick_wq);
-	vm->shared = kvcalloc(cfg->shared_pages, sizeof(*vm->shared), GFP_KERNEL_ACCOUNT);
-	for (i = 0; vm->shared && i < cfg->shared_pages; i++, vm->nr_shared++) {
-		vm->shared[i] = host_page();
-		if (!vm->shared[i])
-			break;
-	}
 	if (!vm->vcpus || !vm->mem || !vm->sept || !vm->sept_1g || !vm->sept_2m ||
-	    !vm->private_mem || !vm->mapped || vm->nr_shared != cfg->shared_pages) {
+	    !vm->private_mem || !vm->mapped || host_shared_init(vm, cfg->shared_pages)) {
 		ret = -ENOMEM;
 		goto fail;
 	}

@@ -20,9 +20,19 @@
 #include "emu/module/emu.h"
 #include "host.h"
 
+/* KVM_USER_MEM_SLOTS on x86: slot IDs from here on are invalid. */
+#define HOST_USER_MEM_SLOTS	32764
+/* The shared bit of the TD's 48-bit GPAW. */
+#define HOST_SHARED_BIT		BIT_ULL(47)
+/* The shared EPT's levels (4-level EPT, a 48-bit GPAW). */
+#define HOST_EPT_LEVELS		4
+
 /**
  * struct host_vcpu - one vCPU, as KVM's struct kvm_vcpu
+ * @vm:		its VM
  * @tdvpr, @tdcx: its TDVPS pages
+ * @shared_eptp_loaded: TDH.VP.WR gave it the shared EPT's root (KVM's
+ *		tdx_load_mmu_pgd() at its first entry)
  * @run_lock:	one run at a time (KVM's vcpu->mutex)
  * @regs:	what the next TDH.VP.ENTER passes in (a VMCALL's answer), kept
  *		across a run that returns early, as KVM keeps vcpu->arch
@@ -34,7 +44,9 @@
  * @exits:	TDH.VP.ENTERs returned: a kicker waits for it to move
  */
 struct host_vcpu {
+	struct host_vm *vm;
 	struct page *tdvpr;
+	bool shared_eptp_loaded;
 	struct page *tdcx[EMU_TDVPS_PAGES - 1];
 	struct mutex run_lock;		/* one run at a time */
 	struct tdx_mig_args regs;
@@ -73,7 +85,10 @@ struct host_vcpu {
  *		KVM_MEMORY_ATTRIBUTE_PRIVATE), under @mem_lock
  * @mig:	the migration core's session of this TD
  * @shared:	shared memory, @nr_shared pages from TDX_MIG_EMU_SHARED_GPA;
- *		fixed for the VM's life
+ *		fixed for the VM's life (shared_mem.c)
+ * @shared_dirty: its dirty log (memslot 1), atomic bit operations
+ * @shared_ept:	the shared EPT's tables, [0] the last level; entries under
+ *		@mmu_lock
  * @pir:	posted interrupts not yet taken (a posted-interrupt
  *		descriptor's PIR), under @intr_wq.lock
  * @intr_wq:	WAIT_INTR waits here for @pir
@@ -110,6 +125,8 @@ struct host_vm {
 	struct tdx_mig_td *mig;
 	struct page **shared;
 	u32 nr_shared;
+	unsigned long *shared_dirty;
+	struct page *shared_ept[HOST_EPT_LEVELS];
 	DECLARE_BITMAP(pir, 256);
 	wait_queue_head_t intr_wq;
 	atomic_t kicks;
@@ -124,6 +141,16 @@ u64 host_vm_tdr(const struct host_vm *vm);
 u64 host_vcpu_tdvpr(const struct host_vm *vm, u32 index);
 u64 host_vp_enter(struct host_vcpu *v, struct tdx_mig_args *regs);
 void host_vm_post_intr(struct host_vm *vm, u8 vector);
+void host_vm_flush_tlbs(struct host_vm *vm);
+
+/* shared_mem.c */
+int host_shared_init(struct host_vm *vm, u32 nr_pages);
+void host_shared_free(struct host_vm *vm);
+u64 host_shared_eptp(const struct host_vm *vm);
+int host_shared_fault(struct host_vm *vm, u64 gpa, bool write);
+void host_shared_mark_dirty(struct host_vm *vm, u64 gpa, size_t len);
+int host_shared_log_get(struct host_vm *vm, void __user *bitmap);
+int host_shared_log_clear(struct host_vm *vm, u64 first, u32 n, const void __user *bitmap);
 
 int host_dev_init(void);
 void host_dev_exit(void);
