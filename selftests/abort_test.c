@@ -146,7 +146,13 @@ static int send_until_start_token(struct abort_ctx *ctx)
 	return ret ?: mig_cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_TRACK, &start, NULL);
 }
 
-/* The start token went out but never arrived: the destination proves it aborted. */
+/*
+ * The start token went out but never arrived: the destination proves it
+ * aborted. intel-kvm-qemu.md §5 item 7: Intel's KVM passed no MBMD to
+ * TDH.EXPORT.ABORT and had no TDH.IMPORT.ABORT, so a source could never
+ * abort after its start token; here it does, with the destination's token
+ * (this case and the three below), and loses nothing.
+ */
 TEST_F_TIMEOUT(abort, after_start_token, 120)
 {
 	struct abort_ctx *ctx = &self->c;

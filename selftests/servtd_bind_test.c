@@ -22,6 +22,8 @@
 #define STATUS_ATTR_MISMATCH	0xC0000D0200000000ULL
 #define STATUS_NOT_MIGRATABLE	0xC0000E0900000000ULL
 #define STATUS_CODE(s)		((s) & 0xFFFFFFFF00000000ULL)
+/* Refused PREBINDs of prebind_refused_frees_its_page: 16 MiB if each leaked a page. */
+#define PREBIND_REFUSED		4096
 
 struct bind_ctx {
 	int migtd;
@@ -103,6 +105,50 @@ TEST_F(bind, prebind_by_hash)
 	ASSERT_EQ(0, tb_servtd_hash(ctx->migtd, 0, hash));
 	ASSERT_EQ(0, prebind(ctx->user, 0, hash, NULL));
 	EXPECT_EQ(-EPERM, prebind(ctx->user, 0, hash, NULL));
+	ASSERT_EQ(0, finalize(ctx->user));
+	EXPECT_EQ(0, bind(ctx->user, 0, NULL));
+	EXPECT_EQ(0, vm_set_migration_info(ctx->user, 0, 5555));
+}
+
+/* MemFree of /proc/meminfo in KiB, or -1. */
+static long mem_free_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * intel-kvm-qemu.md §5 item 5: Intel's tdx_servtd_prebind() leaked its
+ * hash page on the -EPERM path. Refused PREBIND_REFUSED times here, a leak
+ * would take 16 MiB of pages, which kmemleak does not track: less than a
+ * quarter of that may go. The pre-binding made first is intact: the MigTD
+ * binds and the user TD can ask for it.
+ */
+TEST_F(bind, prebind_refused_frees_its_page)
+{
+	struct bind_ctx *ctx = &self->c;
+	long before, after;
+	uint8_t hash[48];
+	int i;
+
+	ASSERT_EQ(0, tb_servtd_hash(ctx->migtd, 0, hash));
+	ASSERT_EQ(0, prebind(ctx->user, 0, hash, NULL));
+	before = mem_free_kb();
+	ASSERT_LT(0, before);
+	for (i = 0; i < PREBIND_REFUSED; i++)
+		ASSERT_EQ(-EPERM, prebind(ctx->user, 0, hash, NULL));
+	after = mem_free_kb();
+	EXPECT_GT(PREBIND_REFUSED, before - after)
+		TH_LOG("MemFree %ld kB before, %ld kB after", before, after);
 	ASSERT_EQ(0, finalize(ctx->user));
 	EXPECT_EQ(0, bind(ctx->user, 0, NULL));
 	EXPECT_EQ(0, vm_set_migration_info(ctx->user, 0, 5555));

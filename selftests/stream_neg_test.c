@@ -27,6 +27,10 @@
 #define BUF_PAGES	16
 #define GPA_MIGRATE	(1ULL << 52)
 #define GPA_STATUS(s)	((uint64_t)(s) << 56)
+/* A GPA entry's GPA, operation and status (bits 60:12). */
+#define GPA_GPA_OP_STATUS	0x1ffffffffffff000ULL
+/* TDX_INVALID_MBMD, as the TDX Module reports it in KVM_TDX_CMD_ERROR. */
+#define STATUS_INVALID_MBMD	0xC0000E0000000000ULL
 /* The TDX Module interrupts every poll, each time with SIGALRM to the caller. */
 #define INTR_SIGALRM	(TDX_MIG_EMU_INTR_EVERY | TDX_MIG_EMU_INTR_F_SIGALRM)
 
@@ -97,6 +101,7 @@ TEST_F(neg, negotiation)
 	struct kvm_dev_tdx_mig_caps caps = {};
 	const uint32_t size = sizeof(a);
 	int fd = mig_stream_create(ctx->src), fd2;
+	uint8_t *mbmd;
 
 	ASSERT_LE(0, fd);
 	/* Nothing works before SET_ATTR. */
@@ -123,7 +128,21 @@ TEST_F(neg, negotiation)
 	ASSERT_EQ(0, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size, &a, 0));
 	ASSERT_EQ(0, attr_ioctl(fd, KVM_GET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size, &a, 0));
 	EXPECT_EQ(TDX_MIG_BUF_LIST_PAGES_MAX, a.buf_list_pages);
+	/*
+	 * intel-kvm-qemu.md §5 item 11: Intel's KVM ran the stream setup again
+	 * on every SET_ATTR, replacing (and leaking) the buffers. Here a second
+	 * one is -EEXIST, and the buffers the VMM mapped are the same pages.
+	 */
+	mbmd = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, mbmd);
+	memset(mbmd, 0x5a, 4096);
+	a.buf_list_pages = 1;
 	EXPECT_EQ(-EEXIST, attr_ioctl(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size, &a, 0));
+	ASSERT_EQ(0, attr_ioctl(fd, KVM_GET_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR, size, &a, 0));
+	EXPECT_EQ(TDX_MIG_BUF_LIST_PAGES_MAX, a.buf_list_pages);
+	EXPECT_EQ(0x5a, mbmd[0]);
+	EXPECT_EQ(0x5a, mbmd[4095]);
+	munmap(mbmd, 4096);
 
 	/* The capabilities: read-only, consistent with the negotiation. */
 	EXPECT_EQ(0, attr_ioctl(fd, KVM_HAS_DEVICE_ATTR, KVM_DEV_TDX_MIG_ATTR,
@@ -569,6 +588,124 @@ TEST_F(neg, abort_with_call_pending)
 	EXPECT_EQ(before, after);
 }
 
+/*
+ * intel-kvm-qemu.md §5 item 8: Intel's resume loops neither ended on a
+ * signal nor rescheduled. A signal at every interruption (a storm) ends
+ * each ioctl with EINTR after one SEAMCALL that made progress: the same
+ * call repeated completes after exactly one ioctl per entry.
+ */
+TEST_F(neg, signal_storm_ends_resume_loop)
+{
+	struct neg_ctx *ctx = &self->c;
+	struct mig_stream *s = &ctx->m.src[0];
+	struct kvm_tdx_mig_stats st0, st;
+	unsigned int eintr = 0;
+	int ret;
+
+	ASSERT_EQ(0, mig_start(&ctx->m));
+	ASSERT_EQ(0, catch_alarm());
+	ASSERT_EQ(0, block_chunk(ctx, 0, 0));
+	ASSERT_EQ(0, mig_get_stats(s, &st0));
+	__atomic_store_n(&alarms, 0, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, tb_set_intr(INTR_SIGALRM, 1, 0));
+	while ((ret = export_listed(ctx, 0)) == -EINTR && eintr < BUF_PAGES)
+		eintr++;
+	tb_set_intr(0, 0, 0);
+	EXPECT_EQ(0, ret);
+	/* The TDX Module polls after every entry but the last. */
+	EXPECT_EQ(BUF_PAGES - 1, eintr);
+	EXPECT_EQ(BUF_PAGES - 1, __atomic_load_n(&alarms, __ATOMIC_RELAXED));
+	ASSERT_EQ(0, mig_get_stats(s, &st));
+	EXPECT_EQ(BUF_PAGES, st.seamcalls - st0.seamcalls);
+	EXPECT_EQ(BUF_PAGES - 1, st.resumptions - st0.resumptions);
+	ASSERT_EQ(0, import_chunk(ctx, 0));
+	complete(_metadata, ctx);
+}
+
+/*
+ * The TDX Module 1.5 resumption TOCTOU (Documentation/emulator.rst), from
+ * the VMM's side: while an EXPORT_MEM is interrupted, no other command on
+ * its stream, nor the same one with another count, reaches the TDX Module
+ * (the stream's SEAMCALL count stays), and what the VMM writes into the
+ * GPA list meanwhile does not reach the resumption: the kernel resumes
+ * with the leaf, the operands and the list it started with.
+ */
+TEST_F(neg, resume_pins_call)
+{
+	static const struct {
+		uint32_t id;
+		uint64_t arg;
+		int ret;
+	} others[] = {
+		{ KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE, 0, -EPERM },
+		{ KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE, 1, -EPERM },
+		{ KVM_TDX_MIG_EXPORT_MEM, BUF_PAGES - 1, -EBUSY },
+		{ KVM_TDX_MIG_IMPORT_MEM, BUF_PAGES, -EPERM },
+		{ KVM_TDX_MIG_EXPORT_TRACK, 0, -EBUSY },
+		{ KVM_TDX_MIG_IMPORT_TRACK, 0, -EPERM },
+		{ KVM_TDX_MIG_EXPORT_PAUSE, 0, -EBUSY },
+		{ KVM_TDX_MIG_EXPORT_STATE_TD, 0, -EPERM },
+		{ KVM_TDX_MIG_IMPORT_STATE_TD, 1, -EPERM },
+		{ KVM_TDX_MIG_EXPORT_STATE_VP, 0, -EPERM },
+		{ KVM_TDX_MIG_IMPORT_STATE_VP, 1, -EPERM },
+		{ KVM_TDX_MIG_IMPORT_END, 0, -EPERM },
+		{ KVM_TDX_MIG_IMPORT_ABORT, 0, -EPERM },
+	};
+	struct neg_ctx *ctx = &self->c;
+	struct mig_stream *s = &ctx->m.src[0];
+	struct kvm_tdx_mig_stats before, after;
+	uint64_t listed[BUF_PAGES], n = BUF_PAGES;
+	unsigned int i;
+
+	ASSERT_EQ(0, mig_start(&ctx->m));
+	ASSERT_EQ(0, catch_alarm());
+	ASSERT_EQ(0, block_chunk(ctx, 0, 0));
+	memcpy(listed, s->gpa_list, sizeof(listed));
+	ASSERT_EQ(0, tb_set_intr(INTR_SIGALRM, 1, 0));
+	ASSERT_EQ(-EINTR, export_listed(ctx, 0));
+	ASSERT_EQ(0, tb_set_intr(0, 0, 0));
+	ASSERT_EQ(0, mig_get_stats(s, &before));
+	for (i = 0; i < ARRAY_SIZE(others); i++)
+		EXPECT_EQ(others[i].ret, cmd(s, others[i].id, others[i].arg))
+			TH_LOG("id %u", others[i].id);
+	ASSERT_EQ(0, mig_get_stats(s, &after));
+	EXPECT_EQ(before.seamcalls, after.seamcalls);
+	/* Other pages in the VMM's list: the resumption still exports the first. */
+	for (i = 0; i < BUF_PAGES; i++)
+		s->gpa_list[i] = ((BUF_PAGES + i) * 4096ULL) | GPA_MIGRATE;
+	ASSERT_EQ(0, mig_cmd(s, KVM_TDX_MIG_EXPORT_MEM, &n, NULL));
+	EXPECT_EQ(BUF_PAGES, n);
+	/* The entries it exported (the TDX Module sets PENDING bits, no more). */
+	for (i = 0; i < BUF_PAGES; i++)
+		EXPECT_EQ(listed[i] & GPA_GPA_OP_STATUS, s->gpa_list[i] & GPA_GPA_OP_STATUS);
+	ASSERT_EQ(0, mig_get_stats(s, &after));
+	EXPECT_LT(before.seamcalls, after.seamcalls);
+	ASSERT_EQ(0, import_chunk(ctx, 0));
+	complete(_metadata, ctx);
+}
+
+/*
+ * intel-kvm-qemu.md §5 item 17: Intel's QEMU spun for as long as a peeked
+ * MBMD's size read 0. A bundle whose MBMD says size 0 is refused at once
+ * with the TDX Module's TDX_INVALID_MBMD, the import goes on, and the
+ * genuine bundle imports after it.
+ */
+TEST_F(neg, zero_size_mbmd)
+{
+	struct neg_ctx *ctx = &self->c;
+	struct mig_stream *d = &ctx->m.dst[0];
+	uint64_t n = BUF_PAGES, status = 0;
+
+	ASSERT_EQ(0, mig_start(&ctx->m));
+	ASSERT_EQ(0, export_chunk(ctx, 0, 0));
+	carry_chunk(ctx, 0);
+	memset(d->mbmd, 0, 2);	/* the header's size field */
+	EXPECT_EQ(-EIO, mig_cmd(d, KVM_TDX_MIG_IMPORT_MEM, &n, &status));
+	EXPECT_EQ(STATUS_INVALID_MBMD, status);
+	ASSERT_EQ(0, import_chunk(ctx, 0));
+	complete(_metadata, ctx);
+}
+
 struct racer {
 	struct mig_stream *s;
 	/* accessed through __atomic builtins only */
@@ -597,6 +734,8 @@ static void *race_fn(void *arg)
 #define RACE_MS		60000
 
 /*
+ * intel-kvm-qemu.md §5 item 12: Intel's KVM had no per-stream lock, and
+ * QEMU shares stream 0 between its main thread and multifd channel 0.
  * Two threads sending bundles on one stream: the second caller, whichever
  * thread it is, gets EBUSY, never a mix. (Other calls wait for the session
  * lock instead.) Both call back to back, each call resumed at every entry,
@@ -633,7 +772,12 @@ TEST_F_TIMEOUT(neg, two_threads_one_stream, 120)
 	EXPECT_EQ(0, cmd(s, KVM_TDX_MIG_EXPORT_ABORT, 0));
 }
 
-/* MAX_MIGS - 1 forward streams at most; one closed makes room for one more. */
+/*
+ * intel-kvm-qemu.md §5 item 2: Intel's KVM indexed its MigSC array with a
+ * stream index it did not bound by MAX_MIGS. MAX_MIGS - 1 forward streams
+ * at most here (-ENOSPC after; KASAN would see an overrun); one closed
+ * makes room for one more.
+ */
 TEST_F(neg, stream_limit)
 {
 	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_TDX_MIG_STREAM,

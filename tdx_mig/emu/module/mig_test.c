@@ -371,16 +371,14 @@ static u64 mem_export(struct mig_ctx *c, u16 index, unsigned int n)
 	return ret;
 }
 
-/* IMPORT.MEM of what the stream's buffers hold, new pages as needed. */
-static u64 mem_import(struct mig_ctx *c, u16 index, const u64 *gfns, unsigned int n)
+/* The new-page list of an import: new pages for first imports only. */
+static void mem_import_pages(struct mig_ctx *c, struct mig_stream *s, const u64 *gfns,
+			     unsigned int n)
 {
-	struct mig_stream *s = &c->s[index];
 	u64 *gpa = page_address(s->gpa_list), *newp = page_address(s->new_list);
-	u64 gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, n - 1), ret;
 	unsigned int i;
-	int tries = 0;
 
-	/* New pages for first imports; a re-import lands in the page it has. */
+	/* A re-import lands in the page it has. */
 	for (i = 0; i < n; i++) {
 		struct tdx_gpa_entry e;
 
@@ -392,6 +390,16 @@ static u64 mem_import(struct mig_ctx *c, u16 index, const u64 *gfns, unsigned in
 		newp[i] = tdx_page_list_entry_encode(pa(c->dst->mem[gfns[i]]),
 						     e.operation != TDX_GPA_OP_MIGRATE);
 	}
+}
+
+/* IMPORT.MEM of what the stream's buffers hold, new pages as needed. */
+static u64 mem_import(struct mig_ctx *c, u16 index, const u64 *gfns, unsigned int n)
+{
+	struct mig_stream *s = &c->s[index];
+	u64 gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, n - 1), ret;
+	int tries = 0;
+
+	mem_import_pages(c, s, gfns, n);
 	ret = tdx_mig_tdh_import_mem(ktd_tdr(c->dst), &gl, mbmd_operand(s->mbmd), pa(s->buf_list),
 				     tdx_migs_index_and_cmd_encode(index, TDX_MIGS_CMD_NEW),
 				     pa(s->mac[0]), pa(s->mac[1]), pa(s->new_list));
@@ -1471,6 +1479,73 @@ static void state_resume_test(struct kunit *test)
 	teardown(c);
 }
 
+/*
+ * The resumption TOCTOU of Google and Intel's joint review of TDX Module
+ * 1.5: between an interrupted call and its resumption the host calls
+ * another leaf on the stream, or the same leaf with another operand. The
+ * MIGSC holds the interrupted leaf (RAX) and its operands; a RESUME that
+ * does not repeat them is TDX_INVALID_RESUMPTION and consumes the saved
+ * state (§1.3), fatal on import (§10.1 item 2). A NEW call starts over, so
+ * the source loses nothing.
+ */
+static void resume_other_leaf_test(struct kunit *test)
+{
+	struct mig_ctx *c = neg_setup(test);
+	struct mig_stream *s = &c->s[0];
+	static const u64 gfns[] = { 1, 2 };
+	u64 mbmd = mbmd_operand(s->mbmd), list = state_list_info(c, EMU_MAX_STATE_PAGES);
+	u64 vp0 = pa(c->src->vcpu[0].tdvpr), vp1 = pa(c->src->vcpu[1].tdvpr);
+	u64 new0 = tdx_migs_index_and_cmd_encode(0, TDX_MIGS_CMD_NEW);
+	u64 new1 = tdx_migs_index_and_cmd_encode(1, TDX_MIGS_CMD_NEW);
+	u64 gl, pages = 0;
+
+	/* Import: IMPORT.MEM interrupted on stream 0, IMPORT.STATE.TD resumed there. */
+	blockw(c, gfns, 2);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_mem_track(ktd_tdr(c->src)), TDX_STATUS_SUCCESS);
+	mem_lists(c, s, gfns, 2);
+	KUNIT_ASSERT_EQ(test, mem_export(c, 0, 2), TDX_STATUS_SUCCESS);
+	mem_import_pages(c, s, gfns, 2);
+	ktd_set_intr_policy(test, TDX_EMU_INTR_EVERY, 1, 0);
+	gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, 1);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_import_mem(ktd_tdr(c->dst), &gl, mbmd, pa(s->buf_list),
+						     new0, pa(s->mac[0]), pa(s->mac[1]),
+						     pa(s->new_list)),
+			TDX_STATUS_INTERRUPTED_RESUMABLE);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_import_state_td(ktd_tdr(c->dst), mbmd,
+							  state_list_info(c, 1), resume_cmd(0)),
+			TDX_STATUS_INVALID_RESUMPTION | TDX_STATUS_FATAL_BIT);
+	KUNIT_EXPECT_EQ(test, op_state(c, c->dst), (u64)TDX_OP_STATE_FAILED_IMPORT);
+
+	/* Export, in PAUSED_EXPORT where MEM and the state leaves may all run. */
+	tdx_emu_set_intr_policy(TDX_EMU_INTR_NEVER, 0, 0);
+	KUNIT_ASSERT_EQ(test, tdx_mig_tdh_export_pause(ktd_tdr(c->src)), TDX_STATUS_SUCCESS);
+	ktd_set_intr_policy(test, TDX_EMU_INTR_EVERY, 1, 0);
+	/* EXPORT.STATE.VP interrupted on stream 0, EXPORT.MEM resumed there. */
+	KUNIT_ASSERT_EQ(test, state_export(2, vp0, mbmd, list, new0, &pages),
+			TDX_STATUS_INTERRUPTED_RESUMABLE);
+	gl = tdx_gpa_list_info_encode(pa(s->gpa_list), 0, 1);
+	KUNIT_EXPECT_EQ(test, tdx_mig_tdh_export_mem(ktd_tdr(c->src), &gl, mbmd, pa(s->buf_list),
+						     resume_cmd(0), pa(s->mac[0]),
+						     pa(s->mac[1]), &pages),
+			TDX_STATUS_INVALID_RESUMPTION);
+	/* The saved state is gone: the interrupted leaf itself is refused now. */
+	KUNIT_EXPECT_EQ(test, state_export(2, vp0, mbmd, list, resume_cmd(0), &pages),
+			TDX_STATUS_INVALID_RESUMPTION);
+	/* The same leaf on stream 1 resumed for another vCPU. */
+	KUNIT_ASSERT_EQ(test, state_export(2, vp0, mbmd, list, new1, &pages),
+			TDX_STATUS_INTERRUPTED_RESUMABLE);
+	KUNIT_EXPECT_EQ(test, state_export(2, vp1, mbmd, list, resume_cmd(1), &pages),
+			TDX_STATUS_INVALID_RESUMPTION);
+	KUNIT_EXPECT_EQ(test, state_export(2, vp0, mbmd, list, resume_cmd(1), &pages),
+			TDX_STATUS_INVALID_RESUMPTION);
+	KUNIT_EXPECT_EQ(test, op_state(c, c->src), (u64)TDX_OP_STATE_PAUSED_EXPORT);
+	/* Nothing was lost: a NEW call exports vCPU 0 whole. */
+	tdx_emu_set_intr_policy(TDX_EMU_INTR_NEVER, 0, 0);
+	KUNIT_EXPECT_EQ(test, state_export(2, vp0, mbmd, list, new0, &pages), TDX_STATUS_SUCCESS);
+	KUNIT_EXPECT_GT(test, pages, 0ULL);
+	teardown(c);
+}
+
 static struct kunit_case mig_neg_cases[] = {
 	KUNIT_CASE_PARAM(immutable_tamper_test, immutable_gen_params),
 	KUNIT_CASE_PARAM(mbmd_tamper_test, mbmd_tamper_gen_params),
@@ -1482,6 +1557,7 @@ static struct kunit_case mig_neg_cases[] = {
 	KUNIT_CASE(failed_immutable_test),
 	KUNIT_CASE(abort_after_start_test),
 	KUNIT_CASE(state_resume_test),
+	KUNIT_CASE(resume_other_leaf_test),
 	{}
 };
 
