@@ -3,7 +3,8 @@
  * make bench: figures of the migration path in one boot, to compare runs.
  * The baseline is the kernel's own gcm(aes) on 4 KiB pages; then a
  * migration of an idle TD (throughput, ioctls and VMM copies per page,
- * blackout), one under a writer (rounds, blackout), the kernel memory
+ * blackout), one under a busy writer three ways (the downtime target,
+ * throttling, post-copy: the blackout and its parts), the kernel memory
  * a stream, a TD's migration state and the MigTD service hold, as base +
  * per-unit figures, and the time pre-migration takes with 1, 2 and 4
  * sessions at once through one emulated MigTD pair.
@@ -43,7 +44,6 @@ static double gcm_baseline(void)
 }
 
 struct bench_run {
-	struct guest_writer *w;
 	unsigned long long ioctls_start;
 	unsigned long long ioctls_first;
 	double first_mib_s;
@@ -57,24 +57,13 @@ static void progress(const struct mig *m, int round, uint64_t dirty, double mib_
 		r->first_mib_s = mib_s;
 		r->ioctls_first = mig_ioctls - r->ioctls_start;
 	}
-	if (round >= 0 && r->w)
-		writer_wait_run(r->w);
 }
 
-static void stop_writer(struct mig *m)
-{
-	struct bench_run *r = m->opaque;
-
-	if (r->w)
-		writer_stop(r->w);
-}
-
-/* A migration of @mib MiB; with a writer, the guest writes until the pause. */
-static int migrate(unsigned long mib, bool writer, unsigned int streams, struct mig_stats *st,
+/* A migration of an idle @mib MiB TD: one round, then the pause. */
+static int migrate(unsigned long mib, unsigned int streams, struct mig_stats *st,
 		   struct bench_run *r)
 {
 	uint64_t bytes = mib << 20;
-	struct guest_writer w = {};
 	struct mig m;
 	int src, dst, ret;
 
@@ -84,24 +73,18 @@ static int migrate(unsigned long mib, bool writer, unsigned int streams, struct 
 		return -1;
 	ret = tb_exchange_keys(src, dst) ?:
 	      tb_mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, 4, streams, 512);
-	if (!ret && writer)
-		ret = writer_start(&w, src, 4, bytes / MIG_PAGE_SIZE);
 	if (ret)
 		return ret;
-	r->w = writer ? &w : NULL;
 	m.opaque = r;
 	m.progress = progress;
-	m.before_pause = stop_writer;
-	m.min_rounds = writer ? 3 : 1;
-	m.max_rounds = writer ? 5 : 1;
+	m.min_rounds = 1;
+	m.max_rounds = 1;
 	ret = mig_start(&m);
 	r->ioctls_start = mig_ioctls;
 	if (!ret)
 		ret = mig_live_rounds(&m);
 	if (!ret)
 		ret = mig_finish(&m);
-	else if (writer)
-		writer_stop(&w);
 	if (!ret)
 		ret = td_compare(src, dst, bytes, 4, NULL);
 	*st = m.st;
@@ -137,7 +120,7 @@ static int print_scaling(void)
 
 	printf("streams, 32 MiB TD, idle guest, first round (one thread per stream):\n");
 	for (i = 0; i < ARRAY_SIZE(streams); i++) {
-		if (migrate(32, false, streams[i], &st, &r))
+		if (migrate(32, streams[i], &st, &r))
 			return -1;
 		if (i == 0)
 			one = r.first_mib_s;
@@ -177,6 +160,122 @@ static int print_postcopy(unsigned long mib, unsigned int streams)
 		printf("  fault to page: median %.2f ms, max %.2f ms; the TD ran %.1f ms\n",
 		       m.st.fault_median_ms, m.st.fault_max_ms, m.st.dst_run_ms);
 		printf("    before its last page arrived; total %.1f ms\n", m.st.total_ms);
+	}
+	mig_close(&m);
+	close(src);
+	close(dst);
+	return ret;
+}
+
+/* The writer case's three ways (the VMM's convergence choices). */
+enum writer_way { WAY_TARGET, WAY_THROTTLE, WAY_POSTCOPY };
+
+struct writer_case {
+	struct guest_writer w;
+	uint64_t fault_wait_ns;		/* destination vCPUs waiting for pages */
+	struct mig *m;
+};
+
+static void case_stop_writer(struct mig *m)
+{
+	struct writer_case *c = m->opaque;
+
+	writer_stop(&c->w);
+}
+
+static void case_throttle(struct mig *m, unsigned int pct)
+{
+	struct writer_case *c = m->opaque;
+
+	writer_throttle(&c->w, pct);
+}
+
+/* A post-copy fault as the destination's vCPU sees it: the time it waits. */
+static int timed_fetch(void *opaque, uint64_t gfn)
+{
+	struct writer_case *c = opaque;
+	double t = mig_now_ms();
+	int ret = mig_postcopy_fetch(c->m, gfn);
+
+	__atomic_add_fetch(&c->fault_wait_ns, (uint64_t)((mig_now_ms() - t) * 1e6),
+			   __ATOMIC_RELAXED);
+	return ret;
+}
+
+/* After a switch to post-copy: commit, the destination's vCPUs touch every page. */
+static int writer_case_postcopy(struct mig *m, struct writer_case *c, int dst,
+				uint64_t npages)
+{
+	struct guest_toucher t;
+	uint64_t fetched;
+	int ret;
+
+	ret = mig_postcopy_commit(m) ?:
+	      toucher_start(&t, dst, 4, npages, NULL, 0, timed_fetch, c);
+	if (ret)
+		return ret;
+	ret = mig_postcopy_finish(m);
+	return toucher_wait(&t, &fetched) ?: ret;
+}
+
+/*
+ * 32 MiB under a writer on 4 vCPUs that never waits for the rounds: the
+ * VMM library's downtime target alone, with throttling, or with post-copy
+ * allowed. Blackout, its parts, what was dirty at the pause, total time
+ * and the vCPU time the guest lost (throttle sleeps, the blackout on each
+ * vCPU, post-copy fault waits).
+ */
+static int print_writer_case(enum writer_way way)
+{
+	static const char *const names[] = { "pre-copy, downtime target only",
+					     "pre-copy with throttling", "post-copy allowed" };
+	const uint64_t bytes = 32UL << 20, npages = bytes / MIG_PAGE_SIZE;
+	struct writer_case c = {};
+	struct mig m;
+	double lost;
+	int src, dst, ret;
+
+	src = tb_create_td(bytes, 4, false, 8);
+	dst = tb_create_td(bytes, 4, true, 0);
+	if (src < 0 || dst < 0)
+		return -1;
+	ret = tb_exchange_keys(src, dst) ?: tb_mig_open(&m, src, dst, npages, 4, 2, 512) ?:
+	      writer_start(&c.w, src, 4, npages);
+	if (ret)
+		return ret;
+	c.m = &m;
+	m.opaque = &c;
+	m.before_pause = case_stop_writer;
+	m.min_rounds = 1;
+	m.max_rounds = 30;
+	if (way == WAY_THROTTLE)
+		m.throttle = case_throttle;
+	m.allow_postcopy = way == WAY_POSTCOPY;
+	ret = mig_start(&m) ?: mig_live_rounds(&m);
+	if (!ret && m.st.switched == MIG_SWITCH_POSTCOPY)
+		ret = writer_case_postcopy(&m, &c, dst, npages);
+	else if (!ret)
+		ret = mig_finish(&m);
+	writer_stop(&c.w);
+	if (!ret && m.st.switched != MIG_SWITCH_POSTCOPY)
+		ret = td_compare(src, dst, bytes, 4, NULL);
+	if (!ret) {
+		lost = c.w.throttled_ns / 1e6 + 4 * m.st.blackout_ms + c.fault_wait_ns / 1e6;
+		printf("writer case, 32 MiB TD, 4 vCPUs writing without pause, %s:\n",
+		       names[way]);
+		printf("  %s\n", m.st.decision);
+		printf("  blackout %.1f ms (target %.0f ms%s): pause %.1f, last pages %.1f, ",
+		       m.st.blackout_ms, m.downtime_ms,
+		       m.st.blackout_ms > m.downtime_ms ? ", NOT met" : ", met",
+		       m.st.pause_ms, m.st.last_pages_ms);
+		printf("TD/vCPU state %.1f, start token %.1f\n", m.st.td_vp_state_ms,
+		       m.st.token_ms);
+		printf("  pages dirty at the pause %llu, rounds %u, total %.1f ms\n",
+		       (unsigned long long)m.st.pages_at_pause, m.st.rounds, m.st.total_ms);
+		printf("  vCPU time the guest lost: %.1f ms (throttle %.1f, ", lost,
+		       c.w.throttled_ns / 1e6);
+		printf("blackout x 4 vCPUs %.1f, post-copy fault waits %.1f)\n",
+		       4 * m.st.blackout_ms, c.fault_wait_ns / 1e6);
 	}
 	mig_close(&m);
 	close(src);
@@ -299,7 +398,7 @@ int main(int argc, char **argv)
 		return KSFT_SKIP;
 	}
 	gcm = gcm_baseline();
-	if (migrate(64, false, 2, &st, &r))
+	if (migrate(64, 2, &st, &r))
 		return 1;
 	printf("migration, 64 MiB TD, 4 vCPUs, idle guest, 2 streams of 512-page bundles:\n");
 	printf("  first round: %.1f MiB/s (%.2f x the gcm(aes) baseline; each page is\n",
@@ -309,13 +408,9 @@ int main(int argc, char **argv)
 	printf("  page data copied per page: by the VMM %.2f, by the kernel 0\n",
 	       (double)st.page_bytes_copied / (st.pages_sent * MIG_PAGE_SIZE));
 	printf("  blackout %.1f ms, total %.1f ms\n", st.blackout_ms, st.total_ms);
-	if (migrate(32, true, 2, &st, &r))
+	if (print_writer_case(WAY_TARGET) || print_writer_case(WAY_THROTTLE) ||
+	    print_writer_case(WAY_POSTCOPY))
 		return 1;
-	printf("migration, 32 MiB TD under a writer on 4 vCPUs:\n");
-	printf("  rounds %u, pages sent %llu (%.2f x the TD), write faults %llu\n", st.rounds,
-	       (unsigned long long)st.pages_sent, st.pages_sent / (32.0 * 256),
-	       (unsigned long long)st.write_faults);
-	printf("  blackout %.1f ms, total %.1f ms\n", st.blackout_ms, st.total_ms);
 	if (print_scaling() || print_postcopy(32, 1) || print_postcopy(32, 4))
 		return 1;
 	if (print_memory(&td_2m) || print_servtd_memory(td_2m))

@@ -33,6 +33,12 @@ static void progress(const struct mig *m, int round, uint64_t dirty, double mib_
 		return;
 	printf("  round %d: %llu dirty pages sent at %.1f MiB/s (guest writes so far: %llu runs)\n",
 	       round + 1, (unsigned long long)dirty, mib_s, (unsigned long long)writer_runs(w));
+	if (round)
+		printf("    estimated blackout before it: %.0f ms (target %.0f ms); ",
+		       m->st.est_blackout_ms, m->downtime_ms);
+		printf("%s %.0f, %s %.0f%s\n", "pages/s the guest dirties",
+		       m->st.dirty_pages_s, "the export sends", m->st.export_pages_s,
+		       m->st.throttle_pct ? "; vCPUs throttled" : "");
 	fflush(stdout);
 	writer_wait_run(w);
 }
@@ -158,6 +164,7 @@ int main(int argc, char **argv)
 	}
 	m.progress = progress;
 	m.before_pause = stop_writer;
+	m.throttle = writer_throttle_mig;
 	m.opaque = &w;
 	printf("  guest writer running on every vCPU; live phase:\n");
 	fflush(stdout);

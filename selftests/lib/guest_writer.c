@@ -23,6 +23,23 @@ static uint64_t next_rand(uint64_t *s)
 	return *s;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The throttle's sleep: the vCPU is off for @ns, counted as lost run time. */
+static void throttle_sleep(struct guest_writer *w, uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL };
+
+	__atomic_add_fetch(&w->throttled_ns, ns, __ATOMIC_RELAXED);
+	nanosleep(&ts, NULL);
+}
+
 /* One vCPU, in its own thread: runs of random writes until told to stop. */
 static void *writer_fn(void *arg)
 {
@@ -33,6 +50,8 @@ static void *writer_fn(void *arg)
 	int ret;
 
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t start = now_ns(), pct;
+
 		for (i = 0; i < WRITER_PAGES; i++)
 			gfns[i] = next_rand(&wv->seed) % w->npages;
 		for (i = 0; i < WRITER_SHARED_PAGES; i++)
@@ -53,8 +72,21 @@ static void *writer_fn(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		if (ret)
 			break;
+		pct = __atomic_load_n(&w->throttle_pct, __ATOMIC_RELAXED);
+		if (pct)
+			throttle_sleep(w, (now_ns() - start) * pct / (100 - pct));
 	}
 	return NULL;
+}
+
+void writer_throttle(struct guest_writer *w, unsigned int pct)
+{
+	__atomic_store_n(&w->throttle_pct, pct < 100 ? pct : 99, __ATOMIC_RELAXED);
+}
+
+void writer_throttle_mig(struct mig *m, unsigned int pct)
+{
+	writer_throttle(m->opaque, pct);
 }
 
 int writer_start(struct guest_writer *w, int vm, unsigned int nr_vcpus, uint64_t npages)
@@ -84,6 +116,8 @@ int writer_start(struct guest_writer *w, int vm, unsigned int nr_vcpus, uint64_t
 	__atomic_store_n(&w->runs, 0, __ATOMIC_RELAXED);
 	w->write_faults = 0;
 	w->error = 0;
+	w->throttle_pct = 0;
+	w->throttled_ns = 0;
 	for (v = 0; v < nr_vcpus; v++) {
 		struct writer_vcpu *wv = &w->vcpu[v];
 

@@ -42,6 +42,13 @@ struct guest_writer {
 	uint64_t runs;
 	uint64_t write_faults;
 	int error;
+	/*
+	 * The VMM's throttle (QEMU's auto-converge): each vCPU sleeps after a
+	 * run so that it runs only (100 - @throttle_pct) % of the time;
+	 * @throttled_ns: the run time the guest lost to it, all vCPUs
+	 */
+	unsigned int throttle_pct;
+	uint64_t throttled_ns;
 };
 
 int writer_start(struct guest_writer *w, int vm, unsigned int nr_vcpus, uint64_t npages);
@@ -54,6 +61,11 @@ int writer_stop(struct guest_writer *w);
 bool writer_wait_run(struct guest_writer *w);
 /* The runs (writes to WRITER_PAGES pages by one vCPU) completed so far. */
 uint64_t writer_runs(const struct guest_writer *w);
+/* Throttle the vCPUs to @pct % of their time off (0: none). */
+void writer_throttle(struct guest_writer *w, unsigned int pct);
+/* The same as struct mig's throttle callback; m->opaque is the writer. */
+struct mig;
+void writer_throttle_mig(struct mig *m, unsigned int pct);
 
 /*
  * A destination in post-copy: one thread per vCPU reading pages (a guest

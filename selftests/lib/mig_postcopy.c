@@ -236,7 +236,9 @@ static int cancel_dirtied(struct mig *m)
 	uint64_t gfn, *gfns = calloc(batch, sizeof(*gfns));
 	int ret = gfns ? mig_dirty_log(m, false) : -ENOMEM;
 
+	m->st.pages_at_pause = 0;
 	for (gfn = 0; !ret && gfn < m->npages; gfn++) {
+		m->st.pages_at_pause += mig_test_bit(m->dirty, gfn);
 		if (!mig_test_bit(m->dirty, gfn) || !mig_test_bit(m->exported, gfn))
 			continue;
 		gfns[n++] = gfn;
@@ -324,18 +326,23 @@ int mig_postcopy_commit(struct mig *m)
 	ret = mig_cmd_retry(&m->src[0], KVM_TDX_MIG_EXPORT_PAUSE, NULL, &m->st.eintr);
 	if (!ret && m->after_pause)
 		m->after_pause(m);
+	ret = ret ?: mig_move_token(m, false);
+	mig_lap(&t, &m->st.pause_ms);
 	/* Shared memory is never demand-paged: all of it goes before the commit. */
-	ret = ret ?: mig_move_token(m, false) ?: cancel_dirtied(m) ?: mig_send_shared(m) ?:
-	      mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_TD,
-			     KVM_TDX_MIG_IMPORT_STATE_TD);
+	ret = ret ?: cancel_dirtied(m) ?: mig_send_shared(m);
+	mig_lap(&t, &m->st.last_pages_ms);
+	ret = ret ?: mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_TD,
+				    KVM_TDX_MIG_IMPORT_STATE_TD);
 	for (v = 0; !ret && v < m->nr_vcpus; v++)
 		ret = mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_VP,
 				     KVM_TDX_MIG_IMPORT_STATE_VP);
+	mig_lap(&t, &m->st.td_vp_state_ms);
 	pc = ret ? NULL : postcopy_alloc(m);
 	if (!ret && !pc)
 		ret = -ENOMEM;
 	if (!ret)
 		ret = mig_move_token(m, true);
+	mig_lap(&t, &m->st.token_ms);
 	if (ret) {
 		if (pc) {
 			pthread_mutex_destroy(&pc->lock);
@@ -345,7 +352,8 @@ int mig_postcopy_commit(struct mig *m)
 		postcopy_free(pc);
 		return ret;
 	}
-	m->st.blackout_ms = mig_now_ms() - t;
+	m->st.blackout_ms = m->st.pause_ms + m->st.last_pages_ms + m->st.td_vp_state_ms +
+			    m->st.token_ms;
 	pc->commit_ms = mig_now_ms();
 	pc->last_ms = pc->commit_ms;
 	/* Faults have the last stream to themselves when there are several. */

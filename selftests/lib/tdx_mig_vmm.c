@@ -66,6 +66,14 @@ double mig_now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+void mig_lap(double *since, double *ms)
+{
+	double now = mig_now_ms();
+
+	*ms = now - *since;
+	*since = now;
+}
+
 int mig_cmd_raw(int fd, uint32_t id, uint32_t flags, uint64_t data, uint64_t *status)
 {
 	struct kvm_tdx_cmd cmd = { .id = id, .flags = flags, .data = data };
@@ -389,7 +397,7 @@ static int mig_init(struct mig *m, int src_vm, uint64_t npages, unsigned int nr_
 	m->nr_vcpus = nr_vcpus;
 	m->min_rounds = 3;
 	m->max_rounds = 10;
-	m->stop_pages = 512;
+	m->downtime_ms = MIG_DEFAULT_DOWNTIME_MS;
 	if (!nstreams || nstreams > MIG_MAX_STREAMS)
 		return -EINVAL;
 	m->src = calloc(nstreams, sizeof(*m->src));
@@ -487,9 +495,13 @@ void mig_close(struct mig *m)
 /* The immutable state opens the migration on both sides. */
 int mig_start(struct mig *m)
 {
+	int ret;
+
 	m->st.total_ms = mig_now_ms();
-	return mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE,
-			      KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE);
+	ret = mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE,
+			     KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE);
+	m->st.state_ms = mig_now_ms() - m->st.total_ms;
+	return ret;
 }
 
 int mig_dirty_log(struct mig *m, bool clear)
@@ -626,14 +638,64 @@ int mig_send_dirty(struct mig *m, bool block, uint64_t *count)
 	return ret;
 }
 
-/* Rounds while the TD runs: each a new epoch (but the first), then its pages. */
+/* QEMU's auto-converge steps: start at 20 %, 10 % more each time, at most 90 %. */
+#define THROTTLE_FIRST		20
+#define THROTTLE_STEP		10
+#define THROTTLE_MAX		90
+
+enum mig_switch mig_decide(struct mig *m, uint64_t dirty, uint64_t sent, double secs)
+{
+	struct mig_stats *st = &m->st;
+	bool behind;
+
+	st->export_pages_s = secs > 0 ? sent / secs : 0;
+	st->dirty_pages_s = secs > 0 ? dirty / secs : 0;
+	st->est_blackout_ms = st->export_pages_s > 0 ?
+			      dirty * 1e3 / st->export_pages_s + st->state_ms : st->state_ms;
+	if (st->rounds >= m->min_rounds && st->est_blackout_ms <= m->downtime_ms) {
+		snprintf(st->decision, sizeof(st->decision),
+			 "switch-over after %u rounds: estimated blackout %.0f ms <= target %.0f ms",
+			 st->rounds, st->est_blackout_ms, m->downtime_ms);
+		return MIG_SWITCH_TARGET;
+	}
+	behind = st->rounds && 2 * dirty > sent;
+	m->behind_rounds = behind ? m->behind_rounds + 1 : 0;
+	if (m->behind_rounds >= 2 && m->allow_postcopy) {
+		snprintf(st->decision, sizeof(st->decision),
+			 "post-copy after %u rounds: %s %.0f pages/s, %s %.0f; %s %.0f ms > %.0f ms",
+			 st->rounds, "the guest dirties", st->dirty_pages_s, "the export sends",
+			 st->export_pages_s, "estimated blackout", st->est_blackout_ms,
+			 m->downtime_ms);
+		return MIG_SWITCH_POSTCOPY;
+	}
+	if (m->behind_rounds >= 2 && m->throttle && st->throttle_pct < THROTTLE_MAX) {
+		st->throttle_pct = st->throttle_pct ? st->throttle_pct + THROTTLE_STEP :
+						      THROTTLE_FIRST;
+		if (st->throttle_pct > THROTTLE_MAX)
+			st->throttle_pct = THROTTLE_MAX;
+		m->throttle(m, st->throttle_pct);
+		m->behind_rounds = 0;
+		snprintf(st->decision, sizeof(st->decision),
+			 "vCPUs throttled to %u%% off after %u rounds: %s %.0f pages/s, %s %.0f",
+			 st->throttle_pct, st->rounds, "the guest dirties", st->dirty_pages_s,
+			 "the export sends", st->export_pages_s);
+	}
+	return MIG_SWITCH_NONE;
+}
+
+/*
+ * Rounds while the TD runs: each a new epoch (but the first), its private
+ * pages and its shared ones; then mig_decide() whether to go on.
+ */
 int mig_live_rounds(struct mig *m)
 {
-	uint64_t dirty, before;
-	double t;
+	uint64_t dirty, sent = 0, before;
+	double t, secs = 0;
 	int ret;
 
-	for (m->st.rounds = 0; m->st.rounds < m->max_rounds; m->st.rounds++) {
+	m->behind_rounds = 0;
+	m->st.switched = MIG_SWITCH_NONE;
+	for (m->st.rounds = 0; ; m->st.rounds++) {
 		if (m->st.rounds) {
 			ret = mig_move_token(m, false);
 			if (ret)
@@ -643,18 +705,30 @@ int mig_live_rounds(struct mig *m)
 		if (ret)
 			return ret;
 		dirty = dirty_count(m);
-		if (m->st.rounds >= m->min_rounds && dirty <= m->stop_pages)
-			break;
+		if (m->st.rounds) {
+			m->st.switched = mig_decide(m, dirty, sent, secs);
+			if (m->st.switched != MIG_SWITCH_NONE)
+				break;
+		}
 		before = m->st.pages_sent;
 		t = mig_now_ms();
 		ret = mig_send_dirty(m, true, NULL) ?: mig_send_shared(m);
 		if (ret)
 			return ret;
-		if (m->progress) {
-			double mib = (m->st.pages_sent - before) * MIG_PAGE_SIZE / 1048576.0;
-			double secs = (mig_now_ms() - t) / 1e3;
-
-			m->progress(m, m->st.rounds, dirty, secs > 0 ? mib / secs : 0);
+		sent = m->st.pages_sent - before;
+		secs = (mig_now_ms() - t) / 1e3;
+		if (m->progress)
+			m->progress(m, m->st.rounds, dirty,
+				    secs > 0 ? sent * MIG_PAGE_SIZE / 1048576.0 / secs : 0);
+		if (m->st.rounds + 1 >= m->max_rounds) {
+			/* The last resort: pause with whatever is dirty. */
+			m->st.rounds++;
+			m->st.switched = MIG_SWITCH_ROUND_CAP;
+			snprintf(m->st.decision, sizeof(m->st.decision),
+				 "round cap %u hit: pausing; last estimate %.0f ms (target %.0f ms)%s",
+				 m->max_rounds, m->st.est_blackout_ms, m->downtime_ms,
+				 m->st.throttle_pct ? ", vCPUs throttled" : "");
+			break;
 		}
 	}
 	return 0;
@@ -675,18 +749,23 @@ int mig_finish(struct mig *m)
 		m->after_pause(m);
 	if (!ret)
 		ret = mig_move_token(m, false);
+	mig_lap(&t, &m->st.pause_ms);
 	if (!ret)
-		ret = mig_send_dirty(m, false, NULL) ?: mig_send_shared(m);
+		ret = mig_send_dirty(m, false, &m->st.pages_at_pause) ?: mig_send_shared(m);
+	mig_lap(&t, &m->st.last_pages_ms);
 	if (!ret)
 		ret = mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_TD,
 				     KVM_TDX_MIG_IMPORT_STATE_TD);
 	for (v = 0; !ret && v < m->nr_vcpus; v++)
 		ret = mig_move_state(m, 0, KVM_TDX_MIG_EXPORT_STATE_VP,
 				     KVM_TDX_MIG_IMPORT_STATE_VP);
+	mig_lap(&t, &m->st.td_vp_state_ms);
 	if (!ret)
 		ret = mig_move_token(m, true);
+	mig_lap(&t, &m->st.token_ms);
 	if (!ret)
-		m->st.blackout_ms = mig_now_ms() - t;
+		m->st.blackout_ms = m->st.pause_ms + m->st.last_pages_ms + m->st.td_vp_state_ms +
+				    m->st.token_ms;
 	if (!ret)
 		ret = mig_dst_cmd(m, KVM_TDX_MIG_IMPORT_END);
 	m->st.total_ms = mig_now_ms() - m->st.total_ms;
@@ -731,7 +810,14 @@ void mig_print_summary(const struct mig *m, uint64_t mem_hash, bool vcpus, int c
 	       (unsigned long long)st->write_blocked, (unsigned long long)st->write_faults,
 	       (unsigned long long)st->remigrated);
 	printf("interrupted calls resumed %llu\n", (unsigned long long)st->resumptions);
-	printf("  blackout %.1f ms, total %.1f ms, throughput %.1f MiB/s\n", st->blackout_ms,
+	if (st->decision[0])
+		printf("  live phase: %s\n", st->decision);
+	printf("  blackout %.1f ms (target %.0f ms): pause %.1f, last pages %.1f (%llu private ",
+	       st->blackout_ms, m->downtime_ms, st->pause_ms, st->last_pages_ms,
+	       (unsigned long long)st->pages_at_pause);
+	printf("dirty at the pause), TD and vCPU state %.1f, start token %.1f\n",
+	       st->td_vp_state_ms, st->token_ms);
+	printf("  total %.1f ms, throughput %.1f MiB/s\n",
 	       st->total_ms, st->pages_sent * MIG_PAGE_SIZE / 1048576.0 / (st->total_ms / 1e3));
 	if (m->shared.pages)
 		printf("  shared memory: %u pages, %llu sent in %u rounds (the VMM's copy)\n",

@@ -19,6 +19,8 @@
 #define MIG_PAGE_SIZE		4096UL
 /* Forward streams: the TDX Module's MAX_MIGS (512) less the backward one. */
 #define MIG_MAX_STREAMS		511
+/* QEMU's default downtime target. */
+#define MIG_DEFAULT_DOWNTIME_MS	300
 
 /* GPA-list entries (TDX ABI): operation in bits 53:52, status in 60:56. */
 #define GPA_OP_SHIFT		52
@@ -68,6 +70,14 @@ static inline bool mig_assign_bit(unsigned long *map, uint64_t bit, bool on)
 	return old & mask;
 }
 
+/* Why the live phase ended (mig_live_rounds()). */
+enum mig_switch {
+	MIG_SWITCH_NONE,	/* it did not end (yet) */
+	MIG_SWITCH_TARGET,	/* the estimated blackout fits the downtime target */
+	MIG_SWITCH_POSTCOPY,	/* not converging, post-copy allowed: switch to it */
+	MIG_SWITCH_ROUND_CAP,	/* max_rounds, the last resort: pause regardless */
+};
+
 /* What a migration did and saw. */
 struct mig_stats {
 	unsigned int rounds;
@@ -93,6 +103,20 @@ struct mig_stats {
 	/* shared memory (mig_send_shared()) */
 	unsigned int shared_rounds;
 	uint64_t shared_pages_sent;
+	/* the live phase's decision (mig_live_rounds()) */
+	enum mig_switch switched;
+	char decision[200];		/* what it decided and why, for a person */
+	double est_blackout_ms;		/* the estimate it decided on */
+	double export_pages_s;		/* the last round's export rate */
+	double dirty_pages_s;		/* the guest's dirty rate in the last round */
+	unsigned int throttle_pct;	/* the vCPU throttle it ended with */
+	double state_ms;		/* the immutable state's bundle: the state's estimate */
+	/* the blackout's parts (mig_finish(), mig_postcopy_commit()) */
+	uint64_t pages_at_pause;	/* private pages dirty at the pause */
+	double pause_ms;		/* EXPORT_PAUSE and the epoch token */
+	double last_pages_ms;		/* the last private and shared pages */
+	double td_vp_state_ms;		/* TD and vCPU state */
+	double token_ms;		/* the start token */
 };
 
 /*
@@ -137,10 +161,19 @@ struct mig {
 	bool start_exported;
 	struct mig_stats st;
 	struct mig_shared shared;
-	/* the live phase ends after min_rounds once dirty <= stop_pages, or at max_rounds */
+	/*
+	 * The live phase (mig_live_rounds()) ends after min_rounds once the
+	 * estimated blackout fits downtime_ms; a guest that outruns the export
+	 * is throttled (if @throttle is set: it slows the vCPUs to @pct % of
+	 * their time off) or, with @allow_postcopy, the phase ends for
+	 * post-copy; max_rounds is the last resort.
+	 */
 	unsigned int min_rounds;
 	unsigned int max_rounds;
-	uint64_t stop_pages;
+	double downtime_ms;
+	bool allow_postcopy;
+	void (*throttle)(struct mig *m, unsigned int pct);
+	unsigned int behind_rounds;	/* rounds in a row the guest outran the export */
 	/* called before each round's pages go, and once at the end (round = -1) */
 	void (*progress)(const struct mig *m, int round, uint64_t dirty, double mib_s);
 	/* called just before EXPORT_PAUSE, e.g. to stop a writer, and just after it */
@@ -263,7 +296,25 @@ int mig_start(struct mig *m);
 /* KVM_GET_DIRTY_LOG (or with @clear KVM_CLEAR_DIRTY_LOG) of m->dirty. */
 int mig_dirty_log(struct mig *m, bool clear);
 int mig_send_dirty(struct mig *m, bool block, uint64_t *count);
+/*
+ * The live phase, as a good VMM runs it: rounds while the TD runs, each a
+ * new epoch (but the first), its private and its shared pages, then
+ * mig_decide(). m->st says what it decided and why.
+ */
 int mig_live_rounds(struct mig *m);
+/*
+ * After round m->st.rounds - 1, which sent @sent pages in @secs, with
+ * @dirty pages dirty now: switch over? The blackout is estimated as the
+ * dirty pages at that round's export rate plus the state's time (the
+ * immutable state's bundle, measured by mig_start()). Once it fits
+ * m->downtime_ms (after min_rounds): MIG_SWITCH_TARGET. A guest that
+ * dirtied more than half of what a round sent, two rounds in a row, is
+ * not converging: with allow_postcopy, MIG_SWITCH_POSTCOPY; else with a
+ * throttle callback the vCPUs are slowed (20 %, then 10 % more each time
+ * it happens again, up to 90 %, as QEMU's auto-converge). The round cap is
+ * mig_live_rounds()'s.
+ */
+enum mig_switch mig_decide(struct mig *m, uint64_t dirty, uint64_t sent, double secs);
 int mig_finish(struct mig *m);
 int mig_precopy(struct mig *m);
 /*
@@ -312,6 +363,8 @@ void mig_postcopy_yield(struct mig *m);
 void mig_postcopy_unclaim(struct mig *m, const uint64_t *gfns, unsigned int n);
 
 double mig_now_ms(void);
+/* The time since *@since into *@ms, and *@since moves to now. */
+void mig_lap(double *since, double *ms);
 
 /* Fault latencies (ms), for their median and maximum; the caller serializes. */
 struct mig_latencies {
