@@ -33,12 +33,13 @@ static void progress(const struct mig *m, int round, uint64_t dirty, double mib_
 		return;
 	printf("  round %d: %llu dirty pages sent at %.1f MiB/s (guest writes so far: %llu runs)\n",
 	       round + 1, (unsigned long long)dirty, mib_s, (unsigned long long)writer_runs(w));
-	if (round)
+	if (round) {
 		printf("    estimated blackout before it: %.0f ms (target %.0f ms); ",
 		       m->st.est_blackout_ms, m->downtime_ms);
 		printf("%s %.0f, %s %.0f%s\n", "pages/s the guest dirties",
 		       m->st.dirty_pages_s, "the export sends", m->st.export_pages_s,
 		       m->st.throttle_pct ? "; vCPUs throttled" : "");
+	}
 	fflush(stdout);
 	writer_wait_run(w);
 }
