@@ -232,7 +232,7 @@ static int print_writer_case(enum writer_way way)
 	const uint64_t bytes = 32UL << 20, npages = bytes / MIG_PAGE_SIZE;
 	struct writer_case c = {};
 	struct mig m;
-	double lost;
+	double lost, off;
 	int src, dst, ret;
 
 	src = tb_create_td(bytes, 4, false, 8);
@@ -261,13 +261,15 @@ static int print_writer_case(enum writer_way way)
 		ret = td_compare(src, dst, bytes, 4, NULL);
 	if (!ret) {
 		lost = c.w.throttled_ns / 1e6 + 4 * m.st.blackout_ms + c.fault_wait_ns / 1e6;
+		off = m.st.blackout_ms - m.downtime_ms;
 		printf("writer case, 32 MiB TD, 4 vCPUs writing without pause, %s:\n",
 		       names[way]);
 		printf("  %s\n", m.st.decision);
-		printf("  blackout %.1f ms (target %.0f ms%s): pause %.1f, last pages %.1f, ",
+		printf("  blackout %.1f ms (target %.0f ms: %s by %.1f ms): pause %.1f, ",
 		       m.st.blackout_ms, m.downtime_ms,
-		       m.st.blackout_ms > m.downtime_ms ? ", NOT met" : ", met",
-		       m.st.pause_ms, m.st.last_pages_ms);
+		       off > 0 ? "NOT met, over" : "met, under", off > 0 ? off : -off,
+		       m.st.pause_ms);
+		printf("last pages %.1f, ", m.st.last_pages_ms);
 		printf("TD/vCPU state %.1f, start token %.1f\n", m.st.td_vp_state_ms,
 		       m.st.token_ms);
 		printf("  pages dirty at the pause %llu, rounds %u, total %.1f ms\n",

@@ -277,6 +277,9 @@ static int migrate(const struct opts *o, int src, bool post, bool writer, bool *
 		return ret;
 	}
 	m.opaque = writer ? &w : NULL;
+	/* A writer outruns the emulated link: throttle it rather than pause at the cap. */
+	if (writer)
+		m.throttle = writer_throttle_mig;
 	m.progress = progress_and_cut;
 	m.before_pause = stop_writer;
 	m.after_pause = after_pause;
