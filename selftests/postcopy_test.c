@@ -10,8 +10,11 @@
  * vCPU state; the source never runs again.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/time.h>
+#include <linux/tdx_mig_emu.h>
 
 #include "kselftest_harness.h"
 #include "guest_writer.h"
@@ -140,6 +143,57 @@ TEST_F_TIMEOUT(postcopy, random_touches, 300)
 	log_postcopy(_metadata, &ctx->m.st);
 	EXPECT_LE(ctx->m.st.demand_pages, ctx->m.st.demand_requests);
 	EXPECT_EQ(NPAGES, ctx->m.st.pages_sent);
+	check_done(_metadata, ctx);
+}
+
+/* Counted in the handler: accessed through __atomic builtins only. */
+static unsigned long alarms;
+
+static void on_alarm(int sig)
+{
+	__atomic_add_fetch(&alarms, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * A signal storm through a whole post-copy (over one stream, and over four
+ * at once): SIGALRM every millisecond, and at each interrupt the emulated
+ * TDX Module reports (one poll in 64) to the thread whose call it
+ * interrupted, whichever of the pool's, the demand thread's or a
+ * destination vCPU's it is; no SA_RESTART. Every call ends in EINTR and is
+ * issued again, and the TDs end equal.
+ */
+TEST_F_TIMEOUT(postcopy, signal_storm, 300)
+{
+	struct itimerval it = { { 0, 1000 }, { 0, 1000 } }, off = {};
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct pc_ctx *ctx = &self->c;
+	unsigned long eintr = __atomic_load_n(&mig_eintr_seen, __ATOMIC_RELAXED);
+	unsigned long runs_eintr = __atomic_load_n(&tb_run_eintr, __ATOMIC_RELAXED);
+	struct guest_toucher t;
+	int ret, tret;
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, tb_set_intr(TDX_MIG_EMU_INTR_RANDOM | TDX_MIG_EMU_INTR_F_SIGALRM, 64, 7));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	ret = commit(_metadata, ctx, true);
+	if (!ret)
+		ret = toucher_start(&t, ctx->dst, NR_VCPUS, NPAGES, NULL, 0, mig_postcopy_fetch,
+				    &ctx->m);
+	if (!ret) {
+		ret = mig_postcopy_finish(&ctx->m);
+		tret = toucher_wait(&t, NULL);
+		ret = ret ?: tret;
+	}
+	setitimer(ITIMER_REAL, &off, NULL);
+	tb_set_intr(0, 0, 0);
+	ASSERT_EQ(0, ret);
+	log_postcopy(_metadata, &ctx->m.st);
+	TH_LOG("%lu SIGALRMs, %lu EINTR in stream calls, %lu in vCPU runs",
+	       __atomic_load_n(&alarms, __ATOMIC_RELAXED),
+	       __atomic_load_n(&mig_eintr_seen, __ATOMIC_RELAXED) - eintr,
+	       __atomic_load_n(&tb_run_eintr, __ATOMIC_RELAXED) - runs_eintr);
+	EXPECT_LT(eintr, __atomic_load_n(&mig_eintr_seen, __ATOMIC_RELAXED));
+	EXPECT_LT(0, ctx->m.st.resumptions);
 	check_done(_metadata, ctx);
 }
 
