@@ -106,7 +106,10 @@ u64 host_vp_enter(struct host_vcpu *v, struct tdx_mig_args *regs)
 		if (ret)
 			return ret;
 	}
-	v->cpu = cpu;
+	/*
+	 * The shared EPT's root, once (tdx_load_mmu_pgd()). VP.WR associates
+	 * the vCPU only when it succeeds; a busy one is re-entered.
+	 */
 	if (!v->shared_eptp_loaded) {
 		ret = tdx_mig_tdh_vp_wr(vcpu_tdvpr(v), TDX_MD_VP_SHARED_EPTP,
 					host_shared_eptp(v->vm), ~0ULL);
@@ -116,6 +119,7 @@ u64 host_vp_enter(struct host_vcpu *v, struct tdx_mig_args *regs)
 		}
 		v->shared_eptp_loaded = true;
 	}
+	v->cpu = cpu;
 	WRITE_ONCE(v->in_guest, cpu);
 	ret = tdx_mig_tdh_vp_enter_regs(vcpu_tdvpr(v), regs);
 	WRITE_ONCE(v->exits, v->exits + 1);
