@@ -69,6 +69,7 @@ summary() {
 mkdir -p "$OUT"
 must deps "$TOP/scripts/deps.sh"
 run bench-config "$TOP/scripts/bench-config.sh"
+run bench-json "$TOP/scripts/bench-json-check.sh"
 must kernel kernel_stage
 must sparse sparse_stage
 run checkpatch env KSRC="$KSRC" "$TOP/scripts/checkpatch.sh"
