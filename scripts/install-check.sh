@@ -86,7 +86,9 @@ if [ -z "${KSRC:-}" ] || [ -z "${KB:-}" ]; then
 fi
 h61=$(ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | tail -1)
 h612=$(ls -d /usr/src/linux-headers-6.12.*-amd64 2>/dev/null | tail -1)
-[ -n "$h61" ] && [ -n "$h612" ] || die "install: Debian's 6.1 and 6.12 headers are not both installed"
+if [ -z "$h61" ] || [ -z "$h612" ]; then
+	die "install: Debian's 6.1 and 6.12 headers are not both installed"
+fi
 
 rm -rf "$T"
 mkdir -p "$T/tree" "$T/source/$NAME-$VER" "$T/keys"
