@@ -8,7 +8,10 @@
 #             [HOSTS=2]
 #                     boot the test VM and live-migrate an emulated TD; with
 #                     HOSTS=2 two VMs, from one to the other over a network
-#   make bench        boot the test VM and print the migration path's figures
+#   make bench [BENCH_KERNEL=debug]
+#                     boot the test VM on the benchmark kernel (or the debug
+#                     one) and print the migration path's figures, also into
+#                     out/bench.json
 #   make install [INSTALL_MOD_PATH=<staging root>]
 #                     the modules into /lib/modules/<KDIR's release>/updates
 #                     (DESTDIR works as INSTALL_MOD_PATH), then depmod there
@@ -53,7 +56,7 @@ demo:
 	MODE="$(MODE)" STREAMS="$(STREAMS)" HOSTS="$(HOSTS)" bash scripts/vm-run.sh demo
 
 bench:
-	bash scripts/vm-run.sh bench
+	BENCH_KERNEL="$(BENCH_KERNEL)" bash scripts/vm-run.sh bench
 
 checkpatch:
 	bash scripts/checkpatch.sh

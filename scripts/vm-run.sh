@@ -7,7 +7,7 @@
 # bench's figures also go to $OUT/bench.json (scripts/bench-json.py); two
 # such files compare with scripts/bench-compare.
 #
-#   vm-run.sh demo|bench
+#   vm-run.sh demo|bench        (BENCH_KERNEL=debug: the bench on the debug kernel)
 #
 # The demo takes MODE=precopy|postcopy|multistream|postcopy-multistream,
 # STREAMS=n and HOSTS=1|2 from the environment (make demo MODE=... STREAMS=...
@@ -22,8 +22,10 @@ case ${HOSTS:=1} in
 *) die "HOSTS must be 1 or 2" ;;
 esac
 [ -e "$TOP/scripts/guest-$mode.sh" ] || die "no such mode: $mode"
+# The bench on the benchmark kernel; BENCH_KERNEL=debug measures the debug
+# kernel instead, for scripts/bench-compare to show what the sanitizers cost.
 kind=debug
-[ "$mode" = bench ] && kind=bench
+[ "$mode" = bench ] && kind=${BENCH_KERNEL:-bench}
 "$TOP/scripts/deps.sh"
 eval "$("$TOP/scripts/kernel.sh" "$kind")"
 dir=$OUT/$mode-tests
