@@ -62,12 +62,14 @@ if [ "$mode" = xdemo ]; then
 		run_section < "$log"
 	done
 else
-	# One guest: its output is followed live, from its serial log.
+	# One guest: its output is followed live, from its serial log (made
+	# empty first: tail fails on a file that is not there yet).
 	logs=$OUT/vm-$mode.log
-	rm -f "$logs"
+	: > "$logs"
 	VM_TIMEOUT=${VM_TIMEOUT:-900} "${vm[@]}" &
 	pid=$!
-	tail -n +1 -F --pid=$pid "$logs" 2>/dev/null | run_section
+	tail -n +1 -F --pid=$pid "$logs" | run_section ||
+		log "vm: following $logs failed; it is complete once the VM ends"
 	wait $pid
 fi
 rc=0
