@@ -8,7 +8,14 @@
 #             [HOSTS=2]
 #                     boot the test VM and live-migrate an emulated TD; with
 #                     HOSTS=2 two VMs, from one to the other over a network
-#   make bench        boot the test VM and print the migration path's figures
+#   make bench [BENCH_KERNEL=debug]
+#                     boot the test VM on the benchmark kernel (or the debug
+#                     one) and print the migration path's figures, also into
+#                     out/bench.json
+#   make install [INSTALL_MOD_PATH=<staging root>]
+#                     the modules into /lib/modules/<KDIR's release>/updates
+#                     (DESTDIR works as INSTALL_MOD_PATH), then depmod there
+#   make install-kvm  the same for make kvm's kvm.ko and kvm-intel.ko
 #   make checkpatch   checkpatch.pl --strict over every source
 #   make kvm KSRC=<kernel source> KDIR=<its build tree> [SPARSE=<sparse>]
 #                     kvm.ko and kvm-intel.ko out of tree from that source,
@@ -22,6 +29,26 @@ all: modules
 modules clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $@
 
+# Kbuild's modules_install skips depmod without a System.map (no headers
+# package has one), so depmod runs here, on the staging root if any. The
+# release is the one modules_install and vermagic use (Debian's 6.1 headers
+# say 6.1.N in include/config/kernel.release).
+INSTALL_MOD_PATH ?= $(DESTDIR)
+KRELEASE = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h)
+KVM_OUT := $(CURDIR)/out/kvm/arch/x86/kvm
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) \
+		INSTALL_MOD_DIR=updates modules_install
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KRELEASE)
+
+install-kvm:
+	@test -e $(KVM_OUT)/kvm-intel.ko || \
+		{ echo "no $(KVM_OUT)/kvm-intel.ko: run make kvm first" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(KVM_OUT) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) \
+		INSTALL_MOD_DIR=updates modules_install
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KRELEASE)
+
 check:
 	bash scripts/check.sh
 
@@ -29,7 +56,7 @@ demo:
 	MODE="$(MODE)" STREAMS="$(STREAMS)" HOSTS="$(HOSTS)" bash scripts/vm-run.sh demo
 
 bench:
-	bash scripts/vm-run.sh bench
+	BENCH_KERNEL="$(BENCH_KERNEL)" bash scripts/vm-run.sh bench
 
 checkpatch:
 	bash scripts/checkpatch.sh
@@ -38,4 +65,4 @@ SPARSE ?= none
 kvm:
 	bash scripts/kvm.sh "$(KSRC)" "$(KDIR)" "$(SPARSE)"
 
-.PHONY: all modules clean check demo bench checkpatch kvm
+.PHONY: all modules clean install install-kvm check demo bench checkpatch kvm

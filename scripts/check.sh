@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The whole test suite, from a fresh Debian 12 machine: packages, the debug
 # kernel (cached), sparse, checkpatch, W=1/sparse builds against every
-# supported kernel, the selftests, and the test VM. Exits non-zero on any
-# failure; prints how long each stage took.
+# supported kernel, DKMS and make install, the selftests, and the test VM.
+# Exits non-zero on any failure; prints how long each stage took.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -38,6 +38,8 @@ kvm_build() {
 }
 uapi_check() { "$TOP/scripts/uapi-check.sh" "$KSRC" "$KB"; }
 host_table() { "$TOP/scripts/host-table.sh" "$KSRC"; }
+# DKMS against Debian's headers and make install into a staging root.
+install_check() { "$TOP/scripts/install-check.sh"; }
 # The emulated platform's in tests/, KVM's (BACKEND=kvm) in tests/kvm/.
 selftests_build() {
 	{ make -s -C "$TOP/selftests" KSRC="$KSRC" O="$OUT/tests" &&
@@ -66,6 +68,8 @@ summary() {
 
 mkdir -p "$OUT"
 must deps "$TOP/scripts/deps.sh"
+run bench-config "$TOP/scripts/bench-config.sh"
+run bench-json "$TOP/scripts/bench-json-check.sh"
 must kernel kernel_stage
 must sparse sparse_stage
 run checkpatch env KSRC="$KSRC" "$TOP/scripts/checkpatch.sh"
@@ -74,6 +78,7 @@ must build-debug debug_build
 run kvm kvm_build
 run uapi-check uapi_check
 run host-table host_table
+run install install_check
 must selftests-build selftests_build
 rm -f "$OUT"/vm-check.log "$OUT"/vm-xhost-*.log
 run vm-check vm_check

@@ -7,6 +7,7 @@
 
 PKGS="build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
 xz-utils python3 python3-ply perl ccache sparse qemu-system-x86 busybox-static rsync iproute2
+dkms openssl
 $DEB_HEADERS_PKGS"
 
 missing=()

@@ -1,10 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Fetch Debian's linux-source-7.3 and build the debug test kernel from
-# kconfig/debug.config, cached outside the repository keyed by the source
-# version and the fragment. Prints the build directory on stdout.
+# kconfig/debug.config (or, with "bench", the benchmark kernel from
+# kconfig/bench.config: no sanitizers, no lock debugging), cached outside the
+# repository keyed by the source version and the fragment. Prints the source
+# and build directories on stdout.
+#
+#   kernel.sh [debug|bench]
 
 . "$(dirname "$0")/lib.sh"
+
+KIND=${1:-debug}
+case $KIND in
+debug) KB_PREFIX=kbuild ;;
+bench) KB_PREFIX=kbuild-bench ;;
+*) die "kernel: no such kernel: $KIND (debug or bench)" ;;
+esac
+FRAGMENT=$TOP/kconfig/$KIND.config
 
 fetch_source() {
 	private_apt_setup kernel deb "$KSRC_SUITE"
@@ -28,7 +40,9 @@ fetch_source() {
 }
 
 # Every option the fragment sets must survive olddefconfig: a silently
-# dropped option (a missing dependency) would make the debug kernel lie.
+# dropped option (a missing dependency) would make the debug kernel lie, and
+# an option the bench fragment turns off but a default turns back on (as
+# SLUB_DEBUG's) would make the benchmark kernel measure a sanitizer.
 check_config() {
 	local kb=$1 bad=0 line opt val got
 	while IFS= read -r line; do
@@ -49,13 +63,13 @@ check_config() {
 build_kernel() {
 	local key kb
 	key=$(printf '%s\n' "$KVER_PKG" | cat - "$FRAGMENT" | sha256sum | cut -c1-16)
-	kb=$CACHE/kbuild-$KVER_PKG-$key
+	kb=$CACHE/$KB_PREFIX-$KVER_PKG-$key
 	KB=$kb
 	if [ -e "$kb/.tdx-mig-built" ]; then
 		log "kernel: reusing cached build $kb (no rebuild)"
 		return 0
 	fi
-	log "kernel: building $KSRC_PKG $KVER_PKG into $kb (cold: about 10 minutes)"
+	log "kernel: building the $KIND kernel, $KSRC_PKG $KVER_PKG, into $kb (cold: about 10 minutes)"
 	mkdir -p "$kb" "$CACHE/ccache"
 	local mk=(make -C "$KSRC" O="$kb" ARCH=x86_64 -s)
 	"${mk[@]}" tinyconfig >/dev/null

@@ -1,10 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make demo / make bench: build (or reuse) the debug kernel, the modules and
-# the programs, boot the test VM in that mode, and print what the guest's
-# scripts/guest-<mode>.sh printed.
+# make demo / make bench: build (or reuse) the kernel (the debug kernel for
+# the demo, the benchmark kernel of kconfig/bench.config for the bench), the
+# modules against it and the programs, boot the test VM in that mode, and
+# print what the guest's scripts/guest-<mode>.sh prints while it runs. The
+# bench's figures also go to $OUT/bench.json (scripts/bench-json.py); two
+# such files compare with scripts/bench-compare.
 #
-#   vm-run.sh demo|bench
+#   vm-run.sh demo|bench        (BENCH_KERNEL=debug: the bench on the debug kernel)
 #
 # The demo takes MODE=precopy|postcopy|multistream|postcopy-multistream,
 # STREAMS=n and HOSTS=1|2 from the environment (make demo MODE=... STREAMS=...
@@ -19,11 +22,15 @@ case ${HOSTS:=1} in
 *) die "HOSTS must be 1 or 2" ;;
 esac
 [ -e "$TOP/scripts/guest-$mode.sh" ] || die "no such mode: $mode"
+# The bench on the benchmark kernel; BENCH_KERNEL=debug measures the debug
+# kernel instead, for scripts/bench-compare to show what the sanitizers cost.
+kind=debug
+[ "$mode" = bench ] && kind=${BENCH_KERNEL:-bench}
 "$TOP/scripts/deps.sh"
-eval "$("$TOP/scripts/kernel.sh")"
+eval "$("$TOP/scripts/kernel.sh" "$kind")"
 dir=$OUT/$mode-tests
 mkdir -p "$dir"
-"$TOP/scripts/build.sh" debug "$KB" "$("$TOP/scripts/sparse.sh")"
+"$TOP/scripts/build.sh" "$kind" "$KB" "$("$TOP/scripts/sparse.sh")"
 make -s -C "$TOP/selftests" KSRC="$KSRC" O="$dir" "$dir/tdx_mig_demo" "$dir/tdx_mig_bench" \
 	"$dir/tdx_mig_migtd" "$dir/tdx_mig_xhost" ||
 	die "building the programs failed"
@@ -40,16 +47,39 @@ postcopy) : "${STREAMS:=1}" ;;
 *) : "${STREAMS:=4}" ;;
 esac
 printf 'MODE=%s\nSTREAMS=%s\n' "$MODE" "$STREAMS" > "$dir/demo.conf"
-VM_TIMEOUT=${VM_TIMEOUT:-900} "$TOP/scripts/vm.sh" "$mode" "$KB/arch/x86/boot/bzImage" \
-	"$OUT/build-debug" "$dir"
+
+# What the guest's script prints, without the bench's figure lines.
+run_section() {
+	sed -un '/=== TDXMIG RUN BEGIN/,/=== TDXMIG RUN END/{/=== TDXMIG RUN /d;/^BENCH /d;p}'
+}
+
+vm=("$TOP/scripts/vm.sh" "$mode" "$KB/arch/x86/boot/bzImage" "$OUT/build-$kind" "$dir")
+rm -f "$OUT/bench.json"
 if [ "$mode" = xdemo ]; then
 	logs="$OUT/vm-$mode-src.log $OUT/vm-$mode-dst.log"
+	VM_TIMEOUT=${VM_TIMEOUT:-900} "${vm[@]}"
+	for log in $logs; do
+		run_section < "$log"
+	done
 else
+	# One guest: its output is followed live, from its serial log (made
+	# empty first: tail fails on a file that is not there yet).
 	logs=$OUT/vm-$mode.log
+	: > "$logs"
+	VM_TIMEOUT=${VM_TIMEOUT:-900} "${vm[@]}" &
+	pid=$!
+	tail -n +1 -F --pid=$pid "$logs" | run_section ||
+		log "vm: following $logs failed; it is complete once the VM ends"
+	wait $pid
 fi
 rc=0
 for log in $logs; do
-	sed -n '/=== TDXMIG RUN BEGIN/,/=== TDXMIG RUN END/p' "$log" | sed '1d;$d'
 	grep -q '=== TDXMIG RUN END rc=0' "$log" || { log "$mode failed; see $log"; rc=1; }
 done
+if [ "$mode" = bench ] && [ $rc -eq 0 ]; then
+	python3 "$TOP/scripts/bench-json.py" "$logs" "$OUT/bench.json" \
+		"commit=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
+		"date=$(date -Iseconds)" || rc=1
+	[ $rc -ne 0 ] || log "bench: figures in $OUT/bench.json; scripts/bench-compare A.json B.json compares two runs"
+fi
 exit $rc

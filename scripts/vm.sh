@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Boot the debug kernel in QEMU with the modules and tests, in mode "check"
+# Boot a test kernel (the debug kernel; make bench's own for mode "bench")
+# in QEMU with the modules built against it and the tests, in mode "check"
 # (KUnit + selftests), "demo" or "bench": one guest, its serial log in
 # $OUT/vm-<mode>.log. Modes "xhost" (the cross-host scenarios of make check)
 # and "xdemo" (make demo HOSTS=2) boot two guests at once, "src" and "dst",

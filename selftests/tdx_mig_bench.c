@@ -8,11 +8,17 @@
  * a stream, a TD's migration state and the MigTD service hold, as base +
  * per-unit figures, and the time pre-migration takes with 1, 2 and 4
  * sessions at once through one emulated MigTD pair.
+ *
+ * Each phase is announced as it starts; each figure is also printed as a
+ * "BENCH <name>=<value> <unit>" line, which make bench collects into
+ * out/bench.json (scripts/bench-json.py) for scripts/bench-compare.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 
 #include "guest_writer.h"
 #include "kselftest.h"
@@ -24,6 +30,31 @@
 #define SERVTD_FILE	"/sys/kernel/debug/tdx_mig/servtd_memory"
 #define PREMIG_PAIRS	4
 #define MIB		(1024.0 * 1024.0)
+#define BENCH_PHASES	10
+
+static double bench_start_ms;
+
+/* Tell the person watching what runs now, and since when the bench runs. */
+static void phase(const char *what)
+{
+	static int n;
+
+	printf("== [%d/%d] %s (at %.0f s)\n", ++n, BENCH_PHASES, what,
+	       (mig_now_ms() - bench_start_ms) / 1000);
+	fflush(stdout);
+}
+
+/* One measured figure for out/bench.json; @unit has no spaces. */
+static void figure(double value, const char *unit, const char *name_fmt, ...)
+{
+	va_list ap;
+
+	printf("BENCH ");
+	va_start(ap, name_fmt);
+	vprintf(name_fmt, ap);
+	va_end(ap);
+	printf("=%.6g %s\n", value, unit);
+}
 
 static double gcm_baseline(void)
 {
@@ -40,6 +71,7 @@ static double gcm_baseline(void)
 	fclose(f);
 	printf("baseline: kernel gcm(aes) [%s], one request per 4 KiB page: %.1f MiB/s\n",
 	       driver, pages * 4096 / MIB / (ns / 1e9));
+	figure(pages * 4096 / MIB / (ns / 1e9), "MiB/s", "gcm_4k");
 	return pages * 4096 / MIB / (ns / 1e9);
 }
 
@@ -126,6 +158,9 @@ static int print_scaling(void)
 			one = r.first_mib_s;
 		printf("  %u stream%s: %.1f MiB/s, %.2f x one stream\n", streams[i],
 		       streams[i] > 1 ? "s" : "", r.first_mib_s, one > 0 ? r.first_mib_s / one : 0);
+		figure(r.first_mib_s, "MiB/s", "streams%u.first_round", streams[i]);
+		if (i > 0 && one > 0)
+			figure(r.first_mib_s / one, "x", "streams%u.vs_one", streams[i]);
 	}
 	return 0;
 }
@@ -160,6 +195,13 @@ static int print_postcopy(unsigned long mib, unsigned int streams)
 		printf("  fault to page: median %.2f ms, max %.2f ms; the TD ran %.1f ms\n",
 		       m.st.fault_median_ms, m.st.fault_max_ms, m.st.dst_run_ms);
 		printf("    before its last page arrived; total %.1f ms\n", m.st.total_ms);
+		figure(m.st.blackout_ms, "ms", "postcopy%u.blackout", streams);
+		figure(m.st.demand_pages, "pages", "postcopy%u.demand_pages", streams);
+		figure(fetched, "exits", "postcopy%u.vcpu_exits", streams);
+		figure(m.st.fault_median_ms, "ms", "postcopy%u.fault_median", streams);
+		figure(m.st.fault_max_ms, "ms", "postcopy%u.fault_max", streams);
+		figure(m.st.dst_run_ms, "ms", "postcopy%u.dst_run", streams);
+		figure(m.st.total_ms, "ms", "postcopy%u.total", streams);
 	}
 	mig_close(&m);
 	close(src);
@@ -229,6 +271,7 @@ static int print_writer_case(enum writer_way way)
 {
 	static const char *const names[] = { "pre-copy, downtime target only",
 					     "pre-copy with throttling", "post-copy allowed" };
+	static const char *const ways[] = { "target", "throttle", "postcopy" };
 	const uint64_t bytes = 32UL << 20, npages = bytes / MIG_PAGE_SIZE;
 	struct writer_case c = {};
 	struct mig m;
@@ -278,6 +321,15 @@ static int print_writer_case(enum writer_way way)
 		       c.w.throttled_ns / 1e6);
 		printf("blackout x 4 vCPUs %.1f, post-copy fault waits %.1f)\n",
 		       4 * m.st.blackout_ms, c.fault_wait_ns / 1e6);
+		figure(m.st.blackout_ms, "ms", "writer_%s.blackout", ways[way]);
+		figure(m.st.pause_ms, "ms", "writer_%s.pause", ways[way]);
+		figure(m.st.last_pages_ms, "ms", "writer_%s.last_pages", ways[way]);
+		figure(m.st.td_vp_state_ms, "ms", "writer_%s.td_vp_state", ways[way]);
+		figure(m.st.token_ms, "ms", "writer_%s.start_token", ways[way]);
+		figure(m.st.pages_at_pause, "pages", "writer_%s.pages_at_pause", ways[way]);
+		figure(m.st.rounds, "rounds", "writer_%s.rounds", ways[way]);
+		figure(m.st.total_ms, "ms", "writer_%s.total", ways[way]);
+		figure(lost, "ms", "writer_%s.vcpu_time_lost", ways[way]);
 	}
 	mig_close(&m);
 	close(src);
@@ -307,6 +359,10 @@ static int print_memory(unsigned long long *td_2m)
 	printf("  per TD migration state (with 2 MigSCs): %.0f bytes\n",
 	       td2 - (td64 - td2) / 62.0 * 2);
 	printf("    + %.0f bytes per GiB of private memory\n", (td64 - td2) / 62.0 * 1024);
+	figure(s16 - 16 * (s512 - s16) / 496.0, "bytes", "mem.stream_base");
+	figure((s512 - s16) / 496.0, "bytes", "mem.stream_per_page");
+	figure(td2 - (td64 - td2) / 62.0 * 2, "bytes", "mem.td_base");
+	figure((td64 - td2) / 62.0 * 1024, "bytes", "mem.td_per_gib");
 	*td_2m = td2 - 2 * 4096;
 	return 0;
 }
@@ -336,8 +392,12 @@ static int print_servtd_memory(unsigned long long td_2m)
 	       binding);
 	printf("    bytes, is part of its own session); a service call in flight holds at\n");
 	printf("    most %llu bytes more\n", peak);
-	printf("  emulated MigTD shared memory: %lu bytes + %lu bytes per session\n",
-	       2 * 4096UL, 2 * 4096UL);
+	printf("  emulated MigTD shared memory, by its design (not measured): %lu bytes\n",
+	       2 * 4096UL);
+	printf("    + %lu bytes per session\n", 2 * 4096UL);
+	figure(td_2m, "bytes", "mem.migtd_base");
+	figure(session, "bytes", "mem.migtd_per_session");
+	figure(peak, "bytes", "mem.migtd_call_peak");
 	return 0;
 }
 
@@ -378,8 +438,10 @@ static int print_premig(void)
 	for (n = 1; n <= PREMIG_PAIRS && !ret; n *= 2) {
 		ms = premig_ms((const int (*)[2])vms, n, 30000 + 8 * n);
 		ret = ms < 0;
-		if (!ret)
+		if (!ret) {
 			printf("  %u session%s at once: %.1f ms\n", n, n > 1 ? "s" : "", ms);
+			figure(ms, "ms", "premig.sessions%u", n);
+		}
 	}
 	migtd_kill(migtd_s);
 	migtd_kill(migtd_d);
@@ -391,15 +453,23 @@ int main(int argc, char **argv)
 	unsigned long long td_2m;
 	struct bench_run r = {};
 	struct mig_stats st;
+	struct utsname uts;
 	double gcm;
 
-	printf("tdx-mig bench: emulated TDX Module, debug kernel (KASAN, lockdep) under TCG;\n");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	bench_start_ms = mig_now_ms();
+	uname(&uts);
+	printf("tdx-mig bench: emulated TDX Module, kernel %s (%s, %s);\n", uts.release,
+	       access("/proc/lockdep", F_OK) ? "no lockdep" : "LOCKDEP",
+	       access("/sys/kernel/debug/kmemleak", F_OK) ? "no kmemleak" : "KMEMLEAK");
 	printf("the figures compare runs of this harness, they say nothing of hardware\n");
 	if (tb_open()) {
 		fprintf(stderr, "skipped: %s\n", tb_skip_reason());
 		return KSFT_SKIP;
 	}
+	phase("baseline: the kernel's gcm(aes) on 4 KiB pages");
 	gcm = gcm_baseline();
+	phase("migration of an idle 64 MiB TD over 2 streams");
 	if (migrate(64, 2, &st, &r))
 		return 1;
 	printf("migration, 64 MiB TD, 4 vCPUs, idle guest, 2 streams of 512-page bundles:\n");
@@ -407,15 +477,38 @@ int main(int argc, char **argv)
 	       r.first_mib_s, gcm > 0 ? r.first_mib_s / gcm : 0);
 	printf("    encrypted by the source and decrypted by the destination)\n");
 	printf("  ioctls per page in that round: %.4f\n", r.ioctls_first / (64.0 * 256));
-	printf("  page data copied per page: by the VMM %.2f, by the kernel 0\n",
+	printf("  page data copied per page by the VMM: %.2f\n",
 	       (double)st.page_bytes_copied / (st.pages_sent * MIG_PAGE_SIZE));
 	printf("  blackout %.1f ms, total %.1f ms\n", st.blackout_ms, st.total_ms);
-	if (print_writer_case(WAY_TARGET) || print_writer_case(WAY_THROTTLE) ||
-	    print_writer_case(WAY_POSTCOPY))
+	figure(r.first_mib_s, "MiB/s", "idle.first_round");
+	if (gcm > 0)
+		figure(r.first_mib_s / gcm, "x", "idle.first_round_vs_gcm");
+	figure(r.ioctls_first / (64.0 * 256), "ioctls/page", "idle.ioctls_per_page");
+	figure((double)st.page_bytes_copied / (st.pages_sent * MIG_PAGE_SIZE), "copies/page",
+	       "idle.vmm_copies_per_page");
+	figure(st.blackout_ms, "ms", "idle.blackout");
+	figure(st.total_ms, "ms", "idle.total");
+	phase("32 MiB TD under a writer: pre-copy, downtime target only");
+	if (print_writer_case(WAY_TARGET))
 		return 1;
-	if (print_scaling() || print_postcopy(32, 1) || print_postcopy(32, 4))
+	phase("32 MiB TD under a writer: pre-copy with throttling");
+	if (print_writer_case(WAY_THROTTLE))
 		return 1;
+	phase("32 MiB TD under a writer: post-copy allowed");
+	if (print_writer_case(WAY_POSTCOPY))
+		return 1;
+	phase("first round over 1, 2 and 4 streams");
+	if (print_scaling())
+		return 1;
+	phase("post-copy over 1 stream");
+	if (print_postcopy(32, 1))
+		return 1;
+	phase("post-copy over 4 streams");
+	if (print_postcopy(32, 4))
+		return 1;
+	phase("kernel memory of streams, TDs and the MigTD service");
 	if (print_memory(&td_2m) || print_servtd_memory(td_2m))
 		return 1;
+	phase("pre-migration with 1, 2 and 4 sessions");
 	return print_premig() ? 1 : 0;
 }
