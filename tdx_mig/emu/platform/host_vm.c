@@ -556,7 +556,10 @@ static u64 vm_track(void *opaque)
  * kvm_flush_remote_tlbs() for the shared EPT: every vCPU in the TD leaves
  * it, without a time bound, since a guest store that began under an entry
  * now write-protected must be over before the VMM reads the page. A guest
- * step is short and the vCPU polls for the IPI between steps.
+ * step is short and the vCPU polls for the IPI between steps. The count
+ * may already have moved when in_guest is read (the vCPU is on its way
+ * out): then in_guest going to -1 ends the wait too, as the vCPU may not
+ * enter again for a long time.
  */
 void host_vm_flush_tlbs(struct host_vm *vm)
 {
@@ -571,7 +574,8 @@ void host_vm_flush_tlbs(struct host_vm *vm)
 		if (cpu < 0)
 			continue;
 		tdx_emu_send_ipi(cpu);
-		while (READ_ONCE(vm->vcpus[i].exits) == exits)
+		while (READ_ONCE(vm->vcpus[i].exits) == exits &&
+		       READ_ONCE(vm->vcpus[i].in_guest) >= 0)
 			cpu_relax();
 	}
 }
