@@ -9,7 +9,9 @@
  * status 0, the memory exports and imports with pages > 0 and as many
  * pages as the VMM moved; epoch tokens 1 and 2 and the start token, each
  * exported and imported; the call engine's runs, each with at least one
- * SEAMCALL. trace-cmd and perf read the same events; neither is needed.
+ * SEAMCALL. And in post-copy, a destination vCPU's demand fault on a page
+ * the source CANCELled: the fault and its answer, for that GFN. trace-cmd
+ * and perf read the same events; neither is needed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +74,8 @@ struct seen {
 	uint32_t export_epochs[8], import_epochs[8];
 	unsigned int nr_export_epochs, nr_import_epochs;
 	unsigned int export_start, import_start, bad_tokens;
+	uint64_t demand_gfn, demand_faults, demand_other;	/* faults on demand_gfn, others */
+	uint64_t demand_done, demand_done_other, demand_done_ns;
 	uint64_t other;
 };
 
@@ -167,6 +171,17 @@ static void parse_line(struct seen *s, const char *line)
 		} else if (!export && s->nr_import_epochs < 8) {
 			s->import_epochs[s->nr_import_epochs++] = epoch;
 		}
+	} else if ((ev = strstr(line, "tdx_mig_demand_fault: ")) &&
+		   sscanf(ev, "tdx_mig_demand_fault: gfn=%llx", &pages) == 1) {
+		*(pages == s->demand_gfn ? &s->demand_faults : &s->demand_other) += 1;
+	} else if ((ev = strstr(line, "tdx_mig_demand_fault_done: ")) &&
+		   sscanf(ev, "tdx_mig_demand_fault_done: gfn=%llx ns=%llu", &pages, &ns) == 2) {
+		if (pages != s->demand_gfn) {
+			s->demand_done_other++;
+			return;
+		}
+		s->demand_done++;
+		s->demand_done_ns += ns;
 	} else if (strstr(line, "tdx_mig_")) {
 		s->other++;
 	}
@@ -227,6 +242,19 @@ FIXTURE_TEARDOWN(trace)
 		close(ctx->dst);
 }
 
+/* Every tdx_mig event on, into an empty buffer. */
+static int trace_start(struct trace_ctx *ctx)
+{
+	int ret;
+
+	if (access(TRACEFS "/events/tdx_mig/tdx_mig_seamcall", F_OK))
+		return -ENOENT;
+	ret = write_file("tracing_on", "0") ?: write_file("buffer_size_kb", "8192") ?:
+	      write_file("trace", "") ?: write_file("events/tdx_mig/enable", "1");
+	ctx->tracing = true;
+	return ret ?: write_file("tracing_on", "1");
+}
+
 /* Two rounds, the guest writing between them, then the blackout. */
 static void migrate(struct __test_metadata *_metadata, struct trace_ctx *ctx)
 {
@@ -251,15 +279,9 @@ TEST_F_TIMEOUT(trace, precopy_events, 300)
 	struct seen *s;
 	unsigned int i;
 
-	ASSERT_EQ(0, access(TRACEFS "/events/tdx_mig/tdx_mig_seamcall", F_OK)) {
-		TH_LOG("tdx_mig.ko registered no events under " TRACEFS "/events/tdx_mig");
+	ASSERT_EQ(0, trace_start(ctx)) {
+		TH_LOG("no events under " TRACEFS "/events/tdx_mig, or tracefs refused");
 	}
-	ASSERT_EQ(0, write_file("tracing_on", "0"));
-	ASSERT_EQ(0, write_file("buffer_size_kb", "8192"));
-	ASSERT_EQ(0, write_file("trace", ""));
-	ASSERT_EQ(0, write_file("events/tdx_mig/enable", "1"));
-	ctx->tracing = true;
-	ASSERT_EQ(0, write_file("tracing_on", "1"));
 	migrate(_metadata, ctx);
 	ASSERT_EQ(0, write_file("tracing_on", "0"));
 
@@ -313,6 +335,45 @@ TEST_F_TIMEOUT(trace, precopy_events, 300)
 	}
 	EXPECT_EQ(1, s->export_start);
 	EXPECT_EQ(1, s->import_start);
+	free(s);
+}
+
+/*
+ * Post-copy: one round, then the guest rewrites a page, which the commit
+ * CANCELs; a destination vCPU touching it exits (a demand fault), the VMM
+ * fetches it, the import that maps it answers the fault.
+ */
+TEST_F_TIMEOUT(trace, postcopy_demand_fault, 300)
+{
+	struct trace_ctx *ctx = &self->c;
+	uint64_t gfn = 77, fetched = 0;
+	struct seen *s;
+
+	ctx->m.postcopy_demand_only = true;
+	ASSERT_EQ(0, mig_start(&ctx->m));
+	ASSERT_EQ(0, mig_send_dirty(&ctx->m, true, NULL));
+	ASSERT_EQ(0, tb_guest_write(ctx->src, 0, &gfn, 1, 0xfa17, NULL));
+	ASSERT_EQ(0, mig_postcopy_commit(&ctx->m));
+	ASSERT_EQ(1, ctx->m.st.cancelled);
+	ASSERT_EQ(0, trace_start(ctx));
+	ASSERT_EQ(0, tb_guest_read(ctx->dst, 0, &gfn, 1, mig_postcopy_fetch, &ctx->m, &fetched));
+	ASSERT_EQ(0, write_file("tracing_on", "0"));
+	EXPECT_EQ(1, fetched);
+	ASSERT_EQ(0, mig_postcopy_finish(&ctx->m));
+	ASSERT_EQ(0, td_compare(ctx->src, ctx->dst, BYTES, NR_VCPUS, NULL));
+
+	s = calloc(1, sizeof(*s));
+	ASSERT_NE(NULL, s);
+	s->demand_gfn = gfn;
+	ASSERT_EQ(0, read_trace(s));
+	/* The vCPU exits on it until it arrives: once at least. */
+	EXPECT_LE(1, s->demand_faults);
+	EXPECT_EQ(0, s->demand_other);
+	/* Answered once, by the import that mapped it; nothing else was asked. */
+	EXPECT_EQ(1, s->demand_done);
+	EXPECT_EQ(0, s->demand_done_other);
+	EXPECT_GT(s->demand_done_ns, 0);
+	EXPECT_GT(s->cmd_pages[KVM_TDX_MIG_IMPORT_MEM], 0);
 	free(s);
 }
 
