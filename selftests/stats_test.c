@@ -42,7 +42,7 @@ FIXTURE_SETUP(stats)
 	if (tb_open())
 		SKIP(return, "%s", tb_skip_reason());
 	ASSERT_EQ(0, tb_create_pair(BYTES, NR_VCPUS, &ctx->src, &ctx->dst));
-	ASSERT_EQ(0, mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 1, 64));
+	ASSERT_EQ(0, tb_mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 1, 64));
 }
 
 FIXTURE_TEARDOWN(stats)

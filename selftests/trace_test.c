@@ -15,7 +15,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +109,7 @@ static bool leaf_known(unsigned int leaf)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(known_leaves) / sizeof(known_leaves[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(known_leaves); i++)
 		if (known_leaves[i] == leaf)
 			return true;
 	return false;
@@ -121,70 +120,139 @@ static bool is_mem_cmd(unsigned int id)
 	return id == KVM_TDX_MIG_EXPORT_MEM || id == KVM_TDX_MIG_IMPORT_MEM;
 }
 
+/* The fields of event @name in @line, or NULL if the line is another event's. */
+static const char *fields(const char *line, const char *name)
+{
+	const char *p = strstr(line, name);
+	size_t n = strlen(name);
+
+	return p && !strncmp(p + n, ": ", 2) ? p + n + 2 : NULL;
+}
+
+static void seamcall_seen(struct seen *s, const char *f)
+{
+	unsigned int leaf, version;
+	unsigned long long status, ns;
+
+	if (sscanf(f, "leaf=%u version=%u status=%llx ns=%llu", &leaf, &version, &status,
+		   &ns) != 4)
+		return;
+	s->seamcalls++;
+	if (!leaf_known(leaf) || leaf >= MAX_LEAF) {
+		s->unknown_leaf++;
+		return;
+	}
+	s->seamcall_ns[leaf] += ns;
+	s->leaf_ok[leaf] += !status;
+}
+
+static void call_seen(struct seen *s, const char *f)
+{
+	unsigned int stream, leaf, seamcalls, res, busy;
+	unsigned long long status, ns;
+	int ret;
+
+	if (sscanf(f, "stream=%u leaf=%u status=%llx ret=%d seamcalls=%u resumptions=%u",
+		   &stream, &leaf, &status, &ret, &seamcalls, &res) != 6 ||
+	    !strstr(f, " busy=") ||
+	    sscanf(strstr(f, " busy="), " busy=%u ns=%llu", &busy, &ns) != 2)
+		return;
+	s->calls++;
+	s->calls_without_seamcall += !seamcalls;
+	s->calls_ok_bad_status += !ret && status;
+	s->unknown_leaf += !leaf_known(leaf);
+}
+
+static void cmd_seen(struct seen *s, const char *f)
+{
+	unsigned int stream, id;
+	unsigned long long pages, status;
+	int ret;
+
+	if (sscanf(f, "stream=%u id=%u pages=%llu ret=%d status=%llx", &stream, &id, &pages,
+		   &ret, &status) != 5 || id >= MAX_CMD || ret)
+		return;
+	s->cmds[id]++;
+	s->cmd_pages[id] += pages;
+	s->cmds_ok_bad_status += !!status;
+	s->mem_cmds_without_pages += is_mem_cmd(id) && !pages;
+}
+
+static void token_seen(struct seen *s, const char *f)
+{
+	unsigned int stream, epoch;
+	unsigned long long status;
+	char dir[8], kind[8];
+	bool export;
+
+	if (sscanf(f, "stream=%u %7s %7s token epoch=%x status=%llx", &stream, dir, kind, &epoch,
+		   &status) != 5)
+		return;
+	export = !strcmp(dir, "export");
+	if (status || stream) {
+		s->bad_tokens++;
+	} else if (!strcmp(kind, "start")) {
+		s->bad_tokens += epoch != 0xffffffffU;
+		*(export ? &s->export_start : &s->import_start) += 1;
+	} else if (export && s->nr_export_epochs < 8) {
+		s->export_epochs[s->nr_export_epochs++] = epoch;
+	} else if (!export && s->nr_import_epochs < 8) {
+		s->import_epochs[s->nr_import_epochs++] = epoch;
+	}
+}
+
+static void demand_seen(struct seen *s, const char *f, bool done)
+{
+	unsigned long long gfn, ns = 0;
+
+	if (sscanf(f, done ? "gfn=%llx ns=%llu" : "gfn=%llx", &gfn, &ns) != (done ? 2 : 1))
+		return;
+	if (!done) {
+		*(gfn == s->demand_gfn ? &s->demand_faults : &s->demand_other) += 1;
+	} else if (gfn != s->demand_gfn) {
+		s->demand_done_other++;
+	} else {
+		s->demand_done++;
+		s->demand_done_ns += ns;
+	}
+}
+
+static void demand_fault_seen(struct seen *s, const char *f)
+{
+	demand_seen(s, f, false);
+}
+
+static void demand_done_seen(struct seen *s, const char *f)
+{
+	demand_seen(s, f, true);
+}
+
+static const struct {
+	const char *name;
+	void (*seen)(struct seen *s, const char *fields);
+} events[] = {
+	{ "tdx_mig_seamcall", seamcall_seen },
+	{ "tdx_mig_call", call_seen },
+	{ "tdx_mig_cmd", cmd_seen },
+	{ "tdx_mig_token", token_seen },
+	{ "tdx_mig_demand_fault", demand_fault_seen },
+	{ "tdx_mig_demand_fault_done", demand_done_seen },
+};
+
 /* One line of the trace buffer, by the fields of its TP_printk(). */
 static void parse_line(struct seen *s, const char *line)
 {
-	unsigned int leaf, version, stream, id, seamcalls, res, busy, epoch;
-	unsigned long long status, ns, pages;
-	char dir[8], kind[8];
-	const char *ev;
-	int ret;
+	unsigned int i;
 
-	if ((ev = strstr(line, "tdx_mig_seamcall: ")) &&
-	    sscanf(ev, "tdx_mig_seamcall: leaf=%u version=%u status=%llx ns=%llu",
-		   &leaf, &version, &status, &ns) == 4) {
-		s->seamcalls++;
-		if (!leaf_known(leaf) || leaf >= MAX_LEAF) {
-			s->unknown_leaf++;
-			return;
-		}
-		s->seamcall_ns[leaf] += ns;
-		s->leaf_ok[leaf] += !status;
-	} else if ((ev = strstr(line, "tdx_mig_call: ")) &&
-		   sscanf(ev, "tdx_mig_call: stream=%u leaf=%u status=%llx ret=%d seamcalls=%u resumptions=%u busy=%u ns=%llu",
-			  &stream, &leaf, &status, &ret, &seamcalls, &res, &busy, &ns) == 8) {
-		s->calls++;
-		s->calls_without_seamcall += !seamcalls;
-		s->calls_ok_bad_status += !ret && status;
-		s->unknown_leaf += !leaf_known(leaf);
-	} else if ((ev = strstr(line, "tdx_mig_cmd: ")) &&
-		   sscanf(ev, "tdx_mig_cmd: stream=%u id=%u pages=%llu ret=%d status=%llx",
-			  &stream, &id, &pages, &ret, &status) == 5) {
-		if (id >= MAX_CMD || ret)
-			return;
-		s->cmds[id]++;
-		s->cmd_pages[id] += pages;
-		s->cmds_ok_bad_status += !!status;
-		s->mem_cmds_without_pages += is_mem_cmd(id) && !pages;
-	} else if ((ev = strstr(line, "tdx_mig_token: ")) &&
-		   sscanf(ev, "tdx_mig_token: stream=%u %7s %7s token epoch=%x status=%llx",
-			  &stream, dir, kind, &epoch, &status) == 5) {
-		bool export = !strcmp(dir, "export");
+	for (i = 0; i < ARRAY_SIZE(events); i++) {
+		const char *f = fields(line, events[i].name);
 
-		if (status || stream) {
-			s->bad_tokens++;
-		} else if (!strcmp(kind, "start")) {
-			s->bad_tokens += epoch != 0xffffffffU;
-			*(export ? &s->export_start : &s->import_start) += 1;
-		} else if (export && s->nr_export_epochs < 8) {
-			s->export_epochs[s->nr_export_epochs++] = epoch;
-		} else if (!export && s->nr_import_epochs < 8) {
-			s->import_epochs[s->nr_import_epochs++] = epoch;
-		}
-	} else if ((ev = strstr(line, "tdx_mig_demand_fault: ")) &&
-		   sscanf(ev, "tdx_mig_demand_fault: gfn=%llx", &pages) == 1) {
-		*(pages == s->demand_gfn ? &s->demand_faults : &s->demand_other) += 1;
-	} else if ((ev = strstr(line, "tdx_mig_demand_fault_done: ")) &&
-		   sscanf(ev, "tdx_mig_demand_fault_done: gfn=%llx ns=%llu", &pages, &ns) == 2) {
-		if (pages != s->demand_gfn) {
-			s->demand_done_other++;
+		if (f) {
+			events[i].seen(s, f);
 			return;
 		}
-		s->demand_done++;
-		s->demand_done_ns += ns;
-	} else if (strstr(line, "tdx_mig_")) {
-		s->other++;
 	}
+	s->other += !!strstr(line, "tdx_mig_");
 }
 
 static int read_trace(struct seen *s)
@@ -224,7 +292,7 @@ FIXTURE_SETUP(trace)
 	if (ret)
 		SKIP(return, "no tracefs at " TRACEFS ": %s", strerror(-ret));
 	ASSERT_EQ(0, tb_create_pair(BYTES, NR_VCPUS, &ctx->src, &ctx->dst));
-	ASSERT_EQ(0, mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 1, 64));
+	ASSERT_EQ(0, tb_mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 1, 64));
 }
 
 FIXTURE_TEARDOWN(trace)
@@ -288,13 +356,14 @@ TEST_F_TIMEOUT(trace, precopy_events, 300)
 	s = calloc(1, sizeof(*s));
 	ASSERT_NE(NULL, s);
 	ASSERT_EQ(0, read_trace(s));
-	TH_LOG("%" PRIu64 " SEAMCALLs, %" PRIu64 " engine runs, %u+%u epoch tokens",
-	       s->seamcalls, s->calls, s->nr_export_epochs, s->nr_import_epochs);
+	TH_LOG("%llu SEAMCALLs, %llu engine runs, %u+%u epoch tokens",
+	       (unsigned long long)s->seamcalls, (unsigned long long)s->calls,
+	       s->nr_export_epochs, s->nr_import_epochs);
 
 	/* SEAMCALLs: leaves that exist; the migration's, with status 0. */
 	EXPECT_GT(s->seamcalls, 0);
 	EXPECT_EQ(0, s->unknown_leaf);
-	for (i = 0; i < sizeof(migration_leaves) / sizeof(migration_leaves[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(migration_leaves); i++)
 		EXPECT_GT(s->leaf_ok[migration_leaves[i]], 0) {
 			TH_LOG("no successful SEAMCALL of leaf %u", migration_leaves[i]);
 		}
