@@ -273,6 +273,7 @@ struct trace_ctx {
 	int src, dst;
 	struct mig m;
 	bool tracing;
+	char enable[64];	/* events/<system>/enable */
 };
 
 FIXTURE(trace) {
@@ -301,7 +302,7 @@ FIXTURE_TEARDOWN(trace)
 
 	if (ctx->tracing) {
 		write_file("tracing_on", "0");
-		write_file("events/tdx_mig/enable", "0");
+		write_file(ctx->enable, "0");
 	}
 	mig_close(&ctx->m);
 	if (ctx->src >= 0)
@@ -310,15 +311,23 @@ FIXTURE_TEARDOWN(trace)
 		close(ctx->dst);
 }
 
-/* Every tdx_mig event on, into an empty buffer. */
+/*
+ * Every event of the core on, into an empty buffer: system tdx_mig
+ * (tdx_mig.ko), or tdx_mig_kvm where the core is in kvm-intel.
+ */
 static int trace_start(struct trace_ctx *ctx)
 {
+	const char *sys = "tdx_mig";
 	int ret;
 
-	if (access(TRACEFS "/events/tdx_mig/tdx_mig_seamcall", F_OK))
-		return -ENOENT;
+	if (access(TRACEFS "/events/tdx_mig/tdx_mig_seamcall", F_OK)) {
+		sys = "tdx_mig_kvm";
+		if (access(TRACEFS "/events/tdx_mig_kvm/tdx_mig_seamcall", F_OK))
+			return -ENOENT;
+	}
+	snprintf(ctx->enable, sizeof(ctx->enable), "events/%s/enable", sys);
 	ret = write_file("tracing_on", "0") ?: write_file("buffer_size_kb", "8192") ?:
-	      write_file("trace", "") ?: write_file("events/tdx_mig/enable", "1");
+	      write_file("trace", "") ?: write_file(ctx->enable, "1");
 	ctx->tracing = true;
 	return ret ?: write_file("tracing_on", "1");
 }
