@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -419,11 +420,16 @@ TEST_F_TIMEOUT(trace, precopy_events, 300)
 /*
  * Post-copy: one round, then the guest rewrites a page, which the commit
  * CANCELs; a destination vCPU touching it exits (a demand fault), the VMM
- * fetches it, the import that maps it answers the fault.
+ * fetches it, the import that maps it answers the fault. The VMM has made
+ * the destination's memory private, as a VMM does (backend_kvm.c does it
+ * when it creates a TD; the emulated platform's destinations stay shared
+ * until the VMM says so, and a shared GFN exits before the core sees it).
  */
 TEST_F_TIMEOUT(trace, postcopy_demand_fault, 300)
 {
 	struct trace_ctx *ctx = &self->c;
+	struct kvm_memory_attributes private = { .address = 0, .size = BYTES,
+						 .attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE };
 	uint64_t gfn = 77, fetched = 0, hs, hd;
 	struct seen *s;
 
@@ -433,6 +439,7 @@ TEST_F_TIMEOUT(trace, postcopy_demand_fault, 300)
 	ASSERT_EQ(0, tb_guest_write(ctx->src, 0, &gfn, 1, 0xfa17, NULL));
 	ASSERT_EQ(0, mig_postcopy_commit(&ctx->m));
 	ASSERT_EQ(1, ctx->m.st.cancelled);
+	ASSERT_EQ(0, ioctl(ctx->dst, KVM_SET_MEMORY_ATTRIBUTES, &private));
 	ASSERT_EQ(0, trace_start(ctx));
 	ASSERT_EQ(0, tb_guest_read(ctx->dst, 0, &gfn, 1, mig_postcopy_fetch, &ctx->m, &fetched));
 	ASSERT_EQ(0, write_file("tracing_on", "0"));
