@@ -22,6 +22,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/tdx_mig_emu.h>
 
 #include "kselftest_harness.h"
 #include "guest_writer.h"
