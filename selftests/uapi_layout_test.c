@@ -72,6 +72,13 @@ TEST(own_structs_are_64bit_clean)
 	EXPECT_EQ(56, offsetof(struct kvm_tdx_mig_stats, td_write_faults));
 	EXPECT_EQ(64, offsetof(struct kvm_tdx_mig_stats, stream_mem_bytes));
 	EXPECT_EQ(72, offsetof(struct kvm_tdx_mig_stats, td_mem_bytes));
+	/* Taken from the reserved fields: size and the fields before stay. */
+	EXPECT_EQ(80, offsetof(struct kvm_tdx_mig_stats, bytes));
+	EXPECT_EQ(88, offsetof(struct kvm_tdx_mig_stats, seamcall_ns));
+	EXPECT_EQ(96, offsetof(struct kvm_tdx_mig_stats, td_rounds));
+	EXPECT_EQ(104, offsetof(struct kvm_tdx_mig_stats, td_round_dirtied));
+	EXPECT_EQ(112, offsetof(struct kvm_tdx_mig_stats, td_export_rate));
+	EXPECT_EQ(120, offsetof(struct kvm_tdx_mig_stats, reserved));
 }
 
 TEST(emulated_platform_structs_are_64bit_clean)

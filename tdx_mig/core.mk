@@ -2,6 +2,7 @@
 # The migration core's objects, relative to tdx_mig/: linked into tdx_mig.ko
 # (Kbuild) and, with the KVM adapter, into kvm-intel.ko (kvm/kvm-intel.mk).
 tdx_mig_core := caps.o \
+		trace.o \
 		seamcall/abi.o \
 		seamcall/seamcall.o \
 		seamcall/td.o \
@@ -13,6 +14,7 @@ tdx_mig_core := caps.o \
 		migsc/call.o \
 		core/td.o \
 		core/cmd.o \
+		core/debugfs.o \
 		core/abort.o \
 		bundle/state.o \
 		bundle/mem.o \

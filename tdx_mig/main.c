@@ -65,7 +65,7 @@ static int __init tdx_mig_init(void)
 			return ret;
 	}
 
-	debugfs_dir = debugfs_create_dir("tdx_mig", NULL);
+	debugfs_dir = tdx_mig_debugfs_init();
 	debugfs_create_file("capabilities", 0444, debugfs_dir, NULL, &capabilities_fops);
 	debugfs_create_file("servtd_memory", 0444, debugfs_dir, NULL, &tdx_mig_servtd_memory_fops);
 	pr_info("loaded, backend %s\n", tdx_mig_backend_name());
@@ -74,7 +74,7 @@ static int __init tdx_mig_init(void)
 
 static void __exit tdx_mig_exit(void)
 {
-	debugfs_remove_recursive(debugfs_dir);
+	tdx_mig_debugfs_exit();
 	tdx_mig_backend_unregister(&tdx_mig_hw_backend);
 }
 

@@ -5,6 +5,7 @@
  */
 #include <linux/mm.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 
 #include "bundle/bundle.h"
 
@@ -73,6 +74,7 @@ static u32 count_entries(struct tdx_mig_stream *s, u32 n, bool export)
 		}
 	}
 	s->stats.pages += moved;
+	s->stats.bytes += (u64)moved * PAGE_SIZE;
 	return moved;
 }
 
@@ -106,13 +108,14 @@ static void gpa_list_give_back(struct tdx_mig_stream *s, u32 n)
 
 int tdx_mig_bundle_export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
+	u64 start = ktime_get_ns();
 	int ret = tdx_mig_bundle_pages_ok(s, *arg);
 
 	if (ret)
 		return ret;
 	if (!s->pending.active)
 		gpa_list_take(s, *arg);
-	ret = tdx_mig_migsc_call(s, export_mem_step, NULL, status);
+	ret = tdx_mig_migsc_call(s, SEAMCALL_TDH_EXPORT_MEM, export_mem_step, NULL, status);
 	if (ret == -ERESTARTSYS || ret == -EAGAIN)
 		return ret;
 	gpa_list_give_back(s, *arg);
@@ -123,6 +126,7 @@ int tdx_mig_bundle_export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	}
 	s->stats.bundles++;
 	*arg = count_entries(s, *arg, true);
+	tdx_mig_dirty_round_export(s->td, *arg, start);
 	return 0;
 }
 
@@ -188,6 +192,7 @@ static void import_mem_done(struct tdx_mig_stream *s, u32 n)
 			clear_bit(p->gfn, s->td->imported);
 	}
 	s->td->ops->import_done(s->td->vm, s->import, n);
+	tdx_mig_td_demand_done(s->td, s->import, n);
 }
 
 /* The pages the hypervisor hands out are the ones the TDX Module maps. */
@@ -204,7 +209,7 @@ int tdx_mig_bundle_import_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 		if (ret)
 			return ret;
 	}
-	ret = tdx_mig_migsc_call(s, import_mem_step, NULL, status);
+	ret = tdx_mig_migsc_call(s, SEAMCALL_TDH_IMPORT_MEM, import_mem_step, NULL, status);
 	/*
 	 * Only a completed call wrote every entry's status. One that failed
 	 * ended the import session (LIST_ABORT): the TD is torn down, and

@@ -25,6 +25,7 @@ struct state_call {
 	struct tdx_mig_tdvpr tdvpr;	/* exp_vp, imp_vp */
 	u64 mbmd;	/* the MBMD operand: the stream's, or a kernel copy */
 	u16 index;	/* MIGS_INDEX */
+	u16 leaf;	/* for the trace event */
 	u32 pages;	/* import: pages given; export: pages written */
 	u64 (*exp)(struct tdx_mig_tdr tdr, u64 mbmd, u64 list, u64 cmd, u64 *pages);
 	u64 (*imp)(struct tdx_mig_tdr tdr, u64 mbmd, u64 list, u64 cmd);
@@ -55,10 +56,12 @@ static int state_run(struct tdx_mig_stream *s, struct state_call *c, u64 *status
 
 	if (!c->mbmd)
 		c->mbmd = tdx_mig_migsc_mbmd(s);
-	ret = tdx_mig_migsc_call(s, state_step, c, status);
+	ret = tdx_mig_migsc_call(s, c->leaf, state_step, c, status);
 
-	if (!ret)
+	if (!ret) {
 		s->stats.bundles++;
+		s->stats.bytes += (u64)c->pages * PAGE_SIZE;
+	}
 	return ret;
 }
 
@@ -81,6 +84,7 @@ static void premig_used(struct tdx_mig_stream *s, int ret, u64 status)
 int tdx_mig_bundle_export_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct state_call c = { .tdr = tdx_mig_tdr(s->td->info.tdr_pa),
+				.leaf = SEAMCALL_TDH_EXPORT_STATE_IMMUTABLE,
 				.exp = tdx_mig_tdh_export_state_immutable };
 	int ret = state_run(s, &c, status);
 
@@ -97,6 +101,7 @@ int tdx_mig_bundle_export_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *sta
 int tdx_mig_bundle_import_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct state_call c = { .tdr = tdx_mig_tdr(s->td->info.tdr_pa), .pages = *arg,
+				.leaf = SEAMCALL_TDH_IMPORT_STATE_IMMUTABLE,
 				.imp = tdx_mig_tdh_import_state_immutable };
 	int ret = tdx_mig_bundle_pages_ok(s, *arg) ?: state_run(s, &c, status);
 
@@ -109,6 +114,7 @@ int tdx_mig_bundle_import_immutable(struct tdx_mig_stream *s, u64 *arg, u64 *sta
 int tdx_mig_bundle_export_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct state_call c = { .tdr = tdx_mig_tdr(s->td->info.tdr_pa),
+				.leaf = SEAMCALL_TDH_EXPORT_STATE_TD,
 				.exp = tdx_mig_tdh_export_state_td };
 	int ret = state_run(s, &c, status);
 
@@ -120,6 +126,7 @@ int tdx_mig_bundle_export_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 int tdx_mig_bundle_import_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct state_call c = { .tdr = tdx_mig_tdr(s->td->info.tdr_pa), .pages = *arg,
+				.leaf = SEAMCALL_TDH_IMPORT_STATE_TD,
 				.imp = tdx_mig_tdh_import_state_td };
 	int ret = tdx_mig_bundle_pages_ok(s, *arg) ?: state_run(s, &c, status);
 
@@ -134,7 +141,8 @@ int tdx_mig_bundle_import_td(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 int tdx_mig_bundle_export_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
 	struct tdx_mig_td *td = s->td;
-	struct state_call c = { .index = s->index, .exp_vp = tdx_mig_tdh_export_state_vp };
+	struct state_call c = { .index = s->index, .leaf = SEAMCALL_TDH_EXPORT_STATE_VP,
+				.exp_vp = tdx_mig_tdh_export_state_vp };
 	u64 tdvpr_pa;
 	int ret;
 
@@ -167,6 +175,7 @@ int tdx_mig_bundle_import_vp(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	struct state_call c = { .index = s->index, .pages = *arg,
 				.mbmd = tdx_hpa_and_size_encode(page_to_phys(s->mbmd_copy),
 								sizeof(struct tdx_mbmd)),
+				.leaf = SEAMCALL_TDH_IMPORT_STATE_VP,
 				.imp_vp = tdx_mig_tdh_import_state_vp };
 	struct tdx_mbmd *m = page_address(s->mbmd_copy);
 	u64 index, tdvpr_pa;

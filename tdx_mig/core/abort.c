@@ -40,7 +40,8 @@ int tdx_mig_abort_export(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 			return -EPERM;
 		goto restore;
 	}
-	err = tdx_mig_migsc_call_once(s, export_abort_step, &token, status);
+	err = tdx_mig_migsc_call_once(s, SEAMCALL_TDH_EXPORT_ABORT, export_abort_step, &token,
+				      status);
 	if (err)
 		return err;
 	tdx_mig_void_pending(td);
@@ -63,7 +64,8 @@ static u64 import_abort_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 /* Its success carries the fatal bit (not an error): only teardown is left. */
 int tdx_mig_abort_import(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
-	int ret = tdx_mig_migsc_call_once(s, import_abort_step, NULL, status);
+	int ret = tdx_mig_migsc_call_once(s, SEAMCALL_TDH_IMPORT_ABORT, import_abort_step, NULL,
+					  status);
 
 	tdx_mig_td_sync_state(s->td);
 	if (ret)

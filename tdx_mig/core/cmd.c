@@ -10,6 +10,7 @@
 
 #include "bundle/bundle.h"
 #include "epoch/epoch.h"
+#include "tdx_mig/trace.h"
 
 #define S(x)		BIT(TDX_OP_STATE_##x)
 #define EXPORTING	(S(LIVE_EXPORT) | S(PAUSED_EXPORT) | S(POST_EXPORT))
@@ -109,15 +110,15 @@ static void pending_account(struct tdx_mig_stream *s, bool was, u32 generation)
 		atomic_dec(&td->pending_calls);
 }
 
-/**
- * tdx_mig_cmd - one KVM_MEMORY_ENCRYPT_OP on a stream fd
- * @s: the stream
- * @cmd: the command, copied in; @cmd->error gets the TDX status of a
- *	 failed SEAMCALL
- *
- * Context: process context; takes the session lock, then the stream's.
- */
-int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd)
+/* The pages a command moved, for its trace event: the count its data carries. */
+static u64 cmd_pages(u32 id, const struct cmd_desc *d, u64 arg, int ret)
+{
+	if (ret || d->data == DATA_UNUSED || id == KVM_TDX_MIG_EXPORT_TRACK)
+		return 0;
+	return arg;
+}
+
+static int cmd_run(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd, u64 *pages)
 {
 	struct tdx_mig_td *td = s->td;
 	const struct cmd_desc *d;
@@ -167,6 +168,7 @@ int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd)
 	if (!ret && (d->data == DATA_OUT || d->data == DATA_INOUT) &&
 	    put_user(arg, (u64 __user *)u64_to_user_ptr(cmd->data)))
 		ret = -EFAULT;
+	*pages = cmd_pages(cmd->id, d, arg, ret);
 	/* The status of the SEAMCALL that failed, if one did. */
 	if (ret && status)
 		KVM_TDX_CMD_ERROR(cmd) = status;
@@ -186,5 +188,24 @@ unlock_td:
 	} else {
 		up_write(&td->lock);
 	}
+	return ret;
+}
+
+/**
+ * tdx_mig_cmd - one KVM_MEMORY_ENCRYPT_OP on a stream fd
+ * @s: the stream
+ * @cmd: the command, copied in; @cmd->error gets the TDX status of a
+ *	 failed SEAMCALL
+ *
+ * Every command is a tdx_mig_cmd trace event, refused ones included.
+ *
+ * Context: process context; takes the session lock, then the stream's.
+ */
+int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd)
+{
+	u64 pages = 0;
+	int ret = cmd_run(s, cmd, &pages);
+
+	trace_tdx_mig_cmd(s->index, cmd->id, pages, ret, KVM_TDX_CMD_ERROR(cmd));
 	return ret;
 }

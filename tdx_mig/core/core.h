@@ -18,6 +18,7 @@
 
 #include <linux/atomic.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <uapi/linux/tdx_mig.h>
 
@@ -26,6 +27,45 @@
 #include "servtd/servtd.h"
 
 struct tdx_mig_stream;
+struct dentry;
+
+/**
+ * struct tdx_mig_round - a round of the source's live phase, as a VMM
+ *	weighs whether to pause (the per-TD figures of KVM_TDX_MIG_GET_STATS)
+ * @open:	a round began (at the first KVM_CLEAR_DIRTY_LOG or EXPORT_MEM
+ *		since the export began or since the last epoch token)
+ * @rounds:	rounds begun in this export
+ * @dirtied:	pages the guest dirtied since the round began: write faults
+ *		that set a page's bit in the dirty log (lockless, atomic)
+ * @pages:	pages exported in the round, by every stream
+ * @first_ns, @last_ns: the start of the round's first EXPORT_MEM and the
+ *		end of its last (ktime_get_ns()); 0 before its first
+ * @rate:	pages/s of the latest round that exported a page: @pages over
+ *		@last_ns - @first_ns, updated after each EXPORT_MEM
+ *
+ * All but @dirtied under tdx_mig_td.round_lock: EXPORT_MEM of several
+ * streams run concurrently.
+ */
+struct tdx_mig_round {
+	bool open;
+	u64 rounds;
+	atomic64_t dirtied;
+	u64 pages;
+	u64 first_ns, last_ns;
+	u64 rate;
+};
+
+/*
+ * Post-copy demand faults whose latency the tdx_mig_demand_fault_done trace
+ * event reports: a fault's GFN and time, kept only while that event is
+ * enabled, until the page is imported; an older one is overwritten.
+ */
+#define TDX_MIG_DEMAND_SLOTS	16
+
+struct tdx_mig_demand {
+	u64 gfn;
+	u64 ns;		/* 0: a free slot */
+};
 
 /**
  * struct tdx_mig_td - the migration state of one TD
@@ -53,6 +93,11 @@ struct tdx_mig_stream;
  * @imported:	private GFNs an import brought (and no CANCEL took back)
  * @gpa_list:	the GPA list of BLOCKW and RESTORE, under @lock
  * @write_faults, @write_blocked: TD-wide counters for the statistics
+ * @round_lock:	protects @round
+ * @round:	the source's current round (KVM_TDX_MIG_GET_STATS)
+ * @demand_lock: protects @demand
+ * @demand:	post-copy demand faults not answered yet, for tracing
+ * @debugfs:	the TD's debugfs directory (NULL without debugfs)
  * @binding:	as a user TD, its binding to a MigTD
  * @usertds:	as a MigTD, the user TDs bound to it, by request id
  * @servtd_wait: as a MigTD, its WaitForRequest not yet answered
@@ -78,6 +123,11 @@ struct tdx_mig_td {
 	struct page *gpa_list;
 	atomic64_t write_faults;
 	atomic64_t write_blocked;
+	spinlock_t round_lock;		/* protects round */
+	struct tdx_mig_round round;
+	spinlock_t demand_lock;		/* protects demand */
+	struct tdx_mig_demand demand[TDX_MIG_DEMAND_SLOTS];
+	struct dentry *debugfs;
 	struct tdx_mig_binding binding;
 	struct tdx_mig_td *usertds[TDX_MIG_SERVTD_SLOTS];
 	struct tdx_mig_servtd_wait servtd_wait;
@@ -116,6 +166,15 @@ void tdx_mig_dirty_start(struct tdx_mig_td *td);
 void tdx_mig_dirty_redirty(struct tdx_mig_td *td, u64 gfn);
 int tdx_mig_dirty_block(struct tdx_mig_td *td, u64 first, u64 n, const unsigned long *mask);
 
+/* Rounds of the live phase (dirty.c). */
+void tdx_mig_dirty_round_end(struct tdx_mig_td *td);
+void tdx_mig_dirty_round_export(struct tdx_mig_td *td, u64 pages, u64 start_ns);
+void tdx_mig_dirty_round_read(struct tdx_mig_td *td, struct kvm_tdx_mig_stats *st);
+
+/* Post-copy demand faults, for tracing (td.c). */
+void tdx_mig_td_demand_done(struct tdx_mig_td *td, const struct tdx_mig_import_page *pages,
+			    u32 n);
+
 /* BLOCKW and RESTORE over td->gpa_list (dirty.c). */
 int tdx_mig_dirty_gpa_list_run(struct tdx_mig_td *td,
 			       u64 (*leaf)(struct tdx_mig_tdr tdr, u64 *gpa_list), unsigned int n,
@@ -125,6 +184,12 @@ int tdx_mig_dirty_gpa_list_run(struct tdx_mig_td *td,
 int tdx_mig_abort_export(struct tdx_mig_stream *s, u64 *arg, u64 *status);
 int tdx_mig_abort_import(struct tdx_mig_stream *s, u64 *arg, u64 *status);
 int tdx_mig_abort_restore_all(struct tdx_mig_td *td);
+
+/* debugfs (debugfs.c). */
+struct dentry *tdx_mig_debugfs_init(void);
+void tdx_mig_debugfs_exit(void);
+void tdx_mig_debugfs_td_add(struct tdx_mig_td *td);
+void tdx_mig_debugfs_td_remove(struct tdx_mig_td *td);
 
 /* The commands (cmd.c). */
 int tdx_mig_cmd(struct tdx_mig_stream *s, struct kvm_tdx_cmd *cmd);

@@ -5,6 +5,11 @@
  * the hypervisor: write-block (the VMM clears the log, the pages are
  * TDH.EXPORT.BLOCKW'd) and write-fault (a vCPU writes a blocked page, it is
  * TDH.EXPORT.UNBLOCKW'd and logged dirty). An abort undoes all of it.
+ *
+ * The live phase goes in rounds, each ended by an epoch token; per round
+ * the core counts the pages the guest dirtied and the pages exported, and
+ * measures the export rate, which the VMM reads (KVM_TDX_MIG_GET_STATS) to
+ * estimate the blackout before it pauses.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,7 +17,9 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/math64.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include "core.h"
@@ -23,6 +30,79 @@ void tdx_mig_dirty_start(struct tdx_mig_td *td)
 {
 	bitmap_fill(td->dirty, td->info.nr_gfns);
 	bitmap_zero(td->blocked, td->info.nr_gfns);
+	spin_lock(&td->round_lock);
+	td->round.open = false;
+	td->round.rounds = 0;
+	td->round.pages = 0;
+	td->round.first_ns = 0;
+	td->round.last_ns = 0;
+	td->round.rate = 0;
+	atomic64_set(&td->round.dirtied, 0);
+	spin_unlock(&td->round_lock);
+}
+
+/* The first clear or export since the last token opens a round. */
+static void round_begin(struct tdx_mig_td *td)
+{
+	struct tdx_mig_round *r = &td->round;
+
+	lockdep_assert_held(&td->round_lock);
+	if (r->open)
+		return;
+	r->open = true;
+	r->rounds++;
+	r->pages = 0;
+	r->first_ns = 0;
+	r->last_ns = 0;
+	/* Faults racing with the clear that opens the round may count in either. */
+	atomic64_set(&r->dirtied, 0);
+}
+
+/* An epoch token ended the round: the next clear or export opens another. */
+void tdx_mig_dirty_round_end(struct tdx_mig_td *td)
+{
+	spin_lock(&td->round_lock);
+	td->round.open = false;
+	spin_unlock(&td->round_lock);
+}
+
+/**
+ * tdx_mig_dirty_round_export - an EXPORT_MEM completed
+ * @td: the session
+ * @pages: the pages it exported
+ * @start_ns: ktime_get_ns() when it began
+ *
+ * The round's rate is its pages over the time from the start of its first
+ * EXPORT_MEM to the end of its last, on whichever streams: the rate the
+ * VMM achieved, its own work between bundles included, its idle time
+ * before and after the round's exports not.
+ *
+ * Context: any stream's call; takes td->round_lock.
+ */
+void tdx_mig_dirty_round_export(struct tdx_mig_td *td, u64 pages, u64 start_ns)
+{
+	struct tdx_mig_round *r = &td->round;
+	u64 now = ktime_get_ns();
+
+	spin_lock(&td->round_lock);
+	round_begin(td);
+	if (!r->first_ns || start_ns < r->first_ns)
+		r->first_ns = start_ns;
+	r->last_ns = max(r->last_ns, now);
+	r->pages += pages;
+	if (r->pages && r->last_ns > r->first_ns)
+		r->rate = div64_u64(r->pages * NSEC_PER_SEC, r->last_ns - r->first_ns);
+	spin_unlock(&td->round_lock);
+}
+
+/* The TD's figures of KVM_TDX_MIG_GET_STATS. */
+void tdx_mig_dirty_round_read(struct tdx_mig_td *td, struct kvm_tdx_mig_stats *st)
+{
+	spin_lock(&td->round_lock);
+	st->td_rounds = td->round.rounds;
+	st->td_round_dirtied = atomic64_read(&td->round.dirtied);
+	st->td_export_rate = td->round.rate;
+	spin_unlock(&td->round_lock);
 }
 EXPORT_SYMBOL_FOR_TDX_MIG_KUNIT(tdx_mig_dirty_start);
 
@@ -58,7 +138,8 @@ int tdx_mig_dirty_write_fault(struct tdx_mig_td *td, u64 gpa)
 	switch (tdx_status_code(ret)) {
 	case TDX_STATUS_SUCCESS:
 		clear_bit(gfn, td->blocked);
-		set_bit(gfn, td->dirty);
+		if (!test_and_set_bit(gfn, td->dirty))
+			atomic64_inc(&td->round.dirtied);
 		atomic64_inc(&td->write_faults);
 		return 0;
 	case TDX_STATUS_EPT_ENTRY_STATE_INCORRECT:	/* not blocked (any more) */
@@ -264,6 +345,9 @@ int tdx_mig_dirty_block(struct tdx_mig_td *td, u64 first, u64 n, const unsigned 
 	case TDX_OP_STATE_LIVE_EXPORT:
 	case TDX_OP_STATE_PAUSED_EXPORT:
 	case TDX_OP_STATE_POST_EXPORT:
+		spin_lock(&td->round_lock);
+		round_begin(td);
+		spin_unlock(&td->round_lock);
 		ret = clear_and_block(td, first, n, mask, gfns);
 		break;
 	default:

@@ -10,10 +10,12 @@
 #include <linux/gfp.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 
 #include "migsc/migsc.h"
 #include "caps.h"
 #include "export.h"
+#include "tdx_mig/trace.h"
 
 /**
  * tdx_mig_td_create - the migration state of a new TD
@@ -47,6 +49,8 @@ struct tdx_mig_td *tdx_mig_td_create(const struct tdx_mig_host_ops *ops, void *v
 	td->vm = vm;
 	td->info = *info;
 	init_rwsem(&td->lock);
+	spin_lock_init(&td->round_lock);
+	spin_lock_init(&td->demand_lock);
 	td->state = info->source ? TDX_OP_STATE_RUNNABLE : TDX_OP_STATE_UNINITIALIZED;
 	td->max_migs = caps.max_migs;
 	td->state_pages = max3(caps.num_immutable_state_pages, caps.num_td_state_pages,
@@ -64,6 +68,7 @@ struct tdx_mig_td *tdx_mig_td_create(const struct tdx_mig_host_ops *ops, void *v
 	}
 	/* A TD not finalized yet reads INITIALIZED; an empty one cannot be read. */
 	tdx_mig_td_refresh(td);
+	tdx_mig_debugfs_td_add(td);
 	return td;
 }
 EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_td_create);
@@ -80,6 +85,7 @@ void tdx_mig_td_destroy(struct tdx_mig_td *td)
 {
 	if (!td)
 		return;
+	tdx_mig_debugfs_td_remove(td);
 	tdx_mig_servtd_release(td);
 	tdx_mig_migsc_reclaim_all(td);
 	if (td->gpa_list)
@@ -169,6 +175,63 @@ int tdx_mig_td_vcpu_may_run(struct tdx_mig_td *td)
 }
 EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_td_vcpu_may_run);
 
+/*
+ * A demand fault on @gfn, kept for the latency tdx_mig_demand_fault_done
+ * reports: its first fault counts (a vCPU may exit on it again before the
+ * page arrives); with every slot taken the oldest gives way.
+ */
+static void demand_record(struct tdx_mig_td *td, u64 gfn)
+{
+	struct tdx_mig_demand *d, *slot = &td->demand[0];
+	u64 now = ktime_get_ns();
+
+	spin_lock(&td->demand_lock);
+	for (d = td->demand; d < td->demand + TDX_MIG_DEMAND_SLOTS; d++) {
+		if (d->ns && d->gfn == gfn)
+			goto unlock;
+		if (!d->ns || (slot->ns && d->ns < slot->ns))
+			slot = d;
+	}
+	slot->gfn = gfn;
+	slot->ns = now;
+unlock:
+	spin_unlock(&td->demand_lock);
+}
+
+/**
+ * tdx_mig_td_demand_done - an import mapped pages; report the demand faults it answered
+ * @td: the session
+ * @pages: the import's entries, as the hypervisor saw them
+ * @n: their number
+ *
+ * Context: a stream's IMPORT_MEM. Costs the static key of the
+ * tdx_mig_demand_fault_done event while it is disabled.
+ */
+void tdx_mig_td_demand_done(struct tdx_mig_td *td, const struct tdx_mig_import_page *pages,
+			    u32 n)
+{
+	struct tdx_mig_demand *d;
+	u64 now;
+	u32 k;
+
+	if (!trace_tdx_mig_demand_fault_done_enabled())
+		return;
+	now = ktime_get_ns();
+	spin_lock(&td->demand_lock);
+	for (d = td->demand; d < td->demand + TDX_MIG_DEMAND_SLOTS; d++) {
+		if (!d->ns)
+			continue;
+		for (k = 0; k < n; k++) {
+			if (pages[k].result != TDX_MIG_IMPORT_MAPPED || pages[k].gfn != d->gfn)
+				continue;
+			trace_tdx_mig_demand_fault_done(d->gfn, now - d->ns);
+			d->ns = 0;
+			break;
+		}
+	}
+	spin_unlock(&td->demand_lock);
+}
+
 /**
  * tdx_mig_td_gfn_importing - is private GFN @gfn still to come by import?
  * @td: the session
@@ -176,9 +239,11 @@ EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_td_vcpu_may_run);
  *
  * While a TD imports, a GFN no bundle has brought yet must not get a page
  * from the hypervisor (TDH.MEM.PAGE.AUG): the import would then fail on
- * it. The vCPU exits to the VMM instead, which fetches the page (post-copy).
+ * it. The vCPU exits to the VMM instead, which fetches the page (post-copy):
+ * a demand fault, traced (tdx_mig_demand_fault).
  *
- * Context: a vCPU's run loop; takes no lock.
+ * Context: a vCPU's run loop; takes no lock but, while the
+ * tdx_mig_demand_fault_done event is enabled, td->demand_lock.
  */
 bool tdx_mig_td_gfn_importing(struct tdx_mig_td *td, u64 gfn)
 {
@@ -187,9 +252,15 @@ bool tdx_mig_td_gfn_importing(struct tdx_mig_td *td, u64 gfn)
 	case TDX_OP_STATE_STATE_IMPORT:
 	case TDX_OP_STATE_POST_IMPORT:
 	case TDX_OP_STATE_LIVE_IMPORT:
-		return gfn < td->info.nr_gfns && !test_bit(gfn, td->imported);
+		break;
 	default:
 		return false;
 	}
+	if (gfn >= td->info.nr_gfns || test_bit(gfn, td->imported))
+		return false;
+	trace_tdx_mig_demand_fault(gfn);
+	if (trace_tdx_mig_demand_fault_done_enabled())
+		demand_record(td, gfn);
+	return true;
 }
 EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_td_gfn_importing);

@@ -6,8 +6,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/sched.h>
+#include <linux/string.h>
 
 #include "epoch/epoch.h"
+#include "tdx_mig/trace.h"
 
 /* A leaf whose only operand is the TDR: PAUSE, COMMIT, END. */
 struct tdr_leaf {
@@ -21,12 +23,27 @@ static u64 tdr_leaf_step(struct tdx_mig_stream *s, bool resume, void *ctx)
 	return leaf->fn(tdx_mig_tdr(s->td->info.tdr_pa));
 }
 
-static int call_tdr_leaf(struct tdx_mig_stream *s, u64 (*fn)(struct tdx_mig_tdr tdr),
+static int call_tdr_leaf(struct tdx_mig_stream *s, u16 nr, u64 (*fn)(struct tdx_mig_tdr tdr),
 			 u64 *status)
 {
 	struct tdr_leaf leaf = { fn };
 
-	return tdx_mig_migsc_call_once(s, tdr_leaf_step, &leaf, status);
+	return tdx_mig_migsc_call_once(s, nr, tdr_leaf_step, &leaf, status);
+}
+
+/*
+ * A token went through TDH.EXPORT.TRACK or TDH.IMPORT.TRACK: its epoch as
+ * the MBMD page says (written by the TDX Module on export, by the VMM on
+ * import; stale when @status is an error).
+ */
+static void token_trace(struct tdx_mig_stream *s, bool export, bool start, u64 status)
+{
+	struct tdx_mbmd_header h;
+
+	if (!trace_tdx_mig_token_enabled())
+		return;
+	memcpy(&h, page_address(s->mbmd), sizeof(h));
+	trace_tdx_mig_token(s->index, export, start, le32_to_cpu(h.mig_epoch), status);
 }
 
 static u64 export_track_step(struct tdx_mig_stream *s, bool resume, void *ctx)
@@ -49,12 +66,16 @@ int tdx_mig_epoch_export_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 		return -EINVAL;
 	if (start && s->td->state != TDX_OP_STATE_PAUSED_EXPORT)
 		return -EPERM;
-	ret = tdx_mig_migsc_call_once(s, export_track_step, &start, status);
+	ret = tdx_mig_migsc_call_once(s, SEAMCALL_TDH_EXPORT_TRACK, export_track_step, &start,
+				      status);
+	token_trace(s, true, start, *status);
 	if (ret)
 		return ret;
 	s->stats.bundles++;
 	if (start)
 		tdx_mig_td_set_state(s->td, TDX_OP_STATE_POST_EXPORT);
+	else
+		tdx_mig_dirty_round_end(s->td);
 	return 0;
 }
 
@@ -64,14 +85,18 @@ int tdx_mig_epoch_import_track(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	struct tdx_mig_td *td = s->td;
 	int ret;
 
-	ret = tdx_mig_migsc_call_once(s, import_track_step, NULL, status);
-	if (ret)
+	ret = tdx_mig_migsc_call_once(s, SEAMCALL_TDH_IMPORT_TRACK, import_track_step, NULL,
+				      status);
+	if (ret) {
+		token_trace(s, false, false, *status);
 		return ret;
+	}
 	s->stats.bundles++;
 	tdx_mig_td_sync_state(td);
+	token_trace(s, false, td->state == TDX_OP_STATE_POST_IMPORT, *status);
 	if (td->state != TDX_OP_STATE_POST_IMPORT)
 		return 0;
-	ret = call_tdr_leaf(s, tdx_mig_tdh_import_commit, status);
+	ret = call_tdr_leaf(s, SEAMCALL_TDH_IMPORT_COMMIT, tdx_mig_tdh_import_commit, status);
 	if (ret)
 		return ret;
 	tdx_mig_td_set_state(td, TDX_OP_STATE_LIVE_IMPORT);
@@ -89,7 +114,7 @@ int tdx_mig_epoch_export_pause(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 	 */
 	tdx_mig_td_set_state(s->td, TDX_OP_STATE_PAUSED_EXPORT);
 	s->td->ops->vcpus_out(s->td->vm);
-	ret = call_tdr_leaf(s, tdx_mig_tdh_export_pause, status);
+	ret = call_tdr_leaf(s, SEAMCALL_TDH_EXPORT_PAUSE, tdx_mig_tdh_export_pause, status);
 	if (ret)
 		tdx_mig_td_set_state(s->td, TDX_OP_STATE_LIVE_EXPORT);
 	return ret;
@@ -97,7 +122,7 @@ int tdx_mig_epoch_export_pause(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 
 int tdx_mig_epoch_import_end(struct tdx_mig_stream *s, u64 *arg, u64 *status)
 {
-	int ret = call_tdr_leaf(s, tdx_mig_tdh_import_end, status);
+	int ret = call_tdr_leaf(s, SEAMCALL_TDH_IMPORT_END, tdx_mig_tdh_import_end, status);
 
 	if (ret)
 		return ret;

@@ -41,6 +41,7 @@ struct tdx_mig_pending {
  * @mbmd_copy:	kernel-only: the MBMD an IMPORT_STATE_VP checked and passes
  * @pending:	an interrupted call, under @lock
  * @stats:	counters, under @lock
+ * @debugfs:	its debugfs file, in its TD's directory
  */
 struct tdx_mig_stream {
 	struct tdx_mig_td *td;
@@ -60,6 +61,7 @@ struct tdx_mig_stream {
 	struct page *mbmd_copy;
 	struct tdx_mig_pending pending;
 	struct kvm_tdx_mig_stats stats;
+	struct dentry *debugfs;
 };
 
 /* Buffers negotiated: they never change after this reads true. */
@@ -76,13 +78,18 @@ void tdx_mig_migsc_reclaim_all(struct tdx_mig_td *td);
 
 /* The resumable-call engine (call.c). */
 typedef u64 (*tdx_mig_migsc_step_fn)(struct tdx_mig_stream *s, bool resume, void *ctx);
-int tdx_mig_migsc_call(struct tdx_mig_stream *s, tdx_mig_migsc_step_fn step, void *ctx,
-		       u64 *status);
-int tdx_mig_migsc_call_once(struct tdx_mig_stream *s, tdx_mig_migsc_step_fn step, void *ctx,
-			    u64 *status);
+int tdx_mig_migsc_call(struct tdx_mig_stream *s, u16 leaf, tdx_mig_migsc_step_fn step,
+		       void *ctx, u64 *status);
+int tdx_mig_migsc_call_once(struct tdx_mig_stream *s, u16 leaf, tdx_mig_migsc_step_fn step,
+			    void *ctx, u64 *status);
 
 /* Statistics of a stream (stream.c). */
+int tdx_mig_migsc_stats_read(struct tdx_mig_stream *s, struct kvm_tdx_mig_stats *st);
 int tdx_mig_migsc_stats(struct tdx_mig_stream *s, u64 data);
+
+/* Its debugfs file (core/debugfs.c). */
+void tdx_mig_debugfs_stream_add(struct tdx_mig_stream *s);
+void tdx_mig_debugfs_stream_remove(struct tdx_mig_stream *s);
 
 /* Operand helpers shared by the commands. */
 static inline u64 tdx_mig_migsc_mbmd(const struct tdx_mig_stream *s)

@@ -12,6 +12,7 @@
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "bundle/bundle.h"
@@ -217,22 +218,39 @@ static u64 stream_mem_bytes(const struct tdx_mig_stream *s)
 	       TDX_GPA_LIST_ENTRIES * sizeof(*s->import);
 }
 
-/*
+/**
+ * tdx_mig_migsc_stats_read - the figures of KVM_TDX_MIG_GET_STATS
+ * @s: the stream
+ * @st: filled; its reserved fields 0
+ *
  * The counters are taken under the stream lock (a call on the stream may be
  * updating them), the TD's figures after it: the session lock ranks above.
+ *
+ * Context: process context; waits for a call in progress on @s.
+ * Return: 0, or -ERESTARTSYS when a signal ended the wait.
  */
+int tdx_mig_migsc_stats_read(struct tdx_mig_stream *s, struct kvm_tdx_mig_stats *st)
+{
+	if (mutex_lock_interruptible(&s->lock))
+		return -ERESTARTSYS;
+	*st = s->stats;
+	mutex_unlock(&s->lock);
+	st->reserved = 0;
+	st->td_write_faults = atomic64_read(&s->td->write_faults);
+	st->td_write_blocked = atomic64_read(&s->td->write_blocked);
+	st->stream_mem_bytes = stream_mem_bytes(s);
+	st->td_mem_bytes = tdx_mig_td_mem_bytes(s->td);
+	tdx_mig_dirty_round_read(s->td, st);
+	return 0;
+}
+
 int tdx_mig_migsc_stats(struct tdx_mig_stream *s, u64 data)
 {
 	struct kvm_tdx_mig_stats st;
+	int ret = tdx_mig_migsc_stats_read(s, &st);
 
-	if (mutex_lock_interruptible(&s->lock))
-		return -ERESTARTSYS;
-	st = s->stats;
-	mutex_unlock(&s->lock);
-	st.td_write_faults = atomic64_read(&s->td->write_faults);
-	st.td_write_blocked = atomic64_read(&s->td->write_blocked);
-	st.stream_mem_bytes = stream_mem_bytes(s);
-	st.td_mem_bytes = tdx_mig_td_mem_bytes(s->td);
+	if (ret)
+		return ret;
 	return copy_to_user(u64_to_user_ptr(data), &st, sizeof(st)) ? -EFAULT : 0;
 }
 
@@ -306,6 +324,7 @@ void tdx_mig_migsc_stream_release(struct tdx_mig_stream *s)
 		atomic_dec(&td->pending_calls);
 	}
 	up_write(&td->lock);
+	tdx_mig_debugfs_stream_remove(s);
 	stream_free_buffers(s);
 	tdx_mig_migsc_put(td, s->index);
 	mutex_destroy(&s->lock);
@@ -341,6 +360,7 @@ struct tdx_mig_stream *tdx_mig_migsc_stream_create(struct tdx_mig_td *td)
 		kfree(s);
 		return ERR_PTR(ret);
 	}
+	tdx_mig_debugfs_stream_add(s);
 	return s;
 }
 EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_migsc_stream_create);

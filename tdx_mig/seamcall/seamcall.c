@@ -14,12 +14,14 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <asm/cacheflush.h>
 #include <asm/cpufeature.h>
 #include <asm/special_insns.h>
 
 #include "seamcall.h"
 #include "export.h"
+#include "tdx_mig/trace.h"
 
 static const struct tdx_mig_backend __rcu *backend;
 /* Serializes backend changes; calls themselves run under RCU only. */
@@ -90,22 +92,33 @@ EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_backend_name);
  * is loaded (VMfailInvalid). Like the instruction, a call runs to its end
  * on one logical CPU: preemption is off while the backend runs.
  *
+ * Every call is a tdx_mig_seamcall trace event; its duration is measured
+ * only while the event is enabled.
+ *
  * Context: task context; never sleeps.
  * Return: the status (RAX).
  */
 u64 tdx_mig_seamcall(u64 rax, struct tdx_mig_args *args)
 {
+	bool traced = trace_tdx_mig_seamcall_enabled();
 	const struct tdx_mig_backend *b;
-	u64 ret = TDX_STATUS_SW_VMFAILINVALID;
+	u64 ret = TDX_STATUS_SW_VMFAILINVALID, start = 0, ns = 0;
 
 	WARN_ON_ONCE(!in_task());
 	preempt_disable();
 	rcu_read_lock();
 	b = rcu_dereference(backend);
+	if (traced)
+		start = ktime_get_ns();
 	if (b)
 		ret = b->seamcall(rax, args);
+	if (traced)
+		ns = ktime_get_ns() - start;
 	rcu_read_unlock();
 	preempt_enable();
+	if (traced)
+		trace_tdx_mig_seamcall(FIELD_GET(TDX_LEAF_MASK, rax),
+				       FIELD_GET(TDX_LEAF_VERSION_MASK, rax), ret, ns);
 	return ret;
 }
 EXPORT_SYMBOL_FOR_TDX_MIG_EMU(tdx_mig_seamcall);

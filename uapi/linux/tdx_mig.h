@@ -129,8 +129,11 @@ struct kvm_tdx_cmd {
 /*
  * KVM_TDX_MIG_GET_STATS: the stream's counters, and some of its TD (shared
  * by all of the TD's streams): pages write-blocked by TDH.EXPORT.BLOCKW,
- * write faults that unblocked one (TDH.EXPORT.UNBLOCKW), and the kernel
- * memory the stream and the TD's migration state hold (MigSCs included).
+ * write faults that unblocked one (TDH.EXPORT.UNBLOCKW), the kernel
+ * memory the stream and the TD's migration state hold (MigSCs included),
+ * and the source's current round: rounds begun, pages the guest dirtied
+ * since the round began, the export rate in pages/s. Documentation/uapi.rst
+ * describes each field.
  */
 struct kvm_tdx_mig_stats {
 	__u64 bundles;
@@ -143,7 +146,12 @@ struct kvm_tdx_mig_stats {
 	__u64 td_write_faults;
 	__u64 stream_mem_bytes;
 	__u64 td_mem_bytes;
-	__u64 reserved[6];
+	__u64 bytes;
+	__u64 seamcall_ns;
+	__u64 td_rounds;
+	__u64 td_round_dirtied;
+	__u64 td_export_rate;
+	__u64 reserved;
 };
 
 /* Binding a Migration TD (VM fd). */
