@@ -12,6 +12,9 @@
 #                     boot the test VM on the benchmark kernel (or the debug
 #                     one) and print the migration path's figures, also into
 #                     out/bench.json
+#   make fuzz [SEED=n] [FUZZ_CALLS=n] [FUZZ_SECONDS=n]
+#                     boot the test VM (debug kernel) and run the stream uAPI
+#                     fuzzer; a failing seed reproduces with SEED=n
 #   make install [INSTALL_MOD_PATH=<staging root>]
 #                     the modules into /lib/modules/<KDIR's release>/updates
 #                     (DESTDIR works as INSTALL_MOD_PATH), then depmod there
@@ -58,6 +61,10 @@ demo:
 bench:
 	BENCH_KERNEL="$(BENCH_KERNEL)" bash scripts/vm-run.sh bench
 
+fuzz:
+	SEED="$(SEED)" FUZZ_CALLS="$(FUZZ_CALLS)" FUZZ_SECONDS="$(FUZZ_SECONDS)" \
+		bash scripts/vm-run.sh fuzz
+
 checkpatch:
 	bash scripts/checkpatch.sh
 
@@ -65,4 +72,4 @@ SPARSE ?= none
 kvm:
 	bash scripts/kvm.sh "$(KSRC)" "$(KDIR)" "$(SPARSE)"
 
-.PHONY: all modules clean install install-kvm check demo bench checkpatch kvm
+.PHONY: all modules clean install install-kvm check demo bench fuzz checkpatch kvm

@@ -1,17 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make demo / make bench: build (or reuse) the kernel (the debug kernel for
+# make demo / make bench / make fuzz: build (or reuse) the kernel (the debug kernel for
 # the demo, the benchmark kernel of kconfig/bench.config for the bench), the
 # modules against it and the programs, boot the test VM in that mode, and
 # print what the guest's scripts/guest-<mode>.sh prints while it runs. The
 # bench's figures also go to $OUT/bench.json (scripts/bench-json.py); two
 # such files compare with scripts/bench-compare.
 #
-#   vm-run.sh demo|bench        (BENCH_KERNEL=debug: the bench on the debug kernel)
+#   vm-run.sh demo|bench|fuzz   (BENCH_KERNEL=debug: the bench on the debug kernel)
 #
 # The demo takes MODE=precopy|postcopy|multistream|postcopy-multistream,
 # STREAMS=n and HOSTS=1|2 from the environment (make demo MODE=... STREAMS=...
-# HOSTS=...); HOSTS=2 boots two VMs joined by a network (mode xdemo).
+# HOSTS=...); HOSTS=2 boots two VMs joined by a network (mode xdemo). The
+# fuzzer takes SEED (default: the time), FUZZ_CALLS and FUZZ_SECONDS
+# (defaults 20000 and 600, whichever ends first); its log is judged by
+# scripts/summarize.py, so a kernel splat fails it as it fails make check.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -32,7 +35,7 @@ dir=$OUT/$mode-tests
 mkdir -p "$dir"
 "$TOP/scripts/build.sh" "$kind" "$KB" "$("$TOP/scripts/sparse.sh")"
 make -s -C "$TOP/selftests" KSRC="$KSRC" O="$dir" "$dir/tdx_mig_demo" "$dir/tdx_mig_bench" \
-	"$dir/tdx_mig_migtd" "$dir/tdx_mig_xhost" ||
+	"$dir/tdx_mig_migtd" "$dir/tdx_mig_xhost" "$dir/tdx_mig_fuzz" ||
 	die "building the programs failed"
 install -m 0755 "$TOP/scripts/guest-$mode.sh" "$dir/$mode.sh"
 case ${MODE:=precopy} in
@@ -47,6 +50,17 @@ postcopy) : "${STREAMS:=1}" ;;
 *) : "${STREAMS:=4}" ;;
 esac
 printf 'MODE=%s\nSTREAMS=%s\n' "$MODE" "$STREAMS" > "$dir/demo.conf"
+if [ "$mode" = fuzz ]; then
+	: "${SEED:=$(date +%s)}" "${FUZZ_CALLS:=20000}" "${FUZZ_SECONDS:=600}"
+	case $SEED$FUZZ_CALLS$FUZZ_SECONDS in
+	*[!0-9]*) die "SEED, FUZZ_CALLS and FUZZ_SECONDS are numbers" ;;
+	esac
+	printf 'SEED=%s\nFUZZ_CALLS=%s\nFUZZ_SECONDS=%s\n' "$SEED" "$FUZZ_CALLS" \
+		"$FUZZ_SECONDS" > "$dir/fuzz.conf"
+	log "fuzz: seed $SEED, at most $FUZZ_CALLS calls and $FUZZ_SECONDS s"
+	# The boot, the modules' load and unload and kmemleak's scans on top.
+	: "${VM_TIMEOUT:=$((FUZZ_SECONDS + 900))}"
+fi
 
 # What the guest's script prints, without the bench's figure lines.
 run_section() {
@@ -76,6 +90,10 @@ rc=0
 for log in $logs; do
 	grep -q '=== TDXMIG RUN END rc=0' "$log" || { log "$mode failed; see $log"; rc=1; }
 done
+if [ "$mode" = fuzz ]; then
+	python3 "$TOP/scripts/summarize.py" -a "$TOP/scripts/splat-allowlist" "$logs" || rc=1
+	[ $rc -eq 0 ] || log "fuzz: seed $SEED failed; reproduce with make fuzz SEED=$SEED"
+fi
 if [ "$mode" = bench ] && [ $rc -eq 0 ]; then
 	python3 "$TOP/scripts/bench-json.py" "$logs" "$OUT/bench.json" \
 		"commit=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)" \

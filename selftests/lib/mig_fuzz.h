@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A seeded, bounded random fuzzer of the stream uAPI (mig_fuzz.c): a clean
+ * pair of TDs migrates again and again, compared each time, while a victim
+ * pair is driven through random sequences of legal steps and junk calls,
+ * each call's result checked against Documentation/uapi.rst. The program
+ * tdx_mig_fuzz and the selftest fuzz_test both run it.
+ */
+#ifndef TDX_MIG_FUZZ_H
+#define TDX_MIG_FUZZ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Command ids a histogram keeps apart (0 .. FUZZ_MAX_ID - 1); the rest share one. */
+#define FUZZ_MAX_ID	72
+/* errno values a histogram keeps apart. */
+#define FUZZ_MAX_ERRNO	140
+
+struct fuzz_opts {
+	uint64_t seed;
+	uint64_t calls;		/* at most this many victim calls (0: no bound) */
+	unsigned int seconds;	/* and for at most this long (0: no bound) */
+	bool quiet;		/* no figures printed by fuzz_run() */
+};
+
+struct fuzz_figures {
+	uint64_t calls;			/* every call made on the victim */
+	uint64_t legal_steps;		/* of them, steps of a migration */
+	uint64_t junk_calls;
+	uint64_t violations;		/* results the uAPI does not allow */
+	uint64_t clean_migrations;	/* clean pair migrated and compared equal */
+	uint64_t victim_completed;	/* victim migrations that reached IMPORT_END */
+	uint64_t victim_compared;	/* of them, undisturbed and compared equal */
+	uint64_t victim_resets;		/* victim pairs thrown away and made anew */
+	uint64_t aborts;		/* legal EXPORT_ABORTs, then a new destination */
+	uint64_t garbage_writes;	/* into the victim's mapped buffers */
+	uint64_t reopens;		/* victim stream fds closed and opened again */
+	uint64_t raw_streams;		/* extra, never negotiated, streams created */
+	uint64_t cmd_calls[FUZZ_MAX_ID + 1];
+	uint64_t cmd_ok[FUZZ_MAX_ID + 1];
+	uint64_t errnos[FUZZ_MAX_ERRNO];
+	uint64_t states[2][16];		/* junk calls per [source/destination][state] */
+};
+
+/* Run the fuzzer: 0, 1 if any result broke the uAPI, or -errno (setup failed). */
+int fuzz_run(const struct fuzz_opts *o, struct fuzz_figures *f);
+void fuzz_print(const struct fuzz_opts *o, const struct fuzz_figures *f);
+
+#endif /* TDX_MIG_FUZZ_H */
