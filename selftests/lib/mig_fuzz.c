@@ -475,7 +475,7 @@ static void junk_cmd(struct fuzz *z)
 		c.flags = 1U << below(z, 32);
 	if (!below(z, 16))
 		err_in = rnd(z) | 1;
-	c.error = err_in;
+	KVM_TDX_CMD_ERROR(&c) = err_in;
 	/* Anything the commands may write or read: a 64-byte cell (GET_STATS reads 128). */
 	cell = calloc(32, sizeof(*cell));
 	if (!cell)
@@ -736,7 +736,7 @@ static int pointers_init(struct fuzz *z)
 int fuzz_run(const struct fuzz_opts *o, struct fuzz_figures *f)
 {
 	struct fuzz z = { .o = o, .f = f, .rng = o->seed * 2 + 1, .last = "setup" };
-	double end = o->seconds ? mig_now_ms() + o->seconds * 1000.0 : 0;
+	double start = mig_now_ms(), end = o->seconds ? start + o->seconds * 1000.0 : 0;
 	uint64_t since_clean = 0;
 	int ret;
 
@@ -781,6 +781,7 @@ int fuzz_run(const struct fuzz_opts *o, struct fuzz_figures *f)
 	if (!ret)
 		ret = clean_migration(&z);
 	victim_close(&z);
+	f->seconds = (mig_now_ms() - start) / 1000;
 	if (!o->quiet)
 		fuzz_print(o, f);
 	if (ret && !f->violations)
@@ -792,8 +793,8 @@ void fuzz_print(const struct fuzz_opts *o, const struct fuzz_figures *f)
 {
 	unsigned int i, j;
 
-	printf("# fuzz: seed %llu: %llu calls (%llu legal steps, %llu junk), %llu violations\n",
-	       (unsigned long long)o->seed, (unsigned long long)f->calls,
+	printf("# fuzz: seed %llu: %llu calls in %.0f s (%llu legal, %llu junk), %llu violations\n",
+	       (unsigned long long)o->seed, (unsigned long long)f->calls, f->seconds,
 	       (unsigned long long)f->legal_steps, (unsigned long long)f->junk_calls,
 	       (unsigned long long)f->violations);
 	printf("# fuzz: clean pair: %llu migrations compared equal\n",

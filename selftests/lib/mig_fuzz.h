@@ -25,6 +25,7 @@ struct fuzz_opts {
 };
 
 struct fuzz_figures {
+	double seconds;			/* the run took */
 	uint64_t calls;			/* every call made on the victim */
 	uint64_t legal_steps;		/* of them, steps of a migration */
 	uint64_t junk_calls;
