@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot a test kernel (the debug kernel; make bench's own for mode "bench")
 # in QEMU with the modules built against it and the tests, in mode "check"
-# (KUnit + selftests), "demo" or "bench": one guest, its serial log in
+# (KUnit + selftests), "demo", "bench" or "fuzz": one guest, its serial log in
 # $OUT/vm-<mode>.log. Modes "xhost" (the cross-host scenarios of make check)
 # and "xdemo" (make demo HOSTS=2) boot two guests at once, "src" and "dst",
 # each its own kernel, modules and emulated TDX Module, sharing nothing but
