@@ -526,6 +526,13 @@ void tdx_emu_send_ipi(int cpu)
 }
 EXPORT_SYMBOL_GPL(tdx_emu_send_ipi);
 
+void tdx_emu_drop_ipis(void)
+{
+	atomic_set(this_cpu_ptr(&emu_ipi), 0);
+	smp_mb__after_atomic();	/* before the caller says a vCPU is in the TD */
+}
+EXPORT_SYMBOL_GPL(tdx_emu_drop_ipis);
+
 /* Taken on the CPU the vCPU runs on (VP.ENTER runs with preemption off). */
 static bool ipi_pending(void)
 {

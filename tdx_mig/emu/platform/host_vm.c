@@ -120,6 +120,12 @@ u64 host_vp_enter(struct host_vcpu *v, struct tdx_mig_args *regs)
 		v->shared_eptp_loaded = true;
 	}
 	v->cpu = cpu;
+	/*
+	 * An IPI that reached this CPU while no vCPU was in a TD here was the
+	 * host's (a kick of a vCPU that had already left); it must not end
+	 * this entry. A kicker that sees in_guest set sends after the drop.
+	 */
+	tdx_emu_drop_ipis();
 	WRITE_ONCE(v->in_guest, cpu);
 	ret = tdx_mig_tdh_vp_enter_regs(vcpu_tdvpr(v), regs);
 	WRITE_ONCE(v->exits, v->exits + 1);

@@ -61,6 +61,8 @@ struct tdx_emu_vcpu_regs {
  * platform's kicks.
  */
 void tdx_emu_send_ipi(int cpu);
+/* Drop IPIs this CPU got while no vCPU was in a TD on it (the host took them). */
+void tdx_emu_drop_ipis(void);
 int tdx_emu_guest_program(u64 tdvpr_pa, const struct tdx_emu_guest_op *ops, unsigned int n);
 int tdx_emu_guest_result(u64 tdvpr_pa, unsigned int i, struct tdx_emu_guest_op *op,
 			 bool *done);
