@@ -122,18 +122,22 @@ uint32_t tb_shared_slot(void)
 	return TDX_MIG_EMU_SHARED_SLOT;
 }
 
+/* A guest program of @n steps (1 .. TDX_MIG_EMU_MAX_OPS), zeroed; NULL if not. */
+static struct tdx_mig_emu_op *guest_ops(unsigned int n)
+{
+	return n && n <= TDX_MIG_EMU_MAX_OPS ? calloc(n, sizeof(struct tdx_mig_emu_op)) : NULL;
+}
+
 int tb_guest_write_shared(int vm, unsigned int vcpu, const uint64_t *pages, unsigned int n,
 			  uint64_t value)
 {
-	struct tdx_mig_emu_op *ops = calloc(n, sizeof(*ops));
+	struct tdx_mig_emu_op *ops = guest_ops(n);
 	struct tdx_mig_emu_run r = { .vcpu = vcpu, .ops = (uintptr_t)ops, .nr_ops = n };
 	unsigned int i;
 	int ret;
 
-	if (!ops || !n || n > TDX_MIG_EMU_MAX_OPS) {
-		free(ops);
+	if (!ops)
 		return -EINVAL;
-	}
 	for (i = 0; i < n; i++)
 		ops[i] = (struct tdx_mig_emu_op){ .type = TDX_MIG_EMU_OP_WRITE,
 						  .gpa = TDX_MIG_EMU_SHARED_GPA + pages[i] * 4096 +
@@ -286,15 +290,13 @@ int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int
 int tb_guest_read(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
 		  int (*fetch)(void *opaque, uint64_t gfn), void *opaque, uint64_t *fetched)
 {
-	struct tdx_mig_emu_op *ops = calloc(n, sizeof(*ops));
+	struct tdx_mig_emu_op *ops = guest_ops(n);
 	struct tdx_mig_emu_run r = { .vcpu = vcpu, .ops = (uintptr_t)ops, .nr_ops = n };
 	unsigned int i;
 	int ret;
 
-	if (!ops || !n || n > TDX_MIG_EMU_MAX_OPS) {
-		free(ops);
+	if (!ops)
 		return -EINVAL;
-	}
 	for (i = 0; i < n; i++)
 		ops[i] = (struct tdx_mig_emu_op){ .type = TDX_MIG_EMU_OP_READ,
 						  .gpa = gfns[i] * 4096 };

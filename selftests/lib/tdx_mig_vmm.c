@@ -524,15 +524,17 @@ int mig_dirty_log(struct mig *m, bool clear)
 
 int mig_set_shared(struct mig *m, void *src, void *dst, uint32_t pages, uint32_t slot)
 {
+	unsigned long *dirty;
+
 	if (!src || !pages || m->shared.pages || (m->link && dst) || (!m->link && !dst))
 		return -EINVAL;
 	if (m->link && pages != mig_link_hello(m->link)->shared_pages)
 		return -EINVAL;
-	m->shared.dirty = calloc((pages + BITS_PER_UL - 1) / BITS_PER_UL, sizeof(unsigned long));
-	if (!m->shared.dirty)
+	dirty = calloc((pages + BITS_PER_UL - 1) / BITS_PER_UL, sizeof(*dirty));
+	if (!dirty)
 		return -ENOMEM;
 	m->shared = (struct mig_shared){ .src = src, .dst = dst, .pages = pages, .slot = slot,
-					 .dirty = m->shared.dirty };
+					 .dirty = dirty };
 	return 0;
 }
 
