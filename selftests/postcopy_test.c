@@ -40,6 +40,7 @@ FIXTURE(postcopy) {
 
 FIXTURE_VARIANT(postcopy) {
 	unsigned int streams;
+	unsigned int pending_every;	/* source pages the guest never accepted */
 };
 
 /* Background and faults share the one stream. */
@@ -47,9 +48,14 @@ FIXTURE_VARIANT_ADD(postcopy, one_stream) {
 	.streams = 1,
 };
 
-/* Three background streams; faults have the fourth to themselves. */
+/*
+ * Three background streams; faults have the fourth to themselves. Every
+ * 8th page of the source is one its guest never accepted (PENDING): it
+ * arrives PENDING, and the destination's guest accepts it on first use.
+ */
 FIXTURE_VARIANT_ADD(postcopy, four_streams) {
 	.streams = 4,
+	.pending_every = 8,
 };
 
 FIXTURE_SETUP(postcopy)
@@ -61,7 +67,15 @@ FIXTURE_SETUP(postcopy)
 	ctx->dst = -1;
 	if (tb_open())
 		SKIP(return, "%s", tb_skip_reason());
-	ASSERT_EQ(0, tb_create_pair(BYTES, NR_VCPUS, &ctx->src, &ctx->dst));
+	if (variant->pending_every) {
+		ctx->src = tb_create_td(BYTES, NR_VCPUS, false, variant->pending_every);
+		ctx->dst = tb_create_td(BYTES, NR_VCPUS, true, 0);
+		ASSERT_LE(0, ctx->src);
+		ASSERT_LE(0, ctx->dst);
+		ASSERT_EQ(0, tb_exchange_keys(ctx->src, ctx->dst));
+	} else {
+		ASSERT_EQ(0, tb_create_pair(BYTES, NR_VCPUS, &ctx->src, &ctx->dst));
+	}
 	ASSERT_EQ(0, tb_mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS,
 				 variant->streams, 64));
 	for (i = 0; i < NR_DIRTIED; i++)

@@ -290,24 +290,40 @@ int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int
 int tb_guest_read(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
 		  int (*fetch)(void *opaque, uint64_t gfn), void *opaque, uint64_t *fetched)
 {
-	struct tdx_mig_emu_op *ops = guest_ops(n);
-	struct tdx_mig_emu_run r = { .vcpu = vcpu, .ops = (uintptr_t)ops, .nr_ops = n };
+	struct tdx_mig_emu_op *ops = n <= TDX_MIG_EMU_MAX_OPS / 2 ? guest_ops(2 * n) : NULL;
+	struct tdx_mig_emu_run r = { .vcpu = vcpu, .ops = (uintptr_t)ops, .nr_ops = 2 * n };
+	uint64_t fetched_gpa = ~0ULL;
 	unsigned int i;
 	int ret;
 
 	if (!ops)
 		return -EINVAL;
-	for (i = 0; i < n; i++)
-		ops[i] = (struct tdx_mig_emu_op){ .type = TDX_MIG_EMU_OP_READ,
-						  .gpa = gfns[i] * 4096 };
+	/* As a TD guest does, each page is accepted before its first use. */
+	for (i = 0; i < n; i++) {
+		ops[2 * i] = (struct tdx_mig_emu_op){ .type = TDX_MIG_EMU_OP_ACCEPT,
+						      .gpa = gfns[i] * 4096 };
+		ops[2 * i + 1] = (struct tdx_mig_emu_op){ .type = TDX_MIG_EMU_OP_READ,
+							  .gpa = gfns[i] * 4096 };
+	}
 	for (;;) {
 		ret = tb_vcpu_run(vm, &r);
 		if (ret != -EFAULT || !fetch || r.exit_reason != TDX_MIG_EMU_EXIT_MEMORY_FAULT ||
 		    !(r.memory_fault.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE))
 			break;
+		/*
+		 * The page a fetch just brought faults again: fetching cannot
+		 * help (the VMM holds it for arrived), so say so, never loop.
+		 */
+		if (r.memory_fault.gpa == fetched_gpa) {
+			fprintf(stderr, "# vCPU %u: GFN %#llx faults again after its fetch\n",
+				vcpu, (unsigned long long)fetched_gpa / 4096);
+			ret = -EIO;
+			break;
+		}
 		ret = fetch(opaque, r.memory_fault.gpa / 4096);
 		if (ret)
 			break;
+		fetched_gpa = r.memory_fault.gpa;
 		if (fetched)
 			(*fetched)++;
 		r.nr_ops = 0;	/* as KVM_RUN again: the program goes on */

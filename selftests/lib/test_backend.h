@@ -119,10 +119,11 @@ int tb_wait_intr(int vm, unsigned int timeout_ms);
 int tb_guest_write(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
 		   uint64_t value, uint64_t *write_faults);
 /*
- * vCPU @vcpu reads each of the @n GFNs (a guest touching its memory). On a
- * destination in post-copy a page still at the source exits (KVM's memory
- * fault); @fetch(@opaque, gfn) brings it, counted in *@fetched, and the vCPU
- * goes on. Without @fetch such an exit is -EFAULT. 0 or -errno.
+ * vCPU @vcpu accepts and reads each of the @n GFNs (a guest touching its
+ * memory). On a destination in post-copy a page still at the source exits
+ * (KVM's memory fault); @fetch(@opaque, gfn) brings it, counted in *@fetched,
+ * and the vCPU goes on. Without @fetch such an exit is -EFAULT; a page that
+ * faults again right after its fetch is -EIO. 0 or -errno.
  */
 int tb_guest_read(int vm, unsigned int vcpu, const uint64_t *gfns, unsigned int n,
 		  int (*fetch)(void *opaque, uint64_t gfn), void *opaque, uint64_t *fetched);
