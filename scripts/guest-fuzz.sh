@@ -6,8 +6,8 @@
 # which also judges the kernel log (any splat fails the run).
 
 . /tests/fuzz.conf
-echo "--- tdx_mig_fuzz -s $SEED -n $FUZZ_CALLS -t $FUZZ_SECONDS"
-/tests/tdx_mig_fuzz -s "$SEED" -n "$FUZZ_CALLS" -t "$FUZZ_SECONDS"
+echo "--- tdx_mig_fuzz -s $SEED -n $FUZZ_CALLS -t $FUZZ_SECONDS -r"
+/tests/tdx_mig_fuzz -s "$SEED" -n "$FUZZ_CALLS" -t "$FUZZ_SECONDS" -r
 rc=$?
 echo "=== TDXMIG SELFTEST BEGIN tdx_mig_fuzz rc=$rc"
 echo "1..1"

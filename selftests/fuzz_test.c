@@ -4,7 +4,10 @@
  * make fuzz runs for longer): a fixed seed, a bounded number of calls.
  * It fails on any result Documentation/uapi.rst does not allow, on a
  * clean pair that does not migrate equal, and, judged from the kernel
- * log like every selftest, on any splat.
+ * log like every selftest, on any splat; and if this seed's slice no
+ * longer reaches post-copy, an abort after the start token, a chained
+ * migration, a busy resumption or the stream limit (make fuzz requires
+ * every goal of its table, over its longer runs).
  */
 #include <stdlib.h>
 
@@ -39,6 +42,13 @@ TEST_F_TIMEOUT(fuzz, slice, 500)
 	EXPECT_EQ(0, fuzz_run(&o, self->f))
 		TH_LOG("reproduce: make fuzz SEED=%d FUZZ_CALLS=%d", SLICE_SEED, SLICE_CALLS);
 	EXPECT_LT(0, self->f->clean_migrations);
+	EXPECT_LT(0, self->f->victim_compared);
+	EXPECT_LT(0, self->f->postcopy_bundles);
+	EXPECT_LT(0, self->f->aborts_after_start);
+	EXPECT_LT(0, self->f->chained);
+	EXPECT_LT(0, self->f->busy_resumptions);
+	EXPECT_LT(0, self->f->enospc);
+	EXPECT_LT(0, self->f->thread_calls);
 }
 
 TEST_HARNESS_MAIN

@@ -2,11 +2,12 @@
 /*
  * make fuzz: the stream uAPI fuzzer (lib/mig_fuzz.c) as a program.
  *
- *   tdx_mig_fuzz [-s SEED] [-n CALLS] [-t SECONDS]
+ *   tdx_mig_fuzz [-s SEED] [-n CALLS] [-t SECONDS] [-r]
  *
  * Without -n and -t it stops after 10000 calls. It prints its figures and
  * exits 0, or 1 if any result broke the uAPI (each such call is printed
- * with the seed, which reproduces it), or 2 if it could not start.
+ * with the seed, which reproduces it) or, with -r, if a goal of its
+ * "reached" table was not reached, or 2 if it could not start.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 
 static void usage(const char *prog)
 {
-	fprintf(stderr, "%s [-s SEED] [-n CALLS] [-t SECONDS]\n", prog);
+	fprintf(stderr, "%s [-s SEED] [-n CALLS] [-t SECONDS] [-r]\n", prog);
 	exit(2);
 }
 
@@ -28,7 +29,7 @@ int main(int argc, char **argv)
 	struct fuzz_figures *f;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "s:n:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:t:r")) != -1) {
 		switch (opt) {
 		case 's':
 			o.seed = strtoull(optarg, NULL, 0);
@@ -38,6 +39,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			o.seconds = strtoul(optarg, NULL, 0);
+			break;
+		case 'r':
+			o.require_goals = true;
 			break;
 		default:
 			usage(argv[0]);

@@ -11,6 +11,18 @@
  *   and error set, stream 1 for stream-0 commands, garbage written into
  *   the mapped MBMD, GPA list, MAC lists and buffers, device attributes,
  *   extra streams never negotiated, stream fds closed and opened again.
+ *   A third of the victims go post-copy (no page before the pause, every
+ *   page after the start token, imported in LIVE_IMPORT); some lose their
+ *   start token or find the commit busy and abort on both sides with the
+ *   destination's abort token; a completed victim's destination may
+ *   migrate on (chained) to a new one;
+ * - signal windows: for a while the emulated TDX Module interrupts calls
+ *   and sends the caller SIGALRM (no SA_RESTART), so long calls end in
+ *   EINTR: the library repeats its own; a junk call left pending is probed
+ *   with a different call (EBUSY, the busy resumption) and then resumed;
+ * - thread windows: several threads send junk on the victim's fds at once;
+ * - the stream limit: a TD gets streams until KVM_CREATE_DEVICE says
+ *   ENOSPC, at MAX_MIGS - 1 (the capabilities' max_migs).
  *
  * Each junk call is judged by Documentation/uapi.rst: an errno outside
  * its table, or a success the document allows none for (an unknown id,
@@ -23,10 +35,14 @@
  * A legal step that fails on an undisturbed victim is a violation, and so
  * is an undisturbed victim that completes but differs from its source.
  *
- * Single-threaded: the same seed makes the same calls.
+ * The same seed makes the same calls, but for the thread windows (whose
+ * threads interleave as the scheduler decides); interrupts come from the
+ * emulated module's own seeded generator.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +50,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <linux/tdx_mig_emu.h>
 
 #include "guest_writer.h"
 #include "mig_fuzz.h"
@@ -51,6 +68,14 @@
 #define LEGAL_PCT	35
 /* Violations printed in full; the rest are counted. */
 #define PRINT_MAX	20
+/* Victim calls between two probes of the stream limit (one at the start). */
+#define LIMIT_EVERY	20000
+/* A signal window: the emulated module interrupts one poll in SIGNAL_ONE_IN. */
+#define SIGNAL_ONE_IN	16
+#define SIGNAL_CALLS	64
+/* A thread window: this many threads, each this many junk calls. */
+#define THREADS		3
+#define THREAD_CALLS	24
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
@@ -146,6 +171,13 @@ struct fuzz {
 	bool disturbed;
 	bool live_started;		/* a round went: the next needs an epoch token */
 	unsigned int vps_moved;
+	bool postcopy;			/* every page goes after the start token */
+	bool token_lost;		/* the start token left, the destination never got it */
+	bool dst_aborted;		/* its abort token waits in the destination's MBMD */
+	uint64_t signal_until;		/* calls: the signal window ends at this count */
+	const char *steps[8];		/* the victim's last legal steps, for a violation */
+	unsigned int nsteps;
+	char last_junk[200];		/* and its last successful junk call */
 	/* pointers that must fault, and a page the kernel may only read */
 	void *hole;			/* PROT_NONE */
 	void *ro;			/* PROT_READ */
@@ -195,12 +227,63 @@ static unsigned int id_slot(uint32_t id)
 	return id < FUZZ_MAX_ID ? id : FUZZ_MAX_ID;
 }
 
+/* Interrupts. */
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * The emulated module interrupts calls and sends the caller SIGALRM: at
+ * random (one poll in SIGNAL_ONE_IN), or at every first to fourth poll.
+ */
+static void signals_on(struct fuzz *z)
+{
+	if (below(z, 2))
+		tb_set_intr(TDX_MIG_EMU_INTR_RANDOM | TDX_MIG_EMU_INTR_F_SIGALRM, SIGNAL_ONE_IN,
+			    rnd(z));
+	else
+		tb_set_intr(TDX_MIG_EMU_INTR_EVERY | TDX_MIG_EMU_INTR_F_SIGALRM,
+			    1 + below(z, 4), 0);
+}
+
+/* A signal window: interrupts for the next SIGNAL_CALLS calls. */
+static void signal_window(struct fuzz *z)
+{
+	if (!z->signal_until) {
+		signals_on(z);
+		z->f->signal_windows++;
+	}
+	z->signal_until = z->f->calls + SIGNAL_CALLS;
+	z->last = "a signal window";
+}
+
+static void signal_window_end(struct fuzz *z)
+{
+	tb_set_intr(TDX_MIG_EMU_INTR_NEVER, 0, 0);
+	z->signal_until = 0;
+}
+
+/* Pairs are made, and the clean pair migrates, without interrupts. */
+static void signals_hold(struct fuzz *z, bool hold)
+{
+	if (!z->signal_until)
+		return;
+	if (hold)
+		tb_set_intr(TDX_MIG_EMU_INTR_NEVER, 0, 0);
+	else
+		signals_on(z);
+}
+
 /* The victim. */
 
 static void victim_close(struct fuzz *z)
 {
 	unsigned int i;
 
+	z->nsteps = 0;
+	z->last_junk[0] = 0;
 	if (z->open)
 		mig_close(&z->m);
 	z->open = false;
@@ -211,18 +294,21 @@ static void victim_close(struct fuzz *z)
 	}
 }
 
-/* A destination (new, or for the same source after an abort) and the streams. */
+/*
+ * A destination (new, or for the same source after an abort, or for the
+ * last destination migrating on) and the streams; the way it will go.
+ */
 static int victim_open_dst(struct fuzz *z)
 {
 	int ret;
 
+	signals_hold(z, true);
 	z->side[1].vm = tb_create_td(FZ_BYTES, FZ_VCPUS, true, 0);
-	if (z->side[1].vm < 0)
-		return z->side[1].vm;
-	ret = tb_exchange_keys(z->side[0].vm, z->side[1].vm);
+	ret = z->side[1].vm < 0 ? z->side[1].vm : tb_exchange_keys(z->side[0].vm, z->side[1].vm);
 	if (!ret)
 		ret = tb_mig_open(&z->m, z->side[0].vm, z->side[1].vm, FZ_NPAGES, FZ_VCPUS,
 				  FZ_STREAMS, FZ_BUF_PAGES);
+	signals_hold(z, false);
 	if (ret)
 		return ret;
 	z->open = true;
@@ -231,13 +317,18 @@ static int victim_open_dst(struct fuzz *z)
 	z->disturbed = false;
 	z->live_started = false;
 	z->vps_moved = 0;
+	z->postcopy = !below(z, 3);
+	z->token_lost = false;
+	z->dst_aborted = false;
 	return 0;
 }
 
 static int victim_new(struct fuzz *z)
 {
 	victim_close(z);
+	signals_hold(z, true);
 	z->side[0].vm = tb_create_td(FZ_BYTES, FZ_VCPUS, false, 0);
+	signals_hold(z, false);
 	if (z->side[0].vm < 0)
 		return z->side[0].vm;
 	z->side[0].state = FZ_RUNNABLE;
@@ -255,15 +346,27 @@ static int victim_new_dst(struct fuzz *z)
 	return victim_open_dst(z);
 }
 
+/* A chained migration: the destination, now RUNNABLE, migrates on. */
+static int victim_chain(struct fuzz *z)
+{
+	mig_close(&z->m);
+	z->open = false;
+	close(z->side[0].vm);
+	z->side[0] = z->side[1];
+	z->side[1].vm = -1;
+	return victim_open_dst(z);
+}
+
 /* The clean pair: a whole pre-copy migration, compared. */
 static int clean_migration(struct fuzz *z)
 {
 	struct mig m;
 	int src, dst, ret;
 
+	signals_hold(z, true);
 	ret = tb_create_pair(FZ_BYTES, FZ_VCPUS, &src, &dst);
 	if (ret)
-		return ret;
+		goto out;
 	ret = tb_mig_open(&m, src, dst, FZ_NPAGES, FZ_VCPUS, 1, FZ_BUF_PAGES);
 	if (!ret) {
 		m.min_rounds = 1;
@@ -274,6 +377,8 @@ static int clean_migration(struct fuzz *z)
 	}
 	close(src);
 	close(dst);
+out:
+	signals_hold(z, false);
 	if (ret)
 		violation(z, "the clean pair's migration failed: %s", strerror(-ret));
 	else
@@ -281,15 +386,211 @@ static int clean_migration(struct fuzz *z)
 	return ret;
 }
 
+/* Post-copy: the next bundle of pages the destination has not got, or 0. */
+static unsigned int missing_pages(struct fuzz *z, uint64_t *gfns)
+{
+	unsigned int n = 0;
+	uint64_t gfn;
+
+	for (gfn = 0; gfn < FZ_NPAGES && n < FZ_BUF_PAGES; gfn++) {
+		if (!mig_test_bit(z->m.exported, gfn))
+			gfns[n++] = gfn;
+	}
+	return n;
+}
+
+/* The source's pause: the last pages in order, or (post-copy) none. */
+static int step_pause(struct fuzz *z, const char **what)
+{
+	int ret;
+
+	*what = z->postcopy ? "EXPORT_PAUSE, an epoch token, shared memory (post-copy)" :
+			      "EXPORT_PAUSE, an epoch token, the last pages";
+	ret = mig_cmd_retry(&z->m.src[0], KVM_TDX_MIG_EXPORT_PAUSE, NULL, NULL);
+	if (ret)
+		return ret;
+	z->side[0].state = FZ_PAUSED_EXPORT;
+	ret = mig_move_token(&z->m, false);
+	if (!ret && !z->postcopy)
+		ret = mig_send_dirty(&z->m, false, NULL);
+	return ret ?: mig_send_shared(&z->m);
+}
+
+/*
+ * The start token: it arrives (the destination commits: LIVE_IMPORT), or
+ * is lost on the way, or (pre-copy) arrives but the commit finds the TDR
+ * busy and the destination stays POST_IMPORT.
+ */
+static int step_start_token(struct fuzz *z, const char **what)
+{
+	uint64_t start = TDX_MIG_EXPORT_TRACK_F_IN_ORDER_DONE, status = 0;
+	unsigned int way = below(z, 8);
+	int ret;
+
+	if (way > 2 || (way && z->postcopy)) {
+		*what = "the start token";
+		ret = mig_move_token(&z->m, true);
+		if (!ret) {
+			z->side[0].state = FZ_POST_EXPORT;
+			z->side[1].state = FZ_LIVE_IMPORT;
+		}
+		return ret;
+	}
+	*what = way ? "the start token, the commit busy" : "the start token, lost";
+	ret = mig_cmd_retry(&z->m.src[0], KVM_TDX_MIG_EXPORT_TRACK, &start, NULL);
+	if (ret)
+		return ret;
+	z->side[0].state = FZ_POST_EXPORT;
+	if (!way) {
+		z->token_lost = true;
+		return 0;
+	}
+	memcpy(z->m.dst[0].mbmd, z->m.src[0].mbmd, MIG_PAGE_SIZE);
+	tb_busy_commit(1);
+	ret = mig_cmd(&z->m.dst[0], KVM_TDX_MIG_IMPORT_TRACK, NULL, &status);
+	tb_busy_commit(0);
+	z->f->calls++;
+	if (ret != -EBUSY) {
+		violation(z, "the start token with the commit busy: errno %d, status %#llx",
+			  -ret, (unsigned long long)status);
+		return ret ?: -EBADE;
+	}
+	z->side[1].state = FZ_POST_IMPORT;
+	return 0;
+}
+
+/* The destination gives up: IMPORT_ABORT writes its abort token. */
+static int step_dst_abort(struct fuzz *z, const char **what)
+{
+	int ret;
+
+	*what = "IMPORT_ABORT";
+	ret = mig_cmd_retry(&z->m.dst[0], KVM_TDX_MIG_IMPORT_ABORT, NULL, NULL);
+	if (ret)
+		return ret;
+	z->side[1].state = FZ_FAILED_IMPORT;
+	z->dst_aborted = true;
+	return 0;
+}
+
+/* The source aborts, with the destination's token if it has one; a new destination. */
+static int step_src_abort(struct fuzz *z, const char **what)
+{
+	bool after_start = z->side[0].state == FZ_POST_EXPORT;
+	int ret;
+
+	*what = z->dst_aborted ? "EXPORT_ABORT with the destination's abort token" :
+				 "EXPORT_ABORT";
+	if (z->dst_aborted)
+		memcpy(z->m.src[0].mbmd, z->m.dst[0].mbmd, MIG_PAGE_SIZE);
+	ret = mig_cmd_retry(&z->m.src[0], KVM_TDX_MIG_EXPORT_ABORT, NULL, NULL);
+	if (ret)
+		return ret;
+	z->f->aborts++;
+	z->f->aborts_after_start += after_start;
+	z->side[0].state = FZ_RUNNABLE;
+	return victim_new_dst(z);
+}
+
+/* The end: IMPORT_END, the TDs compared; then a new pair, or the destination migrates on. */
+static int step_end(struct fuzz *z, const char **what)
+{
+	int ret;
+
+	*what = "IMPORT_END";
+	ret = mig_dst_cmd(&z->m, KVM_TDX_MIG_IMPORT_END);
+	if (ret)
+		return ret;
+	z->side[1].state = FZ_RUNNABLE;
+	z->f->victim_completed++;
+	if (td_compare(z->side[0].vm, z->side[1].vm, FZ_BYTES, FZ_VCPUS, NULL)) {
+		violation(z, "an undisturbed victim migrated, but differs from its source");
+		z->disturbed = true;
+		return 0;
+	}
+	z->f->victim_compared++;
+	if (below(z, 3)) {
+		/* Done: the next step makes a new pair. */
+		z->disturbed = true;
+		return 0;
+	}
+	*what = "IMPORT_END, then the destination migrates on";
+	ret = victim_chain(z);
+	if (!ret)
+		z->f->chained++;
+	return ret;
+}
+
+/* After the start token: post-copy's pages, then the end. */
+static int step_post_export(struct fuzz *z, const char **what)
+{
+	uint64_t gfns[FZ_BUF_PAGES];
+	unsigned int n;
+	int ret;
+
+	if (z->token_lost || z->side[1].state == FZ_POST_IMPORT) {
+		if (z->side[1].state == FZ_POST_IMPORT && below(z, 2))
+			return step_end(z, what);	/* IMPORT_END commits */
+		return step_dst_abort(z, what);
+	}
+	n = z->postcopy ? missing_pages(z, gfns) : 0;
+	if (!n)
+		return step_end(z, what);
+	*what = "post-copy pages";
+	ret = mig_move_pages(&z->m, below(z, FZ_STREAMS), gfns, n);
+	if (!ret)
+		z->f->postcopy_bundles++;
+	return ret;
+}
+
+/* Before the pause: a round of dirty pages (pre-copy), or the pause. */
+static int step_live(struct fuzz *z, const char **what)
+{
+	int ret = 0;
+
+	if ((z->live_started || z->postcopy) && below(z, 2))
+		return step_pause(z, what);
+	*what = "a round of dirty pages";
+	if (z->live_started)
+		ret = mig_move_token(&z->m, false);
+	ret = ret ?: mig_send_dirty(&z->m, true, NULL) ?: mig_send_shared(&z->m);
+	z->live_started = true;
+	return ret;
+}
+
+/* Paused: the TD's state, each vCPU's, then the start token. */
+static int step_paused(struct fuzz *z, const char **what)
+{
+	int ret;
+
+	if (z->side[1].state == FZ_MEMORY_IMPORT) {
+		*what = "TD state";
+		ret = mig_move_state(&z->m, 0, KVM_TDX_MIG_EXPORT_STATE_TD,
+				     KVM_TDX_MIG_IMPORT_STATE_TD);
+		if (!ret)
+			z->side[1].state = FZ_STATE_IMPORT;
+		return ret;
+	}
+	if (z->vps_moved < FZ_VCPUS) {
+		*what = "a vCPU's state";
+		z->vps_moved++;
+		return mig_move_state(&z->m, 0, KVM_TDX_MIG_EXPORT_STATE_VP,
+				      KVM_TDX_MIG_IMPORT_STATE_VP);
+	}
+	return step_start_token(z, what);
+}
+
 /*
  * One legal step of the victim's migration, in the order of uapi.rst:
- * start, rounds, pause, TD state, vCPU states, start token, import end;
- * sometimes an abort instead, then a new destination.
+ * start, rounds, pause, TD state, vCPU states, start token, post-copy's
+ * pages, import end; sometimes an abort instead (the source's, or the
+ * destination's and then the source's with its token), then a new
+ * destination.
  */
 static void legal_step(struct fuzz *z)
 {
 	struct fz_side *s = &z->side[0], *d = &z->side[1];
-	const char *what;
+	const char *what = "(no step)";
 	int ret = 0;
 
 	z->f->legal_steps++;
@@ -301,14 +602,17 @@ static void legal_step(struct fuzz *z)
 			violation(z, "a new victim pair could not be made");
 		return;
 	}
+	if (z->dst_aborted) {
+		ret = step_src_abort(z, &what);
+		goto out;
+	}
+	if ((d->state == FZ_MEMORY_IMPORT || d->state == FZ_STATE_IMPORT) &&
+	    s->state != FZ_POST_EXPORT && !below(z, 24)) {
+		ret = step_dst_abort(z, &what);
+		goto out;
+	}
 	if ((s->state == FZ_LIVE_EXPORT || s->state == FZ_PAUSED_EXPORT) && !below(z, 12)) {
-		what = "EXPORT_ABORT, then a new destination";
-		ret = mig_cmd(&z->m.src[0], KVM_TDX_MIG_EXPORT_ABORT, NULL, NULL);
-		if (!ret) {
-			z->f->aborts++;
-			s->state = FZ_RUNNABLE;
-			ret = victim_new_dst(z);
-		}
+		ret = step_src_abort(z, &what);
 		goto out;
 	}
 	switch (s->state) {
@@ -321,67 +625,31 @@ static void legal_step(struct fuzz *z)
 		}
 		break;
 	case FZ_LIVE_EXPORT:
-		if (z->live_started && below(z, 2)) {
-			what = "EXPORT_PAUSE, an epoch token, the last pages";
-			ret = mig_cmd(&z->m.src[0], KVM_TDX_MIG_EXPORT_PAUSE, NULL, NULL);
-			if (!ret)
-				s->state = FZ_PAUSED_EXPORT;
-			ret = ret ?: mig_move_token(&z->m, false) ?:
-			      mig_send_dirty(&z->m, false, NULL) ?: mig_send_shared(&z->m);
-			break;
-		}
-		what = "a round of dirty pages";
-		if (z->live_started)
-			ret = mig_move_token(&z->m, false);
-		ret = ret ?: mig_send_dirty(&z->m, true, NULL) ?: mig_send_shared(&z->m);
-		z->live_started = true;
+		ret = step_live(z, &what);
 		break;
 	case FZ_PAUSED_EXPORT:
-		if (d->state == FZ_MEMORY_IMPORT) {
-			what = "TD state";
-			ret = mig_move_state(&z->m, 0, KVM_TDX_MIG_EXPORT_STATE_TD,
-					     KVM_TDX_MIG_IMPORT_STATE_TD);
-			if (!ret)
-				d->state = FZ_STATE_IMPORT;
-		} else if (z->vps_moved < FZ_VCPUS) {
-			what = "a vCPU's state";
-			ret = mig_move_state(&z->m, 0, KVM_TDX_MIG_EXPORT_STATE_VP,
-					     KVM_TDX_MIG_IMPORT_STATE_VP);
-			z->vps_moved++;
-		} else {
-			what = "the start token";
-			ret = mig_move_token(&z->m, true);
-			if (!ret) {
-				s->state = FZ_POST_EXPORT;
-				d->state = FZ_LIVE_IMPORT;
-			}
-		}
+		ret = step_paused(z, &what);
 		break;
 	case FZ_POST_EXPORT:
-		what = "IMPORT_END";
-		ret = mig_dst_cmd(&z->m, KVM_TDX_MIG_IMPORT_END);
-		if (ret)
-			break;
-		d->state = FZ_RUNNABLE;
-		z->f->victim_completed++;
-		if (td_compare(s->vm, d->vm, FZ_BYTES, FZ_VCPUS, NULL))
-			violation(z, "an undisturbed victim migrated, but differs from its source");
-		else
-			z->f->victim_compared++;
-		/* Done: the next step makes a new pair. */
-		z->disturbed = true;
+		ret = step_post_export(z, &what);
 		break;
 	default:
-		what = "(no step)";
 		z->disturbed = true;
 		break;
 	}
 out:
 	z->last = what;
+	z->steps[z->nsteps++ % ARRAY_SIZE(z->steps)] = what;
 	if (ret) {
+		unsigned int n = ARRAY_SIZE(z->steps), i = z->nsteps > n ? z->nsteps - n : 0;
+
 		count_errno(z, ret);
 		violation(z, "legal step %s failed on an undisturbed victim: errno %d (%s)",
 			  what, -ret, strerror(-ret));
+		for (; z->f->violations <= PRINT_MAX && i < z->nsteps; i++)
+			printf("#   its step %u: %s\n", i, z->steps[i % ARRAY_SIZE(z->steps)]);
+		if (z->f->violations <= PRINT_MAX && z->last_junk[0])
+			printf("#   its last junk call that succeeded: %s\n", z->last_junk);
 		/* A library step is several calls: which of them went is not known. */
 		z->disturbed = true;
 		s->state = FZ_UNKNOWN;
@@ -456,6 +724,78 @@ static enum fz_state after(uint32_t id, uint64_t value, enum fz_state st)
 	}
 }
 
+/* A stream command uapi.rst allows in @st (any, if none is). */
+static uint32_t valid_id(struct fuzz *z, enum fz_state st)
+{
+	uint32_t ids[FUZZ_MAX_ID], id;
+	unsigned int n = 0;
+
+	for (id = 0; id < FUZZ_MAX_ID; id++) {
+		if (cmds[id].name && id != KVM_TDX_MIG_GET_STATS && (cmds[id].states & (1U << st)))
+			ids[n++] = id;
+	}
+	return n ? ids[below(z, n)] : junk_id(z);
+}
+
+/*
+ * A call beside one pending on the same stream, valid in the same state:
+ * the same command with another value, or for a state export (whose value
+ * is only written) the other one; 0 if there is none (the immutable state).
+ */
+static uint32_t other_call(uint32_t id)
+{
+	if (cmds[id].in)
+		return id;
+	if (id == KVM_TDX_MIG_EXPORT_STATE_TD)
+		return KVM_TDX_MIG_EXPORT_STATE_VP;
+	if (id == KVM_TDX_MIG_EXPORT_STATE_VP)
+		return KVM_TDX_MIG_EXPORT_STATE_TD;
+	return 0;
+}
+
+/*
+ * A junk call @id with value @value ended in EINTR: it is pending on @s.
+ * The same command with another value must get EBUSY (the busy
+ * resumption: the emulated module would refuse a different resumption,
+ * TDX_INVALID_RESUMPTION); then the call itself again, until it completes.
+ */
+static void probe_pending(struct fuzz *z, struct mig_stream *s, uint32_t id, uint64_t value,
+			  const char *why)
+{
+	struct kvm_tdx_cmd c = { .id = other_call(id) };
+	uint64_t arg = value + 1;
+	unsigned int tries;
+	int ret;
+
+	z->f->junk_eintr++;
+	c.data = (uintptr_t)&arg;
+	if (c.id) {
+		ret = ioctl(s->fd, KVM_MEMORY_ENCRYPT_OP, &c) ? -errno : 0;
+		z->f->calls++;
+		if (ret == -EBUSY)
+			z->f->busy_resumptions++;
+		else if (ret != -EIO)	/* EIO: a stream closed with an export pending */
+			violation(z, "%s: pending after EINTR, id %u value %#llx gave errno %d, %s",
+				  why, c.id, (unsigned long long)arg, -ret, "not EBUSY");
+	}
+	c.id = id;
+	for (tries = 0; tries < 1000; tries++) {
+		arg = value;
+		KVM_TDX_CMD_ERROR(&c) = 0;
+		ret = ioctl(s->fd, KVM_MEMORY_ENCRYPT_OP, &c) ? -errno : 0;
+		z->f->calls++;
+		if (ret != -EINTR)
+			break;
+	}
+	if (!ret)
+		z->f->resumed++;
+	else if (ret == -EINTR || !cmd_errno_documented(-ret))
+		violation(z, "%s: its resumption ended in errno %d (%s)", why, -ret,
+			  strerror(-ret));
+	else
+		count_errno(z, ret);
+}
+
 /* KVM_MEMORY_ENCRYPT_OP on one of the victim's streams, judged by uapi.rst. */
 static void junk_cmd(struct fuzz *z)
 {
@@ -471,10 +811,16 @@ static void junk_cmd(struct fuzz *z)
 
 	if (s->fd < 0)
 		return;
-	if (!below(z, 16))
-		c.flags = 1U << below(z, 32);
-	if (!below(z, 16))
-		err_in = rnd(z) | 1;
+	if (z->signal_until && below(z, 2)) {
+		/* In a signal window, calls that get as far as the TDX Module. */
+		c.id = valid_id(z, fs->state);
+		p = PTR_GOOD;
+	} else {
+		if (!below(z, 16))
+			c.flags = 1U << below(z, 32);
+		if (!below(z, 16))
+			err_in = rnd(z) | 1;
+	}
 	KVM_TDX_CMD_ERROR(&c) = err_in;
 	/* Anything the commands may write or read: a 64-byte cell (GET_STATS reads 128). */
 	cell = calloc(32, sizeof(*cell));
@@ -517,10 +863,26 @@ static void junk_cmd(struct fuzz *z)
 		 d ? d->name : "unknown", c.flags, (unsigned long long)err_in, ptr_names[p],
 		 (unsigned long long)value);
 	z->last = "a junk command";
+	if (ret == -EINTR && d) {
+		count_errno(z, ret);
+		probe_pending(z, s, c.id, value, why);
+		z->disturbed = true;
+		fs->state = FZ_UNKNOWN;
+		goto out;
+	}
 	if (ret) {
 		count_errno(z, ret);
 		if (!cmd_errno_documented(-ret))
 			violation(z, "%s: undocumented errno %d (%s)", why, -ret, strerror(-ret));
+		/*
+		 * Interrupted: pending on the stream, which now refuses the
+		 * library's calls. EIO: an IMPORT_MEM whose entries failed
+		 * ended the import (FAILED_IMPORT) with no status to show.
+		 */
+		if (ret == -EINTR || ret == -EIO) {
+			z->disturbed = true;
+			fs->state = FZ_UNKNOWN;
+		}
 		/* A SEAMCALL failed: the TD may have moved (FAILED_IMPORT, ...). */
 		if (KVM_TDX_CMD_ERROR(&c) && KVM_TDX_CMD_ERROR(&c) != err_in) {
 			z->disturbed = true;
@@ -529,6 +891,7 @@ static void junk_cmd(struct fuzz *z)
 		goto out;
 	}
 	z->f->cmd_ok[id_slot(c.id)]++;
+	snprintf(z->last_junk, sizeof(z->last_junk), "%s", why);
 	if (!d)
 		violation(z, "%s: an unknown command id succeeded", why);
 	else if (c.flags)
@@ -693,6 +1056,131 @@ static void junk_attr(struct fuzz *z)
 		close(fd);
 }
 
+/* One thread of a thread window: junk on the victim's stream fds. */
+struct fz_thread {
+	pthread_t thread;
+	uint64_t rng;
+	int fds[2 * FZ_STREAMS];
+	uint64_t calls, busy, bad_errno;
+	int first_bad;
+};
+
+static void *thread_fn(void *arg)
+{
+	struct fz_thread *t = arg;
+	struct fuzz tz = { .rng = t->rng };
+	unsigned int i;
+
+	for (i = 0; i < THREAD_CALLS; i++) {
+		struct kvm_tdx_cmd c = { .id = junk_id(&tz) };
+		uint64_t cell[32] = { junk_value(&tz) };
+		int ret;
+
+		c.data = (uintptr_t)cell;
+		ret = ioctl(t->fds[below(&tz, 2 * FZ_STREAMS)], KVM_MEMORY_ENCRYPT_OP, &c) ?
+		      -errno : 0;
+		t->calls++;
+		t->busy += ret == -EBUSY;
+		if (ret && !cmd_errno_documented(-ret) && !t->bad_errno++)
+			t->first_bad = -ret;
+	}
+	return NULL;
+}
+
+/*
+ * Several threads at once on the same stream fds, the main thread waiting:
+ * every errno must be documented, and the kernel must stay whole (its log
+ * is judged).
+ */
+static void thread_window(struct fuzz *z)
+{
+	struct fz_thread t[THREADS] = {};
+	unsigned int i, k, started = 0;
+
+	z->last = "a thread window";
+	if (!z->open)
+		return;
+	for (i = 0; i < THREADS; i++) {
+		t[i].rng = rnd(z) | 1;
+		for (k = 0; k < FZ_STREAMS; k++) {
+			t[i].fds[k] = z->m.src[k].fd;
+			t[i].fds[FZ_STREAMS + k] = z->m.dst[k].fd;
+		}
+	}
+	for (i = 0; i < THREADS; i++)
+		started += !pthread_create(&t[i].thread, NULL, thread_fn, &t[i]);
+	for (i = 0; i < started; i++)
+		pthread_join(t[i].thread, NULL);
+	z->f->thread_windows++;
+	for (i = 0; i < started; i++) {
+		z->f->calls += t[i].calls;
+		z->f->thread_calls += t[i].calls;
+		z->f->thread_busy += t[i].busy;
+		if (t[i].bad_errno)
+			violation(z, "a thread window: %llu calls got undocumented errnos, %s %d",
+				  (unsigned long long)t[i].bad_errno, "the first", t[i].first_bad);
+	}
+	/*
+	 * Whatever the threads did, the victim is made anew: what they did
+	 * depends on how they interleaved, what follows must not (a seed
+	 * reproduces its run).
+	 */
+	z->disturbed = true;
+	z->side[0].state = FZ_UNKNOWN;
+	z->side[1].state = FZ_UNKNOWN;
+}
+
+/*
+ * The stream limit, on a TD of its own: streams until KVM_CREATE_DEVICE
+ * fails, which must be ENOSPC after max_migs - 1 of them (the backward
+ * stream is the TDX Module's own); one closed, one more may open.
+ */
+static void stream_limit(struct fuzz *z)
+{
+	struct kvm_dev_tdx_mig_caps caps = {};
+	int vm, fd, *fds = calloc(TDX_MIG_BUF_LIST_PAGES_MAX * 2, sizeof(int));
+	unsigned int n = 0, k;
+
+	z->last = "the stream limit";
+	signals_hold(z, true);
+	vm = tb_create_td(FZ_BYTES, 1, false, 0);
+	if (vm < 0 || !fds) {
+		violation(z, "the stream limit: no TD for it (%d)", vm);
+		goto out;
+	}
+	for (fd = 0; n < TDX_MIG_BUF_LIST_PAGES_MAX * 2; n++) {
+		fd = mig_stream_create(vm);
+		z->f->calls++;
+		if (fd < 0)
+			break;
+		fds[n] = fd;
+	}
+	z->f->limit_probes++;
+	if (n && attr_ioctl(fds[0], KVM_GET_DEVICE_ATTR, 0, KVM_DEV_TDX_MIG_ATTR,
+			    KVM_DEV_TDX_MIG_ATTR_CAPS, (uintptr_t)&caps))
+		violation(z, "the stream limit: no capabilities");
+	else if (fd != -ENOSPC || n != caps.max_migs - 1)
+		violation(z, "the stream limit: errno %d after %u streams (max_migs %u)", -fd, n,
+			  caps.max_migs);
+	else
+		z->f->enospc++;
+	if (n && fd == -ENOSPC) {
+		close(fds[--n]);
+		fd = mig_stream_create(vm);
+		z->f->calls++;
+		if (fd < 0)
+			violation(z, "the stream limit: one closed, none opens (%d)", fd);
+		else
+			fds[n++] = fd;
+	}
+	for (k = 0; k < n; k++)
+		close(fds[k]);
+	close(vm);
+out:
+	signals_hold(z, false);
+	free(fds);
+}
+
 /* Close a victim stream fd other than 0 and open it again: its MigSC is reused. */
 static void junk_reopen(struct fuzz *z)
 {
@@ -733,20 +1221,54 @@ static int pointers_init(struct fuzz *z)
 	return 0;
 }
 
+/* One call or step, drawn. */
+static void fuzz_one(struct fuzz *z)
+{
+	if (!z->open || below(z, 100) < LEGAL_PCT) {
+		legal_step(z);
+		return;
+	}
+	switch (below(z, 64)) {
+	case 0 ... 39:
+		junk_cmd(z);
+		break;
+	case 40 ... 51:
+		junk_garbage(z);
+		break;
+	case 52 ... 57:
+		junk_attr(z);
+		break;
+	case 58 ... 61:
+		junk_reopen(z);
+		break;
+	case 62:
+		signal_window(z);
+		break;
+	default:
+		thread_window(z);
+		break;
+	}
+}
+
 int fuzz_run(const struct fuzz_opts *o, struct fuzz_figures *f)
 {
 	struct fuzz z = { .o = o, .f = f, .rng = o->seed * 2 + 1, .last = "setup" };
 	double start = mig_now_ms(), end = o->seconds ? start + o->seconds * 1000.0 : 0;
-	uint64_t since_clean = 0;
+	struct sigaction sa = { .sa_handler = on_alarm }, old_sa;
+	uint64_t since_clean = 0, next_limit = 0;
 	int ret;
 
 	memset(f, 0, sizeof(*f));
 	z.side[0].vm = -1;
 	z.side[1].vm = -1;
+	/* No SA_RESTART: an interrupted call returns EINTR. */
+	if (sigaction(SIGALRM, &sa, &old_sa))
+		return -errno;
 	ret = tb_open() ?: pointers_init(&z) ?: victim_new(&z);
 	if (ret) {
 		printf("# fuzz: setup failed: %s\n", strerror(-ret));
 		victim_close(&z);
+		sigaction(SIGALRM, &old_sa, NULL);
 		return ret;
 	}
 	ret = clean_migration(&z);
@@ -755,38 +1277,80 @@ int fuzz_run(const struct fuzz_opts *o, struct fuzz_figures *f)
 			break;
 		if (end && mig_now_ms() >= end)
 			break;
+		if (z.signal_until && f->calls >= z.signal_until)
+			signal_window_end(&z);
 		if (++since_clean >= CLEAN_EVERY) {
 			since_clean = 0;
 			clean_migration(&z);
 		}
-		if (!z.open || below(&z, 100) < LEGAL_PCT) {
-			legal_step(&z);
-			continue;
+		if (f->calls >= next_limit) {
+			next_limit = f->calls + LIMIT_EVERY;
+			stream_limit(&z);
 		}
-		switch (below(&z, 16)) {
-		case 0 ... 9:
-			junk_cmd(&z);
-			break;
-		case 10 ... 12:
-			junk_garbage(&z);
-			break;
-		case 13 ... 14:
-			junk_attr(&z);
-			break;
-		default:
-			junk_reopen(&z);
-			break;
-		}
+		fuzz_one(&z);
 	}
+	if (z.signal_until)
+		signal_window_end(&z);
 	if (!ret)
 		ret = clean_migration(&z);
 	victim_close(&z);
+	sigaction(SIGALRM, &old_sa, NULL);
 	f->seconds = (mig_now_ms() - start) / 1000;
 	if (!o->quiet)
 		fuzz_print(o, f);
 	if (ret && !f->violations)
 		return ret;
+	if (!f->violations && o->require_goals && fuzz_goals_missed(f, false))
+		return 1;
 	return f->violations ? 1 : 0;
+}
+
+/* What a run must reach: each OP_STATE with junk in it, and the rare paths. */
+unsigned int fuzz_goals_missed(const struct fuzz_figures *f, bool print)
+{
+	static const enum fz_state src_states[] = {
+		FZ_RUNNABLE, FZ_LIVE_EXPORT, FZ_PAUSED_EXPORT, FZ_POST_EXPORT,
+	};
+	static const enum fz_state dst_states[] = {
+		FZ_UNINITIALIZED, FZ_MEMORY_IMPORT, FZ_STATE_IMPORT, FZ_POST_IMPORT,
+		FZ_LIVE_IMPORT, FZ_FAILED_IMPORT,
+	};
+	const struct { const char *name; uint64_t n; } paths[] = {
+		{ "post-copy pages imported in LIVE_IMPORT", f->postcopy_bundles },
+		{ "abort after the start token", f->aborts_after_start },
+		{ "a chained migration", f->chained },
+		{ "a busy resumption (EBUSY beside a pending call)", f->busy_resumptions },
+		{ "threads met on a stream (EBUSY)", f->thread_busy },
+		{ "the stream limit (ENOSPC)", f->enospc },
+		{ "a victim compared equal", f->victim_compared },
+	};
+	unsigned int i, missed = 0;
+
+	if (print)
+		printf("# fuzz: reached (junk calls per state, or times):\n");
+	for (i = 0; i < ARRAY_SIZE(src_states); i++) {
+		missed += !f->states[0][src_states[i]];
+		if (print)
+			printf("#   source %-15s %8llu%s\n", state_names[src_states[i]],
+			       (unsigned long long)f->states[0][src_states[i]],
+			       f->states[0][src_states[i]] ? "" : "  NOT REACHED");
+	}
+	for (i = 0; i < ARRAY_SIZE(dst_states); i++) {
+		missed += !f->states[1][dst_states[i]];
+		if (print)
+			printf("#   destination %-10s %8llu%s\n", state_names[dst_states[i]],
+			       (unsigned long long)f->states[1][dst_states[i]],
+			       f->states[1][dst_states[i]] ? "" : "  NOT REACHED");
+	}
+	for (i = 0; i < ARRAY_SIZE(paths); i++) {
+		missed += !paths[i].n;
+		if (print)
+			printf("#   %-47s %8llu%s\n", paths[i].name, (unsigned long long)paths[i].n,
+			       paths[i].n ? "" : "  NOT REACHED");
+	}
+	if (print)
+		printf("#   not in this fuzzer: the MigTD's guest-side service calls\n");
+	return missed;
 }
 
 void fuzz_print(const struct fuzz_opts *o, const struct fuzz_figures *f)
@@ -799,13 +1363,25 @@ void fuzz_print(const struct fuzz_opts *o, const struct fuzz_figures *f)
 	       (unsigned long long)f->violations);
 	printf("# fuzz: clean pair: %llu migrations compared equal\n",
 	       (unsigned long long)f->clean_migrations);
-	printf("# fuzz: victim: %llu completed (%llu undisturbed and compared equal),",
+	printf("# fuzz: victim: %llu completed (%llu undisturbed and compared equal,",
 	       (unsigned long long)f->victim_completed, (unsigned long long)f->victim_compared);
+	printf(" %llu chained), %llu post-copy bundles, %llu aborts after the start token,",
+	       (unsigned long long)f->chained, (unsigned long long)f->postcopy_bundles,
+	       (unsigned long long)f->aborts_after_start);
 	printf(" %llu new pairs, %llu aborts\n", (unsigned long long)f->victim_resets,
 	       (unsigned long long)f->aborts);
 	printf("# fuzz: garbage writes %llu, stream re-opens %llu, streams never negotiated %llu\n",
 	       (unsigned long long)f->garbage_writes, (unsigned long long)f->reopens,
 	       (unsigned long long)f->raw_streams);
+	printf("# fuzz: signal windows %llu: junk calls left pending by EINTR %llu, ",
+	       (unsigned long long)f->signal_windows, (unsigned long long)f->junk_eintr);
+	printf("another call beside them EBUSY %llu, resumed to completion %llu\n",
+	       (unsigned long long)f->busy_resumptions, (unsigned long long)f->resumed);
+	printf("# fuzz: thread windows %llu (%u threads): %llu calls, %llu EBUSY\n",
+	       (unsigned long long)f->thread_windows, THREADS,
+	       (unsigned long long)f->thread_calls, (unsigned long long)f->thread_busy);
+	printf("# fuzz: stream limit probed %llu times, ENOSPC where due %llu\n",
+	       (unsigned long long)f->limit_probes, (unsigned long long)f->enospc);
 	printf("# fuzz: commands (id: calls / succeeded):\n");
 	for (i = 0; i <= FUZZ_MAX_ID; i++) {
 		if (!f->cmd_calls[i])
@@ -831,5 +1407,6 @@ void fuzz_print(const struct fuzz_opts *o, const struct fuzz_figures *f)
 		}
 		printf("\n");
 	}
+	fuzz_goals_missed(f, true);
 	fflush(stdout);
 }

@@ -22,6 +22,7 @@ struct fuzz_opts {
 	uint64_t calls;		/* at most this many victim calls (0: no bound) */
 	unsigned int seconds;	/* and for at most this long (0: no bound) */
 	bool quiet;		/* no figures printed by fuzz_run() */
+	bool require_goals;	/* a goal not reached fails the run */
 };
 
 struct fuzz_figures {
@@ -38,14 +39,31 @@ struct fuzz_figures {
 	uint64_t garbage_writes;	/* into the victim's mapped buffers */
 	uint64_t reopens;		/* victim stream fds closed and opened again */
 	uint64_t raw_streams;		/* extra, never negotiated, streams created */
+	uint64_t postcopy_bundles;	/* victim pages sent after the start token */
+	uint64_t aborts_after_start;	/* source aborts with the destination's token */
+	uint64_t chained;		/* a destination that migrated on */
+	uint64_t signal_windows;	/* stretches of interrupted calls */
+	uint64_t junk_eintr;		/* junk calls that ended in EINTR, left pending */
+	uint64_t busy_resumptions;	/* another call on their stream: EBUSY */
+	uint64_t resumed;		/* the same call again, until it completed */
+	uint64_t thread_windows;	/* stretches of junk from several threads */
+	uint64_t thread_calls;		/* their calls */
+	uint64_t thread_busy;		/* of them, EBUSY: two threads met on a stream */
+	uint64_t limit_probes;		/* streams created until ENOSPC */
+	uint64_t enospc;		/* of them, ENOSPC at max_migs - 1 */
 	uint64_t cmd_calls[FUZZ_MAX_ID + 1];
 	uint64_t cmd_ok[FUZZ_MAX_ID + 1];
 	uint64_t errnos[FUZZ_MAX_ERRNO];
 	uint64_t states[2][16];		/* junk calls per [source/destination][state] */
 };
 
-/* Run the fuzzer: 0, 1 if any result broke the uAPI, or -errno (setup failed). */
+/*
+ * Run the fuzzer: 0, 1 if any result broke the uAPI (or, with
+ * require_goals, a goal was not reached), or -errno (setup failed).
+ */
 int fuzz_run(const struct fuzz_opts *o, struct fuzz_figures *f);
 void fuzz_print(const struct fuzz_opts *o, const struct fuzz_figures *f);
+/* The goals of fuzz_print() not reached: 0 when every one was. */
+unsigned int fuzz_goals_missed(const struct fuzz_figures *f, bool print);
 
 #endif /* TDX_MIG_FUZZ_H */
