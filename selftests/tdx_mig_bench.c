@@ -36,7 +36,7 @@
 #define SERVTD_FILE	"/sys/kernel/debug/tdx_mig/servtd_memory"
 #define PREMIG_PAIRS	4
 #define MIB		(1024.0 * 1024.0)
-#define BENCH_PHASES	11
+#define BENCH_PHASES	12
 
 static double bench_start_ms;
 
@@ -62,37 +62,60 @@ static void figure(double value, const char *unit, const char *name_fmt, ...)
 	printf("=%.6g %s\n", value, unit);
 }
 
-/* The kernel's gcm(aes), one request per 4 KiB page, in MiB/s. */
+/*
+ * The kernel's gcm(aes), one request per 4 KiB page, in MiB/s: the mean
+ * of every read of GCM_FILE so far (the bench reads it again around the
+ * phases it compares with it, so that a busy host weighs on both alike),
+ * and the slowest and fastest read.
+ */
 struct gcm_base {
 	double enc, dec;
 	double bound;	/* each page encrypted, then decrypted, on one CPU */
+	double enc_min, enc_max, dec_min, dec_max;
+	double pages, enc_ns, dec_ns;
+	unsigned int reads;
+	char driver[128];
 };
 
-static int gcm_baseline(struct gcm_base *g)
+static int gcm_read(struct gcm_base *g)
 {
-	char driver[128] = "?";
 	unsigned long long pages = 0, enc_ns = 0, dec_ns = 0;
 	FILE *f = fopen(GCM_FILE, "r");
+	double enc, dec;
 
 	if (!f || fscanf(f, "pages %llu enc_ns %llu dec_ns %llu driver %127s", &pages, &enc_ns,
-			 &dec_ns, driver) != 4 || !enc_ns || !dec_ns) {
+			 &dec_ns, g->driver) != 4 || !enc_ns || !dec_ns) {
 		printf("baseline: %s unreadable\n", GCM_FILE);
 		if (f)
 			fclose(f);
 		return -1;
 	}
 	fclose(f);
-	g->enc = pages * MIG_PAGE_SIZE / MIB / (enc_ns / 1e9);
-	g->dec = pages * MIG_PAGE_SIZE / MIB / (dec_ns / 1e9);
+	enc = pages * MIG_PAGE_SIZE / MIB / (enc_ns / 1e9);
+	dec = pages * MIG_PAGE_SIZE / MIB / (dec_ns / 1e9);
+	g->enc_min = !g->reads || enc < g->enc_min ? enc : g->enc_min;
+	g->enc_max = !g->reads || enc > g->enc_max ? enc : g->enc_max;
+	g->dec_min = !g->reads || dec < g->dec_min ? dec : g->dec_min;
+	g->dec_max = !g->reads || dec > g->dec_max ? dec : g->dec_max;
+	g->reads++;
+	g->pages += pages;
+	g->enc_ns += enc_ns;
+	g->dec_ns += dec_ns;
+	g->enc = g->pages * MIG_PAGE_SIZE / MIB / (g->enc_ns / 1e9);
+	g->dec = g->pages * MIG_PAGE_SIZE / MIB / (g->dec_ns / 1e9);
 	g->bound = 1 / (1 / g->enc + 1 / g->dec);
-	printf("baseline: kernel gcm(aes) [%s], one request per 4 KiB page:\n", driver);
-	printf("  encrypt %.1f MiB/s (%.2f us a page), decrypt %.1f MiB/s (%.2f us a page);\n",
-	       g->enc, enc_ns / 1e3 / pages, g->dec, dec_ns / 1e3 / pages);
-	printf("  both on one CPU, the bound of a migration: %.1f MiB/s\n", g->bound);
-	figure(g->enc, "MiB/s", "gcm_4k");
-	figure(g->dec, "MiB/s", "gcm_4k_decrypt");
-	figure(g->bound, "MiB/s", "gcm_4k_bound");
 	return 0;
+}
+
+static void gcm_print(const struct gcm_base *g)
+{
+	printf("baseline: kernel gcm(aes) [%s], one request per 4 KiB page, %u read%s:\n",
+	       g->driver, g->reads, g->reads > 1 ? "s" : "");
+	printf("  encrypt %.1f MiB/s (%.2f us a page; reads %.1f..%.1f),\n", g->enc,
+	       g->enc_ns / 1e3 / g->pages, g->enc_min, g->enc_max);
+	printf("  decrypt %.1f MiB/s (%.2f us a page; reads %.1f..%.1f);\n", g->dec,
+	       g->dec_ns / 1e3 / g->pages, g->dec_min, g->dec_max);
+	printf("  both on one CPU, the bound of a migration: %.1f MiB/s\n", g->bound);
 }
 
 /*
@@ -108,11 +131,13 @@ static int gcm_baseline(struct gcm_base *g)
 struct emu_costs {
 	double enc_ns, dec_ns, setkey_ns;
 	double calls[EMU_LEAVES], ns[EMU_LEAVES];
+	/* the emulated KVM's import_pages callback */
+	double hv_ns, hv_allocated;
 };
 
 static int emu_costs_read(struct emu_costs *c)
 {
-	unsigned long long ops, bytes, enc, dec, key, calls, ns;
+	unsigned long long ops, bytes, enc, dec, key, calls, ns, allocated;
 	unsigned int leaf;
 	FILE *f = fopen(EMU_DEBUGFS "/crypto", "r");
 	int n = 0;
@@ -142,6 +167,16 @@ static int emu_costs_read(struct emu_costs *c)
 			c->ns[leaf] = ns;
 		}
 	fclose(f);
+	f = fopen(EMU_DEBUGFS "/import_pages", "r");
+	n = f ? fscanf(f, "calls %llu ns %llu pages_allocated %llu", &calls, &ns, &allocated) : 0;
+	if (f)
+		fclose(f);
+	if (n != 3) {
+		printf("  %s/import_pages unreadable\n", EMU_DEBUGFS);
+		return -1;
+	}
+	c->hv_ns = ns;
+	c->hv_allocated = allocated;
 	return 0;
 }
 
@@ -153,6 +188,8 @@ static void emu_costs_since(struct emu_costs *c, const struct emu_costs *before)
 	c->enc_ns -= before->enc_ns;
 	c->dec_ns -= before->dec_ns;
 	c->setkey_ns -= before->setkey_ns;
+	c->hv_ns -= before->hv_ns;
+	c->hv_allocated -= before->hv_allocated;
 	for (i = 0; i < EMU_LEAVES; i++) {
 		c->calls[i] -= before->calls[i];
 		c->ns[i] -= before->ns[i];
@@ -163,14 +200,16 @@ static void emu_costs_since(struct emu_costs *c, const struct emu_costs *before)
  * Where the time of @pages pages went, in microseconds a page: @total
  * (ns) in all, @ioctl_ns of it in the ioctls, @seamcall_ns of that in the
  * core's SEAMCALLs (GET_STATS: the Secure-EPT lock and the call), @emu_ns
- * of that in the emulated module, @crypto_ns and @setkey_ns of that in
- * its AES-GCM and its key setup; @base_us the baseline's crypto of a page.
- * Printed, and as figures <name>.*.
+ * of that in the emulated module, @crypto_ns of that in its AES-GCM;
+ * @e the emulator's counters over the same time (key setup, the emulated
+ * KVM's import_pages); @base_us the baseline's crypto of a page. Printed,
+ * and as figures <name>.*.
  */
 static void print_split(const char *name, double pages, double total, double ioctl_ns,
-			double seamcall_ns, double emu_ns, double crypto_ns, double setkey_ns,
-			double base_us)
+			double seamcall_ns, double emu_ns, double crypto_ns,
+			const struct emu_costs *e, double base_us)
 {
+	double setkey_ns = e->setkey_ns;
 	double us = 1e3 * pages, host = ioctl_ns - emu_ns, own = emu_ns - crypto_ns;
 	double vmm = total > ioctl_ns ? total - ioctl_ns : 0;
 	double pct = crypto_ns > 0 ? 100 * host / crypto_ns : 0;
@@ -180,6 +219,9 @@ static void print_split(const char *name, double pages, double total, double ioc
 	       host / us, pct);
 	printf("      (goal <= 10 %%: %s); %.2f of it in the SEAMCALL wrapper, Secure-EPT lock\n",
 	       pct <= 10 ? "met" : "NOT met", (seamcall_ns - emu_ns) / us);
+	if (e->hv_ns > 0)
+		printf("      %.2f in the emulated KVM's import_pages (%.0f pages allocated)\n",
+		       e->hv_ns / us, e->hv_allocated);
 	printf("    the emulated module's own work %.2f (of it key setup %.2f)\n", own / us,
 	       setkey_ns / us);
 	printf("    its crypto %.2f (the baseline's %.2f)\n", crypto_ns / us, base_us);
@@ -190,6 +232,8 @@ static void print_split(const char *name, double pages, double total, double ioc
 	figure(pct, "%", "%s.host_vs_crypto", name);
 	figure(own / us, "us/page", "%s.module_own_work", name);
 	figure(setkey_ns / us, "us/page", "%s.module_key_setup", name);
+	if (e->hv_ns > 0)
+		figure(e->hv_ns / us, "us/page", "%s.hypervisor_import_pages", name);
 	figure(crypto_ns / us, "us/page", "%s.module_crypto", name);
 	if (vmm > 0)
 		figure(vmm / us, "us/page", "%s.vmm_outside_ioctls", name);
@@ -414,7 +458,7 @@ static void print_side(const char *name, const char *what, const struct side *x,
 	printf("  page data the host module copied: %llu bytes\n",
 	       (unsigned long long)(x->after.page_bytes_copied - x->before.page_bytes_copied));
 	print_split(name, pages, x->ns, x->ns, x->after.seamcall_ns - x->before.seamcall_ns,
-		    x->emu.ns[leaf], export ? x->emu.enc_ns : x->emu.dec_ns, x->emu.setkey_ns,
+		    x->emu.ns[leaf], export ? x->emu.enc_ns : x->emu.dec_ns, &x->emu,
 		    MIG_PAGE_SIZE / MIB / base * 1e6);
 	figure(mib_s, "MiB/s", "%s", name);
 	figure(mib_s / base, "x", "%s.vs_gcm_%s", name, export ? "encrypt" : "decrypt");
@@ -429,9 +473,11 @@ static void print_side(const char *name, const char *what, const struct side *x,
  * round exported bundle by bundle, each kept in memory (the VMM's copy,
  * outside the timed ioctls), then every bundle imported in the same
  * order; only the EXPORT_MEM and IMPORT_MEM ioctls are timed. The
- * migration then ends as usual and both TDs are compared.
+ * migration then ends as usual and both TDs are compared. With @prealloc
+ * the destination's memory is allocated before (tb_create_dst_prealloc()),
+ * and only the import is printed.
  */
-static int print_export_import(const struct gcm_base *g)
+static int print_export_import(struct gcm_base *g, bool prealloc)
 {
 	const uint64_t bytes = ONE_MIB << 20, npages = bytes / MIG_PAGE_SIZE;
 	const unsigned int nb = npages / ONE_BUNDLE;
@@ -445,7 +491,7 @@ static int print_export_import(const struct gcm_base *g)
 	int src, dst, ret = -1;
 
 	src = tb_create_td(bytes, 4, false, 0);
-	dst = tb_create_td(bytes, 4, true, 0);
+	dst = prealloc ? tb_create_dst_prealloc(bytes, 4) : tb_create_td(bytes, 4, true, 0);
 	if (src < 0 || dst < 0 || !kept)
 		goto out;
 	/* The first round's clear of the dirty log write-blocks every page. */
@@ -453,7 +499,7 @@ static int print_export_import(const struct gcm_base *g)
 	      mig_start(&m) ?: mig_dirty_log(&m, false) ?: mig_dirty_log(&m, true);
 	if (ret)
 		goto out;
-	ret = mig_get_stats(&m.src[0], &exp.before) ?: emu_costs_read(&e0);
+	ret = gcm_read(g) ?: mig_get_stats(&m.src[0], &exp.before) ?: emu_costs_read(&e0);
 	io = mig_ioctls;
 	for (b = 0; !ret && b < nb; b++)
 		ret = export_one(&m, b, ONE_BUNDLE, kept + b * keep, &exp.ns);
@@ -462,7 +508,7 @@ static int print_export_import(const struct gcm_base *g)
 	if (ret)
 		goto out;
 	emu_costs_since(&exp.emu, &e0);
-	ret = mig_get_stats(&m.dst[0], &imp.before) ?: emu_costs_read(&e0);
+	ret = gcm_read(g) ?: mig_get_stats(&m.dst[0], &imp.before) ?: emu_costs_read(&e0);
 	io = mig_ioctls;
 	for (b = 0; !ret && b < nb; b++)
 		ret = import_one(&m, ONE_BUNDLE, kept + b * keep, &imp.ns);
@@ -471,9 +517,20 @@ static int print_export_import(const struct gcm_base *g)
 	if (ret)
 		goto out;
 	emu_costs_since(&imp.emu, &e0);
-	ret = mig_finish(&m) ?: td_compare(src, dst, bytes, 4, NULL);
+	ret = gcm_read(g) ?: mig_finish(&m) ?: td_compare(src, dst, bytes, 4, NULL);
 	if (ret)
 		goto out;
+	if (prealloc) {
+		printf("the same into a destination whose memory was allocated before (as a VMM\n");
+		printf("that preallocates guest memory; the export is not printed again):\n");
+		print_side("import_only_prealloc", "import", &imp, npages, g->dec,
+			   LEAF_IMPORT_MEM, false);
+		goto out;
+	}
+	gcm_print(g);
+	figure(g->enc, "MiB/s", "gcm_4k");
+	figure(g->dec, "MiB/s", "gcm_4k_decrypt");
+	figure(g->bound, "MiB/s", "gcm_4k_bound");
 	print_side("export_only", "export", &exp, npages, g->enc, LEAF_EXPORT_MEM, true);
 	print_side("import_only", "import", &imp, npages, g->dec, LEAF_IMPORT_MEM, false);
 out:
@@ -519,7 +576,7 @@ static int print_end_to_end(const struct gcm_base *g)
 		    r.sums_first.seamcall_ns - r.sums_start.seamcall_ns +
 		    e->ns[LEAF_EXPORT_BLOCKW],
 		    e->ns[LEAF_EXPORT_MEM] + e->ns[LEAF_IMPORT_MEM] + e->ns[LEAF_EXPORT_BLOCKW],
-		    e->enc_ns + e->dec_ns, e->setkey_ns, MIG_PAGE_SIZE / MIB / g->bound * 1e6);
+		    e->enc_ns + e->dec_ns, e, MIG_PAGE_SIZE / MIB / g->bound * 1e6);
 	figure(r.first_mib_s, "MiB/s", "end_to_end");
 	figure(ratio, "x", "end_to_end.vs_gcm_bound");
 	figure(seamcalls / pages * 512, "seamcalls/512pages", "end_to_end.seamcalls_per_512");
@@ -818,7 +875,7 @@ int main(int argc, char **argv)
 	unsigned long long td_2m;
 	struct bench_run r = {};
 	struct mig_stats st;
-	struct gcm_base g;
+	struct gcm_base g = {};
 	struct utsname uts;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -833,10 +890,11 @@ int main(int argc, char **argv)
 		return KSFT_SKIP;
 	}
 	phase("baseline: the kernel's gcm(aes) on 4 KiB pages");
-	if (gcm_baseline(&g))
+	if (gcm_read(&g))
 		return 1;
+	gcm_print(&g);
 	phase("one stream: export only, import only (32 MiB TD)");
-	if (print_export_import(&g))
+	if (print_export_import(&g, false) || print_export_import(&g, true))
 		return 1;
 	phase("one stream: end to end (32 MiB TD)");
 	if (print_end_to_end(&g))

@@ -7,6 +7,9 @@
  * AEAD handle, request and set of buffers per possible CPU, used with
  * preemption disabled. Keys are set per operation; the AES-NI gcm(aes)
  * sets them without allocating, which the load-time check makes sure of.
+ * Expanding a key costs about a twentieth of a page's encryption, and a
+ * memory bundle uses one key for all its pages: the handle keeps the last
+ * key set on its CPU, and the same key is not set again.
  * Plaintext never lands in host-visible memory: state bundles are built in
  * a per-CPU scratch area and encrypted out of place into the host's pages.
  *
@@ -17,6 +20,7 @@
 #define pr_fmt(fmt) "tdx_mig_emu: " fmt
 
 #include <crypto/aead.h>
+#include <crypto/utils.h>
 #include <linux/ktime.h>
 #include <linux/percpu.h>
 #include <linux/scatterlist.h>
@@ -38,6 +42,9 @@ struct emu_crypto {
 	struct scatterlist dst[EMU_MAX_STATE_PAGES + 2];
 	/* this CPU's counters; written with preemption off, read racily */
 	struct emu_crypto_stats stats;
+	/* the key the handle holds (valid if @keyed), wiped on free */
+	u8 key[TDX_MIG_KEY_LEN];
+	bool keyed;
 };
 
 #define EMU_AAD_MAX	TDX_MBMD_AAD_LEN
@@ -57,7 +64,7 @@ static void crypto_free_one(struct emu_crypto *c)
 	if (!IS_ERR_OR_NULL(c->tfm))
 		crypto_free_aead(c->tfm);
 	kfree(c->aad_src);
-	kfree(c);
+	kfree_sensitive(c);
 }
 
 static struct emu_crypto *crypto_alloc_one(void)
@@ -148,6 +155,22 @@ void *emu_crypto_scratch(struct emu_crypto *c, unsigned int i)
 	return page_address(c->scratch[i]);
 }
 
+/* Make @key the handle's, unless it already is (a failed set forgets it). */
+static int crypto_key(struct emu_crypto *c, const u8 *key)
+{
+	int ret;
+
+	if (c->keyed && !crypto_memneq(c->key, key, TDX_MIG_KEY_LEN))
+		return 0;
+	c->keyed = false;
+	ret = crypto_aead_setkey(c->tfm, key, TDX_MIG_KEY_LEN);
+	if (ret)
+		return ret;
+	memcpy(c->key, key, TDX_MIG_KEY_LEN);
+	c->keyed = true;
+	return 0;
+}
+
 /* One AEAD operation of @bytes text (MAC-only ones count 0), in @ns. */
 static void crypto_account(struct emu_crypto_stats *st, bool encrypt, u64 bytes, u64 ns)
 {
@@ -187,7 +210,7 @@ int emu_gcm(struct emu_crypto *c, const u8 *key, const struct tdx_migs_iv *iv,
 
 	if (WARN_ON_ONCE(aad_len > EMU_AAD_MAX || npages > EMU_MAX_STATE_PAGES))
 		return -EINVAL;
-	ret = crypto_aead_setkey(c->tfm, key, TDX_MIG_KEY_LEN);
+	ret = crypto_key(c, key);
 	keyed = ktime_get_ns();
 	WRITE_ONCE(c->stats.setkey_ns, c->stats.setkey_ns + keyed - start);
 	if (ret)

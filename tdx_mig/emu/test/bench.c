@@ -11,6 +11,9 @@
  * seamcalls	the SEAMCALLs the model ran so far, per leaf
  *		(emu_leaf_stats_read()): "<leaf> <calls> <ns>" for each leaf
  *		that ran
+ * import_pages	what the platform's import_pages callback (the emulated
+ *		KVM's, before each TDH.IMPORT.MEM) cost so far
+ *		(host_vm_import_stats_read()): calls, time, pages allocated
  *
  * The counters only grow: the bench reads them before and after what it
  * measures.
@@ -25,6 +28,7 @@
 #include <linux/slab.h>
 
 #include "emu/module/emu.h"
+#include "emu/platform/host_vm.h"
 
 #define BENCH_PAGES	2048
 /* As many as a stream's buffers in make bench's 512-page bundles. */
@@ -156,12 +160,24 @@ static int seamcalls_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(seamcalls);
 
+static int import_pages_show(struct seq_file *m, void *unused)
+{
+	struct host_import_stats st;
+
+	host_vm_import_stats_read(&st);
+	seq_printf(m, "calls %llu ns %llu pages_allocated %llu\n", st.calls, st.ns,
+		   st.pages_allocated);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(import_pages);
+
 void emu_bench_init(void)
 {
 	bench_dir = debugfs_create_dir("tdx_mig_emu", NULL);
 	debugfs_create_file("gcm_4k", 0400, bench_dir, NULL, &gcm_4k_fops);
 	debugfs_create_file("crypto", 0400, bench_dir, NULL, &crypto_fops);
 	debugfs_create_file("seamcalls", 0400, bench_dir, NULL, &seamcalls_fops);
+	debugfs_create_file("import_pages", 0400, bench_dir, NULL, &import_pages_fops);
 }
 
 void emu_bench_exit(void)
