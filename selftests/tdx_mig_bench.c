@@ -107,6 +107,17 @@ static int gcm_read(struct gcm_base *g)
 	return 0;
 }
 
+/* MiB/s of the reads between snapshots @a and @b of one gcm_base. */
+static double gcm_enc_between(const struct gcm_base *a, const struct gcm_base *b)
+{
+	return (b->pages - a->pages) * MIG_PAGE_SIZE / MIB / ((b->enc_ns - a->enc_ns) / 1e9);
+}
+
+static double gcm_dec_between(const struct gcm_base *a, const struct gcm_base *b)
+{
+	return (b->pages - a->pages) * MIG_PAGE_SIZE / MIB / ((b->dec_ns - a->dec_ns) / 1e9);
+}
+
 static void gcm_print(const struct gcm_base *g)
 {
 	printf("baseline: kernel gcm(aes) [%s], one request per 4 KiB page, %u read%s:\n",
@@ -450,8 +461,8 @@ static void print_side(const char *name, const char *what, const struct side *x,
 
 	printf("%s only, one stream, %.0f pages in 512-page bundles: %.1f MiB/s,\n", what, pages,
 	       mib_s);
-	printf("  %.2f x gcm(aes) %s (goal >= 0.90: %s)\n", mib_s / base,
-	       export ? "encrypt" : "decrypt", verdict(mib_s / base, 0.90));
+	printf("  %.2f x gcm(aes) %s, %.1f MiB/s in the two reads around it (goal >= 0.90: %s)\n",
+	       mib_s / base, export ? "encrypt" : "decrypt", base, verdict(mib_s / base, 0.90));
 	printf("  per 512 pages: %.2f SEAMCALLs (GET_STATS; the emulated module ran %.2f), ",
 	       seamcalls / pages * 512, x->emu.calls[leaf] / pages * 512);
 	printf("%.2f ioctls\n", x->ioctls / pages * 512);
@@ -473,7 +484,9 @@ static void print_side(const char *name, const char *what, const struct side *x,
  * round exported bundle by bundle, each kept in memory (the VMM's copy,
  * outside the timed ioctls), then every bundle imported in the same
  * order; only the EXPORT_MEM and IMPORT_MEM ioctls are timed. The
- * migration then ends as usual and both TDs are compared. With @prealloc
+ * migration then ends as usual and both TDs are compared. Each side is
+ * set against the baseline's two reads around it (one before the export,
+ * one between, one after the import). With @prealloc
  * the destination's memory is allocated before (tb_create_dst_prealloc()),
  * and only the import is printed.
  */
@@ -483,6 +496,7 @@ static int print_export_import(struct gcm_base *g, bool prealloc)
 	const unsigned int nb = npages / ONE_BUNDLE;
 	const size_t keep = (BUNDLE_HEAD_PAGES + ONE_BUNDLE) * MIG_PAGE_SIZE;
 	struct side exp = {}, imp = {};
+	struct gcm_base g0 = *g, g1 = *g, g2 = *g;
 	struct emu_costs e0;
 	unsigned long long io;
 	uint8_t *kept = malloc(nb * keep);
@@ -500,6 +514,7 @@ static int print_export_import(struct gcm_base *g, bool prealloc)
 	if (ret)
 		goto out;
 	ret = gcm_read(g) ?: mig_get_stats(&m.src[0], &exp.before) ?: emu_costs_read(&e0);
+	g1 = *g;
 	io = mig_ioctls;
 	for (b = 0; !ret && b < nb; b++)
 		ret = export_one(&m, b, ONE_BUNDLE, kept + b * keep, &exp.ns);
@@ -509,6 +524,7 @@ static int print_export_import(struct gcm_base *g, bool prealloc)
 		goto out;
 	emu_costs_since(&exp.emu, &e0);
 	ret = gcm_read(g) ?: mig_get_stats(&m.dst[0], &imp.before) ?: emu_costs_read(&e0);
+	g2 = *g;
 	io = mig_ioctls;
 	for (b = 0; !ret && b < nb; b++)
 		ret = import_one(&m, ONE_BUNDLE, kept + b * keep, &imp.ns);
@@ -523,7 +539,7 @@ static int print_export_import(struct gcm_base *g, bool prealloc)
 	if (prealloc) {
 		printf("the same into a destination whose memory was allocated before (as a VMM\n");
 		printf("that preallocates guest memory; the export is not printed again):\n");
-		print_side("import_only_prealloc", "import", &imp, npages, g->dec,
+		print_side("import_only_prealloc", "import", &imp, npages, gcm_dec_between(&g1, g),
 			   LEAF_IMPORT_MEM, false);
 		goto out;
 	}
@@ -531,8 +547,10 @@ static int print_export_import(struct gcm_base *g, bool prealloc)
 	figure(g->enc, "MiB/s", "gcm_4k");
 	figure(g->dec, "MiB/s", "gcm_4k_decrypt");
 	figure(g->bound, "MiB/s", "gcm_4k_bound");
-	print_side("export_only", "export", &exp, npages, g->enc, LEAF_EXPORT_MEM, true);
-	print_side("import_only", "import", &imp, npages, g->dec, LEAF_IMPORT_MEM, false);
+	print_side("export_only", "export", &exp, npages, gcm_enc_between(&g0, &g2),
+		   LEAF_EXPORT_MEM, true);
+	print_side("import_only", "import", &imp, npages, gcm_dec_between(&g1, g),
+		   LEAF_IMPORT_MEM, false);
 out:
 	free(kept);
 	mig_close(&m);
