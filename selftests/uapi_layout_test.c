@@ -78,7 +78,7 @@ TEST(own_structs_are_64bit_clean)
 	EXPECT_EQ(96, offsetof(struct kvm_tdx_mig_stats, td_rounds));
 	EXPECT_EQ(104, offsetof(struct kvm_tdx_mig_stats, td_round_dirtied));
 	EXPECT_EQ(112, offsetof(struct kvm_tdx_mig_stats, td_export_rate));
-	EXPECT_EQ(120, offsetof(struct kvm_tdx_mig_stats, reserved));
+	EXPECT_EQ(120, offsetof(struct kvm_tdx_mig_stats, page_bytes_copied));
 }
 
 TEST(emulated_platform_structs_are_64bit_clean)

@@ -63,17 +63,14 @@ int tb_create_dst_without_vcpus(uint64_t mem_bytes, unsigned int nr_vcpus)
 			 TB_TD_SHARED_PAGES);
 }
 
-int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
-		 unsigned int pending_every)
+/* A destination (@flags: DESTINATION and maybe PREALLOC) with its vCPUs. */
+static int create_dst(uint64_t mem_bytes, unsigned int nr_vcpus, uint32_t flags)
 {
 	unsigned int v;
 	int fd;
 
-	if (!destination)
-		return create_vm(mem_bytes, nr_vcpus, TDX_MIG_EMU_VM_MIGRATABLE, pending_every,
-				 TB_TD_SHARED_PAGES);
 	/* As Intel's QEMU: the vCPUs exist before the import fills them. */
-	fd = tb_create_dst_without_vcpus(mem_bytes, nr_vcpus);
+	fd = create_vm(mem_bytes, nr_vcpus, flags, 0, TB_TD_SHARED_PAGES);
 	for (v = 0; fd >= 0 && v < nr_vcpus; v++) {
 		if (ioctl(fd, KVM_CREATE_VCPU, v)) {
 			v = errno;
@@ -82,6 +79,21 @@ int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
 		}
 	}
 	return fd;
+}
+
+int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
+		 unsigned int pending_every)
+{
+	if (!destination)
+		return create_vm(mem_bytes, nr_vcpus, TDX_MIG_EMU_VM_MIGRATABLE, pending_every,
+				 TB_TD_SHARED_PAGES);
+	return create_dst(mem_bytes, nr_vcpus, TDX_MIG_EMU_VM_DESTINATION);
+}
+
+int tb_create_dst_prealloc(uint64_t mem_bytes, unsigned int nr_vcpus)
+{
+	return create_dst(mem_bytes, nr_vcpus,
+			  TDX_MIG_EMU_VM_DESTINATION | TDX_MIG_EMU_VM_PREALLOC);
 }
 
 int tb_create_migtd(void)

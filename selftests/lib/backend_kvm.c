@@ -399,6 +399,12 @@ int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
 	return td_create(mem_bytes, nr_vcpus, destination ? TD_DESTINATION : TD_SOURCE);
 }
 
+/* On KVM this is fallocate() on the destination's guest_memfd, not done here. */
+int tb_create_dst_prealloc(uint64_t mem_bytes, unsigned int nr_vcpus)
+{
+	return -EOPNOTSUPP;
+}
+
 /*
  * A MigTD is a TD its VMM binds user TDs to (the tests bind it through the
  * tdx_mig uAPI). Its shared memory is not mapped through the VM fd as the

@@ -19,6 +19,15 @@
 #define ADD(p, v)	__atomic_add_fetch(p, v, __ATOMIC_RELAXED)
 
 unsigned long long mig_ioctls;
+unsigned long long mig_ioctl_ns;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 int mig_lat_init(struct mig_latencies *l, uint64_t cap)
 {
@@ -77,8 +86,10 @@ void mig_lap(double *since, double *ms)
 int mig_cmd_raw(int fd, uint32_t id, uint32_t flags, uint64_t data, uint64_t *status)
 {
 	struct kvm_tdx_cmd cmd = { .id = id, .flags = flags, .data = data };
+	uint64_t start = now_ns();
 	int ret = ioctl(fd, KVM_MEMORY_ENCRYPT_OP, &cmd);
 
+	ADD(&mig_ioctl_ns, now_ns() - start);
 	ADD(&mig_ioctls, 1);
 	if (status)
 		*status = KVM_TDX_CMD_ERROR(&cmd);
@@ -509,13 +520,15 @@ int mig_dirty_log(struct mig *m, bool clear)
 	struct kvm_clear_dirty_log c = { .slot = 0, .num_pages = m->npages, .first_page = 0,
 					 .dirty_bitmap = m->dirty };
 	struct kvm_dirty_log g = { .slot = 0, .dirty_bitmap = m->dirty };
+	uint64_t start = now_ns();
 	int ret;
 
-	mig_ioctls++;
+	ADD(&mig_ioctls, 1);
 	if (clear)
 		ret = ioctl(m->src_vm, KVM_CLEAR_DIRTY_LOG, &c) ? -errno : 0;
 	else
 		ret = ioctl(m->src_vm, KVM_GET_DIRTY_LOG, &g) ? -errno : 0;
+	ADD(&mig_ioctl_ns, now_ns() - start);
 	if (ret)
 		fprintf(stderr, "# tdx_mig_vmm: %s dirty log failed: %s\n",
 			clear ? "clearing" : "getting", strerror(-ret));

@@ -189,8 +189,12 @@ struct mig {
 	unsigned int postcopy_lose_requests;
 };
 
-/* KVM_MEMORY_ENCRYPT_OP and dirty-log ioctls the library made, for benchmarks. */
+/*
+ * KVM_MEMORY_ENCRYPT_OP and private memory's dirty-log ioctls the library
+ * made, and the nanoseconds they took (all threads), for benchmarks.
+ */
 extern unsigned long long mig_ioctls;
+extern unsigned long long mig_ioctl_ns;
 
 /* A command on a stream fd: 0 or -errno; *status gets kvm_tdx_cmd's error. */
 int mig_cmd_raw(int fd, uint32_t id, uint32_t flags, uint64_t data, uint64_t *status);

@@ -28,6 +28,12 @@ int tb_create_dst_without_vcpus(uint64_t mem_bytes, unsigned int nr_vcpus);
 int tb_create_td(uint64_t mem_bytes, unsigned int nr_vcpus, bool destination,
 		 unsigned int pending_every);
 /*
+ * The same destination with its private memory allocated now, as a VMM
+ * that preallocates guest memory before the migration (make bench);
+ * -EOPNOTSUPP where the backend does not.
+ */
+int tb_create_dst_prealloc(uint64_t mem_bytes, unsigned int nr_vcpus);
+/*
  * A Migration TD (with TB_MIGTD_SHARED_PAGES of shared memory, mmap of its
  * fd), or a source left unfinalized (for an initial binding): its VM fd.
  */

@@ -95,7 +95,8 @@ static void redirty_all(struct tdx_mig_stream *s, u32 n)
  */
 static void gpa_list_take(struct tdx_mig_stream *s, u32 n)
 {
-	memcpy(page_address(s->gpa_copy), page_address(s->gpa_list), n * sizeof(u64));
+	tdx_mig_migsc_copy(s, page_address(s->gpa_copy), page_address(s->gpa_list),
+			   n * sizeof(u64), false);
 	buf_list_fill(s, n);
 	s->pending.gpa_list_info = tdx_gpa_list_info_encode(page_to_phys(s->gpa_copy), 0, n - 1);
 }
@@ -103,7 +104,8 @@ static void gpa_list_take(struct tdx_mig_stream *s, u32 n)
 /* The entries as the TDX Module wrote them go back to the VMM (and on). */
 static void gpa_list_give_back(struct tdx_mig_stream *s, u32 n)
 {
-	memcpy(page_address(s->gpa_list), page_address(s->gpa_copy), n * sizeof(u64));
+	tdx_mig_migsc_copy(s, page_address(s->gpa_list), page_address(s->gpa_copy),
+			   n * sizeof(u64), false);
 }
 
 int tdx_mig_bundle_export_mem(struct tdx_mig_stream *s, u64 *arg, u64 *status)

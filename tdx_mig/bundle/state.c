@@ -14,9 +14,9 @@ static u64 state_list(const struct tdx_mig_stream *s, u32 n)
 }
 
 /* The stream's MBMD as the VMM wrote it (read once: it may change). */
-static void mbmd_read(const struct tdx_mig_stream *s, struct tdx_mbmd *m)
+static void mbmd_read(struct tdx_mig_stream *s, struct tdx_mbmd *m)
 {
-	memcpy(m, page_address(s->mbmd), sizeof(*m));
+	tdx_mig_migsc_copy(s, m, page_address(s->mbmd), sizeof(*m), false);
 }
 
 /* The TD's state (IMMUTABLE, TD) takes its TDR, a vCPU's (VP) its TDVPR. */

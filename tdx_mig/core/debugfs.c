@@ -64,6 +64,11 @@ static int stream_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "busy_retries: %llu\n", st.busy_retries);
 	seq_printf(m, "seamcall_ns: %llu\n", st.seamcall_ns);
 	seq_printf(m, "mem_bytes: %llu\n", st.stream_mem_bytes);
+	seq_printf(m, "page_bytes_copied: %llu\n", st.page_bytes_copied);
+	if (mutex_lock_interruptible(&s->lock))
+		return -ERESTARTSYS;
+	seq_printf(m, "meta_bytes_copied: %llu\n", s->meta_bytes_copied);
+	mutex_unlock(&s->lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stream_stats);

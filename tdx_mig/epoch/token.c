@@ -42,7 +42,7 @@ static void token_trace(struct tdx_mig_stream *s, bool export, bool start, u64 s
 
 	if (!trace_tdx_mig_token_enabled())
 		return;
-	memcpy(&h, page_address(s->mbmd), sizeof(h));
+	tdx_mig_migsc_copy(s, &h, page_address(s->mbmd), sizeof(h), false);
 	trace_tdx_mig_token(s->index, export, start, le32_to_cpu(h.mig_epoch), status);
 }
 

@@ -9,7 +9,9 @@
 
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/lockdep.h>
 #include <linux/mutex.h>
+#include <linux/string.h>
 
 #include "core/core.h"
 
@@ -41,6 +43,8 @@ struct tdx_mig_pending {
  * @mbmd_copy:	kernel-only: the MBMD an IMPORT_STATE_VP checked and passes
  * @pending:	an interrupted call, under @lock
  * @stats:	counters, under @lock
+ * @meta_bytes_copied: bundle metadata (GPA lists, MBMDs) the host copied,
+ *		under @lock (debugfs; page data is @stats.page_bytes_copied)
  * @debugfs:	its debugfs file, in its TD's directory
  */
 struct tdx_mig_stream {
@@ -61,6 +65,7 @@ struct tdx_mig_stream {
 	struct page *mbmd_copy;
 	struct tdx_mig_pending pending;
 	struct kvm_tdx_mig_stats stats;
+	u64 meta_bytes_copied;
 	struct dentry *debugfs;
 };
 
@@ -69,6 +74,28 @@ static inline bool tdx_mig_migsc_ready(const struct tdx_mig_stream *s)
 {
 	/* Pairs with smp_store_release() in stream_negotiate(). */
 	return smp_load_acquire(&s->ready);
+}
+
+/*
+ * Every copy the host module makes of a bundle's content goes through
+ * here, and is counted: @page_data for page data (a bounce buffer, the
+ * contents of a data buffer or of a state page), else bundle metadata
+ * (GPA lists, MBMDs). The design copies no page data: the TDX Module reads
+ * and writes the stream's own buffer pages, which the VMM maps, so
+ * KVM_TDX_MIG_GET_STATS's page_bytes_copied stays 0 unless a change adds a
+ * copy; make bench prints it, and stats_test expects 0.
+ *
+ * Context: s->lock held.
+ */
+static inline void tdx_mig_migsc_copy(struct tdx_mig_stream *s, void *dst, const void *src,
+				      size_t len, bool page_data)
+{
+	lockdep_assert_held(&s->lock);
+	memcpy(dst, src, len);
+	if (page_data)
+		s->stats.page_bytes_copied += len;
+	else
+		s->meta_bytes_copied += len;
 }
 
 /* Stream indexes and their MIGSCs (migsc.c). */

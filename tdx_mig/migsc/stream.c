@@ -221,7 +221,7 @@ static u64 stream_mem_bytes(const struct tdx_mig_stream *s)
 /**
  * tdx_mig_migsc_stats_read - the figures of KVM_TDX_MIG_GET_STATS
  * @s: the stream
- * @st: filled; its reserved fields 0
+ * @st: filled
  *
  * The counters are taken under the stream lock (a call on the stream may be
  * updating them), the TD's figures after it: the session lock ranks above.
@@ -235,7 +235,6 @@ int tdx_mig_migsc_stats_read(struct tdx_mig_stream *s, struct kvm_tdx_mig_stats 
 		return -ERESTARTSYS;
 	*st = s->stats;
 	mutex_unlock(&s->lock);
-	st->reserved = 0;
 	st->td_write_faults = atomic64_read(&s->td->write_faults);
 	st->td_write_blocked = atomic64_read(&s->td->write_blocked);
 	st->stream_mem_bytes = stream_mem_bytes(s);

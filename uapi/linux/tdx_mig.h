@@ -132,8 +132,9 @@ struct kvm_tdx_cmd {
  * write faults that unblocked one (TDH.EXPORT.UNBLOCKW), the kernel
  * memory the stream and the TD's migration state hold (MigSCs included),
  * and the source's current round: rounds begun, pages the guest dirtied
- * since the round began, the export rate in pages/s. Documentation/uapi.rst
- * describes each field.
+ * since the round began, the export rate in pages/s; and the page data the
+ * host module itself copied (0 by design: the buffers are the VMM's
+ * mapping). Documentation/uapi.rst describes each field.
  */
 struct kvm_tdx_mig_stats {
 	__u64 bundles;
@@ -151,7 +152,7 @@ struct kvm_tdx_mig_stats {
 	__u64 td_rounds;
 	__u64 td_round_dirtied;
 	__u64 td_export_rate;
-	__u64 reserved;
+	__u64 page_bytes_copied;
 };
 
 /* Binding a Migration TD (VM fd). */

@@ -47,6 +47,13 @@ struct kvm_memory_attributes {
  * attributes are imported) or a Migration TD.
  */
 #define TDX_MIG_EMU_VM_MIGRATABLE	_BITUL(3)
+/*
+ * A destination only: its private memory is allocated (and zeroed) at
+ * creation, as a VMM that preallocates guest memory has it before the
+ * migration starts (QEMU's prealloc=on; fallocate() on KVM's guest_memfd).
+ * Without it a page is allocated when an IMPORT_MEM first needs it.
+ */
+#define TDX_MIG_EMU_VM_PREALLOC		_BITUL(4)
 #define TDX_MIG_EMU_MAX_MEM		_BITULL(30)
 #define TDX_MIG_EMU_MAX_VCPUS		8
 /*

@@ -260,6 +260,19 @@ bool emu_wbcache_done(struct emu_td *td);
 
 /* crypto.c: AES-256-GCM, per CPU, usable where a SEAMCALL runs */
 struct emu_crypto;
+
+/*
+ * What the model's crypto cost (emu_crypto_stats_read()): AEAD operations,
+ * their bytes of text and nanoseconds, per direction, and the time spent
+ * setting keys (once per operation; part of the model's own work).
+ */
+struct emu_crypto_stats {
+	u64 enc_ops, enc_bytes, enc_ns;
+	u64 dec_ops, dec_bytes, dec_ns;
+	u64 setkey_ns;
+};
+
+void emu_crypto_stats_read(struct emu_crypto_stats *sum);
 int emu_crypto_init(void);
 void emu_crypto_uninit(void);
 struct emu_crypto *emu_crypto_get(void);
@@ -361,5 +374,15 @@ u64 tdx_emu_sys_rd(struct tdx_mig_args *args);
 int tdx_emu_sys_field(u64 field_id, u64 *value);
 
 u64 tdx_emu_seamcall(u64 rax, struct tdx_mig_args *args);
+
+/* main.c: SEAMCALLs run and their nanoseconds, per leaf number */
+#define EMU_LEAVES	128
+
+struct emu_leaf_stats {
+	u64 calls[EMU_LEAVES];
+	u64 ns[EMU_LEAVES];
+};
+
+void emu_leaf_stats_read(struct emu_leaf_stats *sum);
 
 #endif /* TDX_MIG_EMU_H */

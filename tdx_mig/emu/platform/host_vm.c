@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/bitmap.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
@@ -354,6 +355,15 @@ static int vm_vcpu_import(void *opaque, u32 index, u64 *tdvpr_pa)
 	return ret;
 }
 
+static atomic64_t import_calls, import_ns, import_allocated;
+
+void host_vm_import_stats_read(struct host_import_stats *st)
+{
+	st->calls = atomic64_read(&import_calls);
+	st->ns = atomic64_read(&import_ns);
+	st->pages_allocated = atomic64_read(&import_allocated);
+}
+
 /*
  * Before TDH.IMPORT.MEM: SEPT pages down to each GFN, and a page for each
  * new one. A page handed before and not taken (its entry failed) is
@@ -363,6 +373,7 @@ static int vm_vcpu_import(void *opaque, u32 index, u64 *tdvpr_pa)
 static int vm_import_pages(void *opaque, struct tdx_mig_import_page *pages, u32 n)
 {
 	struct host_vm *vm = opaque;
+	u64 start = ktime_get_ns(), allocated = 0;
 	int ret = 0;
 	u32 k;
 
@@ -379,14 +390,19 @@ static int vm_import_pages(void *opaque, struct tdx_mig_import_page *pages, u32 
 			ret = -EEXIST;
 			break;
 		}
-		if (!vm->mem[gfn])
+		if (!vm->mem[gfn]) {
 			vm->mem[gfn] = host_page();
+			allocated++;
+		}
 		if (!vm->mem[gfn])
 			ret = -ENOMEM;
 		else
 			pages[k].page_pa = pa(vm->mem[gfn]);
 	}
 	mutex_unlock(&vm->mem_lock);
+	atomic64_inc(&import_calls);
+	atomic64_add(allocated, &import_allocated);
+	atomic64_add(ktime_get_ns() - start, &import_ns);
 	return ret;
 }
 
@@ -723,18 +739,40 @@ static int config_ok(const struct tdx_mig_emu_vm_config *cfg)
 	if (cfg->shared_pages > TDX_MIG_EMU_MAX_SHARED_PAGES ||
 	    memchr_inv(cfg->reserved, 0, sizeof(cfg->reserved)) ||
 	    cfg->flags & ~(TDX_MIG_EMU_VM_DESTINATION | TDX_MIG_EMU_VM_MIGTD |
-			   TDX_MIG_EMU_VM_UNFINALIZED | TDX_MIG_EMU_VM_MIGRATABLE))
+			   TDX_MIG_EMU_VM_UNFINALIZED | TDX_MIG_EMU_VM_MIGRATABLE |
+			   TDX_MIG_EMU_VM_PREALLOC))
 		return -EINVAL;
 	if (!cfg->mem_bytes || cfg->mem_bytes % SZ_2M || cfg->mem_bytes > TDX_MIG_EMU_MAX_MEM)
 		return -EINVAL;
 	if (!cfg->nr_vcpus || cfg->nr_vcpus > TDX_MIG_EMU_MAX_VCPUS)
 		return -EINVAL;
 	if ((cfg->flags & TDX_MIG_EMU_VM_DESTINATION) &&
-	    (cfg->pending_every || cfg->flags != TDX_MIG_EMU_VM_DESTINATION))
+	    (cfg->pending_every ||
+	     (cfg->flags & ~TDX_MIG_EMU_VM_PREALLOC) != TDX_MIG_EMU_VM_DESTINATION))
+		return -EINVAL;
+	if ((cfg->flags & TDX_MIG_EMU_VM_PREALLOC) && !(cfg->flags & TDX_MIG_EMU_VM_DESTINATION))
 		return -EINVAL;
 	if ((cfg->flags & TDX_MIG_EMU_VM_MIGTD) &&
 	    (cfg->flags & (TDX_MIG_EMU_VM_UNFINALIZED | TDX_MIG_EMU_VM_MIGRATABLE)))
 		return -EINVAL;
+	return 0;
+}
+
+/*
+ * A destination's private memory, allocated before any import (the pages
+ * import_pages would otherwise allocate one by one): host pages until an
+ * import hands them to the TDX Module.
+ */
+static int dst_prealloc(struct host_vm *vm)
+{
+	u64 gfn;
+
+	for (gfn = 0; gfn < vm->nr_pages; gfn++) {
+		vm->mem[gfn] = host_page();
+		if (!vm->mem[gfn])
+			return -ENOMEM;
+		cond_resched();
+	}
 	return 0;
 }
 
@@ -750,6 +788,11 @@ static int host_vm_build(struct host_vm *vm, const struct tdx_mig_emu_vm_config 
 	ret = td_create(vm);
 	if (ret)
 		return ret;
+	if (cfg->flags & TDX_MIG_EMU_VM_PREALLOC) {
+		ret = dst_prealloc(vm);
+		if (ret)
+			return ret;
+	}
 	if (!vm->destination) {
 		ret = td_init(vm);
 		for (i = 0; !ret && i < vm->max_vcpus; i++)

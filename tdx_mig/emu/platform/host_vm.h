@@ -133,6 +133,16 @@ struct host_vm {
 	wait_queue_head_t kick_wq;
 };
 
+/*
+ * What the platform's import_pages callback cost so far, all VMs (make
+ * bench's split of the host's time): calls, nanoseconds, pages allocated.
+ */
+struct host_import_stats {
+	u64 calls, ns, pages_allocated;
+};
+
+void host_vm_import_stats_read(struct host_import_stats *st);
+
 struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg);
 void host_vm_put(struct host_vm *vm);
 int host_vm_finalize(struct host_vm *vm);
