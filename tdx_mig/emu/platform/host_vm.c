@@ -72,9 +72,12 @@ static long vp_flush_fn(void *tdvpr)
 }
 
 /*
- * TDH.VP.FLUSH on the CPU the vCPU is associated with. KVM sends an IPI
+ * TDH.VP.FLUSH on the CPU the vCPU last ran on. KVM sends an IPI
  * (tdx_flush_vp_on_cpu()); the emulated TDX Module runs SEAMCALLs in task
- * context only, so here a worker on that CPU makes the call.
+ * context only, so here a worker on that CPU makes the call. As in KVM's
+ * tdx_flush_vp(), TDX_VCPU_NOT_ASSOCIATED is no error: a TDH.VP.ENTER that
+ * failed before it associated the vCPU (a busy TD epoch, say) left the
+ * host's CPU set and the TDX Module's not.
  */
 static u64 vp_flush(struct host_vcpu *v)
 {
@@ -83,6 +86,8 @@ static u64 vp_flush(struct host_vcpu *v)
 	if (v->cpu < 0)
 		return TDX_STATUS_VCPU_NOT_ASSOCIATED;
 	ret = work_on_cpu(v->cpu, vp_flush_fn, v->tdvpr);
+	if (ret == TDX_STATUS_VCPU_NOT_ASSOCIATED)
+		ret = 0;
 	if (!ret)
 		v->cpu = -1;
 	return ret;
