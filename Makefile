@@ -12,9 +12,12 @@
 #                     boot the test VM on the benchmark kernel (or the debug
 #                     one) and print the migration path's figures, also into
 #                     out/bench.json
-#   make fuzz [SEED=n] [FUZZ_CALLS=n] [FUZZ_SECONDS=n]
-#                     boot the test VM (debug kernel) and run the stream uAPI
-#                     fuzzer; a failing seed reproduces with SEED=n
+#   make fuzz [FUZZ_TOTAL=n] [FUZZ_SECONDS=n]
+#                     boot the test VM (debug kernel) once per seed and run
+#                     the stream uAPI fuzzer until the runs (at most 30 min
+#                     each) made FUZZ_TOTAL calls (default 1000000)
+#   make fuzz SEED=n [FUZZ_CALLS=n] [FUZZ_SECONDS=n]
+#                     the one run of seed n, which reproduces it
 #   make install [INSTALL_MOD_PATH=<staging root>]
 #                     the modules into /lib/modules/<KDIR's release>/updates
 #                     (DESTDIR works as INSTALL_MOD_PATH), then depmod there
@@ -63,7 +66,7 @@ bench:
 
 fuzz:
 	SEED="$(SEED)" FUZZ_CALLS="$(FUZZ_CALLS)" FUZZ_SECONDS="$(FUZZ_SECONDS)" \
-		bash scripts/vm-run.sh fuzz
+		FUZZ_TOTAL="$(FUZZ_TOTAL)" bash scripts/fuzz.sh
 
 checkpatch:
 	bash scripts/checkpatch.sh

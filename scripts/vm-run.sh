@@ -55,8 +55,10 @@ if [ "$mode" = fuzz ]; then
 	case $SEED$FUZZ_CALLS$FUZZ_SECONDS in
 	*[!0-9]*) die "SEED, FUZZ_CALLS and FUZZ_SECONDS are numbers" ;;
 	esac
-	printf 'SEED=%s\nFUZZ_CALLS=%s\nFUZZ_SECONDS=%s\n' "$SEED" "$FUZZ_CALLS" \
-		"$FUZZ_SECONDS" > "$dir/fuzz.conf"
+	# FUZZ_REQUIRE=1 (make fuzz's runs toward FUZZ_TOTAL): every goal of the
+	# fuzzer's "reached" table must be reached, or the run fails.
+	printf 'SEED=%s\nFUZZ_CALLS=%s\nFUZZ_SECONDS=%s\nFUZZ_REQUIRE=%s\n' "$SEED" \
+		"$FUZZ_CALLS" "$FUZZ_SECONDS" "${FUZZ_REQUIRE:-0}" > "$dir/fuzz.conf"
 	log "fuzz: seed $SEED, at most $FUZZ_CALLS calls and $FUZZ_SECONDS s"
 	# The boot, the modules' load and unload and kmemleak's scans on top.
 	: "${VM_TIMEOUT:=$((FUZZ_SECONDS + 900))}"
