@@ -459,7 +459,7 @@ TEST_F_TIMEOUT(inject, every_call_of_a_migration, 300)
 	struct cmd_arg pause = { .id = KVM_TDX_MIG_EXPORT_PAUSE };
 	struct import_arg end = { .id = KVM_TDX_MIG_IMPORT_END };
 	struct mig_ctx *ctx = &self->c;
-	uint64_t sent = 0, gfns[3] = { 2, 9, 300 };
+	uint64_t sent = 0, gfns[3] = { 2, 9, 200 };
 	struct mig *m = &ctx->m;
 	unsigned int v;
 
