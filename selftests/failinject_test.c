@@ -383,6 +383,37 @@ FIXTURE_TEARDOWN(inject)
 		close(ctx->dst);
 }
 
+/* Read each page and write it back. */
+static void touch(void *p, uint64_t bytes)
+{
+	volatile uint8_t *b = p;
+	uint64_t off;
+
+	for (off = 0; off < bytes; off += MIG_PAGE_SIZE)
+		b[off] = b[off];
+}
+
+/*
+ * Every page the calls copy to or from in user memory, faulted in first:
+ * an injected failure must hit the call's own allocations, not a page
+ * fault's (which a copy to user memory turns into EFAULT, and a fault on
+ * a stream's mapping into a retried fault).
+ */
+static void prefault(struct mig *m)
+{
+	struct mig_stream *s;
+	unsigned int i;
+
+	touch(m->dirty, (m->npages + 7) / 8);
+	for (i = 0; i < 2 * m->nstreams; i++) {
+		s = i < m->nstreams ? &m->src[i] : &m->dst[i - m->nstreams];
+		touch(s->mbmd, MIG_PAGE_SIZE);
+		touch(s->gpa_list, MIG_PAGE_SIZE);
+		touch(s->mac, 2 * MIG_PAGE_SIZE);
+		touch(s->bufs, s->buf_list_pages * MIG_PAGE_SIZE);
+	}
+}
+
 /* Export on the source's stream 0, then import on the destination's. */
 static int move_state(struct __test_metadata *_metadata, struct mig *m, uint32_t export_id,
 		      uint32_t import_id, struct phase *ex, struct phase *im)
@@ -465,6 +496,7 @@ TEST_F_TIMEOUT(inject, every_call_of_a_migration, 300)
 
 	ASSERT_EQ(0, tb_mig_open(m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 1, BUF_PAGES));
 	ctx->opened = true;
+	prefault(m);
 	ASSERT_EQ(0, move_state(_metadata, m, KVM_TDX_MIG_EXPORT_STATE_IMMUTABLE,
 				KVM_TDX_MIG_IMPORT_STATE_IMMUTABLE,
 				&mig_phases[P_STATE_IMMUTABLE_EXPORT],
@@ -603,6 +635,7 @@ TEST_F_TIMEOUT(inject, export_abort, 120)
 	ctx->opened = true;
 	ASSERT_EQ(0, mig_start(&ctx->m));
 	ASSERT_EQ(0, mig_send_dirty(&ctx->m, true, NULL));
+	prefault(&ctx->m);
 	ab.s = &ctx->m.src[0];
 	ASSERT_EQ(0, inject(_metadata, &ph[0], do_cmd, &ab, NULL));
 	ASSERT_EQ(0, tb_mem_hash(ctx->src, BYTES, &h));
