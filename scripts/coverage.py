@@ -141,8 +141,11 @@ def main():
         print('%-34s %5.1f%% %4d/%-4d %16s' % (name, pct, lx, len(ls), bpct))
         if pct < FLOOR:
             never = sorted(fn for (n, fn), c in funcs.items() if n == name and not c)
+            shown = ', '.join(never[:12]) or 'none'
+            if len(never) > 12:
+                shown += ' and %d more' % (len(never) - 12)
             rows.append('  %s: %d of %d lines never ran; functions never entered: %s' %
-                        (name, len(ls) - lx, len(ls), ', '.join(never) or 'none'))
+                        (name, len(ls) - lx, len(ls), shown))
     total = ('coverage %s.ko: lines %.1f%% (%d/%d), branches %.1f%% (%d/%d)' %
              (a.module, 100.0 * tot[0] / max(tot[1], 1), tot[0], tot[1],
               100.0 * tot[2] / max(tot[3], 1), tot[2], tot[3]))

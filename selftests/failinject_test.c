@@ -33,7 +33,7 @@
 #include "tdx_mig_vmm.h"
 #include "test_backend.h"
 
-#define BYTES		(1UL << 20)
+#define BYTES		(2UL << 20)
 #define NPAGES		(BYTES / MIG_PAGE_SIZE)
 #define NR_VCPUS	2
 #define BUF_PAGES	64
