@@ -253,7 +253,7 @@ static void print_phases(const struct phase *p, unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		ksft_print_msg("failinject: %-22s calls %u allocs %u ENOMEM %u EIO %u absorbed %u\n",
+		ksft_print_msg("failinject: %s: calls %u allocs %u ENOMEM %u EIO %u absorbed %u\n",
 			       p[i].name, p[i].calls, p[i].allocs, p[i].failed, p[i].eio,
 			       p[i].absorbed);
 }
