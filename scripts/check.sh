@@ -48,7 +48,7 @@ selftests_build() {
 		{ cat "$OUT/selftests.log"; return 1; }
 }
 vm_check() {
-	VM_TIMEOUT=${VM_TIMEOUT:-900} "$TOP/scripts/vm.sh" check "$KB/arch/x86/boot/bzImage" \
+	VM_TIMEOUT=${VM_TIMEOUT:-1500} "$TOP/scripts/vm.sh" check "$KB/arch/x86/boot/bzImage" \
 		"$OUT/build-debug" "$OUT/tests" "$(ls -d "$OUT/kvm-modules" 2>/dev/null)"
 }
 # Two hosts, each its own VM, joined by a network (scripts/guest-xhost.sh).
