@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # kconfig/bench.config is kconfig/debug.config without the sanitizers, lock
-# debugging and KUnit: every other line of the debug fragment must be in it
-# unchanged, and each of those it leaves out it must turn off (=n), so that
-# scripts/kernel.sh's check of the built .config proves them off. A line
-# added to the debug fragment and not to the bench one fails here.
+# debugging, KUnit, gcov and fault injection: every other line of the debug
+# fragment must be in it unchanged, and each of those it leaves out it must
+# turn off (=n), so that scripts/kernel.sh's check of the built .config
+# proves them off. A line added to the debug fragment and not to the bench
+# one fails here.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +20,9 @@ DEBUG_LIST
 DEBUG_OBJECTS
 DEBUG_ATOMIC_SLEEP
 SLUB_DEBUG
-KUNIT KUNIT_DEBUGFS KUNIT_DEFAULT_ENABLED"
+KUNIT KUNIT_DEBUGFS KUNIT_DEFAULT_ENABLED
+GCOV_KERNEL
+FAULT_INJECTION FAILSLAB FAIL_PAGE_ALLOC FAULT_INJECTION_DEBUG_FS FAULT_INJECTION_STACKTRACE_FILTER"
 rc=0
 
 while IFS= read -r line; do

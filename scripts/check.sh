@@ -48,7 +48,7 @@ selftests_build() {
 		{ cat "$OUT/selftests.log"; return 1; }
 }
 vm_check() {
-	VM_TIMEOUT=${VM_TIMEOUT:-900} "$TOP/scripts/vm.sh" check "$KB/arch/x86/boot/bzImage" \
+	VM_TIMEOUT=${VM_TIMEOUT:-1500} "$TOP/scripts/vm.sh" check "$KB/arch/x86/boot/bzImage" \
 		"$OUT/build-debug" "$OUT/tests" "$(ls -d "$OUT/kvm-modules" 2>/dev/null)"
 }
 # Two hosts, each its own VM, joined by a network (scripts/guest-xhost.sh).
@@ -60,7 +60,13 @@ vm_xhost() {
 	VM_TIMEOUT=${VM_TIMEOUT:-900} "$TOP/scripts/vm.sh" xhost "$KB/arch/x86/boot/bzImage" \
 		"$OUT/build-debug" "$dir"
 }
+# gcov: the lines and branches of tdx_mig.ko the three VMs reached.
+coverage() {
+	python3 "$TOP/scripts/coverage.py" -o "$OUT/coverage.txt" "$OUT/build-debug" \
+		"$OUT/vm-check.gcov" "$OUT/vm-xhost-src.gcov" "$OUT/vm-xhost-dst.gcov"
+}
 summary() {
+	cat "$OUT/coverage.txt" 2>/dev/null || true
 	python3 "$TOP/scripts/summarize.py" -a "$TOP/scripts/splat-allowlist" "$OUT/vm-check.log" \
 		"$OUT/vm-xhost-src.log" "$OUT/vm-xhost-dst.log" | tee "$OUT/summary.txt"
 	return "${PIPESTATUS[0]}"
@@ -80,9 +86,10 @@ run uapi-check uapi_check
 run host-table host_table
 run install install_check
 must selftests-build selftests_build
-rm -f "$OUT"/vm-check.log "$OUT"/vm-xhost-*.log
+rm -f "$OUT"/vm-check.log "$OUT"/vm-xhost-*.log "$OUT"/vm-*.gcov "$OUT/coverage.txt"
 run vm-check vm_check
 run vm-xhost vm_xhost
+run coverage coverage
 run summary summary
 
 print_stage_times

@@ -81,6 +81,7 @@ else
 	# One guest: its output is followed live, from its serial log (made
 	# empty first: tail fails on a file that is not there yet).
 	logs=$OUT/vm-$mode.log
+	rm -f "$OUT/vm-$mode.gcov"
 	: > "$logs"
 	VM_TIMEOUT=${VM_TIMEOUT:-900} "${vm[@]}" &
 	pid=$!
@@ -95,6 +96,8 @@ done
 if [ "$mode" = fuzz ]; then
 	python3 "$TOP/scripts/summarize.py" -a "$TOP/scripts/splat-allowlist" "$logs" || rc=1
 	[ $rc -eq 0 ] || log "fuzz: seed $SEED failed; reproduce with make fuzz SEED=$SEED"
+	# gcov: the lines and branches of tdx_mig.ko this run reached.
+	python3 "$TOP/scripts/coverage.py" "$OUT/build-$kind" "$OUT/vm-fuzz.gcov" || rc=1
 fi
 if [ "$mode" = bench ] && [ $rc -eq 0 ]; then
 	python3 "$TOP/scripts/bench-json.py" "$logs" "$OUT/bench.json" \

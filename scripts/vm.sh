@@ -12,7 +12,8 @@
 #   vm.sh <mode> <bzImage> <module dir> <selftest dir> [KVM module dir]
 #
 # QEMU_ACCEL overrides the accelerator (kvm or tcg). VM_TIMEOUT bounds the
-# whole boot (seconds).
+# whole boot (seconds). A second serial port, the guest's ttyS1, goes to
+# <log>.gcov: the gcov counters of our modules (scripts/coverage.py).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -54,7 +55,8 @@ boot() {
 	# Two TDs of 128 MiB plus KASAN's shadow (1/8) and the test binaries.
 	timeout --foreground "${VM_TIMEOUT:-900}" qemu-system-x86_64 "${qaccel[@]}" \
 		-m 1536M -smp 2 -nographic -no-reboot -monitor none \
-		-serial "file:$log_file" -display none "$@" \
+		-serial "file:$log_file" -serial "file:${log_file%.log}.gcov" \
+		-display none "$@" \
 		-kernel "$kernel" -initrd "$OUT/initramfs-$mode.cpio.gz" \
 		-append "console=ttyS0 panic=-1 oops=panic kasan_multi_shot log_buf_len=8M tdxmig.mode=$mode $append" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 < /dev/null || rc=$?

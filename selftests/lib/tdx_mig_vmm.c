@@ -298,6 +298,12 @@ int mig_dst_cmd(struct mig *m, uint32_t id)
 	return carry(m, 0, id, NULL, 0, 0, NULL);
 }
 
+int mig_import_bundle(struct mig *m, unsigned int si, uint32_t import_id, uint64_t *arg,
+		      unsigned int entries, uint64_t pages)
+{
+	return carry(m, si, import_id, arg, entries, pages, NULL);
+}
+
 /* A state bundle: export on source stream @si, import on the destination's. */
 int mig_move_state(struct mig *m, unsigned int si, uint32_t export_id, uint32_t import_id)
 {

@@ -253,6 +253,14 @@ static inline bool mig_import_reads_mbmd(uint32_t import_id)
 
 /* A command without a bundle on the destination's first stream (IMPORT_END). */
 int mig_dst_cmd(struct mig *m, uint32_t id);
+/*
+ * The import half of a bundle the source's stream @si exported: its MBMD,
+ * @entries GPA-list entries with their MACs and @pages buffers go to the
+ * destination's stream @si, which imports them with @import_id (@arg its
+ * value). For tests that call each half on its own.
+ */
+int mig_import_bundle(struct mig *m, unsigned int si, uint32_t import_id, uint64_t *arg,
+		      unsigned int entries, uint64_t pages);
 
 /*
  * Across hosts (mig_link.c, the wire of mig_wire.h): the source VMM's end.
