@@ -192,6 +192,7 @@ struct fuzz {
 	uint64_t mt_req_id;		/* the user TD's request id, once seen */
 	uint64_t mt_old_id;		/* an earlier user TD's */
 	char last_mt[400];		/* the last MigTD junk call */
+	bool mt_clean;			/* its buffers and vector are good */
 };
 
 static uint64_t rnd(struct fuzz *z)
@@ -1243,7 +1244,8 @@ static int migtd_user_new(struct fuzz *z)
 
 	if (z->mt_user >= 0)
 		close(z->mt_user);
-	z->mt_user = tb_create_td(FZ_BYTES, 1, false, 0);
+	/* A destination: a source is bound only while it is built. */
+	z->mt_user = tb_create_td(FZ_BYTES, 1, true, 0);
 	if (z->mt_user < 0)
 		return z->mt_user;
 	ret = vm_servtd_bind(z->mt_user, getpid(), 0, NULL);
@@ -1258,10 +1260,10 @@ static int migtd_ready(struct fuzz *z)
 {
 	int ret;
 
-	if (z->mt_on)
-		return 0;
 	if (z->mt_broken)
 		return -ENODEV;
+	if (z->mt_on)
+		return 0;
 	ret = migtd_init(&z->mt);
 	if (!ret) {
 		z->mt_on = true;
@@ -1403,7 +1405,7 @@ static uint64_t migtd_junk_gpa(struct fuzz *z, unsigned int kind)
 	uint64_t off = (MT_JUNK + kind * 16 + below(z, 16)) * MIG_PAGE_SIZE;
 	static const uint64_t skew[] = { 1, 8, 24, 0x800 };
 
-	switch (below(z, 12)) {
+	switch (z->mt_clean ? 12 : below(z, 12)) {
 	case 0:
 		return migtd_gpa(off) + skew[below(z, ARRAY_SIZE(skew))];
 	case 1:
@@ -1428,7 +1430,7 @@ static uint64_t migtd_junk_len(struct fuzz *z, uint64_t natural)
 		(1ULL << 32) + MIG_PAGE_SIZE, ~0ULL,
 	};
 
-	if (below(z, 2))
+	if (z->mt_clean || below(z, 2))
 		return natural;
 	if (!below(z, 8))
 		return below(z, 0x20000);
@@ -1445,7 +1447,7 @@ static uint64_t migtd_junk_vector(struct fuzz *z)
 	case 1:
 		return MIGTD_VECTOR;
 	default:
-		return v[below(z, ARRAY_SIZE(v))];
+		return z->mt_clean ? 32 + below(z, 224) : v[below(z, ARRAY_SIZE(v))];
 	}
 }
 
@@ -1519,6 +1521,8 @@ static void migtd_junk(struct fuzz *z, uint64_t cur)
 
 	z->f->junk_calls++;
 	z->f->migtd_calls++;
+	/* One call in three has good buffers and vector: its command is judged. */
+	z->mt_clean = !below(z, 3);
 	gpr[R_RCX] = MT_VMCALL_GPRS;
 	if (legacy) {
 		uint64_t cmd_gpa = migtd_junk_gpa(z, 0), rsp_gpa = migtd_junk_gpa(z, 1);
