@@ -54,6 +54,7 @@
 
 #include "guest_writer.h"
 #include "mig_fuzz.h"
+#include "migtd_emu.h"
 #include "tdx_mig_vmm.h"
 #include "test_backend.h"
 
@@ -183,6 +184,15 @@ struct fuzz {
 	void *ro;			/* PROT_READ */
 	char *edge;			/* the last 4 bytes before it */
 	const char *last;		/* what the last call was, for a violation */
+	/* the MigTD part: its own MigTD and user TD, apart from the pairs */
+	struct migtd mt;
+	bool mt_on;			/* made */
+	bool mt_broken;			/* could not be made: no more MigTD draws */
+	int mt_user;			/* the user TD bound to it */
+	uint64_t mt_req_id;		/* the user TD's request id, once seen */
+	uint64_t mt_old_id;		/* an earlier user TD's */
+	char last_mt[400];		/* the last MigTD junk call */
+	bool mt_clean;			/* its buffers and vector are good */
 };
 
 static uint64_t rnd(struct fuzz *z)
@@ -1201,6 +1211,710 @@ static void junk_reopen(struct fuzz *z)
 	}
 }
 
+/*
+ * The MigTD's guest-side service calls. One emulated MigTD per run (made at
+ * the first draw), and one user TD bound to it (by this process's pid, the
+ * MigTD's VMM), apart from the victim and the clean pair. Its shared memory:
+ * pages MT_CMD to MT_XFER for the legal calls, MT_JUNK and up for junk.
+ */
+#define MT_CMD		(0 * MIG_PAGE_SIZE)
+#define MT_RSP		(1 * MIG_PAGE_SIZE)
+/* migtd_report(), slot 0, uses pages 2 and 3. */
+#define MT_RAW		(4 * MIG_PAGE_SIZE)
+#define MT_XFER		(5 * MIG_PAGE_SIZE)
+#define MT_JUNK		16
+#define MT_PAGES	MIGTD_SHARED_PAGES
+#define MT_MTU		0x10000ULL
+#define MT_RAW_HDR	12
+#define MT_RAW_INFO	56
+#define MT_RAW_VECTOR	0x52
+#define MT_RAW_LEAF(n)	((uint64_t)(n) | 1 << 16)
+#define MT_TDCALL_VMCALL 0
+/* RCX of a VMCALL: RBX, RDI and R10-R15 shared with the host. */
+#define MT_VMCALL_GPRS	((1 << 3) | (1 << 7) | 0xfc00)
+/* A halted WaitForRequest is ended (by a signal) within this. */
+#define MT_HALT_MS	10000
+
+static const uint8_t mt_wait_cmd[4] = { 0, 1, 0, 0 };
+
+/* A user TD bound to the fuzzer's MigTD; -errno. */
+static int migtd_user_new(struct fuzz *z)
+{
+	int ret;
+
+	if (z->mt_user >= 0)
+		close(z->mt_user);
+	/* A destination: a source is bound only while it is built. */
+	z->mt_user = tb_create_td(FZ_BYTES, 1, true, 0);
+	if (z->mt_user < 0)
+		return z->mt_user;
+	ret = vm_servtd_bind(z->mt_user, getpid(), 0, NULL);
+	if (ret)
+		return ret;
+	z->mt_req_id = 0;
+	return 0;
+}
+
+/* The MigTD and its user TD, made once per run: 0, or -errno. */
+static int migtd_ready(struct fuzz *z)
+{
+	int ret;
+
+	if (z->mt_broken)
+		return -ENODEV;
+	if (z->mt_on)
+		return 0;
+	ret = migtd_init(&z->mt);
+	if (!ret) {
+		z->mt_on = true;
+		ret = migtd_user_new(z);
+	}
+	if (ret) {
+		violation(z, "the MigTD and its user TD could not be made: %s", strerror(-ret));
+		z->mt_broken = true;
+	}
+	return ret;
+}
+
+static void migtd_close(struct fuzz *z)
+{
+	if (z->mt_user >= 0)
+		close(z->mt_user);
+	z->mt_user = -1;
+	if (z->mt_on)
+		migtd_fini(&z->mt);
+	z->mt_on = false;
+}
+
+/* Posted interrupts nobody took (junk calls with a vector): gone. */
+static void migtd_drain(struct fuzz *z)
+{
+	unsigned int i;
+
+	for (i = 0; i < 256 && tb_wait_intr(z->mt.vm, 1) >= 0; i++)
+		;
+}
+
+/* Wait (bounded) for @vector, taking the others posted before it. */
+static bool migtd_intr(struct fuzz *z, int vector)
+{
+	unsigned int i;
+
+	for (i = 0; i < 256; i++) {
+		int v = tb_wait_intr(z->mt.vm, 1000);
+
+		if (v == vector)
+			return true;
+		if (v < 0 && v != -EINTR)
+			return false;
+	}
+	return false;
+}
+
+/* A TDG.VP.VMCALL as the guest makes it: 0 or -errno; @gpr out. */
+static int migtd_vmcall_raw(struct fuzz *z, uint64_t gpr[16], struct tdx_mig_emu_run *run)
+{
+	z->f->calls++;
+	return migtd_tdcall(&z->mt, MT_TDCALL_VMCALL, gpr, run);
+}
+
+/* A vmcall-raw call: R10 out, or ~0 if the TDCALL itself failed. */
+static uint64_t migtd_raw(struct fuzz *z, uint64_t leaf, uint64_t r13, uint64_t r14, uint64_t r15,
+			  uint64_t rbx, uint64_t rdi, struct tdx_mig_emu_run *run)
+{
+	uint64_t gpr[16] = {};
+
+	gpr[R_RCX] = MT_VMCALL_GPRS;
+	gpr[R_R11] = VMCALL_MIGTD;
+	gpr[R_R12] = leaf;
+	gpr[R_R13] = r13;
+	gpr[R_R14] = r14;
+	gpr[R_R15] = r15;
+	gpr[R_RBX] = rbx;
+	gpr[R_RDI] = rdi;
+	if (migtd_vmcall_raw(z, gpr, run) || gpr[R_RAX])
+		return ~0ULL;
+	return gpr[R_R10];
+}
+
+/* A call of the halting kind, made by a thread of the MigTD. */
+struct mt_halt {
+	struct fuzz *z;
+	uint64_t gpr[16];
+	int ret;
+	bool done;		/* __atomic */
+};
+
+static void *migtd_halt_fn(void *arg)
+{
+	struct mt_halt *h = arg;
+
+	h->ret = migtd_tdcall(&h->z->mt, MT_TDCALL_VMCALL, h->gpr, NULL);
+	__atomic_store_n(&h->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * A legacy service call with no vector, which may halt the vCPU (a
+ * WaitForRequest with no user TD waiting: NOOP, then the halt). Another
+ * thread makes it; once its response is written (the halt comes right
+ * after), it gets SIGALRM, which ends the halt as an interrupt would. A
+ * call not expected to halt that has not returned after MT_HALT_MS is a
+ * violation, and gets the signal too. 0, or -errno.
+ */
+static int migtd_bounded(struct fuzz *z, uint64_t gpr[16], uint64_t rsp_off, bool rsp_seen,
+			 bool halts)
+{
+	struct mt_halt h = { .z = z };
+	double end = mig_now_ms() + MT_HALT_MS;
+	bool signalled = false;
+	pthread_t thread;
+	int ret;
+
+	memcpy(h.gpr, gpr, sizeof(h.gpr));
+	z->f->calls++;
+	ret = pthread_create(&thread, NULL, migtd_halt_fn, &h);
+	if (ret)
+		return -ret;
+	while (!__atomic_load_n(&h.done, __ATOMIC_ACQUIRE)) {
+		bool answered = rsp_seen && migtd_rsp_status(&z->mt, rsp_off) != SERVICE_PENDING;
+
+		if ((halts && answered) || mig_now_ms() >= end) {
+			if (!halts && !signalled)
+				violation(z, "%s: no return after %u ms", z->last, MT_HALT_MS);
+			if (!signalled || mig_now_ms() >= end) {
+				pthread_kill(thread, SIGALRM);
+				end = mig_now_ms() + MT_HALT_MS;
+			}
+			signalled = true;
+		}
+		usleep(1000);
+	}
+	pthread_join(thread, NULL);
+	if (halts && signalled)
+		z->f->migtd_halts++;
+	else if (halts)
+		violation(z, "%s: returned without halting", z->last);
+	memcpy(gpr, h.gpr, sizeof(h.gpr));
+	return h.ret;
+}
+
+/* A buffer's GPA: in the junk pages of kind @kind (0-2), or a bad one. */
+static uint64_t migtd_junk_gpa(struct fuzz *z, unsigned int kind)
+{
+	uint64_t off = (MT_JUNK + kind * 16 + below(z, 16)) * MIG_PAGE_SIZE;
+	static const uint64_t skew[] = { 1, 8, 24, 0x800 };
+
+	switch (z->mt_clean ? 12 : below(z, 12)) {
+	case 0:
+		return migtd_gpa(off) + skew[below(z, ARRAY_SIZE(skew))];
+	case 1:
+		return below(z, 2) ? off : 0;		/* private */
+	case 2:
+		return migtd_gpa((MT_PAGES + below(z, 4)) * MIG_PAGE_SIZE);
+	case 3:
+		return below(z, 2) ? ~0xfffULL : migtd_gpa(0) - MIG_PAGE_SIZE;
+	case 4:
+		return migtd_gpa((MT_PAGES - 1) * MIG_PAGE_SIZE);	/* the last page */
+	default:
+		return migtd_gpa(off);
+	}
+}
+
+/* A buffer length: its own @natural, or an edge. */
+static uint64_t migtd_junk_len(struct fuzz *z, uint64_t natural)
+{
+	static const uint64_t edges[] = {
+		0, 1, 11, 12, 23, 24, 27, 28, 64, 67, 68, MIG_PAGE_SIZE - 1, MIG_PAGE_SIZE,
+		MIG_PAGE_SIZE + 1, 3 * MIG_PAGE_SIZE, MT_MTU, MT_MTU + 1, 0xffffffffULL,
+		(1ULL << 32) + MIG_PAGE_SIZE, ~0ULL,
+	};
+
+	if (z->mt_clean || below(z, 2))
+		return natural;
+	if (!below(z, 8))
+		return below(z, 0x20000);
+	return edges[below(z, ARRAY_SIZE(edges))];
+}
+
+static uint64_t migtd_junk_vector(struct fuzz *z)
+{
+	static const uint64_t v[] = { 1, 15, 16, 31, 32, 255, 256, (1ULL << 32) | MIGTD_VECTOR };
+
+	switch (below(z, 4)) {
+	case 0:
+		return 0;
+	case 1:
+		return MIGTD_VECTOR;
+	default:
+		return z->mt_clean ? 32 + below(z, 224) : v[below(z, ARRAY_SIZE(v))];
+	}
+}
+
+static bool mt_vector_ok(uint64_t v)
+{
+	return !v || (v >= 32 && v <= 255);
+}
+
+/* @len bytes at @gpa, 4 KiB aligned, all in the MigTD's shared memory. */
+static bool mt_buf_ok(uint64_t gpa, uint64_t len, uint64_t min)
+{
+	uint64_t base = migtd_gpa(0);
+
+	return !(gpa & 0xfff) && len >= min && len <= MT_MTU && gpa >= base &&
+	       gpa - base + len <= MT_PAGES * MIG_PAGE_SIZE;
+}
+
+/* The shared-memory offset of @gpa if its @len bytes are in it, else -1. */
+static int64_t mt_off(uint64_t gpa, uint64_t len)
+{
+	uint64_t base = migtd_gpa(0);
+
+	if (gpa < base || gpa - base + len > MT_PAGES * MIG_PAGE_SIZE)
+		return -1;
+	return gpa - base;
+}
+
+/* A request id: the user TD's (@cur when in progress), or another. */
+static uint64_t migtd_junk_id(struct fuzz *z, uint64_t cur, bool *is_cur)
+{
+	uint64_t id = z->mt_req_id;
+
+	switch (below(z, 8)) {
+	case 0:
+		id += 1;
+		break;
+	case 1:
+		id += 32;
+		break;
+	case 2:
+		id %= 32;
+		break;
+	case 3:
+		id = below(z, 2) ? ~0ULL : 1ULL << 40;
+		break;
+	case 4:
+		id = z->mt_old_id;		/* an earlier binding's */
+		break;
+	case 5:
+		id = rnd(z);
+		break;
+	}
+	*is_cur = cur && id == cur;
+	return id;
+}
+
+/*
+ * One junk service call, judged by Documentation/migtd.rst. With @cur a
+ * request id in progress: a call naming it is made malformed, so that
+ * none succeeds and the request stays.
+ */
+static void migtd_junk(struct fuzz *z, uint64_t cur)
+{
+	struct tdx_mig_emu_run run = {};
+	uint64_t gpr[16] = {}, want_r10 = 0;
+	uint32_t want_status = SERVICE_PENDING;
+	bool legacy = below(z, 2), is_cur = false, halts = false, rsp_seen = false;
+	int64_t rsp_off = -1;
+	char what[240];
+	int ret;
+
+	z->f->junk_calls++;
+	z->f->migtd_calls++;
+	/* One call in three has good buffers and vector: its command is judged. */
+	z->mt_clean = !below(z, 3);
+	gpr[R_RCX] = MT_VMCALL_GPRS;
+	if (legacy) {
+		uint64_t cmd_gpa = migtd_junk_gpa(z, 0), rsp_gpa = migtd_junk_gpa(z, 1);
+		uint64_t vector = migtd_junk_vector(z);
+		unsigned int g = below(z, 8);
+		uint8_t guid[16], body[40] = {};
+		uint32_t natural = 4, cmd_len, rsp_len;
+		int64_t cmd_off;
+		uint64_t id;
+
+		if ((cmd_gpa ^ rsp_gpa) < MIG_PAGE_SIZE)	/* not one page for both */
+			rsp_gpa -= MIG_PAGE_SIZE;
+		memcpy(guid, g < 3 ? migtd_guid_query : migtd_guid_migtd, 16);
+		if (g == 7) {
+			guid[below(z, 16)] ^= 1 << below(z, 8);
+		} else if (g < 3) {
+			/* Query: {version, command, reserved, GUID asked about} */
+			natural = 20;
+			memcpy(body + 4, below(z, 2) ? migtd_guid_migtd : migtd_guid_query, 16);
+			if (!below(z, 4))
+				body[4 + below(z, 16)] ^= 0x80;
+			if (!below(z, 8))
+				body[below(z, 2)] = 1 + below(z, 255);
+		} else {
+			static const uint8_t commands[] = { 1, 1, 1, 2, 2, 2, 0, 3, 9, 0xff };
+			static const uint8_t results[] = { 0, 0, 0, 1, 7, 12, 13, 0xfe, 0xff };
+
+			body[1] = commands[below(z, ARRAY_SIZE(commands))];
+			body[2] = below(z, 8) ? 1 : below(z, 4);
+			body[3] = results[below(z, ARRAY_SIZE(results))];
+			if (!below(z, 8))
+				body[0] = 1 + below(z, 255);
+			if (body[1] == 2) {
+				natural = 12;
+				id = migtd_junk_id(z, cur, &is_cur);
+				memcpy(body + 4, &id, 8);
+				if (is_cur)	/* a result MigTD does not know */
+					body[3] = 13 + below(z, 0xf2);
+			}
+		}
+		cmd_len = migtd_junk_len(z, sizeof(struct migtd_service_hdr) + natural);
+		rsp_len = migtd_junk_len(z, MIG_PAGE_SIZE);
+		cmd_off = mt_off(cmd_gpa, sizeof(struct migtd_service_hdr));
+		rsp_off = mt_off(rsp_gpa, sizeof(struct migtd_service_hdr));
+		if (cmd_off >= 0) {
+			struct migtd_service_hdr *ch;
+
+			if (cmd_off + 24 + natural > MT_PAGES * MIG_PAGE_SIZE)
+				natural = 0;
+			migtd_put_cmd(&z->mt, cmd_off, guid, body, natural);
+			ch = (struct migtd_service_hdr *)(z->mt.shared + cmd_off);
+			ch->length = cmd_len;
+		}
+		if (rsp_off >= 0) {
+			migtd_put_rsp(&z->mt, rsp_off, rsp_len);
+			rsp_seen = true;
+		}
+		gpr[R_R11] = VMCALL_SERVICE;
+		gpr[R_R12] = cmd_gpa;
+		gpr[R_R13] = rsp_gpa;
+		gpr[R_R14] = vector;
+		gpr[R_R15] = rnd(z);
+		snprintf(what, sizeof(what),
+			 "Service: cmd %#llx len %u guid %s [%u %u %u %u] rsp %#llx len %u vector %#llx",
+			 (unsigned long long)cmd_gpa, cmd_len,
+			 g < 3 ? "query" : g < 7 ? "migtd" : "other", body[0], body[1], body[2],
+			 body[3], (unsigned long long)rsp_gpa, rsp_len,
+			 (unsigned long long)vector);
+		if (!mt_buf_ok(cmd_gpa, cmd_len, 24) || !mt_buf_ok(rsp_gpa, rsp_len, 24) ||
+		    !mt_vector_ok(vector)) {
+			want_r10 = VMCALL_INVALID_OPERAND;
+		} else if (g == 7) {
+			want_status = SERVICE_UNSUPPORTED;
+		} else if (g < 3) {
+			want_status = cmd_len != 44 || body[0] || body[1] ? SERVICE_BAD_CMD_BUF :
+				      rsp_len < 44 ? SERVICE_OUT_OF_RES : SERVICE_RETURNED;
+		} else if (cmd_len < 28 || body[0]) {
+			want_status = SERVICE_BAD_CMD_BUF;
+		} else if (body[1] == 1 && cmd_len == 28) {
+			/* No user TD waits: armed with a vector; NOOP and a halt without. */
+			halts = !vector;
+			want_status = vector ? SERVICE_PENDING : rsp_len < 28 ? SERVICE_OUT_OF_RES :
+				      SERVICE_RETURNED;
+		} else {
+			want_status = body[1] == 0 ? SERVICE_UNSUPPORTED : SERVICE_BAD_CMD_BUF;
+		}
+	} else {
+		static const unsigned int leaves[] = { 1, 1, 1, 2, 2, 3, 3, 4, 4, 0, 5, 9, 0xffff };
+		unsigned int leaf = leaves[below(z, ARRAY_SIZE(leaves))];
+		uint64_t r12 = MT_RAW_LEAF(leaf), id, len, gpa, vector, word = 0;
+
+		if (!below(z, 10))
+			r12 = below(z, 2) ? (r12 & 0xffff) | (uint64_t)below(z, 256) << 16 :
+					    r12 | 1ULL << (24 + below(z, 40));
+		gpa = migtd_junk_gpa(z, 2);
+		len = migtd_junk_len(z, MIG_PAGE_SIZE);
+		vector = migtd_junk_vector(z);
+		id = migtd_junk_id(z, cur, &is_cur);
+		gpr[R_R11] = VMCALL_MIGTD;
+		gpr[R_R12] = r12;
+		rsp_off = mt_off(gpa, MT_RAW_HDR);
+		if (rsp_off >= 0)
+			memset(z->mt.shared + rsp_off, 0, MT_RAW_HDR);
+		if (leaf == 1) {
+			gpr[R_R13] = len;
+			gpr[R_R14] = gpa;
+			gpr[R_R15] = vector;
+		} else if (leaf == 2) {
+			/* {u8 failed, u8 result}: 0 or 1, a known result, nothing above. */
+			word = below(z, 4) ? below(z, 2) | (uint64_t)below(z, 14) << 8 : rnd(z);
+			if (is_cur)
+				word |= below(z, 2) ? 1ULL << (16 + below(z, 48)) : 13 << 8;
+			gpr[R_R13] = id;
+			gpr[R_R14] = word;
+			gpr[R_R15] = len;
+			gpr[R_RBX] = gpa;
+			gpr[R_RDI] = vector;
+		} else {
+			if (is_cur)	/* an exception vector */
+				vector = 1 + below(z, 31);
+			gpr[R_R13] = id;
+			gpr[R_R14] = len;
+			gpr[R_R15] = gpa;
+			gpr[R_RBX] = vector;
+		}
+		snprintf(what, sizeof(what),
+			 "MigTD %#llx: id %#llx%s len %#llx buf %#llx vector %#llx word %#llx",
+			 (unsigned long long)r12, (unsigned long long)id,
+			 is_cur ? " (current)" : "",
+			 (unsigned long long)len, (unsigned long long)gpa,
+			 (unsigned long long)vector, (unsigned long long)word);
+		/* Only a well-formed wait is served: no junk id names a request in progress. */
+		want_r10 = r12 == MT_RAW_LEAF(1) && mt_vector_ok(vector) &&
+			   mt_buf_ok(gpa, len, MT_RAW_HDR + MT_RAW_INFO) ? 0 :
+			   VMCALL_INVALID_OPERAND;
+	}
+	/* Now and then not a standard call, or another sub-function. */
+	if (!below(z, 32)) {
+		gpr[R_R10] = 1 + below(z, 4);
+		want_r10 = VMCALL_INVALID_OPERAND;
+	} else if (!below(z, 32)) {
+		gpr[R_R11] = 0x10000 + below(z, 0x100);
+		if (gpr[R_R11] != VMCALL_SERVICE && gpr[R_R11] != VMCALL_MIGTD)
+			want_r10 = VMCALL_INVALID_OPERAND;
+		else
+			gpr[R_R11] = 0x10099;
+	}
+	if (want_r10)
+		halts = false;
+	snprintf(z->last_mt, sizeof(z->last_mt), "%s%s R10 %#llx R11 %#llx", what,
+		 cur ? " (a request in progress)" : "", (unsigned long long)gpr[R_R10],
+		 (unsigned long long)gpr[R_R11]);
+	z->last = z->last_mt;
+	if (legacy && !gpr[R_R14])
+		ret = migtd_bounded(z, gpr, rsp_off, rsp_seen, halts);
+	else
+		ret = migtd_vmcall_raw(z, gpr, &run);
+	if (ret || gpr[R_RAX]) {
+		violation(z, "%s: the TDCALL failed (%d, RAX %#llx)", z->last, ret,
+			  (unsigned long long)gpr[R_RAX]);
+		return;
+	}
+	if (gpr[R_R10] != want_r10) {
+		violation(z, "%s: R10 %#llx, documented %#llx", z->last,
+			  (unsigned long long)gpr[R_R10], (unsigned long long)want_r10);
+		return;
+	}
+	if (run.exit_reason == TDX_MIG_EMU_EXIT_VMCALL) {
+		violation(z, "%s: relayed to the VMM", z->last);
+		return;
+	}
+	if (want_r10) {
+		z->f->migtd_refused++;
+		/* Changed nothing: the buffers the MigTD left stay as they were. */
+		if (legacy && rsp_seen && migtd_rsp_status(&z->mt, rsp_off) != SERVICE_PENDING)
+			violation(z, "%s: refused, but the response was written", z->last);
+		if (!legacy && rsp_off >= 0 && z->mt.shared[rsp_off])
+			violation(z, "%s: refused, but the buffer was completed", z->last);
+		return;
+	}
+	if (!legacy) {
+		z->f->migtd_armed++;
+		return;
+	}
+	if (migtd_rsp_status(&z->mt, rsp_off) != want_status) {
+		violation(z, "%s: response status %#x, documented %#x", z->last,
+			  migtd_rsp_status(&z->mt, rsp_off), want_status);
+		return;
+	}
+	if (want_status == SERVICE_PENDING)
+		z->f->migtd_armed++;
+	else if (want_status != SERVICE_RETURNED)
+		z->f->migtd_bad_cmd++;
+}
+
+/* Reset the user TD after a failed pre-migration: its request state is not known. */
+static void migtd_fail(struct fuzz *z, const char *step, uint64_t got)
+{
+	violation(z, "MigTD pre-migration: %s (%#llx); last junk: %s", step,
+		  (unsigned long long)got, z->last_mt);
+	z->mt_old_id = z->mt_req_id;
+	if (migtd_user_new(z)) {
+		violation(z, "MigTD: no new user TD");
+		z->mt_broken = true;
+	}
+}
+
+/* The VMM relays a Send or Receive: the exit, its bytes, the vector. */
+static bool migtd_relay(struct fuzz *z, unsigned int leaf, uint64_t id)
+{
+	struct tdx_mig_emu_run run = {};
+	uint32_t len = 5;
+	uint64_t r10;
+
+	memset(z->mt.shared + MT_XFER, 0, 8);
+	memcpy(z->mt.shared + MT_XFER + 8, &len, 4);
+	memcpy(z->mt.shared + MT_XFER + 12, "hello", 5);
+	r10 = migtd_raw(z, MT_RAW_LEAF(leaf), id, MIG_PAGE_SIZE, migtd_gpa(MT_XFER), MT_RAW_VECTOR,
+			0, &run);
+	if (r10 || run.exit_reason != TDX_MIG_EMU_EXIT_VMCALL || run.vmcall.r11 != VMCALL_MIGTD ||
+	    run.vmcall.r12 != MT_RAW_LEAF(leaf) || run.vmcall.r13 != id ||
+	    run.vmcall.r14 != MIG_PAGE_SIZE || run.vmcall.r15 != migtd_gpa(MT_XFER) ||
+	    run.vmcall.rbx != MT_RAW_VECTOR) {
+		migtd_fail(z, leaf == 3 ? "Send did not exit to the VMM" :
+			   "Receive did not exit to the VMM", r10);
+		return false;
+	}
+	z->mt.shared[MT_XFER] = 1;	/* data_status: done */
+	z->f->calls++;
+	if (tb_interrupt(z->mt.vm, MT_RAW_VECTOR) || !migtd_intr(z, MT_RAW_VECTOR)) {
+		migtd_fail(z, "the relay's vector did not come", 0);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A pre-migration of the user TD, legal: WaitForRequest (legacy with a
+ * vector, or vmcall-raw) armed, SET_MIGRATION_INFO, the answer; junk
+ * calls naming it; Send and Receive relayed by the VMM; ReportStatus
+ * (legacy or raw; now and then a failure), which premig_done must show.
+ */
+static void migtd_legal(struct fuzz *z)
+{
+	bool raw_wait = below(z, 3) == 0, is_src = below(z, 2), answered = false;
+	uint32_t port = 1024 + below(z, 60000);
+	uint8_t result = below(z, 6) ? 0 : 1 + below(z, 12);
+	struct migtd_service_hdr *h;
+	struct migtd_request req = {};
+	unsigned int i, n;
+	const char *why;
+	uint64_t r10, got;
+	int ret;
+
+	z->f->legal_steps++;
+	z->last = "a MigTD pre-migration";
+	if (migtd_ready(z))
+		return;
+	h = (struct migtd_service_hdr *)(z->mt.shared + MT_RSP);
+	migtd_drain(z);
+	if (raw_wait) {
+		memset(z->mt.shared + MT_RAW, 0, MT_RAW_HDR + MT_RAW_INFO);
+		r10 = migtd_raw(z, MT_RAW_LEAF(1), MIG_PAGE_SIZE, migtd_gpa(MT_RAW), MIGTD_VECTOR,
+				0, 0, NULL);
+	} else {
+		migtd_put_cmd(&z->mt, MT_CMD, migtd_guid_migtd, mt_wait_cmd, sizeof(mt_wait_cmd));
+		migtd_put_rsp(&z->mt, MT_RSP, MIG_PAGE_SIZE);
+		z->f->calls++;
+		ret = migtd_service(&z->mt, MT_CMD, MT_RSP, MIGTD_VECTOR, &r10);
+		if (ret)
+			r10 = ~0ULL;
+		else if (h->status != SERVICE_PENDING)
+			r10 = 0x100000000ULL | h->status;
+	}
+	if (r10) {
+		why = "WaitForRequest not armed";
+		got = r10;
+		goto fail;
+	}
+	z->f->calls++;
+	ret = vm_set_migration_info(z->mt_user, is_src, port);
+	if (ret) {
+		why = "SET_MIGRATION_INFO failed";
+		got = -ret;
+		goto fail;
+	}
+	/* Written when the MigTD's vCPU runs next, and the vector posted. */
+	for (i = 0; i < 100 && !answered; i++) {
+		if (i)
+			migtd_intr(z, MIGTD_VECTOR);
+		else
+			migtd_poll(&z->mt);
+		answered = raw_wait ? z->mt.shared[MT_RAW] != 0 : h->status != SERVICE_PENDING;
+	}
+	if (!answered) {
+		why = "WaitForRequest never answered";
+		got = 0;
+		goto fail;
+	}
+	if (raw_wait) {
+		uint64_t status;
+		uint32_t len;
+
+		memcpy(&status, z->mt.shared + MT_RAW, 8);
+		memcpy(&len, z->mt.shared + MT_RAW + 8, 4);
+		memcpy(&req.req_id, z->mt.shared + MT_RAW + 12, 8);
+		req.source = z->mt.shared[MT_RAW + 20];
+		req.port = port;
+		if (status != 0x101 || len != MT_RAW_INFO) {
+			why = "a bad raw WaitForRequest answer";
+			got = status;
+			goto fail;
+		}
+	} else {
+		const uint8_t *data = (const uint8_t *)(h + 1);
+
+		if (h->status != SERVICE_RETURNED || h->length < sizeof(*h) + 4 ||
+		    h->length > MIG_PAGE_SIZE || data[1] != 1 || data[2] != 1 ||
+		    migtd_parse_hobs(data + 4, h->length - sizeof(*h) - 4, &req)) {
+			why = "a bad WaitForRequest answer";
+			got = h->status;
+			goto fail;
+		}
+	}
+	if (req.source != is_src || req.port != port) {
+		why = "the answer is not the request";
+		got = req.port;
+		goto fail;
+	}
+	z->mt_req_id = req.req_id;
+	/* Junk that names the request (made malformed) or others; it stays. */
+	n = below(z, 4);
+	for (i = 0; i < n; i++)
+		migtd_junk(z, req.req_id);
+	if (below(z, 2)) {
+		if (!migtd_relay(z, 3, req.req_id) || !migtd_relay(z, 4, req.req_id))
+			return;
+		z->f->migtd_send_receive++;
+	}
+	if (below(z, 2)) {
+		memset(z->mt.shared + MT_RAW, 0, MT_RAW_HDR);
+		r10 = migtd_raw(z, MT_RAW_LEAF(2), req.req_id, result ? 1 | result << 8 : 0,
+				MIG_PAGE_SIZE, migtd_gpa(MT_RAW), 0, NULL);
+		if (r10 || z->mt.shared[MT_RAW] != 1) {
+			why = "raw ReportStatus failed";
+			got = r10;
+			goto fail;
+		}
+	} else {
+		z->f->calls++;
+		ret = migtd_report(&z->mt, 0, req.req_id, result);
+		if (ret != SERVICE_RETURNED) {
+			why = "ReportStatus failed";
+			got = ret;
+			goto fail;
+		}
+	}
+	z->f->calls++;
+	ret = vm_premig_done(z->mt_user);
+	if (ret != !result) {
+		why = "premig_done is not the report";
+		got = ret;
+		goto fail;
+	}
+	/* The request is over: its id is unknown now. */
+	z->f->calls++;
+	ret = migtd_report(&z->mt, 0, req.req_id, 0);
+	if (ret != SERVICE_BAD_CMD_BUF) {
+		why = "a second report was taken";
+		got = ret;
+		goto fail;
+	}
+	if (result)
+		z->f->migtd_failed_reports++;
+	else
+		z->f->migtd_answered++;
+	return;
+fail:
+	migtd_fail(z, why, got);
+}
+
+/* A MigTD draw: mostly junk service calls, now and then a pre-migration. */
+static void migtd_draw(struct fuzz *z, bool legal)
+{
+	signals_hold(z, true);
+	if (legal)
+		migtd_legal(z);
+	else if (!migtd_ready(z))
+		migtd_junk(z, 0);
+	signals_hold(z, false);
+}
+
 static int pointers_init(struct fuzz *z)
 {
 	char *p = mmap(NULL, 3 * MIG_PAGE_SIZE, PROT_READ | PROT_WRITE,
@@ -1229,8 +1943,14 @@ static void fuzz_one(struct fuzz *z)
 		return;
 	}
 	switch (below(z, 64)) {
-	case 0 ... 39:
+	case 0 ... 35:
 		junk_cmd(z);
+		break;
+	case 36 ... 38:
+		migtd_draw(z, false);
+		break;
+	case 39:
+		migtd_draw(z, true);
 		break;
 	case 40 ... 51:
 		junk_garbage(z);
@@ -1261,6 +1981,7 @@ int fuzz_run(const struct fuzz_opts *o, struct fuzz_figures *f)
 	memset(f, 0, sizeof(*f));
 	z.side[0].vm = -1;
 	z.side[1].vm = -1;
+	z.mt_user = -1;
 	/* No SA_RESTART: an interrupted call returns EINTR. */
 	if (sigaction(SIGALRM, &sa, &old_sa))
 		return -errno;
@@ -1294,6 +2015,7 @@ int fuzz_run(const struct fuzz_opts *o, struct fuzz_figures *f)
 	if (!ret)
 		ret = clean_migration(&z);
 	victim_close(&z);
+	migtd_close(&z);
 	sigaction(SIGALRM, &old_sa, NULL);
 	f->seconds = (mig_now_ms() - start) / 1000;
 	if (!o->quiet)
@@ -1323,6 +2045,8 @@ unsigned int fuzz_goals_missed(const struct fuzz_figures *f, bool print)
 		{ "threads met on a stream (EBUSY)", f->thread_busy },
 		{ "the stream limit (ENOSPC)", f->enospc },
 		{ "a victim compared equal", f->victim_compared },
+		{ "a MigTD request answered successfully", f->migtd_answered },
+		{ "MigTD Send/Receive exits relayed", f->migtd_send_receive },
 	};
 	unsigned int i, missed = 0;
 
@@ -1348,8 +2072,6 @@ unsigned int fuzz_goals_missed(const struct fuzz_figures *f, bool print)
 			printf("#   %-47s %8llu%s\n", paths[i].name, (unsigned long long)paths[i].n,
 			       paths[i].n ? "" : "  NOT REACHED");
 	}
-	if (print)
-		printf("#   not in this fuzzer: the MigTD's guest-side service calls\n");
 	return missed;
 }
 
@@ -1382,6 +2104,14 @@ void fuzz_print(const struct fuzz_opts *o, const struct fuzz_figures *f)
 	       (unsigned long long)f->thread_calls, (unsigned long long)f->thread_busy);
 	printf("# fuzz: stream limit probed %llu times, ENOSPC where due %llu\n",
 	       (unsigned long long)f->limit_probes, (unsigned long long)f->enospc);
+	printf("# fuzz: MigTD: %llu junk service calls (%llu refused INVALID_OPERAND,",
+	       (unsigned long long)f->migtd_calls, (unsigned long long)f->migtd_refused);
+	printf(" %llu answered with an error status, %llu WaitForRequests armed,",
+	       (unsigned long long)f->migtd_bad_cmd, (unsigned long long)f->migtd_armed);
+	printf(" %llu halts ended by a signal); pre-migrations: %llu answered, %llu reported",
+	       (unsigned long long)f->migtd_halts, (unsigned long long)f->migtd_answered,
+	       (unsigned long long)f->migtd_failed_reports);
+	printf(" failed; Send/Receive relayed %llu\n", (unsigned long long)f->migtd_send_receive);
 	printf("# fuzz: commands (id: calls / succeeded):\n");
 	for (i = 0; i <= FUZZ_MAX_ID; i++) {
 		if (!f->cmd_calls[i])

@@ -51,6 +51,14 @@ struct fuzz_figures {
 	uint64_t thread_busy;		/* of them, EBUSY: two threads met on a stream */
 	uint64_t limit_probes;		/* streams created until ENOSPC */
 	uint64_t enospc;		/* of them, ENOSPC at max_migs - 1 */
+	uint64_t migtd_calls;		/* junk service calls of the MigTD's guest */
+	uint64_t migtd_refused;		/* of them, R10 INVALID_OPERAND */
+	uint64_t migtd_bad_cmd;		/* answered with BAD_CMD_BUF, UNSUPPORTED, OUT_OF_RES */
+	uint64_t migtd_armed;		/* a WaitForRequest armed for later */
+	uint64_t migtd_halts;		/* WaitForRequest halted, ended by a signal */
+	uint64_t migtd_answered;	/* pre-migrations answered and reported successful */
+	uint64_t migtd_failed_reports;	/* pre-migrations answered and reported failed */
+	uint64_t migtd_send_receive;	/* Send and Receive relayed through VMM exits */
 	uint64_t cmd_calls[FUZZ_MAX_ID + 1];
 	uint64_t cmd_ok[FUZZ_MAX_ID + 1];
 	uint64_t errnos[FUZZ_MAX_ERRNO];
