@@ -20,7 +20,8 @@
 #define pr_fmt(fmt) "tdx_mig_emu: " fmt
 
 #include <crypto/aead.h>
-#include <crypto/utils.h>
+/* crypto_memneq(): algapi.h's up to 6.4, then utils.h's, which it includes. */
+#include <crypto/algapi.h>
 #include <linux/ktime.h>
 #include <linux/percpu.h>
 #include <linux/scatterlist.h>
