@@ -11,7 +11,7 @@
 name=$1 kdir=$2 sparse=${3:-sparse}
 dst=$OUT/build-$name
 mkdir -p "$dst"
-rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+rsync -a --delete --exclude '*.o' --exclude '*.gcno' --exclude '*.ko' --exclude '.*.cmd' \
 	"$TOP/Kbuild" "$TOP/tdx_mig" "$TOP/uapi" "$dst/"
 make_log=$dst/build.log
 if ! make -C "$kdir" M="$dst" W=1 C=2 CHECK="$sparse" modules > "$make_log" 2>&1; then

@@ -15,6 +15,8 @@
 # fuzzer takes SEED (default: the time), FUZZ_CALLS and FUZZ_SECONDS
 # (defaults 20000 and 600, whichever ends first); its log is judged by
 # scripts/summarize.py, so a kernel splat fails it as it fails make check.
+# FUZZ_LANE=k (scripts/fuzz.sh) names the guest fuzz-k, so that lanes run
+# at once, and uses the modules fuzz.sh built (no build of its own).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -31,9 +33,10 @@ kind=debug
 [ "$mode" = bench ] && kind=${BENCH_KERNEL:-bench}
 "$TOP/scripts/deps.sh"
 eval "$("$TOP/scripts/kernel.sh" "$kind")"
-dir=$OUT/$mode-tests
+name=$mode${FUZZ_LANE:+-$FUZZ_LANE}
+dir=$OUT/$name-tests
 mkdir -p "$dir"
-"$TOP/scripts/build.sh" "$kind" "$KB" "$("$TOP/scripts/sparse.sh")"
+[ -n "${FUZZ_LANE:-}" ] || "$TOP/scripts/build.sh" "$kind" "$KB" "$("$TOP/scripts/sparse.sh")"
 make -s -C "$TOP/selftests" KSRC="$KSRC" O="$dir" "$dir/tdx_mig_demo" "$dir/tdx_mig_bench" \
 	"$dir/tdx_mig_migtd" "$dir/tdx_mig_xhost" "$dir/tdx_mig_fuzz" ||
 	die "building the programs failed"
@@ -80,10 +83,10 @@ if [ "$mode" = xdemo ]; then
 else
 	# One guest: its output is followed live, from its serial log (made
 	# empty first: tail fails on a file that is not there yet).
-	logs=$OUT/vm-$mode.log
-	rm -f "$OUT/vm-$mode.gcov"
+	logs=$OUT/vm-$name.log
+	rm -f "$OUT/vm-$name.gcov"
 	: > "$logs"
-	VM_TIMEOUT=${VM_TIMEOUT:-900} "${vm[@]}" &
+	VM_NAME=$name VM_TIMEOUT=${VM_TIMEOUT:-900} "${vm[@]}" &
 	pid=$!
 	tail -n +1 -F --pid=$pid "$logs" | run_section ||
 		log "vm: following $logs failed; it is complete once the VM ends"
@@ -97,7 +100,7 @@ if [ "$mode" = fuzz ]; then
 	python3 "$TOP/scripts/summarize.py" -a "$TOP/scripts/splat-allowlist" "$logs" || rc=1
 	[ $rc -eq 0 ] || log "fuzz: seed $SEED failed; reproduce with make fuzz SEED=$SEED"
 	# gcov: the lines and branches of tdx_mig.ko this run reached.
-	python3 "$TOP/scripts/coverage.py" "$OUT/build-$kind" "$OUT/vm-fuzz.gcov" || rc=1
+	python3 "$TOP/scripts/coverage.py" "$OUT/build-$kind" "$OUT/vm-$name.gcov" || rc=1
 fi
 if [ "$mode" = bench ] && [ $rc -eq 0 ]; then
 	python3 "$TOP/scripts/bench-json.py" "$logs" "$OUT/bench.json" \

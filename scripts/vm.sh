@@ -12,13 +12,15 @@
 #   vm.sh <mode> <bzImage> <module dir> <selftest dir> [KVM module dir]
 #
 # QEMU_ACCEL overrides the accelerator (kvm or tcg). VM_TIMEOUT bounds the
-# whole boot (seconds). A second serial port, the guest's ttyS1, goes to
+# whole boot (seconds). VM_NAME (default: the mode) names its initramfs and
+# logs, so that several guests of one mode (make fuzz's lanes) run at once. A second serial port, the guest's ttyS1, goes to
 # <log>.gcov: the gcov counters of our modules (scripts/coverage.py).
 
 . "$(dirname "$0")/lib.sh"
 
 mode=$1 kernel=$2 moddir=$3 testdir=$4 kvmdir=${5:-}
-root=$OUT/initramfs-$mode
+name=${VM_NAME:-$mode}
+root=$OUT/initramfs-$name
 mkdir -p "$OUT"
 
 build_initramfs() {
@@ -34,7 +36,7 @@ build_initramfs() {
 		cp "$kvmdir"/*.ko "$root/lib/modules/kvm/"
 	fi
 	[ -d "$testdir" ] && cp -a "$testdir"/. "$root/tests/"
-	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUT/initramfs-$mode.cpio.gz"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUT/initramfs-$name.cpio.gz"
 }
 
 pick_accel() {
@@ -57,7 +59,7 @@ boot() {
 		-m 1536M -smp 2 -nographic -no-reboot -monitor none \
 		-serial "file:$log_file" -serial "file:${log_file%.log}.gcov" \
 		-display none "$@" \
-		-kernel "$kernel" -initrd "$OUT/initramfs-$mode.cpio.gz" \
+		-kernel "$kernel" -initrd "$OUT/initramfs-$name.cpio.gz" \
 		-append "console=ttyS0 panic=-1 oops=panic kasan_multi_shot log_buf_len=8M tdxmig.mode=$mode $append" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 < /dev/null || rc=$?
 	# isa-debug-exit: QEMU exits with (code << 1) | 1; 1 means the guest ended.
@@ -107,7 +109,7 @@ xhost|xdemo)
 	wait $dst
 	;;
 *)
-	boot "$OUT/vm-$mode.log" "" -nic none
+	boot "$OUT/vm-$name.log" "" -nic none
 	;;
 esac
 exit 0

@@ -6,9 +6,9 @@
  * clean pair that does not migrate equal, and, judged from the kernel
  * log like every selftest, on any splat; and if this seed's slice no
  * longer reaches post-copy, an abort after the start token, a chained
- * migration, a busy resumption, the stream limit, a MigTD request answered,
- * or its Send/Receive exits (make fuzz requires
- * every goal of its table, over its longer runs).
+ * migration, a busy resumption, threads meeting on a stream (EBUSY), the
+ * stream limit, a MigTD request answered, or its Send/Receive exits (make
+ * fuzz requires every goal of its table, over its longer runs).
  */
 #include <stdlib.h>
 
@@ -50,6 +50,7 @@ TEST_F_TIMEOUT(fuzz, slice, 500)
 	EXPECT_LT(0, self->f->busy_resumptions);
 	EXPECT_LT(0, self->f->enospc);
 	EXPECT_LT(0, self->f->thread_calls);
+	EXPECT_LT(0, self->f->thread_busy);
 	EXPECT_LT(0, self->f->migtd_answered);
 	EXPECT_LT(0, self->f->migtd_send_receive);
 }

@@ -58,7 +58,7 @@
 #include "tdx_mig_vmm.h"
 #include "test_backend.h"
 
-#define FZ_BYTES	(2UL << 20)
+#define FZ_BYTES	(256UL << 10)
 #define FZ_NPAGES	(FZ_BYTES / MIG_PAGE_SIZE)
 #define FZ_VCPUS	2
 #define FZ_STREAMS	2
@@ -288,6 +288,17 @@ static void signals_hold(struct fuzz *z, bool hold)
 
 /* The victim. */
 
+/* A victim TD, its making timed. */
+static int victim_td(struct fuzz *z, bool destination)
+{
+	double t0 = mig_now_ms();
+	int vm = tb_create_td(FZ_BYTES, FZ_VCPUS, destination, 0);
+
+	z->f->kind_ms[FUZZ_K_NEW_TDS] += mig_now_ms() - t0;
+	z->f->kind_draws[FUZZ_K_NEW_TDS]++;
+	return vm;
+}
+
 static void victim_close(struct fuzz *z)
 {
 	unsigned int i;
@@ -313,7 +324,7 @@ static int victim_open_dst(struct fuzz *z)
 	int ret;
 
 	signals_hold(z, true);
-	z->side[1].vm = tb_create_td(FZ_BYTES, FZ_VCPUS, true, 0);
+	z->side[1].vm = victim_td(z, true);
 	ret = z->side[1].vm < 0 ? z->side[1].vm : tb_exchange_keys(z->side[0].vm, z->side[1].vm);
 	if (!ret)
 		ret = tb_mig_open(&z->m, z->side[0].vm, z->side[1].vm, FZ_NPAGES, FZ_VCPUS,
@@ -337,7 +348,7 @@ static int victim_new(struct fuzz *z)
 {
 	victim_close(z);
 	signals_hold(z, true);
-	z->side[0].vm = tb_create_td(FZ_BYTES, FZ_VCPUS, false, 0);
+	z->side[0].vm = victim_td(z, false);
 	signals_hold(z, false);
 	if (z->side[0].vm < 0)
 		return z->side[0].vm;
@@ -459,7 +470,6 @@ static int step_start_token(struct fuzz *z, const char **what)
 	tb_busy_commit(1);
 	ret = mig_cmd(&z->m.dst[0], KVM_TDX_MIG_IMPORT_TRACK, NULL, &status);
 	tb_busy_commit(0);
-	z->f->calls++;
 	if (ret != -EBUSY) {
 		violation(z, "the start token with the commit busy: errno %d, status %#llx",
 			  -ret, (unsigned long long)status);
@@ -597,14 +607,12 @@ static int step_paused(struct fuzz *z, const char **what)
  * destination's and then the source's with its token), then a new
  * destination.
  */
-static void legal_step(struct fuzz *z)
+static void legal_step_do(struct fuzz *z)
 {
 	struct fz_side *s = &z->side[0], *d = &z->side[1];
 	const char *what = "(no step)";
 	int ret = 0;
 
-	z->f->legal_steps++;
-	z->f->calls++;
 	if (!z->open || z->disturbed || s->state == FZ_UNKNOWN || d->state == FZ_UNKNOWN) {
 		z->f->victim_resets++;
 		z->last = "a new victim pair";
@@ -665,6 +673,22 @@ out:
 		s->state = FZ_UNKNOWN;
 		d->state = FZ_UNKNOWN;
 	}
+}
+
+/*
+ * A legal step, its calls counted: each stream command and dirty-log ioctl
+ * the library made (its counter), at least one a step.
+ */
+static void legal_step(struct fuzz *z)
+{
+	unsigned long long before = mig_ioctls, n;
+
+	legal_step_do(z);
+	n = mig_ioctls - before;
+	n = n ?: 1;
+	z->f->legal_steps++;
+	z->f->legal_calls += n;
+	z->f->calls += n;
 }
 
 /* A value for a command's __u64: an edge of some limit, or anything. */
@@ -1066,11 +1090,21 @@ static void junk_attr(struct fuzz *z)
 		close(fd);
 }
 
-/* One thread of a thread window: junk on the victim's stream fds. */
+/*
+ * One thread of a thread window: calls on the victim's stream fds, most on
+ * one "hot" stream, commands its side's state allows with a good count
+ * (long calls, which others meet: EBUSY), the rest junk anywhere.
+ */
 struct fz_thread {
 	pthread_t thread;
 	uint64_t rng;
 	int fds[2 * FZ_STREAMS];
+	int hot_fd;
+	enum fz_state hot_state;
+	uint32_t hot_id;		/* the hot stream's command, 0: any allowed */
+	uint32_t buf_pages;
+	unsigned int max_calls;
+	const int *stop;		/* set: the window is over */
 	uint64_t calls, busy, bad_errno;
 	int first_bad;
 };
@@ -1081,14 +1115,18 @@ static void *thread_fn(void *arg)
 	struct fuzz tz = { .rng = t->rng };
 	unsigned int i;
 
-	for (i = 0; i < THREAD_CALLS; i++) {
+	for (i = 0; i < t->max_calls && !__atomic_load_n(t->stop, __ATOMIC_ACQUIRE); i++) {
 		struct kvm_tdx_cmd c = { .id = junk_id(&tz) };
 		uint64_t cell[32] = { junk_value(&tz) };
-		int ret;
+		int fd = t->fds[below(&tz, 2 * FZ_STREAMS)], ret;
 
+		if (below(&tz, 4)) {
+			fd = t->hot_fd;
+			c.id = t->hot_id ?: valid_id(&tz, t->hot_state);
+			cell[0] = 1 + below(&tz, t->buf_pages);
+		}
 		c.data = (uintptr_t)cell;
-		ret = ioctl(t->fds[below(&tz, 2 * FZ_STREAMS)], KVM_MEMORY_ENCRYPT_OP, &c) ?
-		      -errno : 0;
+		ret = ioctl(fd, KVM_MEMORY_ENCRYPT_OP, &c) ? -errno : 0;
 		t->calls++;
 		t->busy += ret == -EBUSY;
 		if (ret && !cmd_errno_documented(-ret) && !t->bad_errno++)
@@ -1098,20 +1136,32 @@ static void *thread_fn(void *arg)
 }
 
 /*
- * Several threads at once on the same stream fds, the main thread waiting:
- * every errno must be documented, and the kernel must stay whole (its log
- * is judged).
+ * Several threads at once on the same stream fds: every errno must be
+ * documented, and the kernel must stay whole (its log is judged). The
+ * main thread waits, or, when the victim's source is exporting and
+ * undisturbed, sends a round of its pages meanwhile (real exports on the
+ * threads' hot stream, which they meet: EBUSY), judged the same way.
  */
 static void thread_window(struct fuzz *z)
 {
 	struct fz_thread t[THREADS] = {};
-	unsigned int i, k, started = 0;
+	bool round = !z->disturbed && z->side[0].state == FZ_LIVE_EXPORT;
+	unsigned int i, k, started = 0, side = round || below(z, 4) ? 0 : 1;
+	struct mig_stream *hot = side ? &z->m.dst[below(z, FZ_STREAMS)] :
+					&z->m.src[below(z, FZ_STREAMS)];
+	int stop = 0, ret = 0;
 
 	z->last = "a thread window";
 	if (!z->open)
 		return;
 	for (i = 0; i < THREADS; i++) {
 		t[i].rng = rnd(z) | 1;
+		t[i].hot_fd = hot->fd;
+		t[i].hot_state = z->side[side].state;
+		t[i].hot_id = round ? KVM_TDX_MIG_EXPORT_MEM : 0;
+		t[i].buf_pages = hot->buf_list_pages ?: 1;
+		t[i].max_calls = round ? 8 * THREAD_CALLS : THREAD_CALLS;
+		t[i].stop = &stop;
 		for (k = 0; k < FZ_STREAMS; k++) {
 			t[i].fds[k] = z->m.src[k].fd;
 			t[i].fds[FZ_STREAMS + k] = z->m.dst[k].fd;
@@ -1119,6 +1169,18 @@ static void thread_window(struct fuzz *z)
 	}
 	for (i = 0; i < THREADS; i++)
 		started += !pthread_create(&t[i].thread, NULL, thread_fn, &t[i]);
+	if (round) {
+		if (z->live_started)
+			ret = mig_move_token(&z->m, false);
+		ret = ret ?: mig_send_dirty(&z->m, true, NULL);
+		__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+		z->f->thread_rounds++;
+		if (ret == -EBUSY)
+			z->f->thread_busy++;
+		else if (ret && !cmd_errno_documented(-ret))
+			violation(z, "a thread window: a round beside the threads: errno %d (%s)",
+				  -ret, strerror(-ret));
+	}
 	for (i = 0; i < started; i++)
 		pthread_join(t[i].thread, NULL);
 	z->f->thread_windows++;
@@ -1935,39 +1997,79 @@ static int pointers_init(struct fuzz *z)
 	return 0;
 }
 
-/* One call or step, drawn. */
-static void fuzz_one(struct fuzz *z)
+/* The kind of the next draw. */
+static enum fuzz_kind draw_kind(struct fuzz *z)
 {
-	if (!z->open || below(z, 100) < LEGAL_PCT) {
-		legal_step(z);
-		return;
-	}
+	if (!z->open || below(z, 100) < LEGAL_PCT)
+		return FUZZ_K_LEGAL;
 	switch (below(z, 64)) {
 	case 0 ... 35:
+		return FUZZ_K_JUNK_CMD;
+	case 36 ... 39:
+		return FUZZ_K_MIGTD;
+	case 40 ... 51:
+		return FUZZ_K_GARBAGE;
+	case 52 ... 57:
+		return FUZZ_K_ATTR;
+	case 58 ... 61:
+		return FUZZ_K_REOPEN;
+	case 62:
+		return FUZZ_NR_KINDS;		/* a signal window opens */
+	default:
+		return FUZZ_K_THREADS;
+	}
+}
+
+/* One call or step, drawn, and its time accounted. */
+static void fuzz_one(struct fuzz *z)
+{
+	enum fuzz_kind k = draw_kind(z);
+	double t0 = mig_now_ms();
+
+	switch (k) {
+	case FUZZ_K_LEGAL:
+		legal_step(z);
+		break;
+	case FUZZ_K_JUNK_CMD:
 		junk_cmd(z);
 		break;
-	case 36 ... 38:
-		migtd_draw(z, false);
+	case FUZZ_K_MIGTD:
+		/* One MigTD draw in four a pre-migration, the rest junk. */
+		migtd_draw(z, !below(z, 4));
 		break;
-	case 39:
-		migtd_draw(z, true);
-		break;
-	case 40 ... 51:
+	case FUZZ_K_GARBAGE:
 		junk_garbage(z);
 		break;
-	case 52 ... 57:
+	case FUZZ_K_ATTR:
 		junk_attr(z);
 		break;
-	case 58 ... 61:
+	case FUZZ_K_REOPEN:
 		junk_reopen(z);
 		break;
-	case 62:
-		signal_window(z);
-		break;
-	default:
+	case FUZZ_K_THREADS:
 		thread_window(z);
 		break;
+	default:
+		signal_window(z);
+		return;
 	}
+	z->f->kind_ms[k] += mig_now_ms() - t0;
+	z->f->kind_draws[k]++;
+}
+
+/* The clean pair and the stream limit, timed like the draws. */
+static int fuzz_timed(struct fuzz *z, enum fuzz_kind k)
+{
+	double t0 = mig_now_ms();
+	int ret = 0;
+
+	if (k == FUZZ_K_CLEAN)
+		ret = clean_migration(z);
+	else
+		stream_limit(z);
+	z->f->kind_ms[k] += mig_now_ms() - t0;
+	z->f->kind_draws[k]++;
+	return ret;
 }
 
 int fuzz_run(const struct fuzz_opts *o, struct fuzz_figures *f)
@@ -2002,11 +2104,11 @@ int fuzz_run(const struct fuzz_opts *o, struct fuzz_figures *f)
 			signal_window_end(&z);
 		if (++since_clean >= CLEAN_EVERY) {
 			since_clean = 0;
-			clean_migration(&z);
+			fuzz_timed(&z, FUZZ_K_CLEAN);
 		}
 		if (f->calls >= next_limit) {
 			next_limit = f->calls + LIMIT_EVERY;
-			stream_limit(&z);
+			fuzz_timed(&z, FUZZ_K_LIMIT);
 		}
 		fuzz_one(&z);
 	}
@@ -2075,14 +2177,30 @@ unsigned int fuzz_goals_missed(const struct fuzz_figures *f, bool print)
 	return missed;
 }
 
+static const char * const kind_names[FUZZ_NR_KINDS] = {
+	[FUZZ_K_LEGAL] = "legal steps",
+	[FUZZ_K_JUNK_CMD] = "junk commands",
+	[FUZZ_K_MIGTD] = "MigTD service calls",
+	[FUZZ_K_GARBAGE] = "garbage into mapped pages",
+	[FUZZ_K_ATTR] = "device attributes",
+	[FUZZ_K_REOPEN] = "stream re-opens",
+	[FUZZ_K_THREADS] = "thread windows",
+	[FUZZ_K_CLEAN] = "clean pair migrations",
+	[FUZZ_K_LIMIT] = "stream limit probes",
+	[FUZZ_K_NEW_TDS] = "(of them, victim TDs made)",
+};
+
 void fuzz_print(const struct fuzz_opts *o, const struct fuzz_figures *f)
 {
 	unsigned int i, j;
 
-	printf("# fuzz: seed %llu: %llu calls in %.0f s (%llu legal, %llu junk), %llu violations\n",
+	printf("# fuzz: seed %llu: %llu calls in %.0f s, %llu violations\n",
 	       (unsigned long long)o->seed, (unsigned long long)f->calls, f->seconds,
-	       (unsigned long long)f->legal_steps, (unsigned long long)f->junk_calls,
 	       (unsigned long long)f->violations);
+	printf("# fuzz: calls: %llu in %llu legal steps, %llu junk, %llu from threads, %s\n",
+	       (unsigned long long)f->legal_calls, (unsigned long long)f->legal_steps,
+	       (unsigned long long)f->junk_calls, (unsigned long long)f->thread_calls,
+	       "the rest probes (stream limit, resumptions, MigTD)");
 	printf("# fuzz: clean pair: %llu migrations compared equal\n",
 	       (unsigned long long)f->clean_migrations);
 	printf("# fuzz: victim: %llu completed (%llu undisturbed and compared equal,",
@@ -2099,9 +2217,11 @@ void fuzz_print(const struct fuzz_opts *o, const struct fuzz_figures *f)
 	       (unsigned long long)f->signal_windows, (unsigned long long)f->junk_eintr);
 	printf("another call beside them EBUSY %llu, resumed to completion %llu\n",
 	       (unsigned long long)f->busy_resumptions, (unsigned long long)f->resumed);
-	printf("# fuzz: thread windows %llu (%u threads): %llu calls, %llu EBUSY\n",
+	printf("# fuzz: thread windows %llu (%u threads, %llu beside a round):",
 	       (unsigned long long)f->thread_windows, THREADS,
-	       (unsigned long long)f->thread_calls, (unsigned long long)f->thread_busy);
+	       (unsigned long long)f->thread_rounds);
+	printf(" %llu calls, %llu EBUSY\n", (unsigned long long)f->thread_calls,
+	       (unsigned long long)f->thread_busy);
 	printf("# fuzz: stream limit probed %llu times, ENOSPC where due %llu\n",
 	       (unsigned long long)f->limit_probes, (unsigned long long)f->enospc);
 	printf("# fuzz: MigTD: %llu junk service calls (%llu refused INVALID_OPERAND,",
@@ -2112,6 +2232,12 @@ void fuzz_print(const struct fuzz_opts *o, const struct fuzz_figures *f)
 	       (unsigned long long)f->migtd_halts, (unsigned long long)f->migtd_answered,
 	       (unsigned long long)f->migtd_failed_reports);
 	printf(" failed; Send/Receive relayed %llu\n", (unsigned long long)f->migtd_send_receive);
+	printf("# fuzz: time per kind of draw (ms in all, draws, ms per draw):\n");
+	for (i = 0; i < FUZZ_NR_KINDS; i++) {
+		printf("#   %-34s %9.0f %7llu %8.2f\n", kind_names[i], f->kind_ms[i],
+		       (unsigned long long)f->kind_draws[i],
+		       f->kind_draws[i] ? f->kind_ms[i] / f->kind_draws[i] : 0.0);
+	}
 	printf("# fuzz: commands (id: calls / succeeded):\n");
 	for (i = 0; i <= FUZZ_MAX_ID; i++) {
 		if (!f->cmd_calls[i])

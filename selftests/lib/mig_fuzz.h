@@ -17,6 +17,13 @@
 /* errno values a histogram keeps apart. */
 #define FUZZ_MAX_ERRNO	140
 
+/* What a run's time goes to: each kind of draw, and the pairs made. */
+enum fuzz_kind {
+	FUZZ_K_LEGAL, FUZZ_K_JUNK_CMD, FUZZ_K_MIGTD, FUZZ_K_GARBAGE, FUZZ_K_ATTR,
+	FUZZ_K_REOPEN, FUZZ_K_THREADS, FUZZ_K_CLEAN, FUZZ_K_LIMIT, FUZZ_K_NEW_TDS,
+	FUZZ_NR_KINDS
+};
+
 struct fuzz_opts {
 	uint64_t seed;
 	uint64_t calls;		/* at most this many victim calls (0: no bound) */
@@ -28,7 +35,8 @@ struct fuzz_opts {
 struct fuzz_figures {
 	double seconds;			/* the run took */
 	uint64_t calls;			/* every call made on the victim */
-	uint64_t legal_steps;		/* of them, steps of a migration */
+	uint64_t legal_steps;		/* steps of a migration (and MigTD pre-migrations) */
+	uint64_t legal_calls;		/* of the calls, those the victim's steps made */
 	uint64_t junk_calls;
 	uint64_t violations;		/* results the uAPI does not allow */
 	uint64_t clean_migrations;	/* clean pair migrated and compared equal */
@@ -48,7 +56,8 @@ struct fuzz_figures {
 	uint64_t resumed;		/* the same call again, until it completed */
 	uint64_t thread_windows;	/* stretches of junk from several threads */
 	uint64_t thread_calls;		/* their calls */
-	uint64_t thread_busy;		/* of them, EBUSY: two threads met on a stream */
+	uint64_t thread_rounds;		/* of them, beside a round of the victim's pages */
+	uint64_t thread_busy;		/* EBUSY: two threads met on a stream */
 	uint64_t limit_probes;		/* streams created until ENOSPC */
 	uint64_t enospc;		/* of them, ENOSPC at max_migs - 1 */
 	uint64_t migtd_calls;		/* junk service calls of the MigTD's guest */
@@ -63,6 +72,8 @@ struct fuzz_figures {
 	uint64_t cmd_ok[FUZZ_MAX_ID + 1];
 	uint64_t errnos[FUZZ_MAX_ERRNO];
 	uint64_t states[2][16];		/* junk calls per [source/destination][state] */
+	double kind_ms[FUZZ_NR_KINDS];	/* time per kind (NEW_TDS: inside the others) */
+	uint64_t kind_draws[FUZZ_NR_KINDS];
 };
 
 /*

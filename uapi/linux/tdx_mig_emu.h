@@ -67,7 +67,7 @@ struct kvm_memory_attributes {
 #define TDX_MIG_EMU_MAX_SHARED_PAGES	512
 
 struct tdx_mig_emu_vm_config {
-	__u64 mem_bytes;	/* private memory at GPA 0: 2 MiB multiple, <= 1 GiB */
+	__u64 mem_bytes;	/* private memory at GPA 0: 256 KiB multiple, <= 1 GiB */
 	__u32 nr_vcpus;		/* 1 .. TDX_MIG_EMU_MAX_VCPUS */
 	__u32 flags;
 	__u32 pending_every;	/* source: every n-th page left PENDING (0: none) */

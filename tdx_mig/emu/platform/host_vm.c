@@ -747,7 +747,13 @@ static int config_ok(const struct tdx_mig_emu_vm_config *cfg)
 			   TDX_MIG_EMU_VM_UNFINALIZED | TDX_MIG_EMU_VM_MIGRATABLE |
 			   TDX_MIG_EMU_VM_PREALLOC))
 		return -EINVAL;
-	if (!cfg->mem_bytes || cfg->mem_bytes % SZ_2M || cfg->mem_bytes > TDX_MIG_EMU_MAX_MEM)
+	/*
+	 * KVM takes any number of pages; whole 64-page words of the dirty
+	 * bitmap keep the tests' bitmaps simple, and small TDs make the
+	 * fuzzer's migrations cheap.
+	 */
+	if (!cfg->mem_bytes || cfg->mem_bytes % (64 * PAGE_SIZE) ||
+	    cfg->mem_bytes > TDX_MIG_EMU_MAX_MEM)
 		return -EINVAL;
 	if (!cfg->nr_vcpus || cfg->nr_vcpus > TDX_MIG_EMU_MAX_VCPUS)
 		return -EINVAL;
@@ -873,7 +879,7 @@ struct host_vm *host_vm_create(const struct tdx_mig_emu_vm_config *cfg)
 	vm->mem = kvcalloc(vm->nr_pages, sizeof(*vm->mem), GFP_KERNEL_ACCOUNT);
 	vm->sept = kvcalloc(nr_sept, sizeof(*vm->sept), GFP_KERNEL_ACCOUNT);
 	vm->sept_1g = bitmap_zalloc(DIV_ROUND_UP(cfg->mem_bytes, SZ_1G), GFP_KERNEL_ACCOUNT);
-	vm->sept_2m = bitmap_zalloc(cfg->mem_bytes / SZ_2M, GFP_KERNEL_ACCOUNT);
+	vm->sept_2m = bitmap_zalloc(DIV_ROUND_UP(cfg->mem_bytes, SZ_2M), GFP_KERNEL_ACCOUNT);
 	vm->private_mem = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT);
 	vm->mapped = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT);
 	/* A built TD's memory is private; a destination's stays shared until set. */
