@@ -17,7 +17,7 @@
 #include "test_backend.h"
 
 #define SLICE_SEED	17
-#define SLICE_CALLS	3000
+#define SLICE_CALLS	6000
 
 FIXTURE(fuzz) {
 	struct fuzz_figures *f;

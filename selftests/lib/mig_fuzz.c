@@ -42,6 +42,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -992,6 +993,133 @@ static void junk_garbage(struct fuzz *z)
 	z->last = "garbage into a mapped page";
 }
 
+/*
+ * Mappings at random offsets. A touch of a page the stream does not serve
+ * must be SIGBUS (uapi.rst), which the handler turns into a jump back.
+ */
+static sigjmp_buf touch_env;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(touch_env, sig);
+}
+
+/* Read (and maybe write) a byte of @p: 0, or the signal it raised. */
+static int touch(uint8_t *p, bool write, uint8_t v)
+{
+	int sig = sigsetjmp(touch_env, 1);
+
+	if (sig)
+		return sig;
+	/* Atomic accesses: the compiler may not drop them. */
+	(void)__atomic_load_n(p, __ATOMIC_RELAXED);
+	if (write)
+		__atomic_store_n(p, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* The pages a stream serves: 4 + buf_list_pages once negotiated. */
+static bool served(const struct mig_stream *s, uint64_t pgoff)
+{
+	return s && s->mbmd && pgoff < TDX_MIG_STREAM_BUF_LIST_MAP_OFFSET + s->buf_list_pages;
+}
+
+/* A page offset: a region's edge, just past the buffers, or far away. */
+static uint64_t junk_pgoff(struct fuzz *z, const struct mig_stream *s)
+{
+	uint64_t end = TDX_MIG_STREAM_BUF_LIST_MAP_OFFSET + (s ? s->buf_list_pages : 0);
+
+	switch (below(z, 6)) {
+	case 0:
+		return below(z, TDX_MIG_STREAM_BUF_LIST_MAP_OFFSET + 1);
+	case 1:
+		return end - below(z, 3);
+	case 2:
+		return end + below(z, 3);
+	case 3:
+		return (1ULL << 36) - below(z, 4);
+	default:
+		return below(z, end + 8);
+	}
+}
+
+/*
+ * mmap of a victim stream (or of a stream never negotiated, which serves
+ * nothing) at a random offset, length and protection, maybe MAP_PRIVATE
+ * (EINVAL) and maybe moved by mremap; each page touched, SIGBUS where the
+ * stream serves no page; then unmapped in two pieces. A served page gets
+ * garbage, as junk_garbage() writes it through the library's mapping.
+ */
+static void junk_mmap(struct fuzz *z)
+{
+	unsigned int side = below(z, 2), si = below(z, FZ_STREAMS), i;
+	const struct mig_stream *s = side ? &z->m.dst[si] : &z->m.src[si];
+	bool raw = !below(z, 8), private = !below(z, 8), write = below(z, 4);
+	size_t len = (1 + below(z, 6)) * MIG_PAGE_SIZE, cut;
+	int prot = PROT_READ | (write ? PROT_WRITE : 0), fd = s->fd, sig;
+	uint64_t pgoff;
+	uint8_t *p;
+
+	z->last = "a mapping at a random offset";
+	if (raw && z->side[side].vm < 0)
+		return;			/* closed by junk_close_vm() */
+	if (raw) {
+		fd = mig_stream_create(z->side[side].vm);
+		z->f->calls++;
+		if (fd < 0)
+			return;		/* the stream limit: judged by junk_attr() */
+		s = NULL;
+		/* One more MigSC on the source: see junk_attr(). */
+		z->disturbed |= !side;
+	}
+	if (fd < 0)
+		return;
+	pgoff = junk_pgoff(z, s);
+	p = mmap(NULL, len, prot, private ? MAP_PRIVATE : MAP_SHARED, fd, pgoff * MIG_PAGE_SIZE);
+	z->f->calls++;
+	z->f->mmaps++;
+	if (p == MAP_FAILED) {
+		if (!private && errno != EOVERFLOW && errno != ENOMEM)
+			violation(z, "mmap of %zu bytes at page %llu: errno %d (%s)", len,
+				  (unsigned long long)pgoff, errno, strerror(errno));
+		goto out;
+	}
+	if (private) {
+		violation(z, "a MAP_PRIVATE mapping of a stream succeeded");
+		munmap(p, len);
+		goto out;
+	}
+	if (!below(z, 4)) {
+		void *q = mremap(p, len, len + MIG_PAGE_SIZE, MREMAP_MAYMOVE);
+
+		z->f->calls++;
+		if (q != MAP_FAILED) {
+			p = q;
+			len += MIG_PAGE_SIZE;
+		}
+	}
+	for (i = 0; i < len / MIG_PAGE_SIZE; i++) {
+		bool want = served(s, pgoff + i);
+
+		sig = touch(p + i * MIG_PAGE_SIZE + below(z, MIG_PAGE_SIZE), write && want, rnd(z));
+		z->f->mmap_touches++;
+		z->f->mmap_sigbus += sig == SIGBUS;
+		if (want != !sig)
+			violation(z, "page %llu of a %s stream (%u buffer pages): %s",
+				  (unsigned long long)(pgoff + i), s ? "negotiated" : "new",
+				  s ? s->buf_list_pages : 0, sig ? strsignal(sig) : "served");
+	}
+	cut = below(z, len / MIG_PAGE_SIZE) * MIG_PAGE_SIZE;
+	if (cut && munmap(p + cut, len - cut))
+		violation(z, "munmap of the mapping's tail: %s", strerror(errno));
+	if (munmap(p, cut ?: len))
+		violation(z, "munmap of the mapping: %s", strerror(errno));
+	z->f->calls += 1 + !!cut;
+out:
+	if (raw)
+		close(fd);
+}
+
 static int attr_ioctl(int fd, unsigned long nr, uint32_t flags, uint32_t group, uint64_t attr,
 		      uint64_t addr)
 {
@@ -1025,6 +1153,8 @@ static void junk_attr(struct fuzz *z)
 	int fd, ret;
 
 	z->last = "a device attribute";
+	if (raw && z->side[side].vm < 0)
+		return;			/* closed by junk_close_vm() */
 	if (raw) {
 		fd = mig_stream_create(z->side[side].vm);
 		z->f->calls++;
@@ -1090,6 +1220,29 @@ static void junk_attr(struct fuzz *z)
 		close(fd);
 }
 
+/* Close a victim stream fd other than 0 and open it again (its MigSC reused): if it did. */
+static bool junk_reopen(struct fuzz *z)
+{
+	unsigned int side = below(z, 2);
+	struct mig_stream *s = side ? &z->m.dst[1] : &z->m.src[1];
+	int ret;
+
+	if (z->side[side].vm < 0)
+		return false;		/* closed by junk_close_vm() */
+	mig_stream_close(s);
+	ret = mig_stream_open(z->side[side].vm, FZ_BUF_PAGES, s);
+	z->f->calls++;
+	z->f->reopens++;
+	z->last = "a stream closed and opened again";
+	if (ret) {
+		count_errno(z, ret);
+		violation(z, "re-opening stream 1 of the %s failed: %s",
+			  side ? "destination" : "source", strerror(-ret));
+		z->disturbed = true;
+	}
+	return true;
+}
+
 /*
  * One thread of a thread window: calls on the victim's stream fds, most on
  * one "hot" stream, commands its side's state allows with a good count
@@ -1105,9 +1258,34 @@ struct fz_thread {
 	uint32_t buf_pages;
 	unsigned int max_calls;
 	const int *stop;		/* set: the window is over */
-	uint64_t calls, busy, bad_errno;
+	bool fds_close;			/* the main thread re-opens a stream meanwhile: EBADF */
+	/* or, beside a round: garbage into these streams' pages during its calls */
+	const struct mig_stream *scribble[2];
+	uint64_t calls, busy, bad_errno, garbage;
 	int first_bad;
 };
+
+/* A random byte of a random page of @s's mapping gets garbage. */
+static void scribble_once(struct fuzz *tz, const struct mig_stream *s)
+{
+	uint8_t *page;
+
+	switch (below(tz, 4)) {
+	case 0:
+		page = s->mbmd;
+		break;
+	case 1:
+		page = (uint8_t *)s->gpa_list;
+		break;
+	case 2:
+		page = (uint8_t *)s->mac + below(tz, 2) * MIG_PAGE_SIZE;
+		break;
+	default:
+		page = (uint8_t *)s->bufs + below(tz, s->buf_list_pages) * MIG_PAGE_SIZE;
+		break;
+	}
+	__atomic_store_n(&page[below(tz, MIG_PAGE_SIZE)], (uint8_t)rnd(tz), __ATOMIC_RELAXED);
+}
 
 static void *thread_fn(void *arg)
 {
@@ -1115,6 +1293,13 @@ static void *thread_fn(void *arg)
 	struct fuzz tz = { .rng = t->rng };
 	unsigned int i;
 
+	if (t->scribble[0]) {
+		while (!__atomic_load_n(t->stop, __ATOMIC_ACQUIRE)) {
+			scribble_once(&tz, t->scribble[below(&tz, 2)]);
+			t->garbage++;
+		}
+		return NULL;
+	}
 	for (i = 0; i < t->max_calls && !__atomic_load_n(t->stop, __ATOMIC_ACQUIRE); i++) {
 		struct kvm_tdx_cmd c = { .id = junk_id(&tz) };
 		uint64_t cell[32] = { junk_value(&tz) };
@@ -1129,6 +1314,8 @@ static void *thread_fn(void *arg)
 		ret = ioctl(fd, KVM_MEMORY_ENCRYPT_OP, &c) ? -errno : 0;
 		t->calls++;
 		t->busy += ret == -EBUSY;
+		if (ret == -EBADF && t->fds_close)
+			continue;
 		if (ret && !cmd_errno_documented(-ret) && !t->bad_errno++)
 			t->first_bad = -ret;
 	}
@@ -1146,6 +1333,7 @@ static void thread_window(struct fuzz *z)
 {
 	struct fz_thread t[THREADS] = {};
 	bool round = !z->disturbed && z->side[0].state == FZ_LIVE_EXPORT;
+	bool reopen = !round && !below(z, 3);
 	unsigned int i, k, started = 0, side = round || below(z, 4) ? 0 : 1;
 	struct mig_stream *hot = side ? &z->m.dst[below(z, FZ_STREAMS)] :
 					&z->m.src[below(z, FZ_STREAMS)];
@@ -1162,6 +1350,12 @@ static void thread_window(struct fuzz *z)
 		t[i].buf_pages = hot->buf_list_pages ?: 1;
 		t[i].max_calls = round ? 8 * THREAD_CALLS : THREAD_CALLS;
 		t[i].stop = &stop;
+		t[i].fds_close = reopen;
+		if (round && !i && below(z, 2)) {
+			/* Garbage during the round's calls, in its source and destination. */
+			t[i].scribble[0] = hot;
+			t[i].scribble[1] = &z->m.dst[hot - z->m.src];
+		}
 		for (k = 0; k < FZ_STREAMS; k++) {
 			t[i].fds[k] = z->m.src[k].fd;
 			t[i].fds[FZ_STREAMS + k] = z->m.dst[k].fd;
@@ -1169,6 +1363,9 @@ static void thread_window(struct fuzz *z)
 	}
 	for (i = 0; i < THREADS; i++)
 		started += !pthread_create(&t[i].thread, NULL, thread_fn, &t[i]);
+	/* A stream fd closed and opened again under the threads' calls. */
+	if (reopen && junk_reopen(z))
+		z->f->reopens_mid_call++;
 	if (round) {
 		if (z->live_started)
 			ret = mig_move_token(&z->m, false);
@@ -1188,6 +1385,7 @@ static void thread_window(struct fuzz *z)
 		z->f->calls += t[i].calls;
 		z->f->thread_calls += t[i].calls;
 		z->f->thread_busy += t[i].busy;
+		z->f->garbage_during_calls += t[i].garbage;
 		if (t[i].bad_errno)
 			violation(z, "a thread window: %llu calls got undocumented errnos, %s %d",
 				  (unsigned long long)t[i].bad_errno, "the first", t[i].first_bad);
@@ -1197,6 +1395,74 @@ static void thread_window(struct fuzz *z)
 	 * depends on how they interleaved, what follows must not (a seed
 	 * reproduces its run).
 	 */
+	z->disturbed = true;
+	z->side[0].state = FZ_UNKNOWN;
+	z->side[1].state = FZ_UNKNOWN;
+}
+
+/* A round of the victim's pages on a thread of its own. */
+struct fz_round {
+	pthread_t thread;
+	struct fuzz *z;
+	int ret;
+};
+
+static void *round_fn(void *arg)
+{
+	struct fz_round *r = arg;
+
+	r->ret = r->z->live_started ? mig_move_token(&r->z->m, false) : 0;
+	r->ret = r->ret ?: mig_send_dirty(&r->z->m, true, NULL);
+	return NULL;
+}
+
+/*
+ * A victim's VM fd closed mid-migration (mid-round, when the source can
+ * send one): its streams hold the TD, so their calls go on, each result
+ * documented; the round ends in success or documented errnos (EBADF: its
+ * dirty log's VM fd went away). The streams close at the next step, and
+ * the TD goes with them in whatever state it is in.
+ */
+static void junk_close_vm(struct fuzz *z)
+{
+	unsigned int side = below(z, 2), i;
+	struct fz_round r = { .z = z };
+	bool round;
+
+	z->last = "a VM fd closed mid-migration";
+	if (!z->open || z->side[side].vm < 0)
+		return;
+	round = !side && !z->disturbed && z->side[0].state == FZ_LIVE_EXPORT &&
+		!pthread_create(&r.thread, NULL, round_fn, &r);
+	close(z->side[side].vm);
+	z->side[side].vm = -1;
+	z->f->vm_closes++;
+	for (i = 0; i < 4; i++) {
+		struct mig_stream *s = side ? &z->m.dst[below(z, FZ_STREAMS)] :
+					      &z->m.src[below(z, FZ_STREAMS)];
+		struct kvm_tdx_cmd c = { .id = valid_id(z, z->side[side].state) };
+		uint64_t cell[32] = { 1 + below(z, s->buf_list_pages ?: 1) };
+		int ret;
+
+		c.data = (uintptr_t)cell;
+		ret = ioctl(s->fd, KVM_MEMORY_ENCRYPT_OP, &c) ? -errno : 0;
+		z->f->calls++;
+		z->f->cmd_calls[id_slot(c.id)]++;
+		if (ret)
+			count_errno(z, ret);
+		else
+			z->f->cmd_ok[id_slot(c.id)]++;
+		if (ret && !cmd_errno_documented(-ret))
+			violation(z, "id %u on a stream whose VM fd closed: errno %d (%s)", c.id,
+				  -ret, strerror(-ret));
+	}
+	if (round) {
+		pthread_join(r.thread, NULL);
+		z->f->vm_closes_mid_round++;
+		if (r.ret && r.ret != -EBADF && !cmd_errno_documented(-r.ret))
+			violation(z, "a round while its VM fd closed: errno %d (%s)", -r.ret,
+				  strerror(-r.ret));
+	}
 	z->disturbed = true;
 	z->side[0].state = FZ_UNKNOWN;
 	z->side[1].state = FZ_UNKNOWN;
@@ -1251,26 +1517,6 @@ static void stream_limit(struct fuzz *z)
 out:
 	signals_hold(z, false);
 	free(fds);
-}
-
-/* Close a victim stream fd other than 0 and open it again: its MigSC is reused. */
-static void junk_reopen(struct fuzz *z)
-{
-	unsigned int side = below(z, 2);
-	struct mig_stream *s = side ? &z->m.dst[1] : &z->m.src[1];
-	int ret;
-
-	mig_stream_close(s);
-	ret = mig_stream_open(z->side[side].vm, FZ_BUF_PAGES, s);
-	z->f->calls++;
-	z->f->reopens++;
-	z->last = "a stream closed and opened again";
-	if (ret) {
-		count_errno(z, ret);
-		violation(z, "re-opening stream 1 of the %s failed: %s",
-			  side ? "destination" : "source", strerror(-ret));
-		z->disturbed = true;
-	}
 }
 
 /*
@@ -2003,12 +2249,16 @@ static enum fuzz_kind draw_kind(struct fuzz *z)
 	if (!z->open || below(z, 100) < LEGAL_PCT)
 		return FUZZ_K_LEGAL;
 	switch (below(z, 64)) {
-	case 0 ... 35:
+	case 0 ... 34:
 		return FUZZ_K_JUNK_CMD;
+	case 35:
+		return FUZZ_K_CLOSE_VM;
 	case 36 ... 39:
 		return FUZZ_K_MIGTD;
-	case 40 ... 51:
+	case 40 ... 47:
 		return FUZZ_K_GARBAGE;
+	case 48 ... 51:
+		return FUZZ_K_MMAP;
 	case 52 ... 57:
 		return FUZZ_K_ATTR;
 	case 58 ... 61:
@@ -2039,6 +2289,12 @@ static void fuzz_one(struct fuzz *z)
 		break;
 	case FUZZ_K_GARBAGE:
 		junk_garbage(z);
+		break;
+	case FUZZ_K_MMAP:
+		junk_mmap(z);
+		break;
+	case FUZZ_K_CLOSE_VM:
+		junk_close_vm(z);
 		break;
 	case FUZZ_K_ATTR:
 		junk_attr(z);
@@ -2077,6 +2333,7 @@ int fuzz_run(const struct fuzz_opts *o, struct fuzz_figures *f)
 	struct fuzz z = { .o = o, .f = f, .rng = o->seed * 2 + 1, .last = "setup" };
 	double start = mig_now_ms(), end = o->seconds ? start + o->seconds * 1000.0 : 0;
 	struct sigaction sa = { .sa_handler = on_alarm }, old_sa;
+	struct sigaction bus = { .sa_handler = on_sigbus }, old_bus;
 	uint64_t since_clean = 0, next_limit = 0;
 	int ret;
 
@@ -2087,11 +2344,16 @@ int fuzz_run(const struct fuzz_opts *o, struct fuzz_figures *f)
 	/* No SA_RESTART: an interrupted call returns EINTR. */
 	if (sigaction(SIGALRM, &sa, &old_sa))
 		return -errno;
+	if (sigaction(SIGBUS, &bus, &old_bus)) {
+		sigaction(SIGALRM, &old_sa, NULL);
+		return -errno;
+	}
 	ret = tb_open() ?: pointers_init(&z) ?: victim_new(&z);
 	if (ret) {
 		printf("# fuzz: setup failed: %s\n", strerror(-ret));
 		victim_close(&z);
 		sigaction(SIGALRM, &old_sa, NULL);
+		sigaction(SIGBUS, &old_bus, NULL);
 		return ret;
 	}
 	ret = clean_migration(&z);
@@ -2119,6 +2381,7 @@ int fuzz_run(const struct fuzz_opts *o, struct fuzz_figures *f)
 	victim_close(&z);
 	migtd_close(&z);
 	sigaction(SIGALRM, &old_sa, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
 	f->seconds = (mig_now_ms() - start) / 1000;
 	if (!o->quiet)
 		fuzz_print(o, f);
@@ -2182,6 +2445,8 @@ static const char * const kind_names[FUZZ_NR_KINDS] = {
 	[FUZZ_K_JUNK_CMD] = "junk commands",
 	[FUZZ_K_MIGTD] = "MigTD service calls",
 	[FUZZ_K_GARBAGE] = "garbage into mapped pages",
+	[FUZZ_K_MMAP] = "mappings at random offsets",
+	[FUZZ_K_CLOSE_VM] = "VM fds closed mid-migration",
 	[FUZZ_K_ATTR] = "device attributes",
 	[FUZZ_K_REOPEN] = "stream re-opens",
 	[FUZZ_K_THREADS] = "thread windows",
@@ -2210,9 +2475,17 @@ void fuzz_print(const struct fuzz_opts *o, const struct fuzz_figures *f)
 	       (unsigned long long)f->aborts_after_start);
 	printf(" %llu new pairs, %llu aborts\n", (unsigned long long)f->victim_resets,
 	       (unsigned long long)f->aborts);
-	printf("# fuzz: garbage writes %llu, stream re-opens %llu, streams never negotiated %llu\n",
-	       (unsigned long long)f->garbage_writes, (unsigned long long)f->reopens,
-	       (unsigned long long)f->raw_streams);
+	printf("# fuzz: garbage writes %llu (and %llu during a round's calls), %s %llu,",
+	       (unsigned long long)f->garbage_writes, (unsigned long long)f->garbage_during_calls,
+	       "stream re-opens", (unsigned long long)f->reopens);
+	printf(" streams never negotiated %llu\n", (unsigned long long)f->raw_streams);
+	printf("# fuzz: stream re-opens under other threads' calls %llu\n",
+	       (unsigned long long)f->reopens_mid_call);
+	printf("# fuzz: mappings at random offsets %llu: %llu pages touched, %s %llu\n",
+	       (unsigned long long)f->mmaps, (unsigned long long)f->mmap_touches,
+	       "SIGBUS where due", (unsigned long long)f->mmap_sigbus);
+	printf("# fuzz: VM fds closed mid-migration %llu (%llu during a round)\n",
+	       (unsigned long long)f->vm_closes, (unsigned long long)f->vm_closes_mid_round);
 	printf("# fuzz: signal windows %llu: junk calls left pending by EINTR %llu, ",
 	       (unsigned long long)f->signal_windows, (unsigned long long)f->junk_eintr);
 	printf("another call beside them EBUSY %llu, resumed to completion %llu\n",

@@ -19,8 +19,9 @@
 
 /* What a run's time goes to: each kind of draw, and the pairs made. */
 enum fuzz_kind {
-	FUZZ_K_LEGAL, FUZZ_K_JUNK_CMD, FUZZ_K_MIGTD, FUZZ_K_GARBAGE, FUZZ_K_ATTR,
-	FUZZ_K_REOPEN, FUZZ_K_THREADS, FUZZ_K_CLEAN, FUZZ_K_LIMIT, FUZZ_K_NEW_TDS,
+	FUZZ_K_LEGAL, FUZZ_K_JUNK_CMD, FUZZ_K_MIGTD, FUZZ_K_GARBAGE, FUZZ_K_MMAP,
+	FUZZ_K_ATTR, FUZZ_K_REOPEN, FUZZ_K_CLOSE_VM, FUZZ_K_THREADS, FUZZ_K_CLEAN,
+	FUZZ_K_LIMIT, FUZZ_K_NEW_TDS,
 	FUZZ_NR_KINDS
 };
 
@@ -45,7 +46,14 @@ struct fuzz_figures {
 	uint64_t victim_resets;		/* victim pairs thrown away and made anew */
 	uint64_t aborts;		/* legal EXPORT_ABORTs, then a new destination */
 	uint64_t garbage_writes;	/* into the victim's mapped buffers */
+	uint64_t garbage_during_calls;	/* of them, while a round's calls ran */
 	uint64_t reopens;		/* victim stream fds closed and opened again */
+	uint64_t reopens_mid_call;	/* of them, while other threads called */
+	uint64_t mmaps;			/* mappings at random offsets */
+	uint64_t mmap_touches;		/* their pages touched */
+	uint64_t mmap_sigbus;		/* of them, SIGBUS (a page the stream does not serve) */
+	uint64_t vm_closes;		/* victim VM fds closed mid-migration */
+	uint64_t vm_closes_mid_round;	/* of them, while a round ran */
 	uint64_t raw_streams;		/* extra, never negotiated, streams created */
 	uint64_t postcopy_bundles;	/* victim pages sent after the start token */
 	uint64_t aborts_after_start;	/* source aborts with the destination's token */
