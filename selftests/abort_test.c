@@ -45,9 +45,7 @@ FIXTURE_SETUP(abort)
 	ASSERT_LE(0, ctx->dst);
 	for (v = 0; v < NR_VCPUS; v++)
 		ASSERT_EQ(0, tb_guest_write(ctx->src, v, gfns, 8, 0x1000 * (v + 1), NULL));
-	ASSERT_EQ(0, tb_mem_hash(ctx->src, BYTES, &ctx->mem_hash));
-	for (v = 0; v < NR_VCPUS; v++)
-		ASSERT_EQ(0, tb_vcpu_hash(ctx->src, v, &ctx->vcpu_hash[v]));
+	ASSERT_EQ(0, tb_td_hashes(ctx->src, BYTES, NR_VCPUS, &ctx->mem_hash, ctx->vcpu_hash));
 	ASSERT_EQ(0, tb_exchange_keys(ctx->src, ctx->dst));
 	ASSERT_EQ(0, tb_mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 1, 64));
 }
@@ -76,30 +74,14 @@ static int src_cmd(struct abort_ctx *ctx, uint32_t id)
 static void check_restored_and_remigrate(struct __test_metadata *_metadata,
 					 struct abort_ctx *ctx)
 {
-	uint64_t h, gfns[2] = { 1, 2 };
-	struct mig again;
-	unsigned int v;
-	int dst2;
+	uint64_t gfns[2] = { 1, 2 };
 
-	ASSERT_EQ(0, tb_mem_hash(ctx->src, BYTES, &h));
-	EXPECT_EQ(ctx->mem_hash, h);
-	for (v = 0; v < NR_VCPUS; v++) {
-		ASSERT_EQ(0, tb_vcpu_hash(ctx->src, v, &h));
-		EXPECT_EQ(ctx->vcpu_hash[v], h);
-	}
+	EXPECT_EQ(0, tb_td_unchanged(ctx->src, BYTES, NR_VCPUS, ctx->mem_hash, ctx->vcpu_hash));
 	ASSERT_EQ(0, tb_guest_write(ctx->src, 0, gfns, 2, 0xabcd, NULL));
 
 	/* The MIGSCs are kept: new stream fds reuse them. */
 	mig_close(&ctx->m);
-	dst2 = tb_create_td(BYTES, NR_VCPUS, true, 0);
-	ASSERT_LE(0, dst2);
-	ASSERT_EQ(0, tb_exchange_keys(ctx->src, dst2));
-	ASSERT_EQ(0, tb_mig_open(&again, ctx->src, dst2, NPAGES, NR_VCPUS, 1, 64));
-	again.min_rounds = 1;
-	EXPECT_EQ(0, mig_precopy(&again));
-	EXPECT_EQ(0, td_compare(ctx->src, dst2, BYTES, NR_VCPUS, NULL));
-	mig_close(&again);
-	close(dst2);
+	EXPECT_EQ(0, tb_migrate_to_new(ctx->src, BYTES, NR_VCPUS, 64));
 }
 
 TEST_F_TIMEOUT(abort, live_export, 120)

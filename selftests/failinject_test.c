@@ -369,9 +369,7 @@ FIXTURE_SETUP(inject)
 	ASSERT_EQ(0, tb_create_pair(BYTES, NR_VCPUS, &ctx->src, &ctx->dst));
 	for (v = 0; v < NR_VCPUS; v++)
 		ASSERT_EQ(0, tb_guest_write(ctx->src, v, gfns, 6, 0x5000 * (v + 1), NULL));
-	ASSERT_EQ(0, tb_mem_hash(ctx->src, BYTES, &ctx->mem_hash));
-	for (v = 0; v < NR_VCPUS; v++)
-		ASSERT_EQ(0, tb_vcpu_hash(ctx->src, v, &ctx->vcpu_hash[v]));
+	ASSERT_EQ(0, tb_td_hashes(ctx->src, BYTES, NR_VCPUS, &ctx->mem_hash, ctx->vcpu_hash));
 }
 
 /*
@@ -646,10 +644,7 @@ TEST_F_TIMEOUT(inject, export_abort, 120)
 	struct phase ph[] = { { "EXPORT_ABORT" } };
 	struct mig_ctx *ctx = &self->c;
 	struct cmd_arg ab = { .id = KVM_TDX_MIG_EXPORT_ABORT };
-	uint64_t h, gfns[2] = { 1, 2 };
-	struct mig again;
-	unsigned int v;
-	int dst2;
+	uint64_t gfns[2] = { 1, 2 };
 
 	ASSERT_EQ(0, tb_mig_open(&ctx->m, ctx->src, ctx->dst, NPAGES, NR_VCPUS, 1, BUF_PAGES));
 	ctx->opened = true;
@@ -658,24 +653,11 @@ TEST_F_TIMEOUT(inject, export_abort, 120)
 	prefault(&ctx->m);
 	ab.s = &ctx->m.src[0];
 	ASSERT_EQ(0, inject(_metadata, &ph[0], do_cmd, &ab, NULL));
-	ASSERT_EQ(0, tb_mem_hash(ctx->src, BYTES, &h));
-	EXPECT_EQ(ctx->mem_hash, h);
-	for (v = 0; v < NR_VCPUS; v++) {
-		ASSERT_EQ(0, tb_vcpu_hash(ctx->src, v, &h));
-		EXPECT_EQ(ctx->vcpu_hash[v], h);
-	}
+	EXPECT_EQ(0, tb_td_unchanged(ctx->src, BYTES, NR_VCPUS, ctx->mem_hash, ctx->vcpu_hash));
 	ASSERT_EQ(0, tb_guest_write(ctx->src, 0, gfns, 2, 0xabcd, NULL));
 	mig_close(&ctx->m);
 	ctx->opened = false;
-	dst2 = tb_create_td(BYTES, NR_VCPUS, true, 0);
-	ASSERT_LE(0, dst2);
-	ASSERT_EQ(0, tb_exchange_keys(ctx->src, dst2));
-	ASSERT_EQ(0, tb_mig_open(&again, ctx->src, dst2, NPAGES, NR_VCPUS, 1, BUF_PAGES));
-	again.min_rounds = 1;
-	EXPECT_EQ(0, mig_precopy(&again));
-	EXPECT_EQ(0, td_compare(ctx->src, dst2, BYTES, NR_VCPUS, NULL));
-	mig_close(&again);
-	close(dst2);
+	EXPECT_EQ(0, tb_migrate_to_new(ctx->src, BYTES, NR_VCPUS, BUF_PAGES));
 	print_phases(ph, 1);
 }
 

@@ -79,24 +79,6 @@ static uint64_t migtd_cmd(struct migtd *t, const void *data, uint32_t len,
 	return r10;
 }
 
-/* A vmcall-raw call: leaf, then R13, R14, R15, RBX, RDI; returns R10. */
-static uint64_t raw(struct migtd *t, uint64_t leaf, uint64_t r13, uint64_t r14,
-		    uint64_t r15, uint64_t rbx, uint64_t rdi, struct tdx_mig_emu_run *run)
-{
-	uint64_t gpr[16] = {};
-
-	gpr[R_R11] = VMCALL_MIGTD;
-	gpr[R_R12] = leaf;
-	gpr[R_R13] = r13;
-	gpr[R_R14] = r14;
-	gpr[R_R15] = r15;
-	gpr[R_RBX] = rbx;
-	gpr[R_RDI] = rdi;
-	if (migtd_vmcall(t, gpr, run))
-		return ~0ULL;
-	return gpr[R_R10];
-}
-
 #define RAW_LEAF(n)	((n) | 1 << 16)
 
 TEST_F(svc, query)
@@ -354,12 +336,13 @@ TEST_F(svc, report_failure_then_retry)
 /* GHCI 1.5: WaitForRequest answered in the buffer with the vector; ReportStatus. */
 TEST_F(svc, raw_wait_and_report)
 {
-	uint8_t *buf = self->t.shared + RAW;
+	struct migtd *t = &self->t;
+	uint8_t *buf = t->shared + RAW;
 	uint64_t status, id;
 	uint32_t len;
 
 	memset(buf, 0, 128);
-	EXPECT_EQ(0, raw(&self->t, RAW_LEAF(1), PAGE, migtd_gpa(RAW), MIGTD_VECTOR, 0, 0, NULL));
+	EXPECT_EQ(0, migtd_raw(t, RAW_LEAF(1), PAGE, migtd_gpa(RAW), MIGTD_VECTOR, 0, 0, NULL));
 	ASSERT_EQ(0, vm_set_migration_info(self->user, false, 1));
 	EXPECT_EQ(MIGTD_VECTOR, tb_wait_intr(self->t.vm, 5000));
 	memcpy(&status, buf, 8);
@@ -369,19 +352,19 @@ TEST_F(svc, raw_wait_and_report)
 	EXPECT_EQ(56, len);
 	EXPECT_EQ(0, buf[12 + 8]);	/* destination */
 	/* Bad status words and an unknown id change nothing. */
-	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(2), id, 1 << 16, PAGE,
-					      migtd_gpa(RAW), 0, NULL));
-	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(2), id, 2, PAGE,
-					      migtd_gpa(RAW), 0, NULL));
-	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(2), id, 0x0d01, PAGE,
-					      migtd_gpa(RAW), 0, NULL));
-	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(2), 1ULL << 40, 0, PAGE,
-					      migtd_gpa(RAW), 0, NULL));
-	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(2), id + 1, 0, PAGE,
-					      migtd_gpa(RAW), 0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, migtd_raw(t, RAW_LEAF(2), id, 1 << 16, PAGE,
+						    migtd_gpa(RAW), 0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, migtd_raw(t, RAW_LEAF(2), id, 2, PAGE,
+						    migtd_gpa(RAW), 0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, migtd_raw(t, RAW_LEAF(2), id, 0x0d01, PAGE,
+						    migtd_gpa(RAW), 0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, migtd_raw(t, RAW_LEAF(2), 1ULL << 40, 0, PAGE,
+						    migtd_gpa(RAW), 0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, migtd_raw(t, RAW_LEAF(2), id + 1, 0, PAGE,
+						    migtd_gpa(RAW), 0, NULL));
 	EXPECT_EQ(0, vm_premig_done(self->user));
 	memset(buf, 0, 16);
-	EXPECT_EQ(0, raw(&self->t, RAW_LEAF(2), id, 0, PAGE, migtd_gpa(RAW), MIGTD_VECTOR, NULL));
+	EXPECT_EQ(0, migtd_raw(t, RAW_LEAF(2), id, 0, PAGE, migtd_gpa(RAW), MIGTD_VECTOR, NULL));
 	EXPECT_EQ(1, buf[0]);
 	EXPECT_EQ(MIGTD_VECTOR, tb_wait_intr(self->t.vm, 5000));
 	EXPECT_EQ(1, vm_premig_done(self->user));
@@ -390,12 +373,13 @@ TEST_F(svc, raw_wait_and_report)
 /* Send and Receive go to the VMM as a VMCALL exit; it answers with an interrupt. */
 TEST_F(svc, raw_send_receive_relay)
 {
+	struct migtd *t = &self->t;
 	struct tdx_mig_emu_run run;
 	uint64_t id;
 	uint32_t len = 5;
 
 	memset(self->t.shared + RAW, 0, 64);
-	ASSERT_EQ(0, raw(&self->t, RAW_LEAF(1), PAGE, migtd_gpa(RAW), 0, 0, 0, NULL));
+	ASSERT_EQ(0, migtd_raw(t, RAW_LEAF(1), PAGE, migtd_gpa(RAW), 0, 0, 0, NULL));
 	ASSERT_EQ(0, vm_set_migration_info(self->user, true, 1));
 	/* The answer is the MigTD's to write, when its vCPU runs (it polls). */
 	EXPECT_EQ(0, self->t.shared[RAW]);
@@ -403,12 +387,12 @@ TEST_F(svc, raw_send_receive_relay)
 	EXPECT_EQ(1, self->t.shared[RAW]);
 	memcpy(&id, self->t.shared + RAW + 12, 8);
 	/* Before a request is in progress nothing may be sent for it. */
-	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(3), id + 1, PAGE,
-					      migtd_gpa(RAW + PAGE), RAW_VECTOR, 0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, migtd_raw(t, RAW_LEAF(3), id + 1, PAGE,
+						    migtd_gpa(RAW + PAGE), RAW_VECTOR, 0, NULL));
 	memcpy(self->t.shared + RAW + PAGE + 8, &len, 4);
 	memcpy(self->t.shared + RAW + PAGE + 12, "hello", 5);
-	ASSERT_EQ(0, raw(&self->t, RAW_LEAF(3), id, PAGE, migtd_gpa(RAW + PAGE), RAW_VECTOR, 0,
-			 &run));
+	ASSERT_EQ(0, migtd_raw(t, RAW_LEAF(3), id, PAGE, migtd_gpa(RAW + PAGE), RAW_VECTOR, 0,
+			       &run));
 	EXPECT_EQ(TDX_MIG_EMU_EXIT_VMCALL, run.exit_reason);
 	EXPECT_EQ(VMCALL_MIGTD, run.vmcall.r11);
 	EXPECT_EQ(RAW_LEAF(3), run.vmcall.r12);
@@ -420,8 +404,8 @@ TEST_F(svc, raw_send_receive_relay)
 	self->t.shared[RAW + PAGE] = 1;
 	EXPECT_EQ(0, tb_interrupt(self->t.vm, RAW_VECTOR));
 	EXPECT_EQ(RAW_VECTOR, tb_wait_intr(self->t.vm, 5000));
-	ASSERT_EQ(0, raw(&self->t, RAW_LEAF(4), id, PAGE, migtd_gpa(RAW + PAGE), RAW_VECTOR, 0,
-			 &run));
+	ASSERT_EQ(0, migtd_raw(t, RAW_LEAF(4), id, PAGE, migtd_gpa(RAW + PAGE), RAW_VECTOR, 0,
+			       &run));
 	EXPECT_EQ(TDX_MIG_EMU_EXIT_VMCALL, run.exit_reason);
 	EXPECT_EQ(RAW_LEAF(4), run.vmcall.r12);
 	/* Injection checks its vector. */
@@ -438,6 +422,7 @@ TEST_F(svc, raw_send_receive_relay)
  */
 TEST_F(svc, bad_operands)
 {
+	struct migtd *t = &self->t;
 	const uint8_t wait[4] = { 0, 1, 0, 0 };
 	uint64_t gpr[16] = {}, r10;
 	struct migtd_service_hdr *cmd = (struct migtd_service_hdr *)(self->t.shared + CMD);
@@ -472,24 +457,24 @@ TEST_F(svc, bad_operands)
 	ASSERT_EQ(0, migtd_service(&self->t, CMD, RSP, 5, &r10));
 	EXPECT_EQ(VMCALL_INVALID_OPERAND, r10);
 	/* vmcall-raw: wrong version, bits above it, unknown leaf, short buffer. */
-	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, 1 | 2 << 16, PAGE, migtd_gpa(RAW), 0, 0, 0,
-					      NULL));
-	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(1) | 1ULL << 24, PAGE,
-					      migtd_gpa(RAW), 0, 0, 0, NULL));
-	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(9), PAGE, migtd_gpa(RAW), 0, 0, 0,
-					      NULL));
-	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(1), 67, migtd_gpa(RAW), 0, 0, 0,
-					      NULL));
-	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(1), 0x10001, migtd_gpa(RAW), 0, 0,
-					      0, NULL));
-	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(1), PAGE, migtd_gpa(RAW) + 4, 0, 0,
-					      0, NULL));
-	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(1), PAGE, migtd_gpa(RAW), 7, 0, 0,
-					      NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, migtd_raw(t, 1 | 2 << 16, PAGE, migtd_gpa(RAW), 0, 0, 0,
+						    NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, migtd_raw(t, RAW_LEAF(1) | 1ULL << 24, PAGE,
+						    migtd_gpa(RAW), 0, 0, 0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, migtd_raw(t, RAW_LEAF(9), PAGE, migtd_gpa(RAW), 0, 0, 0,
+						    NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, migtd_raw(t, RAW_LEAF(1), 67, migtd_gpa(RAW), 0, 0, 0,
+						    NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, migtd_raw(t, RAW_LEAF(1), 0x10001, migtd_gpa(RAW), 0, 0,
+						    0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, migtd_raw(t, RAW_LEAF(1), PAGE, migtd_gpa(RAW) + 4, 0, 0,
+						    0, NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND, migtd_raw(t, RAW_LEAF(1), PAGE, migtd_gpa(RAW), 7, 0, 0,
+						    NULL));
 	/* A buffer that runs past the end of the shared memory. */
-	EXPECT_EQ(VMCALL_INVALID_OPERAND, raw(&self->t, RAW_LEAF(1), 2 * PAGE,
-					      migtd_gpa((MIGTD_SHARED_PAGES - 1) * PAGE), 0, 0, 0,
-					      NULL));
+	EXPECT_EQ(VMCALL_INVALID_OPERAND,
+		  migtd_raw(t, RAW_LEAF(1), 2 * PAGE, migtd_gpa((MIGTD_SHARED_PAGES - 1) * PAGE),
+			    0, 0, 0, NULL));
 	/* An unknown TDG.VP.VMCALL sub-function. */
 	gpr[R_R11] = 0x10099;
 	ASSERT_EQ(0, migtd_vmcall(&self->t, gpr, NULL));

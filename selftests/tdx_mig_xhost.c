@@ -198,16 +198,11 @@ static void after_pause(struct mig *m)
 /* The source's hashes: memory, and vCPUs as paused (what the destination got). */
 static int source_hashes(int src, const struct mig *m, struct mig_verify *v)
 {
-	unsigned int i;
-	int ret;
-
 	memset(v, 0, sizeof(*v));
 	v->nr_vcpus = m->nr_vcpus;
-	ret = tb_mem_hash(src, m->npages * MIG_PAGE_SIZE, &v->mem_hash);
 	v->shared_hash = mig_shared_hash(m->shared.src, m->shared.pages);
-	for (i = 0; !ret && i < m->nr_vcpus; i++)
-		ret = tb_vcpu_hash(src, i, &v->vcpu_hash[i]);
-	return ret;
+	return tb_td_hashes(src, m->npages * MIG_PAGE_SIZE, m->nr_vcpus, &v->mem_hash,
+			    v->vcpu_hash);
 }
 
 /*

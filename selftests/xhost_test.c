@@ -173,13 +173,9 @@ static void close_link(struct xhost_ctx *ctx)
 static int verify(struct xhost_ctx *ctx)
 {
 	struct mig_verify v = { .nr_vcpus = NR_VCPUS };
-	unsigned int i;
-	int ret;
+	int ret = tb_td_hashes(ctx->src, BYTES, NR_VCPUS, &v.mem_hash, v.vcpu_hash);
 
-	ret = tb_mem_hash(ctx->src, BYTES, &v.mem_hash);
 	v.shared_hash = mig_shared_hash(ctx->m.shared.src, ctx->m.shared.pages);
-	for (i = 0; !ret && i < NR_VCPUS; i++)
-		ret = tb_vcpu_hash(ctx->src, i, &v.vcpu_hash[i]);
 	return ret ?: mig_link_verify(ctx->l, &v);
 }
 

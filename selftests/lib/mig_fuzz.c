@@ -382,24 +382,13 @@ static int victim_chain(struct fuzz *z)
 /* The clean pair: a whole pre-copy migration, compared. */
 static int clean_migration(struct fuzz *z)
 {
-	struct mig m;
-	int src, dst, ret;
+	int src, ret;
 
 	signals_hold(z, true);
-	ret = tb_create_pair(FZ_BYTES, FZ_VCPUS, &src, &dst);
-	if (ret)
-		goto out;
-	ret = tb_mig_open(&m, src, dst, FZ_NPAGES, FZ_VCPUS, 1, FZ_BUF_PAGES);
-	if (!ret) {
-		m.min_rounds = 1;
-		ret = mig_precopy(&m);
-		if (!ret && td_compare(src, dst, FZ_BYTES, FZ_VCPUS, NULL))
-			ret = -EBADMSG;
-		mig_close(&m);
-	}
-	close(src);
-	close(dst);
-out:
+	src = tb_create_td(FZ_BYTES, FZ_VCPUS, false, 0);
+	ret = src < 0 ? src : tb_migrate_to_new(src, FZ_BYTES, FZ_VCPUS, FZ_BUF_PAGES);
+	if (src >= 0)
+		close(src);
 	signals_hold(z, false);
 	if (ret)
 		violation(z, "the clean pair's migration failed: %s", strerror(-ret));
@@ -960,6 +949,21 @@ out:
 	free(cell);
 }
 
+/* A page of @s's mapping: the MBMD, the GPA list, a MAC list or a buffer. */
+static uint8_t *mapped_page(struct fuzz *z, const struct mig_stream *s)
+{
+	switch (below(z, 4)) {
+	case 0:
+		return s->mbmd;
+	case 1:
+		return (uint8_t *)s->gpa_list;
+	case 2:
+		return (uint8_t *)s->mac + below(z, 2) * MIG_PAGE_SIZE;
+	default:
+		return (uint8_t *)s->bufs + below(z, s->buf_list_pages) * MIG_PAGE_SIZE;
+	}
+}
+
 /* Garbage into one of the victim's mapped pages, where the library will write anew. */
 static void junk_garbage(struct fuzz *z)
 {
@@ -970,20 +974,7 @@ static void junk_garbage(struct fuzz *z)
 
 	if (!s->mbmd)
 		return;
-	switch (below(z, 4)) {
-	case 0:
-		page = s->mbmd;
-		break;
-	case 1:
-		page = (uint8_t *)s->gpa_list;
-		break;
-	case 2:
-		page = (uint8_t *)s->mac + below(z, 2) * MIG_PAGE_SIZE;
-		break;
-	default:
-		page = (uint8_t *)s->bufs + below(z, s->buf_list_pages) * MIG_PAGE_SIZE;
-		break;
-	}
+	page = mapped_page(z, s);
 	n = 1 + below(z, 64);
 	for (i = 0; i < n; i++)
 		page[below(z, MIG_PAGE_SIZE)] = rnd(z);
@@ -1268,22 +1259,8 @@ struct fz_thread {
 /* A random byte of a random page of @s's mapping gets garbage. */
 static void scribble_once(struct fuzz *tz, const struct mig_stream *s)
 {
-	uint8_t *page;
+	uint8_t *page = mapped_page(tz, s);
 
-	switch (below(tz, 4)) {
-	case 0:
-		page = s->mbmd;
-		break;
-	case 1:
-		page = (uint8_t *)s->gpa_list;
-		break;
-	case 2:
-		page = (uint8_t *)s->mac + below(tz, 2) * MIG_PAGE_SIZE;
-		break;
-	default:
-		page = (uint8_t *)s->bufs + below(tz, s->buf_list_pages) * MIG_PAGE_SIZE;
-		break;
-	}
 	__atomic_store_n(&page[below(tz, MIG_PAGE_SIZE)], (uint8_t)rnd(tz), __ATOMIC_RELAXED);
 }
 
@@ -1626,23 +1603,12 @@ static int migtd_vmcall_raw(struct fuzz *z, uint64_t gpr[16], struct tdx_mig_emu
 	return migtd_tdcall(&z->mt, MT_TDCALL_VMCALL, gpr, run);
 }
 
-/* A vmcall-raw call: R10 out, or ~0 if the TDCALL itself failed. */
-static uint64_t migtd_raw(struct fuzz *z, uint64_t leaf, uint64_t r13, uint64_t r14, uint64_t r15,
-			  uint64_t rbx, uint64_t rdi, struct tdx_mig_emu_run *run)
+/* A vmcall-raw call, counted: R10 out, or ~0 if the TDCALL itself failed. */
+static uint64_t mt_raw(struct fuzz *z, uint64_t leaf, uint64_t r13, uint64_t r14, uint64_t r15,
+		       uint64_t rbx, uint64_t rdi, struct tdx_mig_emu_run *run)
 {
-	uint64_t gpr[16] = {};
-
-	gpr[R_RCX] = MT_VMCALL_GPRS;
-	gpr[R_R11] = VMCALL_MIGTD;
-	gpr[R_R12] = leaf;
-	gpr[R_R13] = r13;
-	gpr[R_R14] = r14;
-	gpr[R_R15] = r15;
-	gpr[R_RBX] = rbx;
-	gpr[R_RDI] = rdi;
-	if (migtd_vmcall_raw(z, gpr, run) || gpr[R_RAX])
-		return ~0ULL;
-	return gpr[R_R10];
+	z->f->calls++;
+	return migtd_raw(&z->mt, leaf, r13, r14, r15, rbx, rdi, run);
 }
 
 /* A call of the halting kind, made by a thread of the MigTD. */
@@ -2048,8 +2014,8 @@ static bool migtd_relay(struct fuzz *z, unsigned int leaf, uint64_t id)
 	memset(z->mt.shared + MT_XFER, 0, 8);
 	memcpy(z->mt.shared + MT_XFER + 8, &len, 4);
 	memcpy(z->mt.shared + MT_XFER + 12, "hello", 5);
-	r10 = migtd_raw(z, MT_RAW_LEAF(leaf), id, MIG_PAGE_SIZE, migtd_gpa(MT_XFER), MT_RAW_VECTOR,
-			0, &run);
+	r10 = mt_raw(z, MT_RAW_LEAF(leaf), id, MIG_PAGE_SIZE, migtd_gpa(MT_XFER), MT_RAW_VECTOR,
+		     0, &run);
 	if (r10 || run.exit_reason != TDX_MIG_EMU_EXIT_VMCALL || run.vmcall.r11 != VMCALL_MIGTD ||
 	    run.vmcall.r12 != MT_RAW_LEAF(leaf) || run.vmcall.r13 != id ||
 	    run.vmcall.r14 != MIG_PAGE_SIZE || run.vmcall.r15 != migtd_gpa(MT_XFER) ||
@@ -2093,8 +2059,8 @@ static void migtd_legal(struct fuzz *z)
 	migtd_drain(z);
 	if (raw_wait) {
 		memset(z->mt.shared + MT_RAW, 0, MT_RAW_HDR + MT_RAW_INFO);
-		r10 = migtd_raw(z, MT_RAW_LEAF(1), MIG_PAGE_SIZE, migtd_gpa(MT_RAW), MIGTD_VECTOR,
-				0, 0, NULL);
+		r10 = mt_raw(z, MT_RAW_LEAF(1), MIG_PAGE_SIZE, migtd_gpa(MT_RAW), MIGTD_VECTOR,
+			     0, 0, NULL);
 	} else {
 		migtd_put_cmd(&z->mt, MT_CMD, migtd_guid_migtd, mt_wait_cmd, sizeof(mt_wait_cmd));
 		migtd_put_rsp(&z->mt, MT_RSP, MIG_PAGE_SIZE);
@@ -2172,8 +2138,8 @@ static void migtd_legal(struct fuzz *z)
 	}
 	if (below(z, 2)) {
 		memset(z->mt.shared + MT_RAW, 0, MT_RAW_HDR);
-		r10 = migtd_raw(z, MT_RAW_LEAF(2), req.req_id, result ? 1 | result << 8 : 0,
-				MIG_PAGE_SIZE, migtd_gpa(MT_RAW), 0, NULL);
+		r10 = mt_raw(z, MT_RAW_LEAF(2), req.req_id, result ? 1 | result << 8 : 0,
+			     MIG_PAGE_SIZE, migtd_gpa(MT_RAW), 0, NULL);
 		if (r10 || z->mt.shared[MT_RAW] != 1) {
 			why = "raw ReportStatus failed";
 			got = r10;

@@ -140,6 +140,23 @@ int migtd_vmcall(struct migtd *t, uint64_t gpr[16], void *run)
 	return migtd_tdcall(t, TDCALL_VP_VMCALL, gpr, run);
 }
 
+uint64_t migtd_raw(struct migtd *t, uint64_t leaf, uint64_t r13, uint64_t r14, uint64_t r15,
+		   uint64_t rbx, uint64_t rdi, void *run)
+{
+	uint64_t gpr[16] = {};
+
+	gpr[R_R11] = VMCALL_MIGTD;
+	gpr[R_R12] = leaf;
+	gpr[R_R13] = r13;
+	gpr[R_R14] = r14;
+	gpr[R_R15] = r15;
+	gpr[R_RBX] = rbx;
+	gpr[R_RDI] = rdi;
+	if (migtd_vmcall(t, gpr, run) || gpr[R_RAX])
+		return ~0ULL;
+	return gpr[R_R10];
+}
+
 int migtd_service(struct migtd *t, uint64_t cmd_off, uint64_t rsp_off, uint8_t vector,
 		  uint64_t *r10)
 {

@@ -99,6 +99,12 @@ int migtd_poll(struct migtd *t);
 int migtd_tdcall(struct migtd *t, uint64_t leaf, uint64_t gpr[16], void *run);
 /* TDG.VP.VMCALL: R10-R15, RBX, RDI in @gpr; R10 is the status. */
 int migtd_vmcall(struct migtd *t, uint64_t gpr[16], void *run);
+/*
+ * A vmcall-raw (MigTD) call: @leaf, then R13, R14, R15, RBX, RDI; returns
+ * R10, or ~0 if the TDCALL itself failed.
+ */
+uint64_t migtd_raw(struct migtd *t, uint64_t leaf, uint64_t r13, uint64_t r14, uint64_t r15,
+		   uint64_t rbx, uint64_t rdi, void *run);
 /* TDG.VP.VMCALL<Service>: buffers at shared offsets; returns R10 via @r10. */
 int migtd_service(struct migtd *t, uint64_t cmd_off, uint64_t rsp_off, uint8_t vector,
 		  uint64_t *r10);

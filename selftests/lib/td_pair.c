@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "guest_writer.h"
 #include "tdx_mig_vmm.h"
 #include "test_backend.h"
 
@@ -24,6 +25,49 @@ int tb_create_pair(uint64_t mem_bytes, unsigned int nr_vcpus, int *src, int *dst
 		*src = -1;
 		*dst = -1;
 	}
+	return ret;
+}
+
+int tb_td_hashes(int vm, uint64_t bytes, unsigned int nr_vcpus, uint64_t *mem, uint64_t *vcpu)
+{
+	unsigned int v;
+	int ret = tb_mem_hash(vm, bytes, mem);
+
+	for (v = 0; !ret && v < nr_vcpus; v++)
+		ret = tb_vcpu_hash(vm, v, &vcpu[v]);
+	return ret;
+}
+
+int tb_td_unchanged(int vm, uint64_t bytes, unsigned int nr_vcpus, uint64_t mem,
+		    const uint64_t *vcpu)
+{
+	uint64_t now_mem, now_vcpu[nr_vcpus];
+	int ret = tb_td_hashes(vm, bytes, nr_vcpus, &now_mem, now_vcpu);
+
+	if (ret)
+		return ret;
+	if (now_mem != mem || memcmp(now_vcpu, vcpu, sizeof(now_vcpu)))
+		return -EBADMSG;
+	return 0;
+}
+
+int tb_migrate_to_new(int src, uint64_t bytes, unsigned int nr_vcpus, unsigned int buf_pages)
+{
+	int dst = tb_create_td(bytes, nr_vcpus, true, 0), ret;
+	struct mig m;
+
+	if (dst < 0)
+		return dst;
+	ret = tb_exchange_keys(src, dst) ?:
+	      tb_mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, nr_vcpus, 1, buf_pages);
+	if (!ret) {
+		m.min_rounds = 1;
+		ret = mig_precopy(&m);
+		if (!ret && td_compare(src, dst, bytes, nr_vcpus, NULL))
+			ret = -EBADMSG;
+		mig_close(&m);
+	}
+	close(dst);
 	return ret;
 }
 

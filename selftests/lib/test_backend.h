@@ -85,6 +85,17 @@ int tb_busy_commit(int on);
  * 0 with both VM fds, or -errno with neither open.
  */
 int tb_create_pair(uint64_t mem_bytes, unsigned int nr_vcpus, int *src, int *dst);
+/* A TD's memory hash and each of its @nr_vcpus vCPUs': 0 or -errno. */
+int tb_td_hashes(int vm, uint64_t bytes, unsigned int nr_vcpus, uint64_t *mem, uint64_t *vcpu);
+/* 0 if the TD still has the hashes tb_td_hashes() gave, -EBADMSG if not, or -errno. */
+int tb_td_unchanged(int vm, uint64_t bytes, unsigned int nr_vcpus, uint64_t mem,
+		    const uint64_t *vcpu);
+/*
+ * @src migrated whole (pre-copy, one stream of @buf_pages) to a new
+ * destination and compared with it, which then goes: 0, -EBADMSG if they
+ * differ, or -errno.
+ */
+int tb_migrate_to_new(int src, uint64_t bytes, unsigned int nr_vcpus, unsigned int buf_pages);
 /*
  * A TD bound to the Migration TD whose VMM is @migtd: a source (bound while
  * being built, then finalized) or an empty destination. With @hash (its
