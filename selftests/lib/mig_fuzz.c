@@ -176,6 +176,7 @@ struct fuzz {
 	bool postcopy;			/* every page goes after the start token */
 	bool token_lost;		/* the start token left, the destination never got it */
 	bool dst_aborted;		/* its abort token waits in the destination's MBMD */
+	bool dst_extra_migsc;		/* the destination made a stream more: it may not chain */
 	uint64_t signal_until;		/* calls: the signal window ends at this count */
 	const char *steps[8];		/* the victim's last legal steps, for a violation */
 	unsigned int nsteps;
@@ -342,6 +343,7 @@ static int victim_open_dst(struct fuzz *z)
 	z->postcopy = !below(z, 3);
 	z->token_lost = false;
 	z->dst_aborted = false;
+	z->dst_extra_migsc = false;
 	return 0;
 }
 
@@ -519,7 +521,12 @@ static int step_end(struct fuzz *z, const char **what)
 		return 0;
 	}
 	z->f->victim_compared++;
-	if (below(z, 3)) {
+	/*
+	 * A destination that made more streams than the next one will
+	 * exports more MigSCs than it creates: IMPORT_STATE_IMMUTABLE would
+	 * refuse them (TDX_NUM_MIGS_HIGHER_THAN_CREATED), rightly.
+	 */
+	if (below(z, 3) || z->dst_extra_migsc) {
 		/* Done: the next step makes a new pair. */
 		z->disturbed = true;
 		return 0;
@@ -762,17 +769,19 @@ static uint32_t valid_id(struct fuzz *z, enum fz_state st)
 }
 
 /*
- * A call beside one pending on the same stream, valid in the same state:
- * the same command with another value, or for a state export (whose value
- * is only written) the other one; 0 if there is none (the immutable state).
+ * A call beside one pending on the same stream, valid in the same state and
+ * on that stream: the same command with another value, or for a state
+ * export (whose value is only written) the other one; 0 if there is none
+ * (the immutable state; a vCPU's state on stream 1, where the TD's is
+ * EINVAL before anything else, session-wide).
  */
-static uint32_t other_call(uint32_t id)
+static uint32_t other_call(uint32_t id, bool main_stream)
 {
 	if (cmds[id].in)
 		return id;
 	if (id == KVM_TDX_MIG_EXPORT_STATE_TD)
 		return KVM_TDX_MIG_EXPORT_STATE_VP;
-	if (id == KVM_TDX_MIG_EXPORT_STATE_VP)
+	if (id == KVM_TDX_MIG_EXPORT_STATE_VP && main_stream)
 		return KVM_TDX_MIG_EXPORT_STATE_TD;
 	return 0;
 }
@@ -786,7 +795,8 @@ static uint32_t other_call(uint32_t id)
 static void probe_pending(struct fuzz *z, struct mig_stream *s, uint32_t id, uint64_t value,
 			  const char *why)
 {
-	struct kvm_tdx_cmd c = { .id = other_call(id) };
+	bool main_stream = s == &z->m.src[0] || s == &z->m.dst[0];
+	struct kvm_tdx_cmd c = { .id = other_call(id, main_stream) };
 	uint64_t arg = value + 1;
 	unsigned int tries;
 	int ret;
@@ -1060,8 +1070,9 @@ static void junk_mmap(struct fuzz *z)
 		if (fd < 0)
 			return;		/* the stream limit: judged by junk_attr() */
 		s = NULL;
-		/* One more MigSC on the source: see junk_attr(). */
+		/* One more MigSC: see junk_attr(). */
 		z->disturbed |= !side;
+		z->dst_extra_migsc |= side;
 	}
 	if (fd < 0)
 		return;
@@ -1164,6 +1175,8 @@ static void junk_attr(struct fuzz *z)
 		 */
 		if (!side)
 			z->disturbed = true;
+		else
+			z->dst_extra_migsc = true;
 	} else {
 		fd = side ? z->m.dst[0].fd : z->m.src[0].fd;
 	}
@@ -1211,8 +1224,13 @@ static void junk_attr(struct fuzz *z)
 		close(fd);
 }
 
-/* Close a victim stream fd other than 0 and open it again (its MigSC reused): if it did. */
-static bool junk_reopen(struct fuzz *z)
+/*
+ * Close a victim stream fd other than 0 and open it again (its MigSC
+ * reused): if it did. @mid_call: other threads' calls may still hold the
+ * old stream, whose MigSC is then not free yet, and a TD that is migrating
+ * cannot make another (EPERM, uapi.rst).
+ */
+static bool junk_reopen(struct fuzz *z, bool mid_call)
 {
 	unsigned int side = below(z, 2);
 	struct mig_stream *s = side ? &z->m.dst[1] : &z->m.src[1];
@@ -1227,8 +1245,10 @@ static bool junk_reopen(struct fuzz *z)
 	z->last = "a stream closed and opened again";
 	if (ret) {
 		count_errno(z, ret);
-		violation(z, "re-opening stream 1 of the %s failed: %s",
-			  side ? "destination" : "source", strerror(-ret));
+		if (!mid_call || ret != -EPERM)
+			violation(z, "re-opening stream 1 of the %s%s failed: %s",
+				  side ? "destination" : "source",
+				  mid_call ? " under other threads' calls" : "", strerror(-ret));
 		z->disturbed = true;
 	}
 	return true;
@@ -1341,7 +1361,7 @@ static void thread_window(struct fuzz *z)
 	for (i = 0; i < THREADS; i++)
 		started += !pthread_create(&t[i].thread, NULL, thread_fn, &t[i]);
 	/* A stream fd closed and opened again under the threads' calls. */
-	if (reopen && junk_reopen(z))
+	if (reopen && junk_reopen(z, true))
 		z->f->reopens_mid_call++;
 	if (round) {
 		if (z->live_started)
@@ -1938,11 +1958,11 @@ static void migtd_junk(struct fuzz *z, uint64_t cur)
 		gpr[R_R10] = 1 + below(z, 4);
 		want_r10 = VMCALL_INVALID_OPERAND;
 	} else if (!below(z, 32)) {
+		/* Not one of the two sub-functions the MigTD's host serves. */
 		gpr[R_R11] = 0x10000 + below(z, 0x100);
-		if (gpr[R_R11] != VMCALL_SERVICE && gpr[R_R11] != VMCALL_MIGTD)
-			want_r10 = VMCALL_INVALID_OPERAND;
-		else
+		if (gpr[R_R11] == VMCALL_SERVICE || gpr[R_R11] == VMCALL_MIGTD)
 			gpr[R_R11] = 0x10099;
+		want_r10 = VMCALL_INVALID_OPERAND;
 	}
 	if (want_r10)
 		halts = false;
@@ -2266,7 +2286,7 @@ static void fuzz_one(struct fuzz *z)
 		junk_attr(z);
 		break;
 	case FUZZ_K_REOPEN:
-		junk_reopen(z);
+		junk_reopen(z, false);
 		break;
 	case FUZZ_K_THREADS:
 		thread_window(z);
