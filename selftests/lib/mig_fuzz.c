@@ -974,6 +974,15 @@ static uint8_t *mapped_page(struct fuzz *z, const struct mig_stream *s)
 	}
 }
 
+/*
+ * The destination's abort token, while it waits in its stream 0's MBMD for
+ * the source's EXPORT_ABORT; garbage there is lost for the library.
+ */
+static const void *abort_token(struct fuzz *z)
+{
+	return z->dst_aborted ? z->m.dst[0].mbmd : NULL;
+}
+
 /* Garbage into one of the victim's mapped pages, where the library will write anew. */
 static void junk_garbage(struct fuzz *z)
 {
@@ -985,6 +994,8 @@ static void junk_garbage(struct fuzz *z)
 	if (!s->mbmd)
 		return;
 	page = mapped_page(z, s);
+	if (page == abort_token(z))
+		z->disturbed = true;
 	n = 1 + below(z, 64);
 	for (i = 0; i < n; i++)
 		page[below(z, MIG_PAGE_SIZE)] = rnd(z);
@@ -1104,6 +1115,9 @@ static void junk_mmap(struct fuzz *z)
 		bool want = served(s, pgoff + i);
 
 		sig = touch(p + i * MIG_PAGE_SIZE + below(z, MIG_PAGE_SIZE), write && want, rnd(z));
+		if (write && want && s == &z->m.dst[0] && abort_token(z) &&
+		    pgoff + i == TDX_MIG_STREAM_MBMD_MAP_OFFSET)
+			z->disturbed = true;
 		z->f->mmap_touches++;
 		z->f->mmap_sigbus += sig == SIGBUS;
 		if (want != !sig)
