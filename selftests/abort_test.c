@@ -156,6 +156,30 @@ TEST_F_TIMEOUT(abort, after_start_token, 120)
 }
 
 /*
+ * A byte of the destination's abort token changed on its way (make fuzz
+ * wrote garbage there): the source refuses it with the TDX status and
+ * stays where it was, and the intact token then aborts it.
+ */
+TEST_F_TIMEOUT(abort, corrupted_abort_token, 120)
+{
+	struct abort_ctx *ctx = &self->c;
+	uint64_t status = 0;
+	uint8_t *mbmd = ctx->m.src[0].mbmd;
+	uint8_t token[MIG_PAGE_SIZE];
+
+	ASSERT_EQ(0, send_until_start_token(ctx));
+	ASSERT_EQ(0, mig_cmd(&ctx->m.dst[0], KVM_TDX_MIG_IMPORT_ABORT, NULL, &status));
+	memcpy(token, ctx->m.dst[0].mbmd, MIG_PAGE_SIZE);
+	memcpy(mbmd, token, MIG_PAGE_SIZE);
+	mbmd[0] ^= 0x5a;	/* the MBMD's size */
+	EXPECT_EQ(-EIO, mig_cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_ABORT, NULL, &status));
+	EXPECT_NE(0, status);
+	memcpy(mbmd, token, MIG_PAGE_SIZE);
+	ASSERT_EQ(0, src_cmd(ctx, KVM_TDX_MIG_EXPORT_ABORT));
+	check_restored_and_remigrate(_metadata, ctx);
+}
+
+/*
  * The start token arrived but the commit did not happen (its TDR stayed
  * busy): the destination is POST_IMPORT, may still abort, and the source
  * resumes with its token.
