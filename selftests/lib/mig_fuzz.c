@@ -1321,6 +1321,9 @@ static void *thread_fn(void *arg)
 			c.id = t->hot_id ?: valid_id(&tz, t->hot_state);
 			cell[0] = 1 + below(&tz, t->buf_pages);
 		}
+		/* A stream whose re-open failed (EPERM, junk_reopen()) has no fd. */
+		if (fd < 0)
+			continue;
 		c.data = (uintptr_t)cell;
 		ret = ioctl(fd, KVM_MEMORY_ENCRYPT_OP, &c) ? -errno : 0;
 		t->calls++;
@@ -1455,6 +1458,8 @@ static void junk_close_vm(struct fuzz *z)
 		uint64_t cell[32] = { 1 + below(z, s->buf_list_pages ?: 1) };
 		int ret;
 
+		if (s->fd < 0)
+			continue;	/* its re-open failed: see thread_fn() */
 		c.data = (uintptr_t)cell;
 		ret = ioctl(s->fd, KVM_MEMORY_ENCRYPT_OP, &c) ? -errno : 0;
 		z->f->calls++;
