@@ -562,6 +562,35 @@ static void start_on_two_streams(struct __test_metadata *_metadata, struct neg_c
 }
 
 /*
+ * The order make fuzz found: with a vCPU's state export pending on stream
+ * 1, the TD's state export there is EINVAL (session-wide, stream 0 only)
+ * before any busy check, and on stream 0 EBUSY (a call pends on another
+ * stream); the pending export then completes.
+ */
+TEST_F(neg, session_wide_refused_before_busy)
+{
+	struct neg_ctx *ctx = &self->c;
+	struct mig_stream *s1;
+	uint64_t hash, n = 0;
+
+	start_on_two_streams(_metadata, ctx, &hash);
+	s1 = &ctx->m.src[1];
+	ASSERT_EQ(0, mig_cmd_retry(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_PAUSE, NULL, NULL));
+	ASSERT_EQ(0, mig_move_token(&ctx->m, false));
+	ASSERT_EQ(0, mig_send_dirty(&ctx->m, false, NULL));
+	ASSERT_EQ(0, mig_move_state(&ctx->m, 0, KVM_TDX_MIG_EXPORT_STATE_TD,
+				    KVM_TDX_MIG_IMPORT_STATE_TD));
+	ASSERT_EQ(0, catch_alarm());
+	ASSERT_EQ(0, tb_set_intr(INTR_SIGALRM, 1, 0));
+	ASSERT_EQ(-EINTR, mig_cmd(s1, KVM_TDX_MIG_EXPORT_STATE_VP, &n, NULL));
+	ASSERT_EQ(0, tb_set_intr(0, 0, 0));
+	EXPECT_EQ(-EINVAL, cmd(s1, KVM_TDX_MIG_EXPORT_STATE_TD, 0));
+	EXPECT_EQ(-EBUSY, cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_STATE_TD, 0));
+	EXPECT_EQ(0, mig_cmd(s1, KVM_TDX_MIG_EXPORT_STATE_VP, &n, NULL));
+	EXPECT_LT(0, n);
+}
+
+/*
  * Either side's abort on stream 0 while stream 1 has an interrupted call:
  * accepted, it voids the call (whose repetition is now refused by state,
  * not left pending), and the source runs on with nothing lost.
