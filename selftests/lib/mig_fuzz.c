@@ -1006,6 +1006,36 @@ static void junk_garbage(struct fuzz *z)
 }
 
 /*
+ * A new stream on the victim's @side, never negotiated: its fd, or -errno
+ * (judged: only the documented ones). One more MigSC on the source: the
+ * destination, which has fewer, must now refuse its immutable state
+ * (TDX_NUM_MIGS_HIGHER_THAN_CREATED, uapi.rst); on the destination, it may
+ * no longer chain on (step_end()).
+ */
+static int raw_stream(struct fuzz *z, unsigned int side)
+{
+	int fd;
+
+	if (z->side[side].vm < 0)
+		return -EBADF;		/* closed by junk_close_vm() */
+	fd = mig_stream_create(z->side[side].vm);
+	z->f->calls++;
+	if (fd < 0) {
+		count_errno(z, fd);
+		if (fd != -EPERM && fd != -ENOSPC && fd != -EBUSY)
+			violation(z, "KVM_CREATE_DEVICE on the %s: errno %d (%s)",
+				  side ? "destination" : "source", -fd, strerror(-fd));
+		return fd;
+	}
+	z->f->raw_streams++;
+	if (!side)
+		z->disturbed = true;
+	else
+		z->dst_extra_migsc = true;
+	return fd;
+}
+
+/*
  * Mappings at random offsets. A touch of a page the stream does not serve
  * must be SIGBUS (uapi.rst), which the handler turns into a jump back.
  */
@@ -1073,17 +1103,11 @@ static void junk_mmap(struct fuzz *z)
 	uint8_t *p;
 
 	z->last = "a mapping at a random offset";
-	if (raw && z->side[side].vm < 0)
-		return;			/* closed by junk_close_vm() */
 	if (raw) {
-		fd = mig_stream_create(z->side[side].vm);
-		z->f->calls++;
+		fd = raw_stream(z, side);
 		if (fd < 0)
-			return;		/* the stream limit: judged by junk_attr() */
+			return;
 		s = NULL;
-		/* One more MigSC: see junk_attr(). */
-		z->disturbed |= !side;
-		z->dst_extra_migsc |= side;
 	}
 	if (fd < 0)
 		return;
@@ -1169,28 +1193,10 @@ static void junk_attr(struct fuzz *z)
 	int fd, ret;
 
 	z->last = "a device attribute";
-	if (raw && z->side[side].vm < 0)
-		return;			/* closed by junk_close_vm() */
 	if (raw) {
-		fd = mig_stream_create(z->side[side].vm);
-		z->f->calls++;
-		if (fd < 0) {
-			count_errno(z, fd);
-			if (fd != -EPERM && fd != -ENOSPC && fd != -EBUSY)
-				violation(z, "KVM_CREATE_DEVICE on the %s: errno %d (%s)",
-					  side ? "destination" : "source", -fd, strerror(-fd));
+		fd = raw_stream(z, side);
+		if (fd < 0)
 			return;
-		}
-		z->f->raw_streams++;
-		/*
-		 * One more MigSC on the source: the destination, which has
-		 * fewer, must now refuse its immutable state
-		 * (TDX_NUM_MIGS_HIGHER_THAN_CREATED, uapi.rst).
-		 */
-		if (!side)
-			z->disturbed = true;
-		else
-			z->dst_extra_migsc = true;
 	} else {
 		fd = side ? z->m.dst[0].fd : z->m.src[0].fd;
 	}
