@@ -736,7 +736,8 @@ static int do_set_info(void *a)
  * This process as the MigTD: a user TD pre-bound by hash and bound with
  * each allocation failing; then the service calls (WaitForRequest, the
  * VMM's request, ReportStatus), each with each allocation failing; the
- * pre-migration is then done.
+ * pre-migration is then done, and the TD migrates to a destination
+ * pre-bound by the same hash (the TD bundle needs its binding's twin).
  */
 TEST_F_TIMEOUT(inject, binding_and_service, 180)
 {
@@ -750,7 +751,8 @@ TEST_F_TIMEOUT(inject, binding_and_service, 180)
 	struct info_arg info;
 	struct migtd t;
 	uint8_t report[12] = { 0, 2, 1, 0 };
-	int user;
+	uint64_t status;
+	int user, dst;
 
 	ASSERT_EQ(0, migtd_init(&t));
 	user = tb_create_unfinalized(BYTES, NR_VCPUS);
@@ -781,6 +783,10 @@ TEST_F_TIMEOUT(inject, binding_and_service, 180)
 	EXPECT_EQ(SERVICE_RETURNED, migtd_rsp_status(&t, RSP));
 	EXPECT_EQ(1, vm_premig_done(user));
 
+	dst = tb_create_bound(BYTES, NR_VCPUS, true, getpid(), b.hash, &status);
+	ASSERT_LE(0, dst) TH_LOG("TDX status 0x%llx", (unsigned long long)status);
+	EXPECT_EQ(0, tb_migrate_to(user, dst, BYTES, NR_VCPUS, BUF_PAGES));
+	close(dst);
 	close(user);
 	migtd_fini(&t);
 	print_phases(ph, 5);

@@ -51,22 +51,31 @@ int tb_td_unchanged(int vm, uint64_t bytes, unsigned int nr_vcpus, uint64_t mem,
 	return 0;
 }
 
+int tb_migrate_to(int src, int dst, uint64_t bytes, unsigned int nr_vcpus,
+		  unsigned int buf_pages)
+{
+	struct mig m;
+	int ret;
+
+	ret = tb_exchange_keys(src, dst) ?:
+	      tb_mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, nr_vcpus, 1, buf_pages);
+	if (ret)
+		return ret;
+	m.min_rounds = 1;
+	ret = mig_precopy(&m);
+	if (!ret && td_compare(src, dst, bytes, nr_vcpus, NULL))
+		ret = -EBADMSG;
+	mig_close(&m);
+	return ret;
+}
+
 int tb_migrate_to_new(int src, uint64_t bytes, unsigned int nr_vcpus, unsigned int buf_pages)
 {
 	int dst = tb_create_td(bytes, nr_vcpus, true, 0), ret;
-	struct mig m;
 
 	if (dst < 0)
 		return dst;
-	ret = tb_exchange_keys(src, dst) ?:
-	      tb_mig_open(&m, src, dst, bytes / MIG_PAGE_SIZE, nr_vcpus, 1, buf_pages);
-	if (!ret) {
-		m.min_rounds = 1;
-		ret = mig_precopy(&m);
-		if (!ret && td_compare(src, dst, bytes, nr_vcpus, NULL))
-			ret = -EBADMSG;
-		mig_close(&m);
-	}
+	ret = tb_migrate_to(src, dst, bytes, nr_vcpus, buf_pages);
 	close(dst);
 	return ret;
 }

@@ -91,10 +91,13 @@ int tb_td_hashes(int vm, uint64_t bytes, unsigned int nr_vcpus, uint64_t *mem, u
 int tb_td_unchanged(int vm, uint64_t bytes, unsigned int nr_vcpus, uint64_t mem,
 		    const uint64_t *vcpu);
 /*
- * @src migrated whole (pre-copy, one stream of @buf_pages) to a new
- * destination and compared with it, which then goes: 0, -EBADMSG if they
- * differ, or -errno.
+ * @src migrated whole (pre-copy, one stream of @buf_pages) to the new
+ * destination TD @dst and compared with it: 0, -EBADMSG if they differ,
+ * or -errno.
  */
+int tb_migrate_to(int src, int dst, uint64_t bytes, unsigned int nr_vcpus,
+		  unsigned int buf_pages);
+/* tb_migrate_to() a destination made for it, which then goes. */
 int tb_migrate_to_new(int src, uint64_t bytes, unsigned int nr_vcpus, unsigned int buf_pages);
 /*
  * A TD bound to the Migration TD whose VMM is @migtd: a source (bound while
