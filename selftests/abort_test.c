@@ -173,7 +173,7 @@ TEST_F_TIMEOUT(abort, corrupted_abort_token, 120)
 	memcpy(mbmd, token, MIG_PAGE_SIZE);
 	mbmd[0] ^= 0x5a;	/* the MBMD's size */
 	EXPECT_EQ(-EIO, mig_cmd(&ctx->m.src[0], KVM_TDX_MIG_EXPORT_ABORT, NULL, &status));
-	EXPECT_NE(0, status);
+	EXPECT_EQ(STATUS_INVALID_MBMD, status);
 	memcpy(mbmd, token, MIG_PAGE_SIZE);
 	ASSERT_EQ(0, src_cmd(ctx, KVM_TDX_MIG_EXPORT_ABORT));
 	check_restored_and_remigrate(_metadata, ctx);

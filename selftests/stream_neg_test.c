@@ -29,8 +29,6 @@
 #define GPA_STATUS(s)	((uint64_t)(s) << 56)
 /* A GPA entry's GPA, operation and status (bits 60:12). */
 #define GPA_GPA_OP_STATUS	0x1ffffffffffff000ULL
-/* TDX_INVALID_MBMD, as the TDX Module reports it in KVM_TDX_CMD_ERROR. */
-#define STATUS_INVALID_MBMD	0xC0000E0000000000ULL
 /* The TDX Module interrupts every poll, each time with SIGALRM to the caller. */
 #define INTR_SIGALRM	(TDX_MIG_EMU_INTR_EVERY | TDX_MIG_EMU_INTR_F_SIGALRM)
 

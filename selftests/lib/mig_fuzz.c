@@ -1105,8 +1105,6 @@ static void junk_mmap(struct fuzz *z)
 	z->last = "a mapping at a random offset";
 	if (raw) {
 		fd = raw_stream(z, side);
-		if (fd < 0)
-			return;
 		s = NULL;
 	}
 	if (fd < 0)

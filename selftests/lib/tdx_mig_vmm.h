@@ -32,6 +32,9 @@
 #define GPA_STATUS_MASK		(0x1fULL << GPA_STATUS_SHIFT)
 #define GPA_ADDR_MASK		0x000ffffffffff000ULL
 
+/* TDX_INVALID_MBMD, as the TDX Module reports it in KVM_TDX_CMD_ERROR. */
+#define STATUS_INVALID_MBMD	0xC0000E0000000000ULL
+
 /* One stream fd and its four mappings. */
 struct mig_stream {
 	int fd;
